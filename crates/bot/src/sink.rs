@@ -1,0 +1,43 @@
+//! How the core hands replies to a chat platform.
+
+use async_trait::async_trait;
+
+use crate::event::Conversation;
+use crate::reply::Reply;
+
+/// A message the sink posted, so that it can be replaced later (loading message -> result).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedMessage {
+    pub channel_id: String,
+    pub ts: String,
+}
+
+/// Where a reply goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A conversation, as an answer to someone in it. `asker` is needed for private (ephemeral) replies.
+    Conversation { conversation: Conversation, asker: Option<String> },
+    /// A channel by name or id, for scheduled deliveries and data actions (`#name`, `name`, or an id).
+    Channel(String),
+    /// A person by user name or id, in a direct message.
+    Person(String),
+}
+
+/// An error a sink met delivering a reply, worded for the person or log that sees it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SinkError {
+    pub message: String,
+    /// Whether trying again later may succeed (rate limits, server errors, timeouts).
+    pub retryable: bool,
+}
+
+/// The core's only way out to a chat. Implemented by the Slack sender and by the terminal console.
+#[async_trait]
+pub trait ChatSink: Send + Sync {
+    /// Posts a reply; returns the posted message when it can be replaced later (not for private replies).
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError>;
+
+    /// Replaces a message posted earlier (used to swap a loading message for its result).
+    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError>;
+}
