@@ -1,0 +1,304 @@
+//! Looker instances: from the single-instance variables, or from `LOOKERS` (a JSON array) when it is set.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::env::Environment;
+use crate::error::Problems;
+use crate::secret::Secret;
+
+/// One Looker the bot talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookerInstance {
+    /// The web URL people see in links (`https://mycompany.looker.com`).
+    pub url: Url,
+    /// The API URL as configured; the client discovers the 4.0 endpoint from it.
+    pub api_base_url: Url,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Folder whose dashboards define custom commands (a 3.x "space" id is the same 4.0 folder id).
+    pub custom_command_folder_id: Option<String>,
+    /// Token Looker sends in `X-Looker-Webhook-Token` with scheduled deliveries.
+    pub webhook_token: Option<Secret>,
+    /// A CA bundle (PEM) to trust for this instance, for self-signed Lookers.
+    pub ca_bundle: Option<PathBuf>,
+    /// Certificate checks; off only when asked for explicitly.
+    pub verify_tls: bool,
+}
+
+impl LookerInstance {
+    /// Whether `candidate` is a page of this Looker: same scheme, host and port (an exact origin, never a prefix:
+    /// `https://me.looker.com.evil.example` is not `https://me.looker.com`).
+    pub fn owns(&self, candidate: &Url) -> bool {
+        candidate.origin() == self.url.origin()
+    }
+}
+
+pub(crate) const SINGLE_INSTANCE_VARIABLES: &[&str] = &[
+    "LOOKER_URL",
+    "LOOKER_API_BASE_URL",
+    "LOOKERSDK_BASE_URL",
+    "LOOKER_API_3_CLIENT_ID",
+    "LOOKER_API_CLIENT_ID",
+    "LOOKERSDK_CLIENT_ID",
+    "LOOKER_API_3_CLIENT_SECRET",
+    "LOOKER_API_CLIENT_SECRET",
+    "LOOKERSDK_CLIENT_SECRET",
+    "LOOKER_WEBHOOK_TOKEN",
+    "LOOKER_CUSTOM_COMMAND_SPACE_ID",
+    "LOOKER_CUSTOM_COMMAND_FOLDER_ID",
+    "LOOKER_CA_BUNDLE",
+];
+
+const API_URL_VARS: &[&str] = &["LOOKER_API_BASE_URL", "LOOKERSDK_BASE_URL"];
+const CLIENT_ID_VARS: &[&str] = &[
+    "LOOKER_API_3_CLIENT_ID",
+    "LOOKER_API_CLIENT_ID",
+    "LOOKERSDK_CLIENT_ID",
+];
+const CLIENT_SECRET_VARS: &[&str] = &[
+    "LOOKER_API_3_CLIENT_SECRET",
+    "LOOKER_API_CLIENT_SECRET",
+    "LOOKERSDK_CLIENT_SECRET",
+];
+const FOLDER_VARS: &[&str] = &[
+    "LOOKER_CUSTOM_COMMAND_FOLDER_ID",
+    "LOOKER_CUSTOM_COMMAND_SPACE_ID",
+];
+
+/// Reads the Looker instances. `required` is false for verbs that can run without Looker (e.g. `manifest`).
+pub(crate) fn read(
+    env: &Environment,
+    verify_tls: bool,
+    required: bool,
+    problems: &mut Problems,
+) -> Vec<LookerInstance> {
+    if let Some(json) = env.get("LOOKERS") {
+        let ignored: Vec<&str> = SINGLE_INSTANCE_VARIABLES
+            .iter()
+            .copied()
+            .filter(|v| env.get(v).is_some())
+            .collect();
+        if !ignored.is_empty() {
+            tracing::warn!(
+                "LOOKERS is set, so these variables are ignored: {}",
+                ignored.join(", ")
+            );
+        }
+        return read_lookers_json(json, verify_tls, problems);
+    }
+    let any_set = SINGLE_INSTANCE_VARIABLES
+        .iter()
+        .any(|v| env.get(v).is_some());
+    if !any_set && !required {
+        return Vec::new();
+    }
+    read_single(env, verify_tls, problems).into_iter().collect()
+}
+
+fn read_single(
+    env: &Environment,
+    verify_tls: bool,
+    problems: &mut Problems,
+) -> Option<LookerInstance> {
+    let api = match env.first_of(API_URL_VARS) {
+        Some((name, value)) => parse_url(name, value, problems),
+        None => {
+            problems.add(
+                "LOOKER_API_BASE_URL",
+                "is missing: set it to your Looker API URL, e.g. https://mycompany.looker.com:19999/api/4.0 \
+                 (or set LOOKERS for several instances)",
+            );
+            None
+        }
+    };
+    let web = match env.get("LOOKER_URL") {
+        Some(value) => parse_url("LOOKER_URL", value, problems),
+        None => match &api {
+            Some(api) => Some(web_url_from_api(api)),
+            None => {
+                problems.add("LOOKER_URL", "is missing: set it to your Looker's web URL, e.g. https://mycompany.looker.com");
+                None
+            }
+        },
+    };
+    let client_id = required_value(
+        env,
+        CLIENT_ID_VARS,
+        "the API client id of the user the bot runs as",
+        problems,
+    );
+    let client_secret = required_value(
+        env,
+        CLIENT_SECRET_VARS,
+        "the API client secret of that user",
+        problems,
+    );
+    Some(LookerInstance {
+        url: web?,
+        api_base_url: api?,
+        client_id: client_id?,
+        client_secret: Secret::new(client_secret?),
+        custom_command_folder_id: env.first_of(FOLDER_VARS).map(|(_, v)| v.to_string()),
+        webhook_token: env.secret("LOOKER_WEBHOOK_TOKEN"),
+        ca_bundle: env.get("LOOKER_CA_BUNDLE").map(PathBuf::from),
+        verify_tls,
+    })
+}
+
+fn required_value(
+    env: &Environment,
+    names: &[&str],
+    what: &str,
+    problems: &mut Problems,
+) -> Option<String> {
+    match env.first_of(names) {
+        Some((_, value)) => Some(value.to_string()),
+        None => {
+            let others = names[1..].join(" or ");
+            problems.add(
+                names[0],
+                format!("is missing: set it to {what} (also accepted: {others})"),
+            );
+            None
+        }
+    }
+}
+
+/// The web URL when only the API URL is given: the API URL's origin, without Looker's classic API port 19999.
+fn web_url_from_api(api: &Url) -> Url {
+    let mut web = api.clone();
+    web.set_path("");
+    web.set_query(None);
+    if web.port() == Some(19999) {
+        let _ = web.set_port(None);
+    }
+    web
+}
+
+fn parse_url(name: &str, value: &str, problems: &mut Problems) -> Option<Url> {
+    match Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+        Ok(_) => {
+            problems.add(name, format!("{value:?} is not an http(s) URL"));
+            None
+        }
+        Err(e) => {
+            problems.add(
+                name,
+                format!("{value:?} is not a URL ({e}); write it like https://mycompany.looker.com"),
+            );
+            None
+        }
+    }
+}
+
+fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> Vec<LookerInstance> {
+    let value: Value = match serde_json::from_str(json) {
+        Ok(value) => value,
+        Err(e) => {
+            problems.add(
+                "LOOKERS",
+                format!(
+                    "is not valid JSON at line {} column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+            );
+            return Vec::new();
+        }
+    };
+    let Value::Array(entries) = value else {
+        problems.add(
+            "LOOKERS",
+            "must be a JSON array of objects, like [{\"url\": ..., \"apiBaseUrl\": ...}]",
+        );
+        return Vec::new();
+    };
+    if entries.is_empty() {
+        problems.add(
+            "LOOKERS",
+            "is an empty array: list at least one Looker instance",
+        );
+    }
+    entries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, entry)| match entry {
+            Value::Object(fields) => read_lookers_entry(index + 1, fields, verify_tls, problems),
+            _ => {
+                problems.add(
+                    "LOOKERS",
+                    format!("entry {} is not a JSON object", index + 1),
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+fn read_lookers_entry(
+    number: usize,
+    fields: &Map<String, Value>,
+    verify_tls: bool,
+    problems: &mut Problems,
+) -> Option<LookerInstance> {
+    let text = |keys: &[&str], problems: &mut Problems| -> Option<String> {
+        let (key, value) = keys.iter().find_map(|k| fields.get(*k).map(|v| (*k, v)))?;
+        match value {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Null => None,
+            _ => {
+                problems.add(
+                    "LOOKERS",
+                    format!("entry {number}: \"{key}\" must be a string"),
+                );
+                None
+            }
+        }
+    };
+    let required = |keys: &[&str], problems: &mut Problems| -> Option<String> {
+        let value = text(keys, problems);
+        if value.is_none() {
+            problems.add(
+                "LOOKERS",
+                format!("entry {number} is missing \"{}\"", keys[0]),
+            );
+        }
+        value
+    };
+    let url = required(&["url"], problems);
+    let api = required(&["apiBaseUrl"], problems);
+    let client_id = required(&["clientId", "clientID"], problems);
+    let client_secret = required(&["clientSecret"], problems);
+    let field_url = |key: &str, value: Option<String>, problems: &mut Problems| {
+        let value = value?;
+        let mut local = Problems::default();
+        let url = parse_url(key, &value, &mut local);
+        for p in local.0 {
+            problems.add(
+                "LOOKERS",
+                format!("entry {number}: \"{key}\" {}", p.message),
+            );
+        }
+        url
+    };
+    let url = field_url("url", url, problems);
+    let api = field_url("apiBaseUrl", api, problems);
+    Some(LookerInstance {
+        url: url?,
+        api_base_url: api?,
+        client_id: client_id?,
+        client_secret: Secret::new(client_secret?),
+        custom_command_folder_id: text(
+            &["customCommandFolderId", "customCommandSpaceId"],
+            problems,
+        ),
+        webhook_token: text(&["webhookToken"], problems).map(Secret::new),
+        ca_bundle: text(&["caBundle"], problems).map(PathBuf::from),
+        verify_tls,
+    })
+}

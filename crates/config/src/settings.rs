@@ -1,0 +1,365 @@
+//! The whole configuration, read and checked in one place.
+
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::env::Environment;
+use crate::error::{ConfigError, Problems};
+use crate::lookers::{self, LookerInstance};
+use crate::secret::Secret;
+
+/// How the bot receives Slack traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlackMode {
+    /// Socket Mode over a WebSocket, with an app-level token: no public URL needed.
+    Socket,
+    /// The Events API over HTTP, verified with the signing secret.
+    Events,
+    /// The classic RTM API, for bots that bring their old classic app token.
+    Rtm,
+}
+
+impl SlackMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            SlackMode::Socket => "socket",
+            SlackMode::Events => "events",
+            SlackMode::Rtm => "rtm",
+        }
+    }
+}
+
+/// Everything about Slack.
+#[derive(Debug, Clone)]
+pub struct SlackSettings {
+    /// The bot token; `None` only for verbs that run without Slack.
+    pub bot_token: Option<Secret>,
+    pub app_token: Option<Secret>,
+    pub signing_secret: Option<Secret>,
+    pub verification_token: Option<Secret>,
+    /// `None` when no Slack token is configured at all.
+    pub mode: Option<SlackMode>,
+    pub api_url: Url,
+    pub allow_guests: bool,
+    pub allow_shared_workspaces: bool,
+    pub expand_urls: bool,
+}
+
+impl SlackSettings {
+    /// Whether requests from Slack's interactivity can be verified (buttons are only offered then).
+    pub fn can_verify_requests(&self) -> bool {
+        self.signing_secret.is_some() || self.verification_token.is_some()
+    }
+}
+
+/// Where chart images go when not uploaded into Slack, in the seed README's order of precedence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageStoreSettings {
+    S3 {
+        bucket: String,
+        region: String,
+        access_key_id: Option<String>,
+        secret_access_key: Option<Secret>,
+        endpoint: Option<String>,
+    },
+    Azure {
+        account: String,
+        container: String,
+        access_key: Secret,
+        endpoint: Option<String>,
+    },
+    Gcs {
+        bucket: String,
+        project: Option<String>,
+        credentials_json: Option<Secret>,
+        endpoint: Option<String>,
+    },
+}
+
+/// lookerbot's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub lookers: Vec<LookerInstance>,
+    pub slack: SlackSettings,
+    pub port: u16,
+    pub loading_messages: bool,
+    pub data_actions_in_messages: bool,
+    pub auth_token: Option<Secret>,
+    pub public_url: Option<Url>,
+    pub data_dir: PathBuf,
+    pub image_store: Option<ImageStoreSettings>,
+    pub image_width: u32,
+    pub image_height: u32,
+    /// True when certificate checks are turned off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `LOOKERSDK_VERIFY_SSL=false`).
+    pub tls_insecure: bool,
+}
+
+/// What a verb needs, so that e.g. `manifest` runs without Looker credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub looker: bool,
+    pub slack: bool,
+}
+
+impl Needs {
+    pub const SERVER: Needs = Needs {
+        looker: true,
+        slack: true,
+    };
+    pub const LOOKER_ONLY: Needs = Needs {
+        looker: true,
+        slack: false,
+    };
+    pub const NOTHING: Needs = Needs {
+        looker: false,
+        slack: false,
+    };
+}
+
+const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api/";
+
+impl Config {
+    /// Reads and checks every variable; all problems are reported together.
+    pub fn from_env(env: &Environment, needs: Needs) -> Result<Config, ConfigError> {
+        let mut problems = Problems::default();
+        let tls_insecure = read_tls_insecure(env, &mut problems);
+        let lookers = lookers::read(env, !tls_insecure, needs.looker, &mut problems);
+        let slack = read_slack(env, needs.slack, &mut problems);
+        let port = match env.get("PORT") {
+            None => 3333,
+            Some(value) => value
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .unwrap_or_else(|| {
+                    problems.add(
+                        "PORT",
+                        format!("must be a port number from 1 to 65535, not {value:?}"),
+                    );
+                    3333
+                }),
+        };
+        let image_width = read_pixels(env, "LOOKERBOT_IMAGE_WIDTH", 1200, &mut problems);
+        let image_height = read_pixels(env, "LOOKERBOT_IMAGE_HEIGHT", 800, &mut problems);
+        let public_url =
+            env.get("LOOKERBOT_PUBLIC_URL")
+                .and_then(|value| match Url::parse(value) {
+                    Ok(url) => Some(url),
+                    Err(e) => {
+                        problems.add(
+                            "LOOKERBOT_PUBLIC_URL",
+                            format!("{value:?} is not a URL ({e})"),
+                        );
+                        None
+                    }
+                });
+        let config = Config {
+            lookers,
+            slack,
+            port,
+            loading_messages: env.flag("LOOKER_SLACKBOT_LOADING_MESSAGES", true, &mut problems),
+            data_actions_in_messages: env.flag(
+                "LOOKERBOT_DATA_ACTIONS_IN_MESSAGES",
+                true,
+                &mut problems,
+            ),
+            auth_token: env.secret("LOOKERBOT_AUTH_TOKEN"),
+            public_url,
+            data_dir: env
+                .get("LOOKERBOT_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "lookerbot-data".into()),
+            image_store: read_image_store(env, &mut problems),
+            image_width,
+            image_height,
+            tls_insecure,
+        };
+        if problems.0.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                problems: problems.0,
+            })
+        }
+    }
+}
+
+fn read_tls_insecure(env: &Environment, problems: &mut Problems) -> bool {
+    let node = match env.get("NODE_TLS_REJECT_UNAUTHORIZED") {
+        None => false,
+        Some("0") => true,
+        Some("1") => false,
+        Some(other) => {
+            problems.add(
+                "NODE_TLS_REJECT_UNAUTHORIZED",
+                format!("must be 0 or 1, not {other:?}"),
+            );
+            false
+        }
+    };
+    let sdk = !env.flag("LOOKERSDK_VERIFY_SSL", true, problems);
+    node || sdk
+}
+
+fn read_pixels(env: &Environment, name: &str, default: u32, problems: &mut Problems) -> u32 {
+    match env.get(name) {
+        None => default,
+        Some(value) => match value.parse::<u32>() {
+            Ok(px) if (100..=8000).contains(&px) => px,
+            _ => {
+                problems.add(
+                    name,
+                    format!("must be a number of pixels from 100 to 8000, not {value:?}"),
+                );
+                default
+            }
+        },
+    }
+}
+
+fn read_slack(env: &Environment, required: bool, problems: &mut Problems) -> SlackSettings {
+    let bot_token = env.secret("SLACK_API_KEY");
+    let app_token = env.secret("SLACK_APP_TOKEN");
+    let signing_secret = env.secret("SLACK_SIGNING_SECRET");
+    if let Some(token) = &app_token
+        && !token.expose().starts_with("xapp-")
+    {
+        problems.add(
+            "SLACK_APP_TOKEN",
+            "must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)",
+        );
+    }
+    if let Some(token) = &bot_token
+        && token.expose().starts_with("xapp-")
+    {
+        problems.add("SLACK_API_KEY", "holds an app-level token (xapp-); put the Bot User OAuth token (xoxb-) here and the xapp- token in SLACK_APP_TOKEN");
+    }
+    let chosen = match env.get("SLACK_MODE") {
+        Some(value) => match value.to_ascii_lowercase().as_str() {
+            "socket" => Some(SlackMode::Socket),
+            "events" | "http" => Some(SlackMode::Events),
+            "rtm" => Some(SlackMode::Rtm),
+            _ => {
+                problems.add(
+                    "SLACK_MODE",
+                    format!("must be socket, events or rtm, not {value:?}"),
+                );
+                None
+            }
+        },
+        None if app_token.is_some() => Some(SlackMode::Socket),
+        None if signing_secret.is_some() => Some(SlackMode::Events),
+        None if bot_token.is_some() => Some(SlackMode::Rtm),
+        None => None,
+    };
+    if required && bot_token.is_none() {
+        problems.add("SLACK_API_KEY", "is missing: set it to the Bot User OAuth token (xoxb-...) from your Slack app's \"OAuth & Permissions\" page");
+    }
+    match chosen {
+        Some(SlackMode::Socket) if app_token.is_none() => problems.add(
+            "SLACK_APP_TOKEN",
+            "is missing: Socket Mode needs an app-level token (xapp-...) with the connections:write scope",
+        ),
+        Some(SlackMode::Events) if signing_secret.is_none() => problems.add(
+            "SLACK_SIGNING_SECRET",
+            "is missing: the Events API mode needs the signing secret from your app's \"Basic Information\" page",
+        ),
+        _ => {}
+    }
+    let api_url = match env.get("SLACK_API_URL") {
+        None => Url::parse(DEFAULT_SLACK_API_URL).expect("default Slack URL is valid"),
+        Some(value) => match Url::parse(value) {
+            Ok(mut url) => {
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                url
+            }
+            Err(e) => {
+                problems.add("SLACK_API_URL", format!("{value:?} is not a URL ({e})"));
+                Url::parse(DEFAULT_SLACK_API_URL).expect("default Slack URL is valid")
+            }
+        },
+    };
+    SlackSettings {
+        bot_token,
+        app_token,
+        signing_secret,
+        verification_token: env.secret("SLACK_SLASH_COMMAND_TOKEN"),
+        mode: chosen,
+        api_url,
+        allow_guests: env.flag("ALLOW_SLACK_GUEST_USERS", false, problems),
+        allow_shared_workspaces: env.flag("ALLOW_SLACK_SHARED_WORKSPACES", false, problems),
+        expand_urls: env.flag("LOOKER_SLACKBOT_EXPAND_URLS", false, problems),
+    }
+}
+
+fn read_image_store(env: &Environment, problems: &mut Problems) -> Option<ImageStoreSettings> {
+    if let Some(bucket) = env.get("SLACKBOT_S3_BUCKET") {
+        let access_key_id = env.get("AWS_ACCESS_KEY_ID").map(str::to_string);
+        let secret_access_key = env.secret("AWS_SECRET_ACCESS_KEY");
+        if access_key_id.is_some() != secret_access_key.is_some() {
+            let missing = if access_key_id.is_none() {
+                "AWS_ACCESS_KEY_ID"
+            } else {
+                "AWS_SECRET_ACCESS_KEY"
+            };
+            problems.add(
+                missing,
+                "is missing: S3 needs both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            );
+        }
+        return Some(ImageStoreSettings::S3 {
+            bucket: bucket.to_string(),
+            region: env
+                .get("SLACKBOT_S3_BUCKET_REGION")
+                .unwrap_or("us-east-1")
+                .to_string(),
+            access_key_id,
+            secret_access_key,
+            endpoint: env.get("SLACKBOT_S3_ENDPOINT").map(str::to_string),
+        });
+    }
+    if let Some(account) = env.get("AZURE_STORAGE_ACCOUNT") {
+        let container = env.get("SLACKBOT_AZURE_CONTAINER");
+        let key = env.secret("AZURE_STORAGE_ACCESS_KEY");
+        if container.is_none() {
+            problems.add(
+                "SLACKBOT_AZURE_CONTAINER",
+                "is missing: name the container for chart images",
+            );
+        }
+        if key.is_none() {
+            problems.add(
+                "AZURE_STORAGE_ACCESS_KEY",
+                "is missing: give an access key of the storage account",
+            );
+        }
+        return Some(ImageStoreSettings::Azure {
+            account: account.to_string(),
+            container: container?.to_string(),
+            access_key: key?,
+            endpoint: env.get("AZURE_STORAGE_ENDPOINT").map(str::to_string),
+        });
+    }
+    if let Some(bucket) = env.get("GOOGLE_CLOUD_BUCKET") {
+        let credentials_json = env.secret("GOOGLE_CLOUD_CREDENTIALS_JSON");
+        if let Some(json) = &credentials_json
+            && serde_json::from_str::<serde_json::Value>(json.expose()).is_err()
+        {
+            problems.add(
+                "GOOGLE_CLOUD_CREDENTIALS_JSON",
+                "is not valid JSON: paste the whole content of the service-account key file",
+            );
+        }
+        return Some(ImageStoreSettings::Gcs {
+            bucket: bucket.to_string(),
+            project: env.get("GOOGLE_CLOUD_PROJECT").map(str::to_string),
+            credentials_json,
+            endpoint: env.get("GOOGLE_CLOUD_STORAGE_ENDPOINT").map(str::to_string),
+        });
+    }
+    None
+}
