@@ -1,1 +1,16 @@
-//! TODO
+//! The one typed client for Looker API 4.0 that every part of lookerbot uses.
+//!
+//! It discovers the 4.0 endpoint from whatever API URL was configured (3.0, 3.1, 4.0 or the bare host), logs in
+//! with the client credentials, refreshes the token before it expires and once more on a 401, and turns Looker's
+//! errors into [`LookerError`]s that say what to do.
+
+mod client;
+mod error;
+pub mod models;
+mod ops;
+mod versions;
+
+pub use client::{ChatContext, ClientOptions, LookerClient};
+pub use error::LookerError;
+pub use ops::ContentSearch;
+pub use versions::api_root;

@@ -1,0 +1,355 @@
+//! Transport: version discovery, login, token refresh, the 401 retry, timeouts and error mapping.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use config::LookerInstance;
+use reqwest::{Method, Response, StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::sync::{Mutex, OnceCell};
+use url::Url;
+
+use crate::error::LookerError;
+use crate::models::{AccessToken, ApiVersion};
+use crate::versions::{api_root, legacy_version};
+
+/// Timeouts of calls to Looker.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// For ordinary calls (content, login, render task status).
+    pub timeout: Duration,
+    /// For running queries and fetching images, which take as long as the database does.
+    pub query_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions { timeout: Duration::from_secs(30), query_timeout: Duration::from_secs(180) }
+    }
+}
+
+/// The chat message a call serves. It reaches Looker only as hashes in the User-Agent (as the original did), so
+/// that admins can tell callers apart in Looker's logs without Slack ids leaving the bot.
+#[derive(Debug, Clone, Default)]
+pub struct ChatContext {
+    pub user_id: Option<String>,
+    pub team_id: Option<String>,
+    pub channel_id: Option<String>,
+}
+
+/// A Looker API 4.0 client for one instance. Cheap to clone; clones share the session.
+#[derive(Clone)]
+pub struct LookerClient {
+    shared: Arc<Shared>,
+    user_agent: Arc<str>,
+}
+
+struct Shared {
+    http: reqwest::Client,
+    instance: LookerInstance,
+    options: ClientOptions,
+    api_url: OnceCell<Url>,
+    session: Mutex<Option<Session>>,
+}
+
+struct Session {
+    token: String,
+    refresh_at: Instant,
+}
+
+/// What a request carries.
+pub(crate) enum Body {
+    None,
+    Json(Value),
+}
+
+/// Which timeout a call gets.
+#[derive(Clone, Copy)]
+pub(crate) enum Speed {
+    Normal,
+    Query,
+}
+
+impl std::fmt::Debug for LookerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookerClient").field("url", &self.shared.instance.url.as_str()).finish()
+    }
+}
+
+impl LookerClient {
+    pub fn new(instance: &LookerInstance, options: ClientOptions) -> Result<LookerClient, LookerError> {
+        let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
+        if !instance.verify_tls {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if let Some(path) = &instance.ca_bundle {
+            let pem = std::fs::read(path)
+                .map_err(|e| LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display())))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder.build().map_err(|e| LookerError::Setup(e.to_string()))?;
+        Ok(LookerClient {
+            shared: Arc::new(Shared {
+                http,
+                instance: instance.clone(),
+                options,
+                api_url: OnceCell::new(),
+                session: Mutex::new(None),
+            }),
+            user_agent: Arc::from(base_user_agent()),
+        })
+    }
+
+    /// This instance's configuration.
+    pub fn instance(&self) -> &LookerInstance {
+        &self.shared.instance
+    }
+
+    /// The web URL people open (`https://mycompany.looker.com/`).
+    pub fn web_url(&self) -> &Url {
+        &self.shared.instance.url
+    }
+
+    /// A client whose calls say, in the User-Agent, which chat message they serve (hashed ids).
+    pub fn for_chat(&self, context: &ChatContext) -> LookerClient {
+        let mut agent = base_user_agent();
+        let parts: Vec<String> = [("user", &context.user_id), ("team", &context.team_id), ("channel", &context.channel_id)]
+            .into_iter()
+            .filter_map(|(name, id)| id.as_ref().map(|id| format!("{name}:{}", short_hash(id))))
+            .collect();
+        if !parts.is_empty() {
+            agent.push_str(&format!(" (slack {})", parts.join("; ")));
+        }
+        LookerClient { shared: self.shared.clone(), user_agent: Arc::from(agent) }
+    }
+
+    /// The API 4.0 base URL, discovered once through the unauthenticated `GET /versions`.
+    pub async fn api_url(&self) -> Result<&Url, LookerError> {
+        self.shared.api_url.get_or_try_init(|| self.discover()).await
+    }
+
+    /// `GET /versions` at the API root.
+    pub async fn versions(&self) -> Result<ApiVersion, LookerError> {
+        let root = api_root(&self.shared.instance.api_base_url);
+        let url = root.join("versions").map_err(|e| LookerError::Setup(e.to_string()))?;
+        let response = self
+            .shared
+            .http
+            .get(url.clone())
+            .header(header::USER_AGENT, &*self.user_agent)
+            .timeout(self.shared.options.timeout)
+            .send()
+            .await
+            .map_err(|e| transport_error("versions", &url, self.shared.options.timeout, e))?;
+        read_json("versions", response).await
+    }
+
+    async fn discover(&self) -> Result<Url, LookerError> {
+        let configured = &self.shared.instance.api_base_url;
+        let versions = self.versions().await?;
+        if !versions.supported_versions.iter().any(|v| v.version == "4.0") {
+            let offered: Vec<&str> = versions.supported_versions.iter().map(|v| v.version.as_str()).collect();
+            return Err(LookerError::NoApi40 {
+                url: configured.to_string(),
+                offered: if offered.is_empty() { "no version".into() } else { offered.join(", ") },
+            });
+        }
+        let api = api_root(configured).join("api/4.0/").map_err(|e| LookerError::Setup(e.to_string()))?;
+        if let Some(old) = legacy_version(configured) {
+            tracing::warn!(
+                configured = %configured, using = %api,
+                "the configured Looker API URL names API {old}, which current Looker no longer serves; using API 4.0"
+            );
+        }
+        Ok(api)
+    }
+
+    /// Logs in now (used by `check` and at start-up); later calls reuse the session.
+    pub async fn login(&self) -> Result<(), LookerError> {
+        self.token(true).await.map(|_| ())
+    }
+
+    /// Ends the session (`DELETE /logout`).
+    pub async fn logout(&self) -> Result<(), LookerError> {
+        let had_session = self.shared.session.lock().await.is_some();
+        if had_session {
+            self.call("logout", Method::DELETE, "logout", &[], Body::None, Speed::Normal).await?;
+            *self.shared.session.lock().await = None;
+        }
+        Ok(())
+    }
+
+    /// A valid token: the current one unless it is about to expire, or a fresh login when `renew` is set.
+    async fn token(&self, renew: bool) -> Result<String, LookerError> {
+        let mut session = self.shared.session.lock().await;
+        if !renew
+            && let Some(current) = session.as_ref()
+            && Instant::now() < current.refresh_at
+        {
+            return Ok(current.token.clone());
+        }
+        let fresh = self.request_token().await?;
+        let token = fresh.token.clone();
+        *session = Some(fresh);
+        Ok(token)
+    }
+
+    async fn request_token(&self) -> Result<Session, LookerError> {
+        let url = self.api_url().await?.join("login").map_err(|e| LookerError::Setup(e.to_string()))?;
+        let instance = &self.shared.instance;
+        let form = [("client_id", instance.client_id.as_str()), ("client_secret", instance.client_secret.expose())];
+        let started = Instant::now();
+        let response = self
+            .shared
+            .http
+            .post(url.clone())
+            .header(header::USER_AGENT, &*self.user_agent)
+            .form(&form)
+            .timeout(self.shared.options.timeout)
+            .send()
+            .await
+            .map_err(|e| transport_error("login", &url, self.shared.options.timeout, e))?;
+        if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED) {
+            let message = error_message(response).await.0;
+            return Err(LookerError::Login { message });
+        }
+        let token: AccessToken = read_json("login", response).await?;
+        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3600));
+        // Renew a little before Looker would refuse the token, so that no call is made with a dying one.
+        let margin = (lifetime / 10).min(Duration::from_secs(60));
+        tracing::debug!(looker = %instance.url, expires_in = lifetime.as_secs(), "logged in to Looker");
+        Ok(Session { token: token.access_token, refresh_at: started + lifetime - margin })
+    }
+
+    /// One API call with the session token; a 401 means the session ended early, so it logs in again and
+    /// retries once.
+    pub(crate) async fn call(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        speed: Speed,
+    ) -> Result<Response, LookerError> {
+        let url = self.api_url().await?.join(path).map_err(|e| LookerError::Setup(e.to_string()))?;
+        let timeout = match speed {
+            Speed::Normal => self.shared.options.timeout,
+            Speed::Query => self.shared.options.query_timeout,
+        };
+        let mut renew = false;
+        loop {
+            let token = self.token(renew).await?;
+            let mut request = self
+                .shared
+                .http
+                .request(method.clone(), url.clone())
+                .header(header::AUTHORIZATION, format!("token {token}"))
+                .header(header::USER_AGENT, &*self.user_agent)
+                .timeout(timeout);
+            if !query.is_empty() {
+                request = request.query(query);
+            }
+            if let Body::Json(value) = &body {
+                request = request.json(value);
+            }
+            let response = request.send().await.map_err(|e| transport_error(operation, &url, timeout, e))?;
+            if response.status() == StatusCode::UNAUTHORIZED && !renew {
+                tracing::info!(operation, "Looker answered 401; logging in again and retrying once");
+                renew = true;
+                continue;
+            }
+            if !response.status().is_success() {
+                let status = response.status().as_u16();
+                let (message, details) = error_message(response).await;
+                return Err(LookerError::Api { operation, status, message, details });
+            }
+            return Ok(response);
+        }
+    }
+
+    /// [`LookerClient::call`] and decode the JSON answer.
+    pub(crate) async fn call_json<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        speed: Speed,
+    ) -> Result<T, LookerError> {
+        let response = self.call(operation, method, path, query, body, speed).await?;
+        read_json(operation, response).await
+    }
+}
+
+fn base_user_agent() -> String {
+    format!("lookerbot/{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn short_hash(id: &str) -> String {
+    hex::encode(&Sha256::digest(id.as_bytes())[..8])
+}
+
+fn transport_error(operation: &'static str, url: &Url, timeout: Duration, e: reqwest::Error) -> LookerError {
+    if e.is_timeout() {
+        LookerError::Timeout { operation, seconds: timeout.as_secs() }
+    } else {
+        let mut origin = url.clone();
+        origin.set_path("");
+        origin.set_query(None);
+        LookerError::Unreachable { url: origin.to_string(), detail: root_cause(&e) }
+    }
+}
+
+/// The innermost error's text: reqwest's own message ("error sending request") says little.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = e;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+pub(crate) async fn read_json<T: DeserializeOwned>(operation: &'static str, response: Response) -> Result<T, LookerError> {
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.map_err(|e| LookerError::Decode { operation, detail: e.to_string() })?;
+    if !(200..300).contains(&status) {
+        let (message, details) = parse_error_body(&bytes);
+        return Err(LookerError::Api { operation, status, message, details });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| LookerError::Decode { operation, detail: e.to_string() })
+}
+
+/// Looker's `Error` or `ValidationError` body: the message, and one line per validation error.
+async fn error_message(response: Response) -> (String, Vec<String>) {
+    let bytes = response.bytes().await.unwrap_or_default();
+    parse_error_body(&bytes)
+}
+
+fn parse_error_body(bytes: &[u8]) -> (String, Vec<String>) {
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        let text = String::from_utf8_lossy(bytes).chars().take(200).collect::<String>();
+        return (if text.trim().is_empty() { "no details".into() } else { text }, Vec::new());
+    };
+    let message = value.get("message").and_then(Value::as_str).unwrap_or("no details").to_string();
+    let details = value
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    let field = e.get("field").and_then(Value::as_str).unwrap_or("");
+                    let text = e.get("message").and_then(Value::as_str).unwrap_or("invalid");
+                    if field.is_empty() { text.to_string() } else { format!("{field}: {text}") }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (message, details)
+}

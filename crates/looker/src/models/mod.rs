@@ -1,0 +1,31 @@
+//! Typed models of the Looker API 4.0 objects lookerbot uses. Every field is optional and unknown fields are kept
+//! out, so that newer Lookers with more fields (or older ones with fewer) still parse. IDs are strings, as in 4.0;
+//! numbers are accepted too (webhook payloads and old instances send them).
+
+mod content;
+mod data_action;
+mod query;
+mod render;
+mod user;
+
+pub use content::*;
+pub use data_action::*;
+pub use query::*;
+pub use render::*;
+pub use user::*;
+
+use serde::{Deserialize, Deserializer};
+
+/// Deserializes an id that may be a JSON string or number into a `String`.
+pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    }))
+}
