@@ -5,6 +5,166 @@
 //! renderers turn into Block Kit or terminal text and a [`sink::ChatSink`] delivers. Nothing here knows Slack's wire
 //! format or HTTP.
 
+pub mod actions;
+pub mod answer;
+pub mod catalog;
+pub mod charts;
+pub mod commands;
+pub mod delivery;
 pub mod event;
+pub mod lookers;
+pub mod replier;
 pub mod reply;
+pub mod results;
+pub mod settings;
 pub mod sink;
+pub mod turn;
+
+use std::sync::Arc;
+
+use catalog::{Catalog, CatalogStore};
+use commands::Command;
+use delivery::{Delivery, DeliveryError};
+use event::{ButtonClick, ChatEvent, Message, Origin};
+use lookers::Lookers;
+use replier::Replier;
+use reply::Reply;
+use settings::BotSettings;
+use sink::{ChatSink, Destination};
+use turn::Turn;
+
+/// What people get in a DM when nothing matches (the original's words).
+pub const NOT_UNDERSTOOD: &str =
+    "I couldn't understand that command. You can use `help` to see the list of possible commands.";
+
+/// The bot. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Bot {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    lookers: Lookers,
+    settings: BotSettings,
+    catalog: CatalogStore,
+    commands: Vec<Box<dyn Command>>,
+}
+
+impl Bot {
+    pub fn new(lookers: Lookers, settings: BotSettings) -> Bot {
+        Bot {
+            inner: Arc::new(Inner {
+                lookers,
+                settings,
+                catalog: CatalogStore::default(),
+                commands: commands::all(),
+            }),
+        }
+    }
+
+    pub fn lookers(&self) -> &Lookers {
+        &self.inner.lookers
+    }
+
+    pub fn settings(&self) -> &BotSettings {
+        &self.inner.settings
+    }
+
+    /// Reloads the custom commands from every Looker.
+    pub async fn refresh_commands(&self) -> Arc<Catalog> {
+        self.inner.catalog.refresh(&self.inner.lookers).await
+    }
+
+    /// The custom commands as last loaded.
+    pub async fn commands(&self) -> Arc<Catalog> {
+        self.inner.catalog.get().await
+    }
+
+    /// Reloads custom commands every `catalog_refresh`, for as long as the bot lives.
+    pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
+        let bot = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(bot.inner.settings.catalog_refresh);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                bot.refresh_commands().await;
+            }
+        })
+    }
+
+    /// Answers a chat event; replies go to `sink`, which knows how to reach the asker.
+    pub async fn handle(&self, event: ChatEvent, sink: Arc<dyn ChatSink>) {
+        match event {
+            ChatEvent::Message(message) => self.handle_message(&message, sink).await,
+            ChatEvent::ButtonClick(click) => self.handle_click(&click, sink).await,
+        }
+    }
+
+    async fn handle_message(&self, message: &Message, sink: Arc<dyn ChatSink>) {
+        let to = Destination::Conversation {
+            conversation: message.conversation.clone(),
+            asker: Some(message.sender.user_id.clone()),
+        };
+        let turn = Turn {
+            message,
+            lookers: &self.inner.lookers,
+            catalog: self.inner.catalog.get().await,
+            catalog_store: &self.inner.catalog,
+            settings: &self.inner.settings,
+            usages: self
+                .inner
+                .commands
+                .iter()
+                .filter_map(|c| c.usage())
+                .collect(),
+            replier: Replier::new(sink, to),
+        };
+        let text = message.text.trim();
+        let reading_along = matches!(message.origin, Origin::ChannelMessage | Origin::LinkShared);
+        let command = self
+            .inner
+            .commands
+            .iter()
+            // Reading along, only links are looked at: a channel message saying "help" is not for the bot.
+            .filter(|c| !reading_along || c.reads_along())
+            .find(|c| c.accepts(&turn, text));
+        match command {
+            Some(command) => command.run(&turn, text).await,
+            None if message.origin == Origin::DirectMessage
+                || message.origin == Origin::SlashCommand =>
+            {
+                turn.reply(Reply::text(NOT_UNDERSTOOD).only_asker()).await
+            }
+            None if message.origin == Origin::Mention => {
+                turn.reply(Reply::text(NOT_UNDERSTOOD)).await
+            }
+            None => {}
+        }
+        turn.replier.finish().await;
+    }
+
+    async fn handle_click(&self, click: &ButtonClick, sink: Arc<dyn ChatSink>) {
+        let reply = actions::run_button(&self.inner.lookers, &click.value).await;
+        let to = Destination::Conversation {
+            conversation: click.conversation.clone(),
+            asker: Some(click.sender.user_id.clone()),
+        };
+        if let Err(e) = sink.post(&to, &reply).await {
+            tracing::error!(error = %e, "could not answer a button click");
+        }
+    }
+
+    /// Runs a delivery Looker pushed (called by the queue's workers).
+    pub async fn deliver(
+        &self,
+        delivery: &Delivery,
+        sink: &dyn ChatSink,
+    ) -> Result<(), DeliveryError> {
+        let settings = answer::AnswerSettings {
+            render: self.inner.settings.render,
+            buttons: false,
+        };
+        delivery::deliver(&self.inner.lookers, delivery, sink, &settings).await
+    }
+}

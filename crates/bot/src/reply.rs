@@ -57,12 +57,19 @@ pub struct Button {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Block {
     /// A title line, optionally linking somewhere (usually Looker).
-    Heading { text: String, link: Option<String> },
+    Heading {
+        text: String,
+        link: Option<String>,
+    },
     Paragraph(Vec<Inline>),
     /// Label/value pairs (a single record).
     Fields(Vec<(String, Cell)>),
     Table(Table),
-    Image { source: ImageSource, title: String, link: Option<String> },
+    Image {
+        source: ImageSource,
+        title: String,
+        link: Option<String>,
+    },
     Buttons(Vec<Button>),
     /// Small print under a result (row counts, "open in Looker").
     Context(Vec<Inline>),
@@ -74,11 +81,18 @@ pub enum Block {
 pub struct Reply {
     pub blocks: Vec<Block>,
     pub visibility: Visibility,
+    /// The Looker link this reply expands, when it answers a pasted link (chat platforms can attach it to the
+    /// link itself, as Slack's unfurls do).
+    pub source_link: Option<String>,
 }
 
 impl Reply {
     pub fn new(blocks: Vec<Block>) -> Self {
-        Reply { blocks, visibility: Visibility::Public }
+        Reply {
+            blocks,
+            visibility: Visibility::Public,
+            source_link: None,
+        }
     }
 
     /// A one-paragraph plain-text reply.
@@ -88,7 +102,10 @@ impl Reply {
 
     /// A failure the person should see: `:warning:` and what went wrong and what to do.
     pub fn warning(text: impl Into<String>) -> Self {
-        Reply::new(vec![Block::Paragraph(vec![Inline::Text(format!(":warning: {}", text.into()))])])
+        Reply::new(vec![Block::Paragraph(vec![Inline::Text(format!(
+            ":warning: {}",
+            text.into()
+        ))])])
     }
 
     pub fn only_asker(mut self) -> Self {
@@ -102,7 +119,9 @@ impl Reply {
         for block in &self.blocks {
             match block {
                 Block::Heading { text, .. } => lines.push(text.clone()),
-                Block::Paragraph(inlines) | Block::Context(inlines) => lines.push(inlines_plain(inlines)),
+                Block::Paragraph(inlines) | Block::Context(inlines) => {
+                    lines.push(inlines_plain(inlines))
+                }
                 Block::Fields(fields) => {
                     for (label, value) in fields {
                         lines.push(format!("{label}: {}", inlines_plain(value)));
@@ -111,13 +130,22 @@ impl Reply {
                 Block::Table(table) => {
                     lines.push(table.header.join(" | "));
                     for row in &table.rows {
-                        lines.push(row.iter().map(|c| inlines_plain(c)).collect::<Vec<_>>().join(" | "));
+                        lines.push(
+                            row.iter()
+                                .map(|c| inlines_plain(c))
+                                .collect::<Vec<_>>()
+                                .join(" | "),
+                        );
                     }
                 }
                 Block::Image { title, .. } => lines.push(title.clone()),
-                Block::Buttons(buttons) => {
-                    lines.push(buttons.iter().map(|b| format!("[{}]", b.label)).collect::<Vec<_>>().join(" "))
-                }
+                Block::Buttons(buttons) => lines.push(
+                    buttons
+                        .iter()
+                        .map(|b| format!("[{}]", b.label))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
                 Block::Divider => {}
             }
         }
@@ -148,6 +176,8 @@ mod serde_bytes_base64 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
-        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+        STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
     }
 }

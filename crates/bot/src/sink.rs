@@ -16,7 +16,10 @@ pub struct PostedMessage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     /// A conversation, as an answer to someone in it. `asker` is needed for private (ephemeral) replies.
-    Conversation { conversation: Conversation, asker: Option<String> },
+    Conversation {
+        conversation: Conversation,
+        asker: Option<String>,
+    },
     /// A channel by name or id, for scheduled deliveries and data actions (`#name`, `name`, or an id).
     Channel(String),
     /// A person by user name or id, in a direct message.
@@ -36,7 +39,11 @@ pub struct SinkError {
 #[async_trait]
 pub trait ChatSink: Send + Sync {
     /// Posts a reply; returns the posted message when it can be replaced later (not for private replies).
-    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError>;
+    async fn post(
+        &self,
+        to: &Destination,
+        reply: &Reply,
+    ) -> Result<Option<PostedMessage>, SinkError>;
 
     /// Replaces a message posted earlier (used to swap a loading message for its result).
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError>;

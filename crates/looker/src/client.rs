@@ -26,7 +26,10 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { timeout: Duration::from_secs(30), query_timeout: Duration::from_secs(180) }
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            query_timeout: Duration::from_secs(180),
+        }
     }
 }
 
@@ -74,24 +77,33 @@ pub(crate) enum Speed {
 
 impl std::fmt::Debug for LookerClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LookerClient").field("url", &self.shared.instance.url.as_str()).finish()
+        f.debug_struct("LookerClient")
+            .field("url", &self.shared.instance.url.as_str())
+            .finish()
     }
 }
 
 impl LookerClient {
-    pub fn new(instance: &LookerInstance, options: ClientOptions) -> Result<LookerClient, LookerError> {
+    pub fn new(
+        instance: &LookerInstance,
+        options: ClientOptions,
+    ) -> Result<LookerClient, LookerError> {
         let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
         if !instance.verify_tls {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
         if let Some(path) = &instance.ca_bundle {
-            let pem = std::fs::read(path)
-                .map_err(|e| LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display()))
+            })?;
             builder = builder.tls_certs_merge(certs);
         }
-        let http = builder.build().map_err(|e| LookerError::Setup(e.to_string()))?;
+        let http = builder
+            .build()
+            .map_err(|e| LookerError::Setup(e.to_string()))?;
         Ok(LookerClient {
             shared: Arc::new(Shared {
                 http,
@@ -117,25 +129,37 @@ impl LookerClient {
     /// A client whose calls say, in the User-Agent, which chat message they serve (hashed ids).
     pub fn for_chat(&self, context: &ChatContext) -> LookerClient {
         let mut agent = base_user_agent();
-        let parts: Vec<String> = [("user", &context.user_id), ("team", &context.team_id), ("channel", &context.channel_id)]
-            .into_iter()
-            .filter_map(|(name, id)| id.as_ref().map(|id| format!("{name}:{}", short_hash(id))))
-            .collect();
+        let parts: Vec<String> = [
+            ("user", &context.user_id),
+            ("team", &context.team_id),
+            ("channel", &context.channel_id),
+        ]
+        .into_iter()
+        .filter_map(|(name, id)| id.as_ref().map(|id| format!("{name}:{}", short_hash(id))))
+        .collect();
         if !parts.is_empty() {
             agent.push_str(&format!(" (slack {})", parts.join("; ")));
         }
-        LookerClient { shared: self.shared.clone(), user_agent: Arc::from(agent) }
+        LookerClient {
+            shared: self.shared.clone(),
+            user_agent: Arc::from(agent),
+        }
     }
 
     /// The API 4.0 base URL, discovered once through the unauthenticated `GET /versions`.
     pub async fn api_url(&self) -> Result<&Url, LookerError> {
-        self.shared.api_url.get_or_try_init(|| self.discover()).await
+        self.shared
+            .api_url
+            .get_or_try_init(|| self.discover())
+            .await
     }
 
     /// `GET /versions` at the API root.
     pub async fn versions(&self) -> Result<ApiVersion, LookerError> {
         let root = api_root(&self.shared.instance.api_base_url);
-        let url = root.join("versions").map_err(|e| LookerError::Setup(e.to_string()))?;
+        let url = root
+            .join("versions")
+            .map_err(|e| LookerError::Setup(e.to_string()))?;
         let response = self
             .shared
             .http
@@ -151,14 +175,28 @@ impl LookerClient {
     async fn discover(&self) -> Result<Url, LookerError> {
         let configured = &self.shared.instance.api_base_url;
         let versions = self.versions().await?;
-        if !versions.supported_versions.iter().any(|v| v.version == "4.0") {
-            let offered: Vec<&str> = versions.supported_versions.iter().map(|v| v.version.as_str()).collect();
+        if !versions
+            .supported_versions
+            .iter()
+            .any(|v| v.version == "4.0")
+        {
+            let offered: Vec<&str> = versions
+                .supported_versions
+                .iter()
+                .map(|v| v.version.as_str())
+                .collect();
             return Err(LookerError::NoApi40 {
                 url: configured.to_string(),
-                offered: if offered.is_empty() { "no version".into() } else { offered.join(", ") },
+                offered: if offered.is_empty() {
+                    "no version".into()
+                } else {
+                    offered.join(", ")
+                },
             });
         }
-        let api = api_root(configured).join("api/4.0/").map_err(|e| LookerError::Setup(e.to_string()))?;
+        let api = api_root(configured)
+            .join("api/4.0/")
+            .map_err(|e| LookerError::Setup(e.to_string()))?;
         if let Some(old) = legacy_version(configured) {
             tracing::warn!(
                 configured = %configured, using = %api,
@@ -177,7 +215,15 @@ impl LookerClient {
     pub async fn logout(&self) -> Result<(), LookerError> {
         let had_session = self.shared.session.lock().await.is_some();
         if had_session {
-            self.call("logout", Method::DELETE, "logout", &[], Body::None, Speed::Normal).await?;
+            self.call(
+                "logout",
+                Method::DELETE,
+                "logout",
+                &[],
+                Body::None,
+                Speed::Normal,
+            )
+            .await?;
             *self.shared.session.lock().await = None;
         }
         Ok(())
@@ -199,9 +245,16 @@ impl LookerClient {
     }
 
     async fn request_token(&self) -> Result<Session, LookerError> {
-        let url = self.api_url().await?.join("login").map_err(|e| LookerError::Setup(e.to_string()))?;
+        let url = self
+            .api_url()
+            .await?
+            .join("login")
+            .map_err(|e| LookerError::Setup(e.to_string()))?;
         let instance = &self.shared.instance;
-        let form = [("client_id", instance.client_id.as_str()), ("client_secret", instance.client_secret.expose())];
+        let form = [
+            ("client_id", instance.client_id.as_str()),
+            ("client_secret", instance.client_secret.expose()),
+        ];
         let started = Instant::now();
         let response = self
             .shared
@@ -213,7 +266,10 @@ impl LookerClient {
             .send()
             .await
             .map_err(|e| transport_error("login", &url, self.shared.options.timeout, e))?;
-        if matches!(response.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED) {
+        if matches!(
+            response.status(),
+            StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+        ) {
             let message = error_message(response).await.0;
             return Err(LookerError::Login { message });
         }
@@ -222,7 +278,10 @@ impl LookerClient {
         // Renew a little before Looker would refuse the token, so that no call is made with a dying one.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         tracing::debug!(looker = %instance.url, expires_in = lifetime.as_secs(), "logged in to Looker");
-        Ok(Session { token: token.access_token, refresh_at: started + lifetime - margin })
+        Ok(Session {
+            token: token.access_token,
+            refresh_at: started + lifetime - margin,
+        })
     }
 
     /// One API call with the session token; a 401 means the session ended early, so it logs in again and
@@ -236,7 +295,11 @@ impl LookerClient {
         body: Body,
         speed: Speed,
     ) -> Result<Response, LookerError> {
-        let url = self.api_url().await?.join(path).map_err(|e| LookerError::Setup(e.to_string()))?;
+        let url = self
+            .api_url()
+            .await?
+            .join(path)
+            .map_err(|e| LookerError::Setup(e.to_string()))?;
         let timeout = match speed {
             Speed::Normal => self.shared.options.timeout,
             Speed::Query => self.shared.options.query_timeout,
@@ -257,16 +320,27 @@ impl LookerClient {
             if let Body::Json(value) = &body {
                 request = request.json(value);
             }
-            let response = request.send().await.map_err(|e| transport_error(operation, &url, timeout, e))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(operation, &url, timeout, e))?;
             if response.status() == StatusCode::UNAUTHORIZED && !renew {
-                tracing::info!(operation, "Looker answered 401; logging in again and retrying once");
+                tracing::info!(
+                    operation,
+                    "Looker answered 401; logging in again and retrying once"
+                );
                 renew = true;
                 continue;
             }
             if !response.status().is_success() {
                 let status = response.status().as_u16();
                 let (message, details) = error_message(response).await;
-                return Err(LookerError::Api { operation, status, message, details });
+                return Err(LookerError::Api {
+                    operation,
+                    status,
+                    message,
+                    details,
+                });
             }
             return Ok(response);
         }
@@ -282,7 +356,9 @@ impl LookerClient {
         body: Body,
         speed: Speed,
     ) -> Result<T, LookerError> {
-        let response = self.call(operation, method, path, query, body, speed).await?;
+        let response = self
+            .call(operation, method, path, query, body, speed)
+            .await?;
         read_json(operation, response).await
     }
 }
@@ -295,14 +371,25 @@ fn short_hash(id: &str) -> String {
     hex::encode(&Sha256::digest(id.as_bytes())[..8])
 }
 
-fn transport_error(operation: &'static str, url: &Url, timeout: Duration, e: reqwest::Error) -> LookerError {
+fn transport_error(
+    operation: &'static str,
+    url: &Url,
+    timeout: Duration,
+    e: reqwest::Error,
+) -> LookerError {
     if e.is_timeout() {
-        LookerError::Timeout { operation, seconds: timeout.as_secs() }
+        LookerError::Timeout {
+            operation,
+            seconds: timeout.as_secs(),
+        }
     } else {
         let mut origin = url.clone();
         origin.set_path("");
         origin.set_query(None);
-        LookerError::Unreachable { url: origin.to_string(), detail: root_cause(&e) }
+        LookerError::Unreachable {
+            url: origin.to_string(),
+            detail: root_cause(&e),
+        }
     }
 }
 
@@ -315,14 +402,28 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-pub(crate) async fn read_json<T: DeserializeOwned>(operation: &'static str, response: Response) -> Result<T, LookerError> {
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    operation: &'static str,
+    response: Response,
+) -> Result<T, LookerError> {
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(|e| LookerError::Decode { operation, detail: e.to_string() })?;
+    let bytes = response.bytes().await.map_err(|e| LookerError::Decode {
+        operation,
+        detail: e.to_string(),
+    })?;
     if !(200..300).contains(&status) {
         let (message, details) = parse_error_body(&bytes);
-        return Err(LookerError::Api { operation, status, message, details });
+        return Err(LookerError::Api {
+            operation,
+            status,
+            message,
+            details,
+        });
     }
-    serde_json::from_slice(&bytes).map_err(|e| LookerError::Decode { operation, detail: e.to_string() })
+    serde_json::from_slice(&bytes).map_err(|e| LookerError::Decode {
+        operation,
+        detail: e.to_string(),
+    })
 }
 
 /// Looker's `Error` or `ValidationError` body: the message, and one line per validation error.
@@ -333,10 +434,24 @@ async fn error_message(response: Response) -> (String, Vec<String>) {
 
 fn parse_error_body(bytes: &[u8]) -> (String, Vec<String>) {
     let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
-        let text = String::from_utf8_lossy(bytes).chars().take(200).collect::<String>();
-        return (if text.trim().is_empty() { "no details".into() } else { text }, Vec::new());
+        let text = String::from_utf8_lossy(bytes)
+            .chars()
+            .take(200)
+            .collect::<String>();
+        return (
+            if text.trim().is_empty() {
+                "no details".into()
+            } else {
+                text
+            },
+            Vec::new(),
+        );
     };
-    let message = value.get("message").and_then(Value::as_str).unwrap_or("no details").to_string();
+    let message = value
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("no details")
+        .to_string();
     let details = value
         .get("errors")
         .and_then(Value::as_array)
@@ -345,8 +460,15 @@ fn parse_error_body(bytes: &[u8]) -> (String, Vec<String>) {
                 .iter()
                 .map(|e| {
                     let field = e.get("field").and_then(Value::as_str).unwrap_or("");
-                    let text = e.get("message").and_then(Value::as_str).unwrap_or("invalid");
-                    if field.is_empty() { text.to_string() } else { format!("{field}: {text}") }
+                    let text = e
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("invalid");
+                    if field.is_empty() {
+                        text.to_string()
+                    } else {
+                        format!("{field}: {text}")
+                    }
                 })
                 .collect()
         })

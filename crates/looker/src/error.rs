@@ -3,23 +3,42 @@
 /// An error from a Looker call. `Display` says what happened and, where it can, what to do.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum LookerError {
-    #[error("Looker at {url} could not be reached ({detail}). Check that the API URL is right and that this server can reach it.")]
+    #[error(
+        "Looker at {url} could not be reached ({detail}). Check that the API URL is right and that this server can reach it."
+    )]
     Unreachable { url: String, detail: String },
 
-    #[error("Looker did not answer {operation} within {seconds} seconds. Try again, or simplify the query.")]
-    Timeout { operation: &'static str, seconds: u64 },
+    #[error(
+        "Looker did not answer {operation} within {seconds} seconds. Try again, or simplify the query."
+    )]
+    Timeout {
+        operation: &'static str,
+        seconds: u64,
+    },
 
-    #[error("Looker refused the bot's API credentials ({message}). Check the client id and secret of the bot's Looker API user.")]
+    #[error(
+        "Looker refused the bot's API credentials ({message}). Check the client id and secret of the bot's Looker API user."
+    )]
     Login { message: String },
 
     #[error("{}", api_message(.operation, *.status, .message, .details))]
-    Api { operation: &'static str, status: u16, message: String, details: Vec<String> },
+    Api {
+        operation: &'static str,
+        status: u16,
+        message: String,
+        details: Vec<String>,
+    },
 
-    #[error("Looker at {url} does not offer API 4.0 (it offers {offered}). Lookerbot needs Looker 23.18 or later, or at least API 4.0 enabled.")]
+    #[error(
+        "Looker at {url} does not offer API 4.0 (it offers {offered}). Lookerbot needs Looker 23.18 or later, or at least API 4.0 enabled."
+    )]
     NoApi40 { url: String, offered: String },
 
     #[error("Looker's answer to {operation} could not be read ({detail}).")]
-    Decode { operation: &'static str, detail: String },
+    Decode {
+        operation: &'static str,
+        detail: String,
+    },
 
     #[error("The Looker client could not be set up: {0}")]
     Setup(String),
@@ -47,15 +66,19 @@ impl LookerError {
 fn api_message(operation: &str, status: u16, message: &str, details: &[String]) -> String {
     let advice = match status {
         401 => " The bot's Looker session was refused; check its API credentials.",
-        403 => " The bot's Looker API user lacks a permission for this: give its role access (e.g. see_looks, see_user_dashboards, explore, access_data).",
-        404 => " It does not exist, or the bot's Looker API user cannot see it (check the content's folder permissions).",
+        403 => {
+            " The bot's Looker API user lacks a permission for this: give its role access (e.g. see_looks, see_user_dashboards, explore, access_data)."
+        }
+        404 => {
+            " It does not exist, or the bot's Looker API user cannot see it (check the content's folder permissions)."
+        }
         429 => " Looker is rate limiting the bot; try again in a moment.",
         500..=599 => " Looker had an internal problem; try again later.",
         _ => "",
     };
     let mut text = format!("Looker answered {status} to {operation}: {message}.{advice}");
     for detail in details {
-        text.push_str("\n");
+        text.push('\n');
         text.push_str(detail);
     }
     text

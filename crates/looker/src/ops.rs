@@ -54,93 +54,251 @@ impl ContentSearch {
 impl LookerClient {
     /// The bot's own Looker user (`GET /user`).
     pub async fn me(&self) -> Result<User, LookerError> {
-        self.call_json("me", Method::GET, "user", &[], Body::None, Speed::Normal).await
+        self.call_json("me", Method::GET, "user", &[], Body::None, Speed::Normal)
+            .await
     }
 
     pub async fn look(&self, look_id: &str) -> Result<Look, LookerError> {
-        self.call_json("look", Method::GET, &format!("looks/{}", seg(look_id)), &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "look",
+            Method::GET,
+            &format!("looks/{}", seg(look_id)),
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn search_looks(&self, search: &ContentSearch) -> Result<Vec<Look>, LookerError> {
-        self.call_json("search_looks", Method::GET, "looks/search", &search.params(), Body::None, Speed::Normal).await
+        self.call_json(
+            "search_looks",
+            Method::GET,
+            "looks/search",
+            &search.params(),
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn dashboard(&self, dashboard_id: &str) -> Result<Dashboard, LookerError> {
         let path = format!("dashboards/{}", seg(dashboard_id));
-        self.call_json("dashboard", Method::GET, &path, &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "dashboard",
+            Method::GET,
+            &path,
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
-    pub async fn search_dashboards(&self, search: &ContentSearch) -> Result<Vec<Dashboard>, LookerError> {
+    pub async fn search_dashboards(
+        &self,
+        search: &ContentSearch,
+    ) -> Result<Vec<Dashboard>, LookerError> {
         let params = search.params();
-        self.call_json("search_dashboards", Method::GET, "dashboards/search", &params, Body::None, Speed::Normal).await
+        self.call_json(
+            "search_dashboards",
+            Method::GET,
+            "dashboards/search",
+            &params,
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn folder(&self, folder_id: &str) -> Result<Folder, LookerError> {
-        self.call_json("folder", Method::GET, &format!("folders/{}", seg(folder_id)), &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "folder",
+            Method::GET,
+            &format!("folders/{}", seg(folder_id)),
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn folder_children(&self, folder_id: &str) -> Result<Vec<Folder>, LookerError> {
         let path = format!("folders/{}/children", seg(folder_id));
-        self.call_json("folder_children", Method::GET, &path, &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "folder_children",
+            Method::GET,
+            &path,
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn folder_dashboards(&self, folder_id: &str) -> Result<Vec<Dashboard>, LookerError> {
         let path = format!("folders/{}/dashboards", seg(folder_id));
-        self.call_json("folder_dashboards", Method::GET, &path, &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "folder_dashboards",
+            Method::GET,
+            &path,
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn folder_looks(&self, folder_id: &str) -> Result<Vec<Look>, LookerError> {
         let path = format!("folders/{}/looks", seg(folder_id));
-        self.call_json("folder_looks", Method::GET, &path, &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "folder_looks",
+            Method::GET,
+            &path,
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn query(&self, query_id: &str) -> Result<Query, LookerError> {
-        self.call_json("query", Method::GET, &format!("queries/{}", seg(query_id)), &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "query",
+            Method::GET,
+            &format!("queries/{}", seg(query_id)),
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     /// The query behind a share link (`/x/<slug>`).
     pub async fn query_for_slug(&self, slug: &str) -> Result<Query, LookerError> {
         let path = format!("queries/slug/{}", seg(slug));
-        self.call_json("query_for_slug", Method::GET, &path, &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "query_for_slug",
+            Method::GET,
+            &path,
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     /// Creates a query; pass [`Query::to_new_query`] of an existing one to change its filters.
     pub async fn create_query(&self, query: &Query) -> Result<Query, LookerError> {
-        self.call_json("create_query", Method::POST, "queries", &[], to_json(query)?, Speed::Normal).await
+        self.call_json(
+            "create_query",
+            Method::POST,
+            "queries",
+            &[],
+            to_json(query)?,
+            Speed::Normal,
+        )
+        .await
     }
 
     /// Runs a saved query as `json_detail`, with Looker's formatting (rendered values) and drill links.
     pub async fn run_query(&self, query_id: &str) -> Result<QueryResult, LookerError> {
         let path = format!("queries/{}/run/json_detail", seg(query_id));
-        let params = [("apply_formatting", "true".to_string()), ("generate_drill_links", "true".to_string())];
-        self.call_json("run_query", Method::GET, &path, &params, Body::None, Speed::Query).await
+        let params = [
+            ("apply_formatting", "true".to_string()),
+            ("generate_drill_links", "true".to_string()),
+        ];
+        self.call_json(
+            "run_query",
+            Method::GET,
+            &path,
+            &params,
+            Body::None,
+            Speed::Query,
+        )
+        .await
     }
 
     /// Runs a saved query as a PNG chart of the given size.
-    pub async fn run_query_png(&self, query_id: &str, width: u32, height: u32) -> Result<bytes::Bytes, LookerError> {
+    pub async fn run_query_png(
+        &self,
+        query_id: &str,
+        width: u32,
+        height: u32,
+    ) -> Result<bytes::Bytes, LookerError> {
         let path = format!("queries/{}/run/png", seg(query_id));
-        let params = [("image_width", width.to_string()), ("image_height", height.to_string())];
-        let response = self.call("run_query", Method::GET, &path, &params, Body::None, Speed::Query).await?;
-        response.bytes().await.map_err(|e| LookerError::Decode { operation: "run_query", detail: e.to_string() })
+        let params = [
+            ("image_width", width.to_string()),
+            ("image_height", height.to_string()),
+        ];
+        let response = self
+            .call(
+                "run_query",
+                Method::GET,
+                &path,
+                &params,
+                Body::None,
+                Speed::Query,
+            )
+            .await?;
+        response.bytes().await.map_err(|e| LookerError::Decode {
+            operation: "run_query",
+            detail: e.to_string(),
+        })
     }
 
     /// Runs a query given in full, without saving it first.
     pub async fn run_inline_query(&self, query: &Query) -> Result<QueryResult, LookerError> {
-        let params = [("apply_formatting", "true".to_string()), ("generate_drill_links", "true".to_string())];
+        let params = [
+            ("apply_formatting", "true".to_string()),
+            ("generate_drill_links", "true".to_string()),
+        ];
         let body = to_json(&query.to_new_query())?;
-        self.call_json("run_inline_query", Method::POST, "queries/run/json_detail", &params, body, Speed::Query).await
+        self.call_json(
+            "run_inline_query",
+            Method::POST,
+            "queries/run/json_detail",
+            &params,
+            body,
+            Speed::Query,
+        )
+        .await
     }
 
     pub async fn run_look(&self, look_id: &str) -> Result<QueryResult, LookerError> {
         let path = format!("looks/{}/run/json_detail", seg(look_id));
-        let params = [("apply_formatting", "true".to_string()), ("generate_drill_links", "true".to_string())];
-        self.call_json("run_look", Method::GET, &path, &params, Body::None, Speed::Query).await
+        let params = [
+            ("apply_formatting", "true".to_string()),
+            ("generate_drill_links", "true".to_string()),
+        ];
+        self.call_json(
+            "run_look",
+            Method::GET,
+            &path,
+            &params,
+            Body::None,
+            Speed::Query,
+        )
+        .await
     }
 
-    pub async fn create_query_render_task(&self, query_id: &str, width: u32, height: u32) -> Result<RenderTask, LookerError> {
+    pub async fn create_query_render_task(
+        &self,
+        query_id: &str,
+        width: u32,
+        height: u32,
+    ) -> Result<RenderTask, LookerError> {
         let path = format!("render_tasks/queries/{}/png", seg(query_id));
         let params = [("width", width.to_string()), ("height", height.to_string())];
-        self.call_json("create_query_render_task", Method::POST, &path, &params, Body::None, Speed::Normal).await
+        self.call_json(
+            "create_query_render_task",
+            Method::POST,
+            &path,
+            &params,
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn create_dashboard_render_task(
@@ -152,18 +310,46 @@ impl LookerClient {
     ) -> Result<RenderTask, LookerError> {
         let path = format!("render_tasks/dashboards/{}/png", seg(dashboard_id));
         let params = [("width", width.to_string()), ("height", height.to_string())];
-        self.call_json("create_dashboard_render_task", Method::POST, &path, &params, to_json(body)?, Speed::Normal).await
+        self.call_json(
+            "create_dashboard_render_task",
+            Method::POST,
+            &path,
+            &params,
+            to_json(body)?,
+            Speed::Normal,
+        )
+        .await
     }
 
     pub async fn render_task(&self, render_task_id: &str) -> Result<RenderTask, LookerError> {
         let path = format!("render_tasks/{}", seg(render_task_id));
-        self.call_json("render_task", Method::GET, &path, &[], Body::None, Speed::Normal).await
+        self.call_json(
+            "render_task",
+            Method::GET,
+            &path,
+            &[],
+            Body::None,
+            Speed::Normal,
+        )
+        .await
     }
 
     /// The image of a finished render task, or how long to wait (Looker answers 202 with `Retry-After`).
-    pub async fn render_task_results(&self, render_task_id: &str) -> Result<RenderResult, LookerError> {
+    pub async fn render_task_results(
+        &self,
+        render_task_id: &str,
+    ) -> Result<RenderResult, LookerError> {
         let path = format!("render_tasks/{}/results", seg(render_task_id));
-        let response = self.call("render_task_results", Method::GET, &path, &[], Body::None, Speed::Query).await?;
+        let response = self
+            .call(
+                "render_task_results",
+                Method::GET,
+                &path,
+                &[],
+                Body::None,
+                Speed::Query,
+            )
+            .await?;
         if response.status() == StatusCode::ACCEPTED {
             let retry_after_secs = response
                 .headers()
@@ -173,16 +359,27 @@ impl LookerClient {
                 .unwrap_or(1);
             return Ok(RenderResult::NotReady { retry_after_secs });
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| LookerError::Decode { operation: "render_task_results", detail: e.to_string() })?;
+        let bytes = response.bytes().await.map_err(|e| LookerError::Decode {
+            operation: "render_task_results",
+            detail: e.to_string(),
+        })?;
         Ok(RenderResult::Ready(bytes))
     }
 
     /// Runs a data action on the bot's behalf (`action` is the link from a query result, untouched).
-    pub async fn perform_data_action(&self, request: &DataActionRequest) -> Result<DataActionResponse, LookerError> {
-        self.call_json("perform_data_action", Method::POST, "data_actions", &[], to_json(request)?, Speed::Query).await
+    pub async fn perform_data_action(
+        &self,
+        request: &DataActionRequest,
+    ) -> Result<DataActionResponse, LookerError> {
+        self.call_json(
+            "perform_data_action",
+            Method::POST,
+            "data_actions",
+            &[],
+            to_json(request)?,
+            Speed::Query,
+        )
+        .await
     }
 
     pub async fn fetch_remote_data_action_form(
@@ -190,12 +387,25 @@ impl LookerClient {
         values: &std::collections::BTreeMap<String, String>,
     ) -> Result<DataActionForm, LookerError> {
         let body = to_json(values)?;
-        self.call_json("fetch_remote_data_action_form", Method::POST, "data_actions/form", &[], body, Speed::Normal).await
+        self.call_json(
+            "fetch_remote_data_action_form",
+            Method::POST,
+            "data_actions/form",
+            &[],
+            body,
+            Speed::Normal,
+        )
+        .await
     }
 
     /// Any JSON operation not covered above, for diagnostics (`check`).
-    pub async fn get_json(&self, operation: &'static str, path: &str) -> Result<Value, LookerError> {
-        self.call_json(operation, Method::GET, path, &[], Body::None, Speed::Normal).await
+    pub async fn get_json(
+        &self,
+        operation: &'static str,
+        path: &str,
+    ) -> Result<Value, LookerError> {
+        self.call_json(operation, Method::GET, path, &[], Body::None, Speed::Normal)
+            .await
     }
 }
 

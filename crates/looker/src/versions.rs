@@ -51,7 +51,10 @@ mod tests {
         ] {
             assert_eq!(root(s), "https://me.looker.com:19999/", "{s}");
         }
-        assert_eq!(root("https://proxy.example/looker/api/4.0"), "https://proxy.example/looker/");
+        assert_eq!(
+            root("https://proxy.example/looker/api/4.0"),
+            "https://proxy.example/looker/"
+        );
     }
 
     #[test]

@@ -7,12 +7,14 @@ mod data_action;
 mod query;
 mod render;
 mod user;
+mod webhook;
 
 pub use content::*;
 pub use data_action::*;
 pub use query::*;
 pub use render::*;
 pub use user::*;
+pub use webhook::*;
 
 use serde::{Deserialize, Deserializer};
 

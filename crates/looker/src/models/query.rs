@@ -12,7 +12,10 @@ use super::id_string;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Query {
-    #[serde(deserialize_with = "id_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "id_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<String>,
     pub model: String,
     pub view: String,
@@ -88,7 +91,11 @@ impl ResultField {
     pub fn display_label(&self, show_view_names: bool) -> String {
         let short = self.label_short.as_deref().filter(|s| !s.is_empty());
         let full = self.label.as_deref().filter(|s| !s.is_empty());
-        let chosen = if show_view_names { full.or(short) } else { short.or(full) };
+        let chosen = if show_view_names {
+            full.or(short)
+        } else {
+            short.or(full)
+        };
         chosen.unwrap_or(&self.name).to_string()
     }
 }
@@ -144,7 +151,8 @@ impl Cell {
                 links
                     .iter()
                     .map(|raw| {
-                        let mut link: CellLink = serde_json::from_value(raw.clone()).unwrap_or_default();
+                        let mut link: CellLink =
+                            serde_json::from_value(raw.clone()).unwrap_or_default();
                         link.raw = raw.clone();
                         link
                     })
@@ -153,7 +161,10 @@ impl Cell {
             .unwrap_or_default();
         Cell {
             value: value.get("value").cloned().unwrap_or(Value::Null),
-            rendered: value.get("rendered").and_then(Value::as_str).map(str::to_string),
+            rendered: value
+                .get("rendered")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             links,
         }
     }

@@ -39,6 +39,8 @@ pub struct CreateDashboardRenderTask {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RenderResult {
     /// Not finished: ask again after this many seconds (Looker's `Retry-After`).
-    NotReady { retry_after_secs: u64 },
+    NotReady {
+        retry_after_secs: u64,
+    },
     Ready(bytes::Bytes),
 }

@@ -1,0 +1,87 @@
+//! Data-action buttons: what a button carries, and what a click does.
+
+use looker::models::DataActionRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use crate::lookers::Lookers;
+use crate::reply::Reply;
+
+/// Slack's limit on a button's value.
+pub const MAX_BUTTON_VALUE: usize = 2000;
+
+/// The value of a data-action button: which Looker made it, and the action as Looker sent it (the original's
+/// `{lookerUrl, action}` form, so buttons in messages posted by the old bot still work).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ButtonValue {
+    #[serde(rename = "lookerUrl")]
+    pub looker_url: String,
+    pub action: Value,
+}
+
+impl ButtonValue {
+    /// The JSON text, or `None` when it would not fit in a button.
+    pub fn encode(&self) -> Option<String> {
+        let text = serde_json::to_string(self).ok()?;
+        if text.len() > MAX_BUTTON_VALUE {
+            tracing::warn!(
+                length = text.len(),
+                "a data action is too large for a Slack button; left out"
+            );
+            return None;
+        }
+        Some(text)
+    }
+}
+
+/// Runs the data action a button carries and says how it went, privately to the clicker.
+pub async fn run_button(lookers: &Lookers, value: &str) -> Reply {
+    let Ok(button) = serde_json::from_str::<ButtonValue>(value) else {
+        return Reply::warning("This button is not one of Lookerbot's data actions.").only_asker();
+    };
+    let looker = Url::parse(&button.looker_url)
+        .ok()
+        .and_then(|url| lookers.owning(&url).cloned());
+    let Some(looker) = looker else {
+        tracing::warn!(looker_url = %button.looker_url, "a button named a Looker that is not configured");
+        return Reply::warning("This button came from a Looker instance this bot is not configured for, so it was not run.")
+            .only_asker();
+    };
+    let request = DataActionRequest {
+        action: button.action,
+        form_values: Default::default(),
+    };
+    match looker.client.perform_data_action(&request).await {
+        Ok(response) => {
+            let errors: Vec<String> = response
+                .validation_errors
+                .iter()
+                .flat_map(|v| v.errors.iter())
+                .map(|e| {
+                    format!(
+                        ":x: {}",
+                        e.message
+                            .as_deref()
+                            .unwrap_or("The action refused this value.")
+                    )
+                })
+                .collect();
+            if !errors.is_empty() {
+                Reply::text(errors.join("\n")).only_asker()
+            } else if response.success {
+                let message = response
+                    .message
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "Done".into());
+                Reply::text(format!(":white_check_mark: {message}!")).only_asker()
+            } else {
+                let message = response
+                    .message
+                    .unwrap_or_else(|| "Looker did not say why".into());
+                Reply::warning(format!("The action did not succeed: {message}")).only_asker()
+            }
+        }
+        Err(e) => Reply::warning(format!("The action could not be run. {e}")).only_asker(),
+    }
+}

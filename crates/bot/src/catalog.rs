@@ -1,0 +1,262 @@
+//! Custom commands: the dashboards in each Looker's command folder (and its subfolders), loaded at start,
+//! refreshed periodically and when someone asks for `help`.
+
+use std::sync::Arc;
+
+use looker::LookerError;
+use looker::models::{Dashboard, DashboardElement, Query};
+use tokio::sync::RwLock;
+
+use crate::lookers::{Looker, Lookers};
+
+/// Marks commands and folders that work but are left out of `help`.
+pub const HIDDEN_MARK: &str = "[hidden]";
+
+/// One tile of a command's dashboard, with the query it runs and the dashboard filters it listens to.
+#[derive(Debug, Clone)]
+pub struct Tile {
+    pub title: Option<String>,
+    pub query: Query,
+    /// (dashboard filter name, field) pairs.
+    pub listens: Vec<(String, String)>,
+}
+
+/// A custom command.
+#[derive(Debug, Clone)]
+pub struct CustomCommand {
+    /// The dashboard's title, lowercased and trimmed (without the hidden mark): what people type.
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub looker: usize,
+    pub dashboard_id: String,
+    pub url: String,
+    /// The subfolder it sits in; `None` for the command folder itself ("Shortcuts").
+    pub category: Option<String>,
+    pub hidden: bool,
+    /// Titles and names of the dashboard's filters; the first title is help's argument hint.
+    pub filters: Vec<(String, String)>,
+    pub tiles: Vec<Tile>,
+}
+
+/// A command folder, for help's "where to add commands" links.
+#[derive(Debug, Clone)]
+pub struct CommandFolder {
+    pub name: String,
+    pub url: String,
+}
+
+/// Everything loaded from every Looker.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub commands: Vec<CustomCommand>,
+    pub folders: Vec<CommandFolder>,
+    /// Folders that could not be read, worded for `help` and the logs.
+    pub problems: Vec<String>,
+}
+
+impl Catalog {
+    /// The command `text` starts with (the longest one wins), and the rest of the text.
+    pub fn find<'t>(&self, text: &'t str) -> Option<(&CustomCommand, &'t str)> {
+        let lower = text.to_lowercase();
+        self.commands
+            .iter()
+            .filter(|c| {
+                lower.starts_with(&c.name)
+                    && lower[c.name.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(char::is_whitespace)
+            })
+            .max_by_key(|c| c.name.len())
+            .map(|c| (c, text.get(c.name.len()..).unwrap_or("").trim()))
+    }
+}
+
+/// The current catalog, swapped whole on refresh so readers never wait for Looker.
+#[derive(Default)]
+pub struct CatalogStore {
+    current: RwLock<Arc<Catalog>>,
+}
+
+impl CatalogStore {
+    pub async fn get(&self) -> Arc<Catalog> {
+        self.current.read().await.clone()
+    }
+
+    /// Reloads from every Looker; keeps what loaded even when some folders fail.
+    pub async fn refresh(&self, lookers: &Lookers) -> Arc<Catalog> {
+        let mut catalog = Catalog::default();
+        for (index, looker) in lookers.all().iter().enumerate() {
+            if let Some(folder_id) = looker.instance().custom_command_folder_id.clone()
+                && let Err(e) = load_folder(looker, index, &folder_id, &mut catalog).await
+            {
+                let problem = format!(
+                    "Custom commands of {} could not be loaded: {e}",
+                    looker.base()
+                );
+                tracing::warn!("{problem}");
+                catalog.problems.push(problem);
+            }
+        }
+        catalog.commands.sort_by(|a, b| a.name.cmp(&b.name));
+        let catalog = Arc::new(catalog);
+        *self.current.write().await = catalog.clone();
+        catalog
+    }
+}
+
+async fn load_folder(
+    looker: &Looker,
+    index: usize,
+    folder_id: &str,
+    catalog: &mut Catalog,
+) -> Result<(), LookerError> {
+    let client = &looker.client;
+    let folder = client.folder(folder_id).await?;
+    catalog.folders.push(CommandFolder {
+        name: folder.name.clone(),
+        url: format!("{}/folders/{folder_id}", looker.base()),
+    });
+    load_dashboards(looker, index, folder_id, None, catalog).await?;
+    for child in client.folder_children(folder_id).await? {
+        let Some(child_id) = child.id.clone() else {
+            continue;
+        };
+        let hidden_folder = child.name.contains(HIDDEN_MARK);
+        let category = child.name.replace(HIDDEN_MARK, "").trim().to_string();
+        let before = catalog.commands.len();
+        load_dashboards(looker, index, &child_id, Some(category), catalog).await?;
+        if hidden_folder {
+            catalog.commands[before..]
+                .iter_mut()
+                .for_each(|c| c.hidden = true);
+        }
+    }
+    Ok(())
+}
+
+async fn load_dashboards(
+    looker: &Looker,
+    index: usize,
+    folder_id: &str,
+    category: Option<String>,
+    catalog: &mut Catalog,
+) -> Result<(), LookerError> {
+    for listed in looker.client.folder_dashboards(folder_id).await? {
+        let Some(id) = listed.id.clone() else {
+            continue;
+        };
+        if listed.deleted == Some(true) {
+            continue;
+        }
+        let dashboard = if listed.dashboard_elements.is_empty() {
+            looker.client.dashboard(&id).await?
+        } else {
+            listed
+        };
+        if let Some(command) = command_from(looker, index, &id, dashboard, category.clone()).await?
+        {
+            catalog.commands.push(command);
+        }
+    }
+    Ok(())
+}
+
+async fn command_from(
+    looker: &Looker,
+    index: usize,
+    id: &str,
+    dashboard: Dashboard,
+    category: Option<String>,
+) -> Result<Option<CustomCommand>, LookerError> {
+    let title = dashboard.title.clone().unwrap_or_default();
+    let name = title.replace(HIDDEN_MARK, "").trim().to_lowercase();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let mut tiles = Vec::new();
+    for element in &dashboard.dashboard_elements {
+        if let Some(query) = tile_query(looker, element).await? {
+            let title = element
+                .title
+                .clone()
+                .or_else(|| element.title_text.clone())
+                .or_else(|| element.look.as_ref().and_then(|l| l.title.clone()));
+            tiles.push(Tile {
+                title,
+                query,
+                listens: listens(element),
+            });
+        }
+    }
+    Ok(Some(CustomCommand {
+        name,
+        hidden: title.contains(HIDDEN_MARK),
+        title: title.replace(HIDDEN_MARK, "").trim().to_string(),
+        description: dashboard
+            .description
+            .clone()
+            .filter(|d| !d.trim().is_empty()),
+        looker: index,
+        dashboard_id: id.to_string(),
+        url: format!("{}/dashboards/{id}", looker.base()),
+        category,
+        filters: dashboard
+            .dashboard_filters
+            .iter()
+            .map(|f| {
+                let name = f.name.clone().unwrap_or_default();
+                (f.title.clone().unwrap_or_else(|| name.clone()), name)
+            })
+            .collect(),
+        tiles,
+    }))
+}
+
+/// The query a tile runs: its own, its Look's, or its result maker's (fetched when only an id is given).
+async fn tile_query(
+    looker: &Looker,
+    element: &DashboardElement,
+) -> Result<Option<Query>, LookerError> {
+    let maker = element.result_maker.as_ref();
+    let inline = element
+        .query
+        .clone()
+        .or_else(|| element.look.as_ref().and_then(|l| l.query.clone()))
+        .or_else(|| maker.and_then(|m| m.query.clone()));
+    if let Some(query) = inline {
+        return Ok(Some(query));
+    }
+    let query_id = element
+        .query_id
+        .clone()
+        .or_else(|| maker.and_then(|m| m.query_id.clone()));
+    if let Some(id) = query_id {
+        return looker.client.query(&id).await.map(Some);
+    }
+    if let Some(look_id) = &element.look_id {
+        return Ok(looker.client.look(look_id).await?.query);
+    }
+    Ok(None)
+}
+
+/// Which dashboard filter feeds which field: `result_maker.filterables[].listen[]`, and the older `listen` map.
+fn listens(element: &DashboardElement) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = element
+        .result_maker
+        .iter()
+        .flat_map(|m| &m.filterables)
+        .flat_map(|f| &f.listen)
+        .filter_map(|l| Some((l.dashboard_filter_name.clone()?, l.field.clone()?)))
+        .collect();
+    if let Some(map) = &element.listen {
+        pairs.extend(
+            map.iter()
+                .map(|(filter, field)| (filter.clone(), field.clone())),
+        );
+    }
+    pairs.sort();
+    pairs.dedup();
+    pairs
+}

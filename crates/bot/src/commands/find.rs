@@ -1,0 +1,237 @@
+//! `find [look|dashboard] <words>`: the five Looks (or dashboards) whose titles best match.
+
+use async_trait::async_trait;
+use looker::ContentSearch;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher};
+
+use super::{Command, Usage, split_first_word};
+use crate::reply::{Block, Inline, Reply};
+use crate::turn::Turn;
+
+pub struct Find;
+
+/// How many matches are shown.
+pub const TOP: usize = 5;
+/// How many titles are fetched to rank (Looker's own title search cannot rank fuzzily).
+const CANDIDATES: u32 = 5000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Look,
+    Dashboard,
+}
+
+/// A piece of content that matched.
+struct Found {
+    title: String,
+    url: String,
+    folder: Option<String>,
+}
+
+#[async_trait]
+impl Command for Find {
+    fn usage(&self) -> Option<Usage> {
+        Some(Usage {
+            syntax: "find [look|dashboard] <words>",
+            description: "finds Looks (or dashboards) by title; start with a Looker's URL to search that one.",
+        })
+    }
+
+    fn accepts(&self, _turn: &Turn<'_>, text: &str) -> bool {
+        split_first_word(text).0 == "find"
+    }
+
+    async fn run(&self, turn: &Turn<'_>, text: &str) {
+        let (_, mut rest) = split_first_word(text);
+        let mut kind = Kind::Look;
+        let (word, after) = split_first_word(rest);
+        match word.as_str() {
+            "look" | "looks" => rest = after,
+            "dashboard" | "dashboards" => {
+                kind = Kind::Dashboard;
+                rest = after;
+            }
+            _ => {}
+        }
+        let (word, after) = split_first_word(rest);
+        let looker = match turn.lookers.named_by(&word) {
+            Some(looker) if !after.is_empty() => {
+                rest = after;
+                looker
+            }
+            _ => match turn.lookers.default_looker() {
+                Some(looker) => looker,
+                None => return turn.reply(Reply::warning("No Looker is configured.")).await,
+            },
+        };
+        let words = rest.trim();
+        if words.is_empty() {
+            return turn
+                .reply(Reply::text("Tell me what to look for, e.g. `find orders`."))
+                .await;
+        }
+        let client = turn.client(looker);
+        let base = looker.base();
+        let search = ContentSearch {
+            limit: Some(CANDIDATES),
+            ..Default::default()
+        };
+        let candidates: Result<Vec<Found>, _> = match kind {
+            Kind::Look => client.search_looks(&search).await.map(|looks| {
+                looks
+                    .into_iter()
+                    .filter_map(|l| {
+                        Some(Found {
+                            url: format!("{base}/looks/{}", l.id?),
+                            title: l.title?,
+                            folder: l.folder.map(|f| f.name),
+                        })
+                    })
+                    .collect()
+            }),
+            Kind::Dashboard => client.search_dashboards(&search).await.map(|dashboards| {
+                dashboards
+                    .into_iter()
+                    .filter_map(|d| {
+                        Some(Found {
+                            url: format!("{base}/dashboards/{}", d.id?),
+                            title: d.title?,
+                            folder: d.folder.map(|f| f.name),
+                        })
+                    })
+                    .collect()
+            }),
+        };
+        let candidates = match candidates {
+            Ok(c) => c,
+            Err(e) => {
+                return turn
+                    .reply(Reply::warning(format!("The search failed. {e}")))
+                    .await;
+            }
+        };
+        let ranked = rank(words, candidates);
+        if ranked.is_empty() {
+            let noun = if kind == Kind::Look {
+                "Looks"
+            } else {
+                "dashboards"
+            };
+            return turn
+                .reply(Reply::text(format!("No {noun} match \"{words}\".")))
+                .await;
+        }
+        let blocks = ranked
+            .into_iter()
+            .map(|found| {
+                let mut line = vec![Inline::Link {
+                    text: found.title,
+                    url: found.url,
+                }];
+                if let Some(folder) = found.folder {
+                    line.push(Inline::Text(format!(" in {folder}")));
+                }
+                Block::Paragraph(line)
+            })
+            .collect();
+        turn.reply(Reply::new(blocks)).await;
+    }
+}
+
+/// The best [`TOP`] titles for `words`: fuzzy subsequence matching first, then (for typos) per-word similarity.
+fn rank(words: &str, candidates: Vec<Found>) -> Vec<Found> {
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let pattern = Pattern::parse(words, CaseMatching::Ignore, Normalization::Smart);
+    let titles: Vec<&str> = candidates.iter().map(|c| c.title.as_str()).collect();
+    let mut scored: Vec<(usize, f64)> = pattern
+        .match_list(
+            titles.iter().enumerate().map(|(i, t)| Indexed(i, t)),
+            &mut matcher,
+        )
+        .into_iter()
+        .map(|(Indexed(i, _), score)| (i, f64::from(score)))
+        .collect();
+    if scored.is_empty() {
+        scored = titles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, title)| {
+                let similarity = word_similarity(words, title);
+                (similarity >= 0.85).then_some((i, similarity))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    }
+    let mut slots: Vec<Option<Found>> = candidates.into_iter().map(Some).collect();
+    scored
+        .into_iter()
+        .take(TOP)
+        .filter_map(|(i, _)| slots[i].take())
+        .collect()
+}
+
+/// How well every query word matches some word of the title (Jaro-Winkler), averaged.
+fn word_similarity(query: &str, title: &str) -> f64 {
+    let title_words: Vec<String> = title.split_whitespace().map(str::to_lowercase).collect();
+    let query_words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    if query_words.is_empty() || title_words.is_empty() {
+        return 0.0;
+    }
+    let total: f64 = query_words
+        .iter()
+        .map(|q| {
+            title_words
+                .iter()
+                .map(|t| strsim::jaro_winkler(q, t))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    total / query_words.len() as f64
+}
+
+/// A title with its position, so matches map back to their content.
+struct Indexed<'a>(usize, &'a str);
+
+impl AsRef<str> for Indexed<'_> {
+    fn as_ref(&self) -> &str {
+        self.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(titles: &[&str]) -> Vec<Found> {
+        titles
+            .iter()
+            .map(|t| Found {
+                title: t.to_string(),
+                url: String::new(),
+                folder: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranks_abbreviations_and_typos() {
+        let titles = [
+            "Revenue Dashboard",
+            "Orders by Status",
+            "Users",
+            "Sales by State",
+        ];
+        let top: Vec<String> = rank("rev dash", found(&titles))
+            .into_iter()
+            .map(|f| f.title)
+            .collect();
+        assert_eq!(top.first().map(String::as_str), Some("Revenue Dashboard"));
+        let top: Vec<String> = rank("slaes", found(&titles))
+            .into_iter()
+            .map(|f| f.title)
+            .collect();
+        assert_eq!(top, vec!["Sales by State"]);
+        assert!(rank("zebra", found(&titles)).is_empty());
+    }
+}

@@ -1,0 +1,227 @@
+//! Deliveries Looker pushes: scheduled Looks, queries and dashboards, and data-action messages.
+//!
+//! [`Delivery::from_webhook`] checks a payload when it arrives (so the webhook can refuse it with the original's
+//! reasons); [`deliver`] does the work later, from the durable queue.
+
+use looker::models::{ScheduledPlan, WebhookPayload};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::answer::{AnswerSettings, try_query_reply};
+use crate::charts::render_dashboard;
+use crate::commands::links::LookerLink;
+use crate::lookers::Lookers;
+use crate::reply::{Block, ImageSource, Reply};
+use crate::sink::{ChatSink, Destination};
+
+/// Where Looker asked the bot to post (`/slack/post/{channel|group|dm}/NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// A public channel, by name or id.
+    Channel(String),
+    /// A private channel, by name or id.
+    Group(String),
+    /// A person, by user name or id.
+    Person(String),
+}
+
+impl Target {
+    pub fn destination(&self) -> Destination {
+        match self {
+            Target::Channel(name) | Target::Group(name) => Destination::Channel(name.clone()),
+            Target::Person(name) => Destination::Person(name.clone()),
+        }
+    }
+}
+
+/// A piece of work Looker pushed, as stored in the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// A scheduled plan's content, posted to `target`.
+    Scheduled {
+        target: Target,
+        plan: Box<ScheduledPlan>,
+        looker_url: String,
+    },
+    /// A plain message from a data action.
+    Message { target: Target, text: String },
+}
+
+/// Why a webhook was refused (the text goes back to Looker as `reason`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+impl Delivery {
+    /// Checks a scheduled-plan webhook and names the Looker it came from.
+    pub fn from_webhook(
+        lookers: &Lookers,
+        payload: &WebhookPayload,
+        target: Target,
+    ) -> Result<Delivery, Refusal> {
+        let plan = payload
+            .scheduled_plan
+            .clone()
+            .ok_or_else(|| Refusal("No scheduled plan in payload.".into()))?;
+        let kind = plan.kind.clone().unwrap_or_default();
+        if !matches!(
+            kind.as_str(),
+            "Look" | "Dashboard" | "LookMLDashboard" | "Query" | ""
+        ) {
+            return Err(Refusal(format!(
+                "Scheduled plan type {kind} not supported."
+            )));
+        }
+        let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
+        let looker = match &url {
+            Some(url) => lookers.owning(url),
+            // A plan without a URL can only be a query of the only Looker there is.
+            None if lookers.all().len() == 1 && plan.query_id.is_some() => lookers.default_looker(),
+            None => None,
+        };
+        let looker =
+            looker.ok_or_else(|| Refusal("Requested data is from an unknown Looker.".into()))?;
+        if kind == "Look"
+            && plan.query_id.is_none()
+            && !matches!(
+                url.as_ref().and_then(LookerLink::parse),
+                Some(LookerLink::Look(_))
+            )
+        {
+            return Err(Refusal(format!(
+                "Scheduled plan URL {} is not a Look.",
+                plan.url.as_deref().unwrap_or("(none)")
+            )));
+        }
+        Ok(Delivery::Scheduled {
+            target,
+            plan: Box::new(plan),
+            looker_url: looker.base(),
+        })
+    }
+
+    pub fn target(&self) -> &Target {
+        match self {
+            Delivery::Scheduled { target, .. } | Delivery::Message { target, .. } => target,
+        }
+    }
+}
+
+/// Why a delivery did not happen yet.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct DeliveryError {
+    pub message: String,
+    /// Whether a later try may succeed (Looker or Slack down, rate limited).
+    pub retryable: bool,
+}
+
+/// Runs a delivery: fetches the content from Looker and posts it.
+pub async fn deliver(
+    lookers: &Lookers,
+    delivery: &Delivery,
+    sink: &dyn ChatSink,
+    settings: &AnswerSettings,
+) -> Result<(), DeliveryError> {
+    let reply = match delivery {
+        Delivery::Message { text, .. } => Reply::text(text.clone()),
+        Delivery::Scheduled {
+            plan, looker_url, ..
+        } => scheduled_reply(lookers, plan, looker_url, settings).await?,
+    };
+    let to = delivery.target().destination();
+    sink.post(&to, &reply)
+        .await
+        .map(|_| ())
+        .map_err(|e| DeliveryError {
+            message: e.message,
+            retryable: e.retryable,
+        })
+}
+
+async fn scheduled_reply(
+    lookers: &Lookers,
+    plan: &ScheduledPlan,
+    looker_url: &str,
+    settings: &AnswerSettings,
+) -> Result<Reply, DeliveryError> {
+    let looker = Url::parse(looker_url)
+        .ok()
+        .and_then(|u| lookers.owning(&u).cloned())
+        .ok_or_else(|| DeliveryError {
+            message: "Requested data is from an unknown Looker.".into(),
+            retryable: false,
+        })?;
+    let client = &looker.client;
+    let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
+    let link = plan.url.clone();
+    let looker_error = |e: looker::LookerError| DeliveryError {
+        retryable: e.is_retryable(),
+        message: e.to_string(),
+    };
+    let kind = plan.kind.as_deref().unwrap_or("");
+    if kind == "Dashboard" || kind == "LookMLDashboard" {
+        let Some(LookerLink::Dashboard { id, filters }) = url.as_ref().and_then(LookerLink::parse)
+        else {
+            return Err(DeliveryError {
+                message: "The dashboard plan has no dashboard URL.".into(),
+                retryable: false,
+            });
+        };
+        let title = plan
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("Dashboard {id}"));
+        let png = render_dashboard(client, &id, &filters, &settings.render)
+            .await
+            .map_err(|e| {
+                let e = crate::answer::AnswerError::from(e);
+                DeliveryError {
+                    retryable: e.retryable,
+                    message: e.message,
+                }
+            })?;
+        return Ok(Reply::new(vec![
+            Block::Heading {
+                text: title.clone(),
+                link: link.clone(),
+            },
+            Block::Image {
+                source: ImageSource::Png(png),
+                title,
+                link,
+            },
+        ]));
+    }
+    let look_id = match url.as_ref().and_then(LookerLink::parse) {
+        Some(LookerLink::Look(id)) if plan.filters_differ_from_look != Some(true) => Some(id),
+        _ => None,
+    };
+    let (query, title) = match (look_id, &plan.query_id) {
+        (Some(id), _) => {
+            let look = client.look(&id).await.map_err(looker_error)?;
+            let mut query = look.query.ok_or_else(|| DeliveryError {
+                message: format!("Look {id} has no query."),
+                retryable: false,
+            })?;
+            query.id = query.id.or(look.query_id);
+            (query, look.title.or_else(|| plan.title.clone()))
+        }
+        (None, Some(query_id)) => (
+            client.query(query_id).await.map_err(looker_error)?,
+            plan.title.clone(),
+        ),
+        (None, None) => {
+            return Err(DeliveryError {
+                message: "The plan names neither a Look nor a query.".into(),
+                retryable: false,
+            });
+        }
+    };
+    try_query_reply(client, &query, title.as_deref(), link, settings)
+        .await
+        .map_err(|e| DeliveryError {
+            message: e.message,
+            retryable: e.retryable,
+        })
+}

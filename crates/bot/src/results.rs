@@ -1,0 +1,320 @@
+//! Turning a Looker query result into a reply: a single value, a record, a table, or "No results."
+
+use looker::models::{Cell, Query, QueryResult, ResultField};
+use serde_json::{Map, Value};
+
+use crate::reply::{Block, Button, Inline, Table};
+
+/// Most rows a table reply shows (Slack's table block takes 100); the rest are counted and linked.
+pub const MAX_TABLE_ROWS: usize = 100;
+/// Most columns a table reply shows (Slack's table block takes 20).
+pub const MAX_TABLE_COLUMNS: usize = 20;
+/// What people see for a null value.
+pub const NULL_VALUE: &str = "∅";
+
+/// How a query's result is shown, from its visualization type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presentation {
+    SingleValue,
+    Record,
+    Table,
+    /// Any other visualization: a chart image.
+    Chart,
+}
+
+impl Presentation {
+    pub fn of(query: &Query) -> Presentation {
+        match query.vis_type() {
+            None | Some("table") | Some("looker_grid") => Presentation::Table,
+            Some("single_value") => Presentation::SingleValue,
+            Some("looker_single_record") => Presentation::Record,
+            Some(_) => Presentation::Chart,
+        }
+    }
+}
+
+/// What a result reply needs besides the data.
+pub struct ResultView<'a> {
+    pub query: &'a Query,
+    pub result: &'a QueryResult,
+    /// Where "open in Looker" goes.
+    pub link: Option<String>,
+    /// The Looker web URL, to make relative drill links absolute.
+    pub looker_base: &'a str,
+    /// Data-action buttons on single values, when offered.
+    pub buttons: bool,
+}
+
+/// A column of the result: a field, or a (measure, pivot) pair in a pivoted result.
+struct Column<'a> {
+    field: &'a ResultField,
+    pivot: Option<(&'a str, String)>,
+    measure: bool,
+}
+
+impl ResultView<'_> {
+    /// The blocks that show the data (without a title).
+    pub fn blocks(&self) -> Vec<Block> {
+        if let Some(error) = self.result.error_message() {
+            return vec![Block::Paragraph(vec![Inline::Text(format!(
+                ":warning: Looker could not run the query: {error}"
+            ))])];
+        }
+        if self.result.data.is_empty() {
+            return vec![Block::Paragraph(
+                self.with_link(vec![Inline::Text("No results.".into())]),
+            )];
+        }
+        let columns = self.columns();
+        let presentation = Presentation::of(self.query);
+        match presentation {
+            Presentation::SingleValue => self.single_value(&columns),
+            Presentation::Record => self.record(&columns),
+            _ if self.result.data.len() == 1 && self.result.pivots.is_empty() => {
+                self.record(&columns)
+            }
+            _ => self.table(&columns),
+        }
+    }
+
+    fn with_link(&self, mut inlines: Vec<Inline>) -> Vec<Inline> {
+        if let Some(url) = &self.link {
+            inlines.push(Inline::Text(" ".into()));
+            inlines.push(Inline::Link {
+                text: "Open in Looker".into(),
+                url: url.clone(),
+            });
+        }
+        inlines
+    }
+
+    fn show_view_names(&self) -> bool {
+        vis_bool(self.query, "show_view_names").unwrap_or(true)
+    }
+
+    fn hidden_fields(&self) -> Vec<String> {
+        self.query
+            .vis_config
+            .as_ref()
+            .and_then(|v| v.get("hidden_fields"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn columns(&self) -> Vec<Column<'_>> {
+        let hidden = self.hidden_fields();
+        let visible = |f: &&ResultField| !hidden.contains(&f.name) && f.hidden != Some(true);
+        let fields = &self.result.fields;
+        let mut columns: Vec<Column> = fields
+            .dimensions
+            .iter()
+            .filter(visible)
+            .map(|field| Column {
+                field,
+                pivot: None,
+                measure: false,
+            })
+            .collect();
+        let measures = fields
+            .measures
+            .iter()
+            .chain(&fields.table_calculations)
+            .filter(visible);
+        if self.result.pivots.is_empty() {
+            columns.extend(measures.map(|field| Column {
+                field,
+                pivot: None,
+                measure: true,
+            }));
+        } else {
+            for field in measures {
+                for pivot in &self.result.pivots {
+                    columns.push(Column {
+                        field,
+                        pivot: Some((pivot.key.as_str(), pivot_label(pivot))),
+                        measure: true,
+                    });
+                }
+            }
+        }
+        columns
+    }
+
+    fn header(&self, column: &Column) -> String {
+        let label = column.field.display_label(self.show_view_names());
+        match &column.pivot {
+            Some((_, pivot)) => format!("{label} · {pivot}"),
+            None => label,
+        }
+    }
+
+    fn cell(&self, row: &Map<String, Value>, column: &Column) -> Vec<Inline> {
+        let raw = row.get(&column.field.name);
+        let raw = match (&column.pivot, raw) {
+            (Some((key, _)), Some(pivoted)) => pivoted.get(*key),
+            (_, raw) => raw,
+        };
+        let cell = raw.map(Cell::from_json).unwrap_or_default();
+        let text = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
+        let drill = cell
+            .links
+            .iter()
+            .find(|l| l.kind.as_deref() == Some("drill"))
+            .and_then(|l| l.url.as_deref());
+        match drill {
+            Some(url) if column.measure && cell.value != Value::Null => {
+                vec![Inline::Link {
+                    text,
+                    url: absolute(self.looker_base, url),
+                }]
+            }
+            _ => vec![Inline::Text(text)],
+        }
+    }
+
+    fn single_value(&self, columns: &[Column]) -> Vec<Block> {
+        let row = &self.result.data[0];
+        let Some(column) = columns.iter().find(|c| c.measure).or(columns.first()) else {
+            return vec![Block::Paragraph(vec![Inline::Text("No results.".into())])];
+        };
+        let cell = row
+            .get(&column.field.name)
+            .map(Cell::from_json)
+            .unwrap_or_default();
+        let value = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
+        let mut blocks = vec![Block::Paragraph(self.with_link(vec![Inline::Bold(value)]))];
+        if self.buttons {
+            let buttons = action_buttons(&cell, self.looker_base);
+            if !buttons.is_empty() {
+                blocks.push(Block::Buttons(buttons));
+            }
+        }
+        blocks
+    }
+
+    fn record(&self, columns: &[Column]) -> Vec<Block> {
+        let row = &self.result.data[0];
+        let fields = columns
+            .iter()
+            .map(|c| (self.header(c), self.cell(row, c)))
+            .collect();
+        let mut blocks = vec![Block::Fields(fields)];
+        if let Some(url) = &self.link {
+            blocks.push(Block::Context(vec![Inline::Link {
+                text: "Open in Looker".into(),
+                url: url.clone(),
+            }]));
+        }
+        blocks
+    }
+
+    fn table(&self, columns: &[Column]) -> Vec<Block> {
+        let shown_columns = &columns[..columns.len().min(MAX_TABLE_COLUMNS)];
+        let rows: Vec<_> = self
+            .result
+            .data
+            .iter()
+            .take(MAX_TABLE_ROWS)
+            .map(|row| shown_columns.iter().map(|c| self.cell(row, c)).collect())
+            .collect();
+        let table = Table {
+            header: shown_columns.iter().map(|c| self.header(c)).collect(),
+            numeric: shown_columns
+                .iter()
+                .map(|c| c.measure || c.field.is_numeric == Some(true))
+                .collect(),
+            rows,
+        };
+        let mut notes = Vec::new();
+        let hidden_rows = self.result.data.len().saturating_sub(MAX_TABLE_ROWS);
+        if hidden_rows > 0 {
+            notes.push(format!("{hidden_rows} more rows not shown."));
+        }
+        let hidden_columns = columns.len() - shown_columns.len();
+        if hidden_columns > 0 {
+            notes.push(format!("{hidden_columns} more columns not shown."));
+        }
+        let mut context = vec![Inline::Text(notes.join(" "))];
+        if notes.is_empty() {
+            context.clear();
+        }
+        if let Some(url) = &self.link {
+            if !context.is_empty() {
+                context.push(Inline::Text(" ".into()));
+            }
+            let text = if notes.is_empty() {
+                "Open in Looker"
+            } else {
+                "See all in Looker"
+            };
+            context.push(Inline::Link {
+                text: text.into(),
+                url: url.clone(),
+            });
+        }
+        let mut blocks = vec![Block::Table(table)];
+        if !context.is_empty() {
+            blocks.push(Block::Context(context));
+        }
+        blocks
+    }
+}
+
+fn vis_bool(query: &Query, key: &str) -> Option<bool> {
+    query.vis_config.as_ref()?.get(key)?.as_bool()
+}
+
+fn pivot_label(pivot: &looker::models::PivotValue) -> String {
+    let values: Vec<String> = pivot
+        .data
+        .values()
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => NULL_VALUE.to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    if values.is_empty() {
+        pivot.key.clone()
+    } else {
+        values.join(", ")
+    }
+}
+
+/// Makes a Looker link absolute (drill links are relative to the Looker web URL).
+pub fn absolute(base: &str, url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        url.to_string()
+    } else {
+        format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            url.trim_start_matches('/')
+        )
+    }
+}
+
+/// Buttons for a cell's data actions: only actions without a form, as a form cannot be filled in from a button.
+fn action_buttons(cell: &Cell, looker_base: &str) -> Vec<Button> {
+    cell.links
+        .iter()
+        .filter(|l| l.kind.as_deref() == Some("action") && l.form_url.is_none() && l.form.is_none())
+        .filter_map(|link| {
+            let value = crate::actions::ButtonValue {
+                looker_url: looker_base.to_string(),
+                action: link.raw.clone(),
+            };
+            let encoded = value.encode()?;
+            Some(Button {
+                label: link.label.clone().unwrap_or_else(|| "Run action".into()),
+                value: encoded,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,74 @@
+//! One message being answered: what a command sees.
+
+use std::sync::Arc;
+
+use looker::{ChatContext, LookerClient};
+
+use crate::answer::AnswerSettings;
+use crate::catalog::{Catalog, CatalogStore};
+use crate::commands::Usage;
+use crate::event::{Message, Origin};
+use crate::lookers::{Looker, Lookers};
+use crate::replier::Replier;
+use crate::reply::Reply;
+use crate::settings::BotSettings;
+
+pub struct Turn<'a> {
+    pub message: &'a Message,
+    pub lookers: &'a Lookers,
+    /// The custom commands as they were when the message arrived.
+    pub catalog: Arc<Catalog>,
+    pub catalog_store: &'a CatalogStore,
+    pub settings: &'a BotSettings,
+    /// Built-in commands' help lines.
+    pub usages: Vec<Usage>,
+    pub(crate) replier: Replier,
+}
+
+impl Turn<'_> {
+    /// The Looker client for this message: its calls carry the hashed chat ids in the User-Agent.
+    pub fn client(&self, looker: &Looker) -> LookerClient {
+        looker.client.for_chat(&ChatContext {
+            user_id: Some(self.message.sender.user_id.clone()),
+            team_id: self.message.sender.team_id.clone(),
+            channel_id: Some(self.message.conversation.channel_id.clone()),
+        })
+    }
+
+    pub fn answer_settings(&self) -> AnswerSettings {
+        AnswerSettings {
+            render: self.settings.render,
+            buttons: self.settings.data_action_buttons,
+        }
+    }
+
+    /// Whether the person spoke to the bot (rather than the bot reading along for links).
+    pub fn addressed(&self) -> bool {
+        matches!(
+            self.message.origin,
+            Origin::DirectMessage | Origin::Mention | Origin::SlashCommand
+        )
+    }
+
+    /// Shows the loading message, when enabled, before slow work.
+    pub async fn loading(&self) {
+        if self.settings.loading_messages && self.addressed() {
+            self.replier.loading().await;
+        }
+    }
+
+    pub async fn reply(&self, reply: Reply) {
+        self.replier.send(reply).await;
+    }
+
+    /// A reply only the asker sees when they used the slash command (as the original did for help), public
+    /// otherwise.
+    pub async fn reply_to_asker(&self, reply: Reply) {
+        let reply = if self.message.origin == Origin::SlashCommand {
+            reply.only_asker()
+        } else {
+            reply
+        };
+        self.replier.send(reply).await;
+    }
+}
