@@ -67,9 +67,10 @@ impl Default for WorkerConfig {
 
 /// A running pool of workers. Dropping it stops them abruptly; prefer [`Workers::shutdown`].
 pub struct Workers {
+    // Declared first so that, when the pool is dropped, the tasks are aborted before the stop signal's sender goes.
+    tasks: JoinSet<()>,
     wake: Arc<Notify>,
     stop: watch::Sender<bool>,
-    tasks: JoinSet<()>,
 }
 
 impl Workers {
@@ -93,7 +94,7 @@ impl Workers {
             };
             tasks.spawn(worker.run());
         }
-        Workers { wake, stop, tasks }
+        Workers { tasks, wake, stop }
     }
 
     /// Wakes an idle worker; call after enqueueing so the job goes out without waiting for the next poll.
@@ -133,26 +134,36 @@ struct Worker {
 impl Worker {
     async fn run(mut self) {
         while !*self.stopped.borrow() {
-            match self.store.claim(self.cfg.lease).await {
-                Ok(Some(job)) => {
+            match self.claim().await {
+                Some(job) => {
                     // There may be more due jobs: let an idle peer look while this one works.
                     self.wake.notify_one();
                     self.deliver(job).await;
                 }
-                Ok(None) => self.idle().await,
-                Err(error) => {
-                    tracing::error!(worker = self.number, %error, "cannot claim a delivery");
-                    self.idle().await;
-                }
+                None if self.idle().await => {}
+                None => break,
             }
         }
     }
 
-    async fn idle(&mut self) {
+    /// The next due job, if any; storage errors are logged and treated as "nothing to do for now".
+    async fn claim(&self) -> Option<Job> {
+        self.store
+            .claim(self.cfg.lease)
+            .await
+            .inspect_err(
+                |error| tracing::error!(worker = self.number, %error, "cannot claim a delivery"),
+            )
+            .ok()
+            .flatten()
+    }
+
+    /// Waits for a wake-up, the poll interval, or the stop signal; false when the worker should stop.
+    async fn idle(&mut self) -> bool {
         tokio::select! {
-            _ = self.wake.notified() => {}
-            _ = self.stopped.changed() => {}
-            _ = tokio::time::sleep(self.cfg.poll_interval) => {}
+            _ = self.wake.notified() => true,
+            changed = self.stopped.changed() => changed.is_ok() && !*self.stopped.borrow(),
+            _ = tokio::time::sleep(self.cfg.poll_interval) => true,
         }
     }
 
