@@ -106,7 +106,6 @@ impl Workers {
     /// abandoned: they stay leased and are delivered again once their lease expires (after a restart).
     pub async fn shutdown(mut self, grace: Duration) {
         let _ = self.stop.send(true);
-        self.wake.notify_waiters();
         let finished = tokio::time::timeout(grace, async {
             while self.tasks.join_next().await.is_some() {}
         })
