@@ -1,0 +1,229 @@
+//! The job operations, each one SQLite transaction.
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::errors::StorageContext;
+use super::rows::{JOB_COLUMNS, job_from_row};
+use crate::error::QueueError;
+use crate::job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+
+pub(super) fn enqueue(
+    conn: &mut Connection,
+    job: &NewJob,
+    capacity: usize,
+    now_ms: i64,
+) -> Result<EnqueueOutcome, QueueError> {
+    let payload = serde_json::to_string(&job.payload)
+        .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
+    // IMMEDIATE takes the write lock first, so the duplicate and capacity checks hold until the insert commits.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("cannot start enqueueing")?;
+    if let Some(key) = &job.idempotency_key
+        && let Some(id) = tx
+            .query_row(
+                "SELECT id FROM jobs WHERE idempotency_key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()
+            .context("cannot look up the idempotency key")?
+    {
+        return Ok(EnqueueOutcome::Duplicate(id));
+    }
+    let active: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
+            [],
+            |row| row.get(0),
+        )
+        .context("cannot count queued jobs")?;
+    if usize::try_from(active).unwrap_or(usize::MAX) >= capacity {
+        return Err(QueueError::Full { capacity });
+    }
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO jobs (kind, payload, idempotency_key, status, created_at, queued_at, next_attempt_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4) RETURNING id",
+            params![job.kind, payload, job.idempotency_key, now_ms],
+            |row| row.get(0),
+        )
+        .context("cannot store the job")?;
+    tx.commit().context("cannot commit the job")?;
+    Ok(EnqueueOutcome::Accepted(id))
+}
+
+pub(super) fn claim(
+    conn: &mut Connection,
+    lease_ms: i64,
+    now_ms: i64,
+) -> Result<Option<Job>, QueueError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("cannot start claiming")?;
+    let job = tx
+        .query_row(
+            &format!(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?2
+                 WHERE id = (
+                     SELECT id FROM jobs
+                     WHERE (status = 'pending' AND next_attempt_at <= ?1)
+                        OR (status = 'running' AND lease_until <= ?1)
+                     ORDER BY next_attempt_at, id
+                     LIMIT 1)
+                 RETURNING {JOB_COLUMNS}"
+            ),
+            params![now_ms, now_ms.saturating_add(lease_ms)],
+            job_from_row,
+        )
+        .optional()
+        .context("cannot claim a job")?;
+    tx.commit().context("cannot commit the claim")?;
+    Ok(job)
+}
+
+pub(super) fn renew_lease(
+    conn: &Connection,
+    id: i64,
+    lease_ms: i64,
+    now_ms: i64,
+) -> Result<(), QueueError> {
+    update_running(
+        conn,
+        id,
+        "lease_until = ?2",
+        &[&now_ms.saturating_add(lease_ms)],
+    )
+}
+
+pub(super) fn complete(conn: &Connection, id: i64, now_ms: i64) -> Result<(), QueueError> {
+    match update_running(
+        conn,
+        id,
+        "status = 'done', lease_until = NULL, finished_at = ?2",
+        &[&now_ms],
+    ) {
+        Err(QueueError::NotRunning {
+            status: JobStatus::Done,
+            ..
+        }) => Ok(()),
+        other => other,
+    }
+}
+
+pub(super) fn retry_later(
+    conn: &Connection,
+    id: i64,
+    at_ms: i64,
+    error: &str,
+) -> Result<(), QueueError> {
+    update_running(
+        conn,
+        id,
+        "status = 'pending', lease_until = NULL, next_attempt_at = ?2, last_error = ?3",
+        &[&at_ms, &error],
+    )
+}
+
+pub(super) fn fail(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Result<(), QueueError> {
+    update_running(
+        conn,
+        id,
+        "status = 'failed', lease_until = NULL, finished_at = ?2, last_error = ?3",
+        &[&now_ms, &error],
+    )
+}
+
+pub(super) fn requeue_failed(conn: &Connection, id: i64, now_ms: i64) -> Result<(), QueueError> {
+    let changed = conn
+        .execute(
+            "UPDATE jobs SET status = 'pending', attempts = 0, queued_at = ?2, next_attempt_at = ?2,
+                 finished_at = NULL
+             WHERE id = ?1 AND status = 'failed'",
+            params![id, now_ms],
+        )
+        .context("cannot requeue the job")?;
+    if changed == 1 {
+        return Ok(());
+    }
+    Err(match status_of(conn, id)? {
+        None => QueueError::NotFound(id),
+        Some(status) => QueueError::NotFailed { id, status },
+    })
+}
+
+pub(super) fn list(conn: &Connection, filter: ListFilter) -> Result<Vec<Job>, QueueError> {
+    let condition = match filter.selection {
+        JobSelection::All => "1",
+        JobSelection::Pending => "status IN ('pending', 'running')",
+        JobSelection::Done => "status = 'done'",
+        JobSelection::Failed => "status = 'failed'",
+    };
+    let mut statement = conn
+        .prepare(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE {condition} ORDER BY id DESC LIMIT ?1"
+        ))
+        .context("cannot list jobs")?;
+    let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+    statement
+        .query_map([limit], job_from_row)
+        .and_then(|rows| rows.collect())
+        .context("cannot read the job list")
+}
+
+pub(super) fn counts(conn: &Connection) -> Result<Counts, QueueError> {
+    let mut statement = conn
+        .prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        .context("cannot count jobs")?;
+    let rows: Vec<(String, i64)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .context("cannot read job counts")?;
+    let mut counts = Counts::default();
+    for (status, count) in rows {
+        let count = usize::try_from(count).unwrap_or(0);
+        match JobStatus::parse(&status) {
+            Some(JobStatus::Pending) => counts.pending = count,
+            Some(JobStatus::Running) => counts.running = count,
+            Some(JobStatus::Done) => counts.done = count,
+            Some(JobStatus::Failed) => counts.failed = count,
+            None => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// Applies `assignments` (parameters from `?2` on) to job `id` if it is running; otherwise says why not.
+fn update_running(
+    conn: &Connection,
+    id: i64,
+    assignments: &str,
+    values: &[&dyn ToSql],
+) -> Result<(), QueueError> {
+    let mut all_values: Vec<&dyn ToSql> = vec![&id];
+    all_values.extend_from_slice(values);
+    let changed = conn
+        .execute(
+            &format!("UPDATE jobs SET {assignments} WHERE id = ?1 AND status = 'running'"),
+            all_values.as_slice(),
+        )
+        .context("cannot update the job")?;
+    if changed == 1 {
+        return Ok(());
+    }
+    Err(match status_of(conn, id)? {
+        None => QueueError::NotFound(id),
+        Some(status) => QueueError::NotRunning { id, status },
+    })
+}
+
+fn status_of(conn: &Connection, id: i64) -> Result<Option<JobStatus>, QueueError> {
+    let name: Option<String> = conn
+        .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .optional()
+        .context("cannot read the job's status")?;
+    Ok(name.as_deref().and_then(JobStatus::parse))
+}

@@ -1,0 +1,224 @@
+//! The SQLite implementation of [`Store`]: one file under the data directory, one connection used from blocking
+//! threads so that the async workers never wait on disk I/O.
+
+mod errors;
+mod events;
+mod jobs;
+mod retention;
+mod rows;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+pub use retention::{Pruned, Retention};
+
+use crate::error::QueueError;
+use crate::job::{Counts, EnqueueOutcome, Job, ListFilter, NewJob};
+use crate::store::Store;
+use crate::time::to_millis;
+
+/// The file name inside the data directory.
+const FILE_NAME: &str = "deliveries.sqlite3";
+
+/// Pruning runs at most this often, piggybacking on whatever operation comes along.
+const HOUSEKEEPING_INTERVAL_MS: i64 = 60_000;
+
+/// A [`Store`] in one SQLite file (WAL mode, every commit fsync'd).
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    capacity: usize,
+    retention: Retention,
+    last_housekeeping_ms: Arc<AtomicI64>,
+}
+
+impl SqliteStore {
+    /// Where the queue file lives inside lookerbot's data directory.
+    pub fn default_path(data_dir: &Path) -> PathBuf {
+        data_dir.join(FILE_NAME)
+    }
+
+    /// Opens (creating it and its directory if needed) the queue file, with the default [`Retention`]. At most
+    /// `capacity` jobs may be pending or running at once.
+    pub fn open(path: &Path, capacity: usize) -> Result<SqliteStore, QueueError> {
+        SqliteStore::open_with_retention(path, capacity, Retention::default())
+    }
+
+    pub fn open_with_retention(
+        path: &Path,
+        capacity: usize,
+        retention: Retention,
+    ) -> Result<SqliteStore, QueueError> {
+        if capacity == 0 {
+            return Err(QueueError::InvalidConfig(
+                "the queue capacity must be at least 1".into(),
+            ));
+        }
+        let cannot_open = |why: String| {
+            QueueError::Storage(format!(
+                "cannot open the queue file {}: {why}",
+                path.display()
+            ))
+        };
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                cannot_open(format!(
+                    "cannot create its directory ({e}); check the data directory setting"
+                ))
+            })?;
+        }
+        let mut conn = Connection::open(path).map_err(|e| {
+            cannot_open(format!(
+                "{e}; check that the data directory exists and lookerbot may write to it"
+            ))
+        })?;
+        schema::configure(&conn).map_err(cannot_open)?;
+        schema::migrate(&mut conn).map_err(cannot_open)?;
+        let store = SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            capacity,
+            retention,
+            last_housekeeping_ms: Arc::new(AtomicI64::new(i64::MIN)),
+        };
+        store.housekeeping_if_due(&store.lock(), now_ms());
+        Ok(store)
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Removes old finished jobs and expired event ids now (this also happens by itself about once a minute).
+    pub async fn prune_now(&self) -> Result<Pruned, QueueError> {
+        let retention = self.retention;
+        self.with_conn(move |conn, now| {
+            retention::prune(conn, &retention, now).map_err(prune_error)
+        })
+        .await
+    }
+
+    /// Runs `op` on the connection in a blocking thread, with the current time in milliseconds.
+    async fn with_conn<T, F>(&self, op: F) -> Result<T, QueueError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, i64) -> Result<T, QueueError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.lock();
+            let now = now_ms();
+            let result = op(&mut conn, now);
+            store.housekeeping_if_due(&conn, now);
+            result
+        })
+        .await
+        .map_err(|e| QueueError::Storage(format!("the storage thread stopped unexpectedly: {e}")))?
+    }
+
+    /// The connection; a panic in another thread leaves it usable (SQLite rolled back the open transaction).
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn housekeeping_if_due(&self, conn: &Connection, now: i64) {
+        let last = self.last_housekeeping_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < HOUSEKEEPING_INTERVAL_MS
+            || self
+                .last_housekeeping_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        match retention::prune(conn, &self.retention, now) {
+            Ok(pruned) if pruned != Pruned::default() => {
+                tracing::debug!(
+                    jobs = pruned.jobs,
+                    seen_events = pruned.seen_events,
+                    "pruned the delivery queue"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %prune_error(error), "could not prune the delivery queue")
+            }
+        }
+    }
+}
+
+fn prune_error(error: rusqlite::Error) -> QueueError {
+    QueueError::Storage(format!("cannot prune old deliveries: {error}"))
+}
+
+fn now_ms() -> i64 {
+    to_millis(Utc::now())
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
+        let capacity = self.capacity;
+        self.with_conn(move |conn, now| jobs::enqueue(conn, &job, capacity, now))
+            .await
+    }
+
+    async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError> {
+        self.with_conn(move |conn, now| jobs::claim(conn, millis(lease), now))
+            .await
+    }
+
+    async fn renew_lease(&self, id: i64, lease: Duration) -> Result<(), QueueError> {
+        self.with_conn(move |conn, now| jobs::renew_lease(conn, id, millis(lease), now))
+            .await
+    }
+
+    async fn complete(&self, id: i64) -> Result<(), QueueError> {
+        self.with_conn(move |conn, now| jobs::complete(conn, id, now))
+            .await
+    }
+
+    async fn retry_later(&self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), QueueError> {
+        let error = error.to_owned();
+        self.with_conn(move |conn, _| jobs::retry_later(conn, id, to_millis(at), &error))
+            .await
+    }
+
+    async fn fail(&self, id: i64, error: &str) -> Result<(), QueueError> {
+        let error = error.to_owned();
+        self.with_conn(move |conn, now| jobs::fail(conn, id, &error, now))
+            .await
+    }
+
+    async fn list(&self, filter: ListFilter) -> Result<Vec<Job>, QueueError> {
+        self.with_conn(move |conn, _| jobs::list(conn, filter))
+            .await
+    }
+
+    async fn requeue_failed(&self, id: i64) -> Result<(), QueueError> {
+        self.with_conn(move |conn, now| jobs::requeue_failed(conn, id, now))
+            .await
+    }
+
+    async fn counts(&self) -> Result<Counts, QueueError> {
+        self.with_conn(|conn, _| jobs::counts(conn)).await
+    }
+
+    async fn first_sighting(&self, key: &str, ttl: Duration) -> Result<bool, QueueError> {
+        let key = key.to_owned();
+        self.with_conn(move |conn, now| events::first_sighting(conn, &key, millis(ttl), now))
+            .await
+    }
+}

@@ -1,0 +1,49 @@
+//! The storage interface the webhook handlers and workers share.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::QueueError;
+use crate::job::{Counts, EnqueueOutcome, Job, ListFilter, NewJob};
+
+/// Durable job storage plus the event-dedupe memory.
+///
+/// Written so that a shared store fits: `enqueue` is an insert that does nothing on a conflicting idempotency key,
+/// `claim` is an atomic "take the next due row and lease it" (`UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP
+/// LOCKED) RETURNING *` in PostgreSQL), and every state change is a single conditional update.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores a job durably (committed to disk) before returning. A job whose idempotency key is already stored is
+    /// a [`EnqueueOutcome::Duplicate`]. Fails with [`QueueError::Full`] when pending plus running jobs reach the
+    /// capacity.
+    async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError>;
+
+    /// Takes the next due job: a pending job whose `next_attempt_at` has come, or a running job whose lease expired
+    /// (its worker crashed). Marks it running, leased for `lease`, and counts the attempt.
+    async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError>;
+
+    /// Extends the lease of a running job, for deliveries that take longer than one lease.
+    async fn renew_lease(&self, id: i64, lease: Duration) -> Result<(), QueueError>;
+
+    /// Records a running job as delivered. Completing a job already done is not an error.
+    async fn complete(&self, id: i64) -> Result<(), QueueError>;
+
+    /// Puts a running job back to wait until `at`, remembering why this attempt failed.
+    async fn retry_later(&self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), QueueError>;
+
+    /// Records a running job as failed for good, with the reason.
+    async fn fail(&self, id: i64, error: &str) -> Result<(), QueueError>;
+
+    /// Jobs selected by `filter`, newest first.
+    async fn list(&self, filter: ListFilter) -> Result<Vec<Job>, QueueError>;
+
+    /// Puts a failed job back in the queue, due now, with a fresh retry window (`lookerbot deliveries --retry ID`).
+    async fn requeue_failed(&self, id: i64) -> Result<(), QueueError>;
+
+    async fn counts(&self) -> Result<Counts, QueueError>;
+
+    /// Event dedupe: true the first time `key` is seen, false when it was seen less than `ttl` ago.
+    async fn first_sighting(&self, key: &str, ttl: Duration) -> Result<bool, QueueError>;
+}

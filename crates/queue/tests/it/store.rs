@@ -1,0 +1,413 @@
+//! The SQLite store on its own: state changes, limits, dedupe, recovery after the process goes away.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use queue::{
+    Counts, EnqueueOutcome, JobSelection, JobStatus, ListFilter, QueueError, Retention,
+    SqliteStore, Store,
+};
+
+use crate::support::{TempStore, job};
+
+const LEASE: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn enqueue_claim_complete() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let EnqueueOutcome::Accepted(id) = store.enqueue(job(7)).await.unwrap() else {
+        panic!("not accepted")
+    };
+
+    let claimed = store.claim(LEASE).await.unwrap().expect("a due job");
+    assert_eq!(
+        (claimed.id, claimed.status, claimed.attempts),
+        (id, JobStatus::Running, 1)
+    );
+    assert_eq!(claimed.payload, serde_json::json!({ "n": 7 }));
+    assert_eq!(claimed.kind, "test");
+    assert!(
+        store.claim(LEASE).await.unwrap().is_none(),
+        "a running job must not be claimed twice"
+    );
+
+    store.complete(id).await.unwrap();
+    assert_eq!(
+        store.counts().await.unwrap(),
+        Counts {
+            done: 1,
+            ..Counts::default()
+        }
+    );
+    let done = store
+        .list(ListFilter::new(JobSelection::Done, 10))
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].status, JobStatus::Done);
+    assert!(done[0].finished_at.is_some());
+    store
+        .complete(id)
+        .await
+        .expect("completing twice is harmless");
+    assert!(
+        store.claim(LEASE).await.unwrap().is_none(),
+        "a done job is never redone"
+    );
+}
+
+#[tokio::test]
+async fn claims_in_due_order() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let first = store.enqueue(job(1)).await.unwrap().id();
+    let second = store.enqueue(job(2)).await.unwrap().id();
+    assert_eq!(store.claim(LEASE).await.unwrap().unwrap().id, first);
+    assert_eq!(store.claim(LEASE).await.unwrap().unwrap().id, second);
+}
+
+#[tokio::test]
+async fn same_idempotency_key_is_a_duplicate_even_after_completion() {
+    let temp = TempStore::new(1);
+    let store = &temp.store;
+    let keyed = || job(1).with_idempotency_key("plan-42@2026-11-29T10:00");
+    let EnqueueOutcome::Accepted(id) = store.enqueue(keyed()).await.unwrap() else {
+        panic!("not accepted")
+    };
+    // The queue is full now, but a duplicate must still be recognised rather than refused.
+    assert_eq!(
+        store.enqueue(keyed()).await.unwrap(),
+        EnqueueOutcome::Duplicate(id)
+    );
+
+    store.claim(LEASE).await.unwrap().unwrap();
+    store.complete(id).await.unwrap();
+    assert_eq!(
+        store.enqueue(keyed()).await.unwrap(),
+        EnqueueOutcome::Duplicate(id)
+    );
+    assert!(store.claim(LEASE).await.unwrap().is_none());
+    let other = store
+        .enqueue(job(2).with_idempotency_key("another"))
+        .await
+        .unwrap();
+    assert!(matches!(other, EnqueueOutcome::Accepted(new) if new != id));
+}
+
+#[tokio::test]
+async fn refuses_jobs_beyond_capacity_until_some_finish() {
+    let temp = TempStore::new(2);
+    let store = &temp.store;
+    store.enqueue(job(1)).await.unwrap();
+    store.enqueue(job(2)).await.unwrap();
+    let refused = store.enqueue(job(3)).await.unwrap_err();
+    assert_eq!(refused, QueueError::Full { capacity: 2 });
+    assert!(
+        refused.to_string().contains("raise the queue capacity"),
+        "{refused}"
+    );
+
+    let running = store.claim(LEASE).await.unwrap().unwrap();
+    assert_eq!(
+        store.enqueue(job(3)).await.unwrap_err(),
+        QueueError::Full { capacity: 2 },
+        "running jobs count"
+    );
+    store.complete(running.id).await.unwrap();
+    assert!(matches!(
+        store.enqueue(job(3)).await.unwrap(),
+        EnqueueOutcome::Accepted(_)
+    ));
+}
+
+#[tokio::test]
+async fn retry_later_waits_until_the_given_time() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let id = store.enqueue(job(1)).await.unwrap().id();
+    store.claim(LEASE).await.unwrap().unwrap();
+    let at = Utc::now() + chrono::TimeDelta::milliseconds(150);
+    store.retry_later(id, at, "rate limited").await.unwrap();
+
+    assert!(
+        store.claim(LEASE).await.unwrap().is_none(),
+        "claimed before its retry time"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let again = store.claim(LEASE).await.unwrap().expect("due again");
+    assert_eq!((again.id, again.attempts), (id, 2));
+    assert_eq!(again.last_error.as_deref(), Some("rate limited"));
+    assert!(again.next_attempt_at >= at - chrono::TimeDelta::milliseconds(1));
+}
+
+#[tokio::test]
+async fn failed_jobs_keep_their_reason_and_can_be_requeued() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let id = store.enqueue(job(1)).await.unwrap().id();
+    assert!(matches!(
+        store.requeue_failed(id).await,
+        Err(QueueError::NotFailed {
+            status: JobStatus::Pending,
+            ..
+        })
+    ));
+    store.claim(LEASE).await.unwrap().unwrap();
+    store.fail(id, "channel_not_found: #nowhere").await.unwrap();
+
+    let failed = store
+        .list(ListFilter::new(JobSelection::Failed, 10))
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].last_error.as_deref(),
+        Some("channel_not_found: #nowhere")
+    );
+    assert!(
+        store.claim(LEASE).await.unwrap().is_none(),
+        "failed jobs are not retried by themselves"
+    );
+
+    store.requeue_failed(id).await.unwrap();
+    let again = store
+        .claim(LEASE)
+        .await
+        .unwrap()
+        .expect("requeued job is due");
+    assert_eq!((again.id, again.attempts), (id, 1));
+    assert!(again.finished_at.is_none());
+    assert_eq!(
+        store.requeue_failed(9999).await,
+        Err(QueueError::NotFound(9999))
+    );
+}
+
+#[tokio::test]
+async fn outcomes_for_jobs_not_held_are_refused() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let id = store.enqueue(job(1)).await.unwrap().id();
+    assert_eq!(
+        store.complete(id).await,
+        Err(QueueError::NotRunning {
+            id,
+            status: JobStatus::Pending
+        })
+    );
+    assert_eq!(store.fail(404, "x").await, Err(QueueError::NotFound(404)));
+    store.claim(LEASE).await.unwrap().unwrap();
+    store.fail(id, "gone").await.unwrap();
+    assert_eq!(
+        store.complete(id).await,
+        Err(QueueError::NotRunning {
+            id,
+            status: JobStatus::Failed
+        })
+    );
+}
+
+#[tokio::test]
+async fn expired_lease_is_reclaimed_after_reopening_the_file() {
+    let temp = TempStore::new(10);
+    let lease = Duration::from_millis(300);
+    let id = temp.store.enqueue(job(1)).await.unwrap().id();
+    let taken = temp.store.claim(lease).await.unwrap().unwrap();
+    assert_eq!(taken.id, id);
+    // Simulated crash: the store goes away without recording an outcome.
+    let path = temp.path();
+    let TempStore { dir, store } = temp;
+    drop(store);
+
+    let reopened = SqliteStore::open(&path, 10).unwrap();
+    assert!(
+        reopened.claim(lease).await.unwrap().is_none(),
+        "reclaimed while the lease was still valid"
+    );
+    tokio::time::sleep(lease + Duration::from_millis(50)).await;
+    let reclaimed = reopened
+        .claim(lease)
+        .await
+        .unwrap()
+        .expect("expired lease is reclaimed");
+    assert_eq!(
+        (reclaimed.id, reclaimed.attempts, reclaimed.status),
+        (id, 2, JobStatus::Running)
+    );
+    reopened.complete(id).await.unwrap();
+    drop(dir);
+}
+
+#[tokio::test]
+async fn renewing_a_lease_keeps_the_job() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let lease = Duration::from_millis(150);
+    let id = store.enqueue(job(1)).await.unwrap().id();
+    store.claim(lease).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    store.renew_lease(id, lease).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        store.claim(lease).await.unwrap().is_none(),
+        "renewed lease was taken over"
+    );
+}
+
+#[tokio::test]
+async fn first_sighting_is_true_once_per_ttl() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let ttl = Duration::from_millis(150);
+    assert!(store.first_sighting("Ev0123", ttl).await.unwrap());
+    assert!(!store.first_sighting("Ev0123", ttl).await.unwrap());
+    assert!(
+        store.first_sighting("Ev0456", ttl).await.unwrap(),
+        "keys are independent"
+    );
+    tokio::time::sleep(ttl + Duration::from_millis(50)).await;
+    assert!(
+        store.first_sighting("Ev0123", ttl).await.unwrap(),
+        "seen again after the ttl"
+    );
+    assert!(!store.first_sighting("Ev0123", ttl).await.unwrap());
+}
+
+#[tokio::test]
+async fn event_ids_survive_reopening() {
+    let temp = TempStore::new(10);
+    assert!(
+        temp.store
+            .first_sighting("Ev9", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    let reopened = SqliteStore::open(&temp.path(), 10).unwrap();
+    assert!(
+        !reopened
+            .first_sighting("Ev9", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn pruning_keeps_only_the_newest_done_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let retention = Retention {
+        keep_done: 2,
+        ..Retention::default()
+    };
+    let store =
+        SqliteStore::open_with_retention(&dir.path().join("q.sqlite3"), 10, retention).unwrap();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let id = store.enqueue(job(n)).await.unwrap().id();
+        store.claim(LEASE).await.unwrap().unwrap();
+        store.complete(id).await.unwrap();
+        ids.push(id);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let failing = store.enqueue(job(9)).await.unwrap().id();
+    store.claim(LEASE).await.unwrap().unwrap();
+    store.fail(failing, "kept for an operator").await.unwrap();
+
+    let pruned = store.prune_now().await.unwrap();
+    assert_eq!(pruned.jobs, 3);
+    let kept: Vec<i64> = store
+        .list(ListFilter::new(JobSelection::All, 10))
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(kept, vec![failing, ids[4], ids[3]]);
+}
+
+#[tokio::test]
+async fn list_filters_and_limits_newest_first() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    let a = store.enqueue(job(1)).await.unwrap().id();
+    let b = store.enqueue(job(2)).await.unwrap().id();
+    let c = store.enqueue(job(3)).await.unwrap().id();
+    store.claim(LEASE).await.unwrap().unwrap();
+    store.complete(a).await.unwrap();
+    store.claim(LEASE).await.unwrap().unwrap(); // b stays running
+
+    let ids = |jobs: Vec<queue::Job>| jobs.into_iter().map(|j| j.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store
+            .list(ListFilter::new(JobSelection::All, 10))
+            .await
+            .unwrap()),
+        vec![c, b, a]
+    );
+    assert_eq!(
+        ids(store
+            .list(ListFilter::new(JobSelection::All, 2))
+            .await
+            .unwrap()),
+        vec![c, b]
+    );
+    assert_eq!(
+        ids(store
+            .list(ListFilter::new(JobSelection::Pending, 10))
+            .await
+            .unwrap()),
+        vec![c, b]
+    );
+    assert_eq!(
+        ids(store
+            .list(ListFilter::new(JobSelection::Done, 10))
+            .await
+            .unwrap()),
+        vec![a]
+    );
+    assert_eq!(
+        store.counts().await.unwrap(),
+        Counts {
+            pending: 1,
+            running: 1,
+            done: 1,
+            failed: 0
+        }
+    );
+}
+
+#[test]
+fn open_explains_bad_settings_and_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = SqliteStore::open(&dir.path().join("q.sqlite3"), 0)
+        .err()
+        .unwrap();
+    assert!(matches!(zero, QueueError::InvalidConfig(_)), "{zero}");
+
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let error = SqliteStore::open(&file.join("q.sqlite3"), 10)
+        .err()
+        .unwrap();
+    let message = error.to_string();
+    assert!(matches!(error, QueueError::Storage(_)));
+    assert!(
+        message.contains("not-a-dir") && message.contains("data directory"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn open_refuses_a_file_from_a_newer_version() {
+    let temp = TempStore::new(10);
+    let path = temp.path();
+    rusqlite_bump_version(&path);
+    let error = SqliteStore::open(&path, 10).err().unwrap().to_string();
+    assert!(error.contains("newer lookerbot"), "{error}");
+}
+
+/// Marks the file as written by a future layout version, through the store's own SQLite.
+fn rusqlite_bump_version(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+}
