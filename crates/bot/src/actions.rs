@@ -45,8 +45,10 @@ pub async fn run_button(lookers: &Lookers, value: &str) -> Reply {
         .and_then(|url| lookers.owning(&url).cloned());
     let Some(looker) = looker else {
         tracing::warn!(looker_url = %button.looker_url, "a button named a Looker that is not configured");
-        return Reply::warning("This button came from a Looker instance this bot is not configured for, so it was not run.")
-            .only_asker();
+        return Reply::warning(
+            "This button came from a Looker instance this bot is not configured for, so it was not run.",
+        )
+        .only_asker();
     };
     let request = DataActionRequest {
         action: button.action,
@@ -61,9 +63,7 @@ pub async fn run_button(lookers: &Lookers, value: &str) -> Reply {
                 .map(|e| {
                     format!(
                         ":x: {}",
-                        e.message
-                            .as_deref()
-                            .unwrap_or("The action refused this value.")
+                        e.message.as_deref().unwrap_or("The action refused this value.")
                     )
                 })
                 .collect();
@@ -76,9 +76,7 @@ pub async fn run_button(lookers: &Lookers, value: &str) -> Reply {
                     .unwrap_or_else(|| "Done".into());
                 Reply::text(format!(":white_check_mark: {message}!")).only_asker()
             } else {
-                let message = response
-                    .message
-                    .unwrap_or_else(|| "Looker did not say why".into());
+                let message = response.message.unwrap_or_else(|| "Looker did not say why".into());
                 Reply::warning(format!("The action did not succeed: {message}")).only_asker()
             }
         }

@@ -74,14 +74,10 @@ pub async fn try_query_reply(
 ) -> Result<Reply, AnswerError> {
     let query_id = match &query.id {
         Some(id) => id.clone(),
-        None => client
-            .create_query(query)
-            .await?
-            .id
-            .ok_or_else(|| AnswerError {
-                message: "Looker gave the new query no id".into(),
-                retryable: false,
-            })?,
+        None => client.create_query(query).await?.id.ok_or_else(|| AnswerError {
+            message: "Looker gave the new query no id".into(),
+            retryable: false,
+        })?,
     };
     let link = link.or_else(|| query.share_url.clone());
     let mut blocks = Vec::new();

@@ -62,11 +62,7 @@ impl Catalog {
         self.commands
             .iter()
             .filter(|c| {
-                lower.starts_with(&c.name)
-                    && lower[c.name.len()..]
-                        .chars()
-                        .next()
-                        .is_none_or(char::is_whitespace)
+                lower.starts_with(&c.name) && lower[c.name.len()..].chars().next().is_none_or(char::is_whitespace)
             })
             .max_by_key(|c| c.name.len())
             .map(|c| (c, text.get(c.name.len()..).unwrap_or("").trim()))
@@ -91,10 +87,7 @@ impl CatalogStore {
             if let Some(folder_id) = looker.instance().custom_command_folder_id.clone()
                 && let Err(e) = load_folder(looker, index, &folder_id, &mut catalog).await
             {
-                let problem = format!(
-                    "Custom commands of {} could not be loaded: {e}",
-                    looker.base()
-                );
+                let problem = format!("Custom commands of {} could not be loaded: {e}", looker.base());
                 tracing::warn!("{problem}");
                 catalog.problems.push(problem);
             }
@@ -106,12 +99,7 @@ impl CatalogStore {
     }
 }
 
-async fn load_folder(
-    looker: &Looker,
-    index: usize,
-    folder_id: &str,
-    catalog: &mut Catalog,
-) -> Result<(), LookerError> {
+async fn load_folder(looker: &Looker, index: usize, folder_id: &str, catalog: &mut Catalog) -> Result<(), LookerError> {
     let client = &looker.client;
     let folder = client.folder(folder_id).await?;
     catalog.folders.push(CommandFolder {
@@ -128,9 +116,7 @@ async fn load_folder(
         let before = catalog.commands.len();
         load_dashboards(looker, index, &child_id, Some(category), catalog).await?;
         if hidden_folder {
-            catalog.commands[before..]
-                .iter_mut()
-                .for_each(|c| c.hidden = true);
+            catalog.commands[before..].iter_mut().for_each(|c| c.hidden = true);
         }
     }
     Ok(())
@@ -155,8 +141,7 @@ async fn load_dashboards(
         } else {
             listed
         };
-        if let Some(command) = command_from(looker, index, &id, dashboard, category.clone()).await?
-        {
+        if let Some(command) = command_from(looker, index, &id, dashboard, category.clone()).await? {
             catalog.commands.push(command);
         }
     }
@@ -194,10 +179,7 @@ async fn command_from(
         name,
         hidden: title.contains(HIDDEN_MARK),
         title: title.replace(HIDDEN_MARK, "").trim().to_string(),
-        description: dashboard
-            .description
-            .clone()
-            .filter(|d| !d.trim().is_empty()),
+        description: dashboard.description.clone().filter(|d| !d.trim().is_empty()),
         looker: index,
         dashboard_id: id.to_string(),
         url: format!("{}/dashboards/{id}", looker.base()),
@@ -215,10 +197,7 @@ async fn command_from(
 }
 
 /// The query a tile runs: its own, its Look's, or its result maker's (fetched when only an id is given).
-async fn tile_query(
-    looker: &Looker,
-    element: &DashboardElement,
-) -> Result<Option<Query>, LookerError> {
+async fn tile_query(looker: &Looker, element: &DashboardElement) -> Result<Option<Query>, LookerError> {
     let maker = element.result_maker.as_ref();
     let inline = element
         .query
@@ -251,10 +230,7 @@ fn listens(element: &DashboardElement) -> Vec<(String, String)> {
         .filter_map(|l| Some((l.dashboard_filter_name.clone()?, l.field.clone()?)))
         .collect();
     if let Some(map) = &element.listen {
-        pairs.extend(
-            map.iter()
-                .map(|(filter, field)| (filter.clone(), field.clone())),
-        );
+        pairs.extend(map.iter().map(|(filter, field)| (filter.clone(), field.clone())));
     }
     pairs.sort();
     pairs.dedup();

@@ -106,9 +106,7 @@ async fn finish(
     let give_up = |started: Instant| started.elapsed() > settings.timeout;
     while !task.is_success() {
         if task.is_failure() {
-            let detail = task
-                .status_detail
-                .unwrap_or_else(|| "no details given".into());
+            let detail = task.status_detail.unwrap_or_else(|| "no details given".into());
             return Err(RenderError::Failed(detail));
         }
         if give_up(started) {

@@ -54,23 +54,14 @@ pub struct Refusal(pub String);
 
 impl Delivery {
     /// Checks a scheduled-plan webhook and names the Looker it came from.
-    pub fn from_webhook(
-        lookers: &Lookers,
-        payload: &WebhookPayload,
-        target: Target,
-    ) -> Result<Delivery, Refusal> {
+    pub fn from_webhook(lookers: &Lookers, payload: &WebhookPayload, target: Target) -> Result<Delivery, Refusal> {
         let plan = payload
             .scheduled_plan
             .clone()
             .ok_or_else(|| Refusal("No scheduled plan in payload.".into()))?;
         let kind = plan.kind.clone().unwrap_or_default();
-        if !matches!(
-            kind.as_str(),
-            "Look" | "Dashboard" | "LookMLDashboard" | "Query" | ""
-        ) {
-            return Err(Refusal(format!(
-                "Scheduled plan type {kind} not supported."
-            )));
+        if !matches!(kind.as_str(), "Look" | "Dashboard" | "LookMLDashboard" | "Query" | "") {
+            return Err(Refusal(format!("Scheduled plan type {kind} not supported.")));
         }
         let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
         let looker = match &url {
@@ -79,14 +70,10 @@ impl Delivery {
             None if lookers.all().len() == 1 && plan.query_id.is_some() => lookers.default_looker(),
             None => None,
         };
-        let looker =
-            looker.ok_or_else(|| Refusal("Requested data is from an unknown Looker.".into()))?;
+        let looker = looker.ok_or_else(|| Refusal("Requested data is from an unknown Looker.".into()))?;
         if kind == "Look"
             && plan.query_id.is_none()
-            && !matches!(
-                url.as_ref().and_then(LookerLink::parse),
-                Some(LookerLink::Look(_))
-            )
+            && !matches!(url.as_ref().and_then(LookerLink::parse), Some(LookerLink::Look(_)))
         {
             return Err(Refusal(format!(
                 "Scheduled plan URL {} is not a Look.",
@@ -114,6 +101,26 @@ pub struct DeliveryError {
     pub message: String,
     /// Whether a later try may succeed (Looker or Slack down, rate limited).
     pub retryable: bool,
+    /// How long to wait before that try, when the other side said.
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl DeliveryError {
+    fn permanent(message: impl Into<String>) -> Self {
+        DeliveryError {
+            message: message.into(),
+            retryable: false,
+            retry_after: None,
+        }
+    }
+
+    fn from_answer(e: crate::answer::AnswerError) -> Self {
+        DeliveryError {
+            message: e.message,
+            retryable: e.retryable,
+            retry_after: None,
+        }
+    }
 }
 
 /// Runs a delivery: fetches the content from Looker and posts it.
@@ -125,18 +132,14 @@ pub async fn deliver(
 ) -> Result<(), DeliveryError> {
     let reply = match delivery {
         Delivery::Message { text, .. } => Reply::text(text.clone()),
-        Delivery::Scheduled {
-            plan, looker_url, ..
-        } => scheduled_reply(lookers, plan, looker_url, settings).await?,
+        Delivery::Scheduled { plan, looker_url, .. } => scheduled_reply(lookers, plan, looker_url, settings).await?,
     };
     let to = delivery.target().destination();
-    sink.post(&to, &reply)
-        .await
-        .map(|_| ())
-        .map_err(|e| DeliveryError {
-            message: e.message,
-            retryable: e.retryable,
-        })
+    sink.post(&to, &reply).await.map(|_| ()).map_err(|e| DeliveryError {
+        message: e.message,
+        retryable: e.retryable,
+        retry_after: e.retry_after,
+    })
 }
 
 async fn scheduled_reply(
@@ -148,39 +151,20 @@ async fn scheduled_reply(
     let looker = Url::parse(looker_url)
         .ok()
         .and_then(|u| lookers.owning(&u).cloned())
-        .ok_or_else(|| DeliveryError {
-            message: "Requested data is from an unknown Looker.".into(),
-            retryable: false,
-        })?;
+        .ok_or_else(|| DeliveryError::permanent("Requested data is from an unknown Looker."))?;
     let client = &looker.client;
     let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
     let link = plan.url.clone();
-    let looker_error = |e: looker::LookerError| DeliveryError {
-        retryable: e.is_retryable(),
-        message: e.to_string(),
-    };
+    let looker_error = |e: looker::LookerError| DeliveryError::from_answer(e.into());
     let kind = plan.kind.as_deref().unwrap_or("");
     if kind == "Dashboard" || kind == "LookMLDashboard" {
-        let Some(LookerLink::Dashboard { id, filters }) = url.as_ref().and_then(LookerLink::parse)
-        else {
-            return Err(DeliveryError {
-                message: "The dashboard plan has no dashboard URL.".into(),
-                retryable: false,
-            });
+        let Some(LookerLink::Dashboard { id, filters }) = url.as_ref().and_then(LookerLink::parse) else {
+            return Err(DeliveryError::permanent("The dashboard plan has no dashboard URL."));
         };
-        let title = plan
-            .title
-            .clone()
-            .unwrap_or_else(|| format!("Dashboard {id}"));
+        let title = plan.title.clone().unwrap_or_else(|| format!("Dashboard {id}"));
         let png = render_dashboard(client, &id, &filters, &settings.render)
             .await
-            .map_err(|e| {
-                let e = crate::answer::AnswerError::from(e);
-                DeliveryError {
-                    retryable: e.retryable,
-                    message: e.message,
-                }
-            })?;
+            .map_err(|e| DeliveryError::from_answer(e.into()))?;
         return Ok(Reply::new(vec![
             Block::Heading {
                 text: title.clone(),
@@ -200,28 +184,16 @@ async fn scheduled_reply(
     let (query, title) = match (look_id, &plan.query_id) {
         (Some(id), _) => {
             let look = client.look(&id).await.map_err(looker_error)?;
-            let mut query = look.query.ok_or_else(|| DeliveryError {
-                message: format!("Look {id} has no query."),
-                retryable: false,
-            })?;
+            let mut query = look
+                .query
+                .ok_or_else(|| DeliveryError::permanent(format!("Look {id} has no query.")))?;
             query.id = query.id.or(look.query_id);
             (query, look.title.or_else(|| plan.title.clone()))
         }
-        (None, Some(query_id)) => (
-            client.query(query_id).await.map_err(looker_error)?,
-            plan.title.clone(),
-        ),
-        (None, None) => {
-            return Err(DeliveryError {
-                message: "The plan names neither a Look nor a query.".into(),
-                retryable: false,
-            });
-        }
+        (None, Some(query_id)) => (client.query(query_id).await.map_err(looker_error)?, plan.title.clone()),
+        (None, None) => return Err(DeliveryError::permanent("The plan names neither a Look nor a query.")),
     };
     try_query_reply(client, &query, title.as_deref(), link, settings)
         .await
-        .map_err(|e| DeliveryError {
-            message: e.message,
-            retryable: e.retryable,
-        })
+        .map_err(DeliveryError::from_answer)
 }

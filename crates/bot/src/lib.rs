@@ -112,12 +112,7 @@ impl Bot {
             catalog: self.inner.catalog.get().await,
             catalog_store: &self.inner.catalog,
             settings: &self.inner.settings,
-            usages: self
-                .inner
-                .commands
-                .iter()
-                .filter_map(|c| c.usage())
-                .collect(),
+            usages: self.inner.commands.iter().filter_map(|c| c.usage()).collect(),
             replier: Replier::new(sink, to),
         };
         let text = message.text.trim();
@@ -131,14 +126,10 @@ impl Bot {
             .find(|c| c.accepts(&turn, text));
         match command {
             Some(command) => command.run(&turn, text).await,
-            None if message.origin == Origin::DirectMessage
-                || message.origin == Origin::SlashCommand =>
-            {
+            None if message.origin == Origin::DirectMessage || message.origin == Origin::SlashCommand => {
                 turn.reply(Reply::text(NOT_UNDERSTOOD).only_asker()).await
             }
-            None if message.origin == Origin::Mention => {
-                turn.reply(Reply::text(NOT_UNDERSTOOD)).await
-            }
+            None if message.origin == Origin::Mention => turn.reply(Reply::text(NOT_UNDERSTOOD)).await,
             None => {}
         }
         turn.replier.finish().await;
@@ -156,11 +147,7 @@ impl Bot {
     }
 
     /// Runs a delivery Looker pushed (called by the queue's workers).
-    pub async fn deliver(
-        &self,
-        delivery: &Delivery,
-        sink: &dyn ChatSink,
-    ) -> Result<(), DeliveryError> {
+    pub async fn deliver(&self, delivery: &Delivery, sink: &dyn ChatSink) -> Result<(), DeliveryError> {
         let settings = answer::AnswerSettings {
             render: self.inner.settings.render,
             buttons: false,

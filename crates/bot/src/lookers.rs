@@ -19,11 +19,7 @@ impl Looker {
 
     /// The web URL without a trailing slash, for building links.
     pub fn base(&self) -> String {
-        self.instance()
-            .url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string()
+        self.instance().url.as_str().trim_end_matches('/').to_string()
     }
 }
 
@@ -33,12 +29,7 @@ pub struct Lookers(Arc<Vec<Looker>>);
 
 impl Lookers {
     pub fn new(clients: Vec<LookerClient>) -> Self {
-        Lookers(Arc::new(
-            clients
-                .into_iter()
-                .map(|client| Looker { client })
-                .collect(),
-        ))
+        Lookers(Arc::new(clients.into_iter().map(|client| Looker { client }).collect()))
     }
 
     pub fn all(&self) -> &[Looker] {

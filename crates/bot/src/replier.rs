@@ -51,8 +51,7 @@ impl Replier {
         if let Err(e) = self.sink.post(&self.to, &reply).await {
             tracing::error!(error = %e, "could not deliver a reply");
             if reply.visibility == Visibility::Public {
-                let warning =
-                    Reply::warning(format!("The answer could not be posted: {e}")).only_asker();
+                let warning = Reply::warning(format!("The answer could not be posted: {e}")).only_asker();
                 let _ = self.sink.post(&self.to, &warning).await;
             }
         }

@@ -119,9 +119,7 @@ impl Reply {
         for block in &self.blocks {
             match block {
                 Block::Heading { text, .. } => lines.push(text.clone()),
-                Block::Paragraph(inlines) | Block::Context(inlines) => {
-                    lines.push(inlines_plain(inlines))
-                }
+                Block::Paragraph(inlines) | Block::Context(inlines) => lines.push(inlines_plain(inlines)),
                 Block::Fields(fields) => {
                     for (label, value) in fields {
                         lines.push(format!("{label}: {}", inlines_plain(value)));
@@ -130,12 +128,7 @@ impl Reply {
                 Block::Table(table) => {
                     lines.push(table.header.join(" | "));
                     for row in &table.rows {
-                        lines.push(
-                            row.iter()
-                                .map(|c| inlines_plain(c))
-                                .collect::<Vec<_>>()
-                                .join(" | "),
-                        );
+                        lines.push(row.iter().map(|c| inlines_plain(c)).collect::<Vec<_>>().join(" | "));
                     }
                 }
                 Block::Image { title, .. } => lines.push(title.clone()),
@@ -176,8 +169,6 @@ mod serde_bytes_base64 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
-        STANDARD
-            .decode(text.as_bytes())
-            .map_err(serde::de::Error::custom)
+        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
     }
 }

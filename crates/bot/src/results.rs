@@ -70,9 +70,7 @@ impl ResultView<'_> {
         match presentation {
             Presentation::SingleValue => self.single_value(&columns),
             Presentation::Record => self.record(&columns),
-            _ if self.result.data.len() == 1 && self.result.pivots.is_empty() => {
-                self.record(&columns)
-            }
+            _ if self.result.data.len() == 1 && self.result.pivots.is_empty() => self.record(&columns),
             _ => self.table(&columns),
         }
     }
@@ -98,12 +96,7 @@ impl ResultView<'_> {
             .as_ref()
             .and_then(|v| v.get("hidden_fields"))
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default()
     }
 
@@ -121,11 +114,7 @@ impl ResultView<'_> {
                 measure: false,
             })
             .collect();
-        let measures = fields
-            .measures
-            .iter()
-            .chain(&fields.table_calculations)
-            .filter(visible);
+        let measures = fields.measures.iter().chain(&fields.table_calculations).filter(visible);
         if self.result.pivots.is_empty() {
             columns.extend(measures.map(|field| Column {
                 field,
@@ -183,10 +172,7 @@ impl ResultView<'_> {
         let Some(column) = columns.iter().find(|c| c.measure).or(columns.first()) else {
             return vec![Block::Paragraph(vec![Inline::Text("No results.".into())])];
         };
-        let cell = row
-            .get(&column.field.name)
-            .map(Cell::from_json)
-            .unwrap_or_default();
+        let cell = row.get(&column.field.name).map(Cell::from_json).unwrap_or_default();
         let value = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
         let mut blocks = vec![Block::Paragraph(self.with_link(vec![Inline::Bold(value)]))];
         if self.buttons {
@@ -200,10 +186,7 @@ impl ResultView<'_> {
 
     fn record(&self, columns: &[Column]) -> Vec<Block> {
         let row = &self.result.data[0];
-        let fields = columns
-            .iter()
-            .map(|c| (self.header(c), self.cell(row, c)))
-            .collect();
+        let fields = columns.iter().map(|c| (self.header(c), self.cell(row, c))).collect();
         let mut blocks = vec![Block::Fields(fields)];
         if let Some(url) = &self.link {
             blocks.push(Block::Context(vec![Inline::Link {
@@ -292,11 +275,7 @@ pub fn absolute(base: &str, url: &str) -> String {
     if url.starts_with("http://") || url.starts_with("https://") {
         url.to_string()
     } else {
-        format!(
-            "{}/{}",
-            base.trim_end_matches('/'),
-            url.trim_start_matches('/')
-        )
+        format!("{}/{}", base.trim_end_matches('/'), url.trim_start_matches('/'))
     }
 }
 

@@ -33,17 +33,35 @@ pub struct SinkError {
     pub message: String,
     /// Whether trying again later may succeed (rate limits, server errors, timeouts).
     pub retryable: bool,
+    /// How long the other side asked us to wait (Slack's `Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl SinkError {
+    /// A failure that trying again will not fix.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        SinkError {
+            message: message.into(),
+            retryable: false,
+            retry_after: None,
+        }
+    }
+
+    /// A failure that may pass (timeouts, server errors).
+    pub fn retryable(message: impl Into<String>) -> Self {
+        SinkError {
+            message: message.into(),
+            retryable: true,
+            retry_after: None,
+        }
+    }
 }
 
 /// The core's only way out to a chat. Implemented by the Slack sender and by the terminal console.
 #[async_trait]
 pub trait ChatSink: Send + Sync {
     /// Posts a reply; returns the posted message when it can be replaced later (not for private replies).
-    async fn post(
-        &self,
-        to: &Destination,
-        reply: &Reply,
-    ) -> Result<Option<PostedMessage>, SinkError>;
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError>;
 
     /// Replaces a message posted earlier (used to swap a loading message for its result).
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError>;

@@ -26,11 +26,9 @@ impl Environment {
     ) -> Result<Self, String> {
         let mut vars: HashMap<String, String> = HashMap::new();
         if dotenv.exists() {
-            let entries = dotenvy::from_path_iter(dotenv)
-                .map_err(|e| format!("{}: {e}", dotenv.display()))?;
+            let entries = dotenvy::from_path_iter(dotenv).map_err(|e| format!("{}: {e}", dotenv.display()))?;
             for entry in entries {
-                let (key, value) = entry
-                    .map_err(|e| format!("{} is not a valid .env file: {e}", dotenv.display()))?;
+                let (key, value) = entry.map_err(|e| format!("{} is not a valid .env file: {e}", dotenv.display()))?;
                 vars.insert(key, value);
             }
         }
@@ -40,10 +38,7 @@ impl Environment {
 
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Environment {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            vars: pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }
 
@@ -53,10 +48,7 @@ impl Environment {
 
     /// The value of `name`, with surrounding blanks removed; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
     /// The first of `names` that is set, with the name it came from.

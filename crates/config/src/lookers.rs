@@ -53,20 +53,13 @@ pub(crate) const SINGLE_INSTANCE_VARIABLES: &[&str] = &[
 ];
 
 const API_URL_VARS: &[&str] = &["LOOKER_API_BASE_URL", "LOOKERSDK_BASE_URL"];
-const CLIENT_ID_VARS: &[&str] = &[
-    "LOOKER_API_3_CLIENT_ID",
-    "LOOKER_API_CLIENT_ID",
-    "LOOKERSDK_CLIENT_ID",
-];
+const CLIENT_ID_VARS: &[&str] = &["LOOKER_API_3_CLIENT_ID", "LOOKER_API_CLIENT_ID", "LOOKERSDK_CLIENT_ID"];
 const CLIENT_SECRET_VARS: &[&str] = &[
     "LOOKER_API_3_CLIENT_SECRET",
     "LOOKER_API_CLIENT_SECRET",
     "LOOKERSDK_CLIENT_SECRET",
 ];
-const FOLDER_VARS: &[&str] = &[
-    "LOOKER_CUSTOM_COMMAND_FOLDER_ID",
-    "LOOKER_CUSTOM_COMMAND_SPACE_ID",
-];
+const FOLDER_VARS: &[&str] = &["LOOKER_CUSTOM_COMMAND_FOLDER_ID", "LOOKER_CUSTOM_COMMAND_SPACE_ID"];
 
 /// Reads the Looker instances. `required` is false for verbs that can run without Looker (e.g. `manifest`).
 pub(crate) fn read(
@@ -82,27 +75,18 @@ pub(crate) fn read(
             .filter(|v| env.get(v).is_some())
             .collect();
         if !ignored.is_empty() {
-            tracing::warn!(
-                "LOOKERS is set, so these variables are ignored: {}",
-                ignored.join(", ")
-            );
+            tracing::warn!("LOOKERS is set, so these variables are ignored: {}", ignored.join(", "));
         }
         return read_lookers_json(json, verify_tls, problems);
     }
-    let any_set = SINGLE_INSTANCE_VARIABLES
-        .iter()
-        .any(|v| env.get(v).is_some());
+    let any_set = SINGLE_INSTANCE_VARIABLES.iter().any(|v| env.get(v).is_some());
     if !any_set && !required {
         return Vec::new();
     }
     read_single(env, verify_tls, problems).into_iter().collect()
 }
 
-fn read_single(
-    env: &Environment,
-    verify_tls: bool,
-    problems: &mut Problems,
-) -> Option<LookerInstance> {
+fn read_single(env: &Environment, verify_tls: bool, problems: &mut Problems) -> Option<LookerInstance> {
     let api = match env.first_of(API_URL_VARS) {
         Some((name, value)) => parse_url(name, value, problems),
         None => {
@@ -119,7 +103,10 @@ fn read_single(
         None => match &api {
             Some(api) => Some(web_url_from_api(api)),
             None => {
-                problems.add("LOOKER_URL", "is missing: set it to your Looker's web URL, e.g. https://mycompany.looker.com");
+                problems.add(
+                    "LOOKER_URL",
+                    "is missing: set it to your Looker's web URL, e.g. https://mycompany.looker.com",
+                );
                 None
             }
         },
@@ -130,12 +117,7 @@ fn read_single(
         "the API client id of the user the bot runs as",
         problems,
     );
-    let client_secret = required_value(
-        env,
-        CLIENT_SECRET_VARS,
-        "the API client secret of that user",
-        problems,
-    );
+    let client_secret = required_value(env, CLIENT_SECRET_VARS, "the API client secret of that user", problems);
     Some(LookerInstance {
         url: web?,
         api_base_url: api?,
@@ -148,12 +130,7 @@ fn read_single(
     })
 }
 
-fn required_value(
-    env: &Environment,
-    names: &[&str],
-    what: &str,
-    problems: &mut Problems,
-) -> Option<String> {
+fn required_value(env: &Environment, names: &[&str], what: &str, problems: &mut Problems) -> Option<String> {
     match env.first_of(names) {
         Some((_, value)) => Some(value.to_string()),
         None => {
@@ -201,11 +178,7 @@ fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> V
         Err(e) => {
             problems.add(
                 "LOOKERS",
-                format!(
-                    "is not valid JSON at line {} column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
+                format!("is not valid JSON at line {} column {}: {e}", e.line(), e.column()),
             );
             return Vec::new();
         }
@@ -218,10 +191,7 @@ fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> V
         return Vec::new();
     };
     if entries.is_empty() {
-        problems.add(
-            "LOOKERS",
-            "is an empty array: list at least one Looker instance",
-        );
+        problems.add("LOOKERS", "is an empty array: list at least one Looker instance");
     }
     entries
         .iter()
@@ -229,10 +199,7 @@ fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> V
         .filter_map(|(index, entry)| match entry {
             Value::Object(fields) => read_lookers_entry(index + 1, fields, verify_tls, problems),
             _ => {
-                problems.add(
-                    "LOOKERS",
-                    format!("entry {} is not a JSON object", index + 1),
-                );
+                problems.add("LOOKERS", format!("entry {} is not a JSON object", index + 1));
                 None
             }
         })
@@ -252,10 +219,7 @@ fn read_lookers_entry(
             Value::Number(n) => Some(n.to_string()),
             Value::Null => None,
             _ => {
-                problems.add(
-                    "LOOKERS",
-                    format!("entry {number}: \"{key}\" must be a string"),
-                );
+                problems.add("LOOKERS", format!("entry {number}: \"{key}\" must be a string"));
                 None
             }
         }
@@ -263,10 +227,7 @@ fn read_lookers_entry(
     let required = |keys: &[&str], problems: &mut Problems| -> Option<String> {
         let value = text(keys, problems);
         if value.is_none() {
-            problems.add(
-                "LOOKERS",
-                format!("entry {number} is missing \"{}\"", keys[0]),
-            );
+            problems.add("LOOKERS", format!("entry {number} is missing \"{}\"", keys[0]));
         }
         value
     };
@@ -279,10 +240,7 @@ fn read_lookers_entry(
         let mut local = Problems::default();
         let url = parse_url(key, &value, &mut local);
         for p in local.0 {
-            problems.add(
-                "LOOKERS",
-                format!("entry {number}: \"{key}\" {}", p.message),
-            );
+            problems.add("LOOKERS", format!("entry {number}: \"{key}\" {}", p.message));
         }
         url
     };
@@ -293,10 +251,7 @@ fn read_lookers_entry(
         api_base_url: api?,
         client_id: client_id?,
         client_secret: Secret::new(client_secret?),
-        custom_command_folder_id: text(
-            &["customCommandFolderId", "customCommandSpaceId"],
-            problems,
-        ),
+        custom_command_folder_id: text(&["customCommandFolderId", "customCommandSpaceId"], problems),
         webhook_token: text(&["webhookToken"], problems).map(Secret::new),
         ca_bundle: text(&["caBundle"], problems).map(PathBuf::from),
         verify_tls,

@@ -128,42 +128,28 @@ impl Config {
         let slack = read_slack(env, needs.slack, &mut problems);
         let port = match env.get("PORT") {
             None => 3333,
-            Some(value) => value
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p > 0)
-                .unwrap_or_else(|| {
-                    problems.add(
-                        "PORT",
-                        format!("must be a port number from 1 to 65535, not {value:?}"),
-                    );
-                    3333
-                }),
+            Some(value) => value.parse::<u16>().ok().filter(|p| *p > 0).unwrap_or_else(|| {
+                problems.add("PORT", format!("must be a port number from 1 to 65535, not {value:?}"));
+                3333
+            }),
         };
         let image_width = read_pixels(env, "LOOKERBOT_IMAGE_WIDTH", 1200, &mut problems);
         let image_height = read_pixels(env, "LOOKERBOT_IMAGE_HEIGHT", 800, &mut problems);
-        let public_url =
-            env.get("LOOKERBOT_PUBLIC_URL")
-                .and_then(|value| match Url::parse(value) {
-                    Ok(url) => Some(url),
-                    Err(e) => {
-                        problems.add(
-                            "LOOKERBOT_PUBLIC_URL",
-                            format!("{value:?} is not a URL ({e})"),
-                        );
-                        None
-                    }
-                });
+        let public_url = env
+            .get("LOOKERBOT_PUBLIC_URL")
+            .and_then(|value| match Url::parse(value) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    problems.add("LOOKERBOT_PUBLIC_URL", format!("{value:?} is not a URL ({e})"));
+                    None
+                }
+            });
         let config = Config {
             lookers,
             slack,
             port,
             loading_messages: env.flag("LOOKER_SLACKBOT_LOADING_MESSAGES", true, &mut problems),
-            data_actions_in_messages: env.flag(
-                "LOOKERBOT_DATA_ACTIONS_IN_MESSAGES",
-                true,
-                &mut problems,
-            ),
+            data_actions_in_messages: env.flag("LOOKERBOT_DATA_ACTIONS_IN_MESSAGES", true, &mut problems),
             auth_token: env.secret("LOOKERBOT_AUTH_TOKEN"),
             public_url,
             data_dir: env
@@ -178,9 +164,7 @@ impl Config {
         if problems.0.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigError {
-                problems: problems.0,
-            })
+            Err(ConfigError { problems: problems.0 })
         }
     }
 }
@@ -191,10 +175,7 @@ fn read_tls_insecure(env: &Environment, problems: &mut Problems) -> bool {
         Some("0") => true,
         Some("1") => false,
         Some(other) => {
-            problems.add(
-                "NODE_TLS_REJECT_UNAUTHORIZED",
-                format!("must be 0 or 1, not {other:?}"),
-            );
+            problems.add("NODE_TLS_REJECT_UNAUTHORIZED", format!("must be 0 or 1, not {other:?}"));
             false
         }
     };
@@ -241,10 +222,7 @@ fn read_slack(env: &Environment, required: bool, problems: &mut Problems) -> Sla
             "events" | "http" => Some(SlackMode::Events),
             "rtm" => Some(SlackMode::Rtm),
             _ => {
-                problems.add(
-                    "SLACK_MODE",
-                    format!("must be socket, events or rtm, not {value:?}"),
-                );
+                problems.add("SLACK_MODE", format!("must be socket, events or rtm, not {value:?}"));
                 None
             }
         },
@@ -313,10 +291,7 @@ fn read_image_store(env: &Environment, problems: &mut Problems) -> Option<ImageS
         }
         return Some(ImageStoreSettings::S3 {
             bucket: bucket.to_string(),
-            region: env
-                .get("SLACKBOT_S3_BUCKET_REGION")
-                .unwrap_or("us-east-1")
-                .to_string(),
+            region: env.get("SLACKBOT_S3_BUCKET_REGION").unwrap_or("us-east-1").to_string(),
             access_key_id,
             secret_access_key,
             endpoint: env.get("SLACKBOT_S3_ENDPOINT").map(str::to_string),

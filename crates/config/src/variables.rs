@@ -77,23 +77,14 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "LOOKERSDK_BASE_URL",
                 "Same as LOOKER_API_BASE_URL, the Looker SDKs' name.",
             ),
-            var(
-                "LOOKER_API_3_CLIENT_ID",
-                "API client id of the user the bot runs as.",
-            ),
+            var("LOOKER_API_3_CLIENT_ID", "API client id of the user the bot runs as."),
             var("LOOKER_API_CLIENT_ID", "Same as LOOKER_API_3_CLIENT_ID."),
             var(
                 "LOOKERSDK_CLIENT_ID",
                 "Same as LOOKER_API_3_CLIENT_ID, the Looker SDKs' name.",
             ),
-            var(
-                "LOOKER_API_3_CLIENT_SECRET",
-                "API client secret of that user.",
-            ),
-            var(
-                "LOOKER_API_CLIENT_SECRET",
-                "Same as LOOKER_API_3_CLIENT_SECRET.",
-            ),
+            var("LOOKER_API_3_CLIENT_SECRET", "API client secret of that user."),
+            var("LOOKER_API_CLIENT_SECRET", "Same as LOOKER_API_3_CLIENT_SECRET."),
             var(
                 "LOOKERSDK_CLIENT_SECRET",
                 "Same as LOOKER_API_3_CLIENT_SECRET, the Looker SDKs' name.",
@@ -153,20 +144,14 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "LOOKERBOT_IMAGE_HEIGHT",
                 "Height of chart images in pixels (default 800).",
             ),
-            var(
-                "RUST_LOG",
-                "Log filter, e.g. info or lookerbot=debug (default info).",
-            ),
+            var("RUST_LOG", "Log filter, e.g. info or lookerbot=debug (default info)."),
         ],
     ),
     (
         "Chart images (optional; default: uploaded into Slack)",
         &[
             var("SLACKBOT_S3_BUCKET", "Amazon S3 bucket for chart images."),
-            var(
-                "SLACKBOT_S3_BUCKET_REGION",
-                "Its region (default us-east-1).",
-            ),
+            var("SLACKBOT_S3_BUCKET_REGION", "Its region (default us-east-1)."),
             var(
                 "AWS_ACCESS_KEY_ID",
                 "Access key that can write to the bucket (needs s3:PutObjectAcl).",
@@ -176,20 +161,14 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "SLACKBOT_S3_ENDPOINT",
                 "Endpoint of an S3-compatible store instead of AWS.",
             ),
-            var(
-                "AZURE_STORAGE_ACCOUNT",
-                "Azure Storage account for chart images.",
-            ),
+            var("AZURE_STORAGE_ACCOUNT", "Azure Storage account for chart images."),
             var("SLACKBOT_AZURE_CONTAINER", "Container in that account."),
             var("AZURE_STORAGE_ACCESS_KEY", "Access key of that account."),
             var(
                 "AZURE_STORAGE_ENDPOINT",
                 "Blob endpoint instead of https://ACCOUNT.blob.core.windows.net.",
             ),
-            var(
-                "GOOGLE_CLOUD_BUCKET",
-                "Google Cloud Storage bucket for chart images.",
-            ),
+            var("GOOGLE_CLOUD_BUCKET", "Google Cloud Storage bucket for chart images."),
             var("GOOGLE_CLOUD_PROJECT", "Its project."),
             var(
                 "GOOGLE_CLOUD_CREDENTIALS_JSON",
@@ -205,8 +184,7 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
 
 /// The help text listing every variable, for `--help`.
 pub fn help_text() -> String {
-    let mut out =
-        String::from("Environment variables (also read from a .env file; the environment wins):\n");
+    let mut out = String::from("Environment variables (also read from a .env file; the environment wins):\n");
     for (group, vars) in GROUPS {
         out.push_str(&format!("\n  {group}:\n"));
         for v in *vars {
@@ -218,7 +196,5 @@ pub fn help_text() -> String {
 
 /// Whether `name` is a variable lookerbot documents.
 pub fn is_known(name: &str) -> bool {
-    GROUPS
-        .iter()
-        .any(|(_, vars)| vars.iter().any(|v| v.name == name))
+    GROUPS.iter().any(|(_, vars)| vars.iter().any(|v| v.name == name))
 }

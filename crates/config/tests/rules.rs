@@ -38,10 +38,7 @@ fn message_for(err: &ConfigError, variable: &str) -> String {
 #[test]
 fn the_seed_readme_variables_make_a_working_config() {
     let config = Config::from_env(
-        &with(&[
-            ("LOOKER_CUSTOM_COMMAND_SPACE_ID", "7"),
-            ("LOOKER_WEBHOOK_TOKEN", "wh"),
-        ]),
+        &with(&[("LOOKER_CUSTOM_COMMAND_SPACE_ID", "7"), ("LOOKER_WEBHOOK_TOKEN", "wh")]),
         Needs::SERVER,
     )
     .unwrap();
@@ -49,10 +46,7 @@ fn the_seed_readme_variables_make_a_working_config() {
     assert!(config.loading_messages && config.data_actions_in_messages);
     let looker = &config.lookers[0];
     assert_eq!(looker.url.as_str(), "https://me.looker.com/");
-    assert_eq!(
-        looker.api_base_url.as_str(),
-        "https://me.looker.com:19999/api/3.0"
-    );
+    assert_eq!(looker.api_base_url.as_str(), "https://me.looker.com:19999/api/3.0");
     assert_eq!(looker.client_id, "id");
     assert_eq!(looker.client_secret.expose(), "shhh-looker");
     assert_eq!(looker.custom_command_folder_id.as_deref(), Some("7"));
@@ -136,11 +130,7 @@ fn port_and_flags_are_checked() {
 
 #[test]
 fn node_tls_reject_unauthorized_zero_turns_checks_off() {
-    let config = Config::from_env(
-        &with(&[("NODE_TLS_REJECT_UNAUTHORIZED", "0")]),
-        Needs::SERVER,
-    )
-    .unwrap();
+    let config = Config::from_env(&with(&[("NODE_TLS_REJECT_UNAUTHORIZED", "0")]), Needs::SERVER).unwrap();
     assert!(config.tls_insecure);
     assert!(!config.lookers[0].verify_tls);
 }
@@ -152,51 +142,32 @@ fn the_readme_lookers_example_parses_and_replaces_single_variables() {
     let e = with(&[("LOOKERS", README_LOOKERS)]);
     let config = Config::from_env(&e, Needs::SERVER).unwrap();
     assert_eq!(config.lookers.len(), 2);
-    assert_eq!(
-        config.lookers[1].url.as_str(),
-        "https://me-staging.looker.com/"
-    );
+    assert_eq!(config.lookers[1].url.as_str(), "https://me-staging.looker.com/");
     assert_eq!(config.lookers[0].client_secret.expose(), "abcdefghjkl");
 }
 
 #[test]
 fn lookers_accepts_client_id_spellings_and_folder_ids() {
     let json = r#"[{"url":"https://a.looker.com","apiBaseUrl":"https://a.looker.com/api/4.0","clientID":"x","clientSecret":"y","customCommandSpaceId":5,"webhookToken":"t","caBundle":"/etc/ca.pem"}]"#;
-    let config = Config::from_env(
-        &env(&[("LOOKERS", json), ("SLACK_API_KEY", "xoxb")]),
-        Needs::SERVER,
-    )
-    .unwrap();
+    let config = Config::from_env(&env(&[("LOOKERS", json), ("SLACK_API_KEY", "xoxb")]), Needs::SERVER).unwrap();
     let l = &config.lookers[0];
     assert_eq!(l.client_id, "x");
     assert_eq!(l.custom_command_folder_id.as_deref(), Some("5"));
     assert_eq!(l.webhook_token.as_ref().unwrap().expose(), "t");
-    assert_eq!(
-        l.ca_bundle.as_deref(),
-        Some(std::path::Path::new("/etc/ca.pem"))
-    );
+    assert_eq!(l.ca_bundle.as_deref(), Some(std::path::Path::new("/etc/ca.pem")));
 }
 
 #[test]
 fn lookers_errors_name_line_column_and_entry() {
-    let err = problems(&env(&[
-        ("LOOKERS", "[{\"url\": \n  oops}]"),
-        ("SLACK_API_KEY", "xoxb"),
-    ]));
+    let err = problems(&env(&[("LOOKERS", "[{\"url\": \n  oops}]"), ("SLACK_API_KEY", "xoxb")]));
     let message = message_for(&err, "LOOKERS");
     assert!(message.contains("line 2 column 3"), "{message}");
 
     let json = r#"[{"url":"https://a.looker.com","apiBaseUrl":"https://a.looker.com/api/4.0","clientId":"x","clientSecret":"y"},{"url":"https://b.looker.com","apiBaseUrl":"https://b.looker.com/api/4.0","clientId":"x"}]"#;
     let err = problems(&env(&[("LOOKERS", json), ("SLACK_API_KEY", "xoxb")]));
-    assert_eq!(
-        message_for(&err, "LOOKERS"),
-        "entry 2 is missing \"clientSecret\""
-    );
+    assert_eq!(message_for(&err, "LOOKERS"), "entry 2 is missing \"clientSecret\"");
 
-    let err = problems(&env(&[
-        ("LOOKERS", r#"{"url":"x"}"#),
-        ("SLACK_API_KEY", "xoxb"),
-    ]));
+    let err = problems(&env(&[("LOOKERS", r#"{"url":"x"}"#), ("SLACK_API_KEY", "xoxb")]));
     assert!(message_for(&err, "LOOKERS").contains("must be a JSON array"));
 
     let err = problems(&env(&[
@@ -211,20 +182,9 @@ fn lookers_errors_name_line_column_and_entry() {
 
 #[test]
 fn slack_mode_follows_tokens_and_can_be_overridden() {
-    let mode = |extra: &[(&str, &str)]| {
-        Config::from_env(&with(extra), Needs::SERVER)
-            .unwrap()
-            .slack
-            .mode
-    };
-    assert_eq!(
-        mode(&[("SLACK_APP_TOKEN", "xapp-1")]),
-        Some(SlackMode::Socket)
-    );
-    assert_eq!(
-        mode(&[("SLACK_SIGNING_SECRET", "s")]),
-        Some(SlackMode::Events)
-    );
+    let mode = |extra: &[(&str, &str)]| Config::from_env(&with(extra), Needs::SERVER).unwrap().slack.mode;
+    assert_eq!(mode(&[("SLACK_APP_TOKEN", "xapp-1")]), Some(SlackMode::Socket));
+    assert_eq!(mode(&[("SLACK_SIGNING_SECRET", "s")]), Some(SlackMode::Events));
     assert_eq!(
         mode(&[
             ("SLACK_APP_TOKEN", "xapp-1"),
@@ -279,10 +239,7 @@ fn image_stores_follow_the_readme_precedence() {
         ("GOOGLE_CLOUD_CREDENTIALS_JSON", "{not json"),
     ]));
     assert!(message_for(&err, "GOOGLE_CLOUD_CREDENTIALS_JSON").contains("not valid JSON"));
-    let err = problems(&with(&[
-        ("SLACKBOT_S3_BUCKET", "b"),
-        ("AWS_ACCESS_KEY_ID", "k"),
-    ]));
+    let err = problems(&with(&[("SLACKBOT_S3_BUCKET", "b"), ("AWS_ACCESS_KEY_ID", "k")]));
     assert!(err.mentions("AWS_SECRET_ACCESS_KEY"));
 }
 
@@ -309,8 +266,7 @@ fn dotenv_fills_in_and_the_environment_wins() {
         "PORT=4000\nLOOKER_URL=https://from-dotenv.looker.com\n# comment\n",
     )
     .unwrap();
-    let e =
-        Environment::load_with_dotenv(&path, [("PORT".to_string(), "5000".to_string())]).unwrap();
+    let e = Environment::load_with_dotenv(&path, [("PORT".to_string(), "5000".to_string())]).unwrap();
     assert_eq!(e.get("PORT"), Some("5000"));
     assert_eq!(e.get("LOOKER_URL"), Some("https://from-dotenv.looker.com"));
     std::fs::write(&path, "NOT A VALID LINE\n").unwrap();
@@ -323,14 +279,9 @@ fn dotenv_fills_in_and_the_environment_wins() {
 
 #[test]
 fn every_variable_read_is_documented() {
-    let source = [
-        include_str!("../src/settings.rs"),
-        include_str!("../src/lookers.rs"),
-    ]
-    .join("\n");
+    let source = [include_str!("../src/settings.rs"), include_str!("../src/lookers.rs")].join("\n");
     let mut undocumented = Vec::new();
-    for word in source.split(|c: char| !(c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
-    {
+    for word in source.split(|c: char| !(c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())) {
         let looks_like_var = word.len() > 4
             && word.contains('_')
             && word

@@ -84,26 +84,19 @@ impl std::fmt::Debug for LookerClient {
 }
 
 impl LookerClient {
-    pub fn new(
-        instance: &LookerInstance,
-        options: ClientOptions,
-    ) -> Result<LookerClient, LookerError> {
+    pub fn new(instance: &LookerInstance, options: ClientOptions) -> Result<LookerClient, LookerError> {
         let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
         if !instance.verify_tls {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
         if let Some(path) = &instance.ca_bundle {
-            let pem = std::fs::read(path).map_err(|e| {
-                LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display()))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display()))
-            })?;
+            let pem = std::fs::read(path)
+                .map_err(|e| LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display())))?;
             builder = builder.tls_certs_merge(certs);
         }
-        let http = builder
-            .build()
-            .map_err(|e| LookerError::Setup(e.to_string()))?;
+        let http = builder.build().map_err(|e| LookerError::Setup(e.to_string()))?;
         Ok(LookerClient {
             shared: Arc::new(Shared {
                 http,
@@ -148,18 +141,13 @@ impl LookerClient {
 
     /// The API 4.0 base URL, discovered once through the unauthenticated `GET /versions`.
     pub async fn api_url(&self) -> Result<&Url, LookerError> {
-        self.shared
-            .api_url
-            .get_or_try_init(|| self.discover())
-            .await
+        self.shared.api_url.get_or_try_init(|| self.discover()).await
     }
 
     /// `GET /versions` at the API root.
     pub async fn versions(&self) -> Result<ApiVersion, LookerError> {
         let root = api_root(&self.shared.instance.api_base_url);
-        let url = root
-            .join("versions")
-            .map_err(|e| LookerError::Setup(e.to_string()))?;
+        let url = root.join("versions").map_err(|e| LookerError::Setup(e.to_string()))?;
         let response = self
             .shared
             .http
@@ -175,16 +163,8 @@ impl LookerClient {
     async fn discover(&self) -> Result<Url, LookerError> {
         let configured = &self.shared.instance.api_base_url;
         let versions = self.versions().await?;
-        if !versions
-            .supported_versions
-            .iter()
-            .any(|v| v.version == "4.0")
-        {
-            let offered: Vec<&str> = versions
-                .supported_versions
-                .iter()
-                .map(|v| v.version.as_str())
-                .collect();
+        if !versions.supported_versions.iter().any(|v| v.version == "4.0") {
+            let offered: Vec<&str> = versions.supported_versions.iter().map(|v| v.version.as_str()).collect();
             return Err(LookerError::NoApi40 {
                 url: configured.to_string(),
                 offered: if offered.is_empty() {
@@ -215,15 +195,8 @@ impl LookerClient {
     pub async fn logout(&self) -> Result<(), LookerError> {
         let had_session = self.shared.session.lock().await.is_some();
         if had_session {
-            self.call(
-                "logout",
-                Method::DELETE,
-                "logout",
-                &[],
-                Body::None,
-                Speed::Normal,
-            )
-            .await?;
+            self.call("logout", Method::DELETE, "logout", &[], Body::None, Speed::Normal)
+                .await?;
             *self.shared.session.lock().await = None;
         }
         Ok(())
@@ -325,10 +298,7 @@ impl LookerClient {
                 .await
                 .map_err(|e| transport_error(operation, &url, timeout, e))?;
             if response.status() == StatusCode::UNAUTHORIZED && !renew {
-                tracing::info!(
-                    operation,
-                    "Looker answered 401; logging in again and retrying once"
-                );
+                tracing::info!(operation, "Looker answered 401; logging in again and retrying once");
                 renew = true;
                 continue;
             }
@@ -356,9 +326,7 @@ impl LookerClient {
         body: Body,
         speed: Speed,
     ) -> Result<T, LookerError> {
-        let response = self
-            .call(operation, method, path, query, body, speed)
-            .await?;
+        let response = self.call(operation, method, path, query, body, speed).await?;
         read_json(operation, response).await
     }
 }
@@ -371,12 +339,7 @@ fn short_hash(id: &str) -> String {
     hex::encode(&Sha256::digest(id.as_bytes())[..8])
 }
 
-fn transport_error(
-    operation: &'static str,
-    url: &Url,
-    timeout: Duration,
-    e: reqwest::Error,
-) -> LookerError {
+fn transport_error(operation: &'static str, url: &Url, timeout: Duration, e: reqwest::Error) -> LookerError {
     if e.is_timeout() {
         LookerError::Timeout {
             operation,
@@ -434,10 +397,7 @@ async fn error_message(response: Response) -> (String, Vec<String>) {
 
 fn parse_error_body(bytes: &[u8]) -> (String, Vec<String>) {
     let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
-        let text = String::from_utf8_lossy(bytes)
-            .chars()
-            .take(200)
-            .collect::<String>();
+        let text = String::from_utf8_lossy(bytes).chars().take(200).collect::<String>();
         return (
             if text.trim().is_empty() {
                 "no details".into()
@@ -460,10 +420,7 @@ fn parse_error_body(bytes: &[u8]) -> (String, Vec<String>) {
                 .iter()
                 .map(|e| {
                     let field = e.get("field").and_then(Value::as_str).unwrap_or("");
-                    let text = e
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("invalid");
+                    let text = e.get("message").and_then(Value::as_str).unwrap_or("invalid");
                     if field.is_empty() {
                         text.to_string()
                     } else {

@@ -8,13 +8,8 @@ pub enum LookerError {
     )]
     Unreachable { url: String, detail: String },
 
-    #[error(
-        "Looker did not answer {operation} within {seconds} seconds. Try again, or simplify the query."
-    )]
-    Timeout {
-        operation: &'static str,
-        seconds: u64,
-    },
+    #[error("Looker did not answer {operation} within {seconds} seconds. Try again, or simplify the query.")]
+    Timeout { operation: &'static str, seconds: u64 },
 
     #[error(
         "Looker refused the bot's API credentials ({message}). Check the client id and secret of the bot's Looker API user."
@@ -35,10 +30,7 @@ pub enum LookerError {
     NoApi40 { url: String, offered: String },
 
     #[error("Looker's answer to {operation} could not be read ({detail}).")]
-    Decode {
-        operation: &'static str,
-        detail: String,
-    },
+    Decode { operation: &'static str, detail: String },
 
     #[error("The Looker client could not be set up: {0}")]
     Setup(String),

@@ -84,21 +84,11 @@ impl LookerClient {
 
     pub async fn dashboard(&self, dashboard_id: &str) -> Result<Dashboard, LookerError> {
         let path = format!("dashboards/{}", seg(dashboard_id));
-        self.call_json(
-            "dashboard",
-            Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Speed::Normal,
-        )
-        .await
+        self.call_json("dashboard", Method::GET, &path, &[], Body::None, Speed::Normal)
+            .await
     }
 
-    pub async fn search_dashboards(
-        &self,
-        search: &ContentSearch,
-    ) -> Result<Vec<Dashboard>, LookerError> {
+    pub async fn search_dashboards(&self, search: &ContentSearch) -> Result<Vec<Dashboard>, LookerError> {
         let params = search.params();
         self.call_json(
             "search_dashboards",
@@ -125,41 +115,20 @@ impl LookerClient {
 
     pub async fn folder_children(&self, folder_id: &str) -> Result<Vec<Folder>, LookerError> {
         let path = format!("folders/{}/children", seg(folder_id));
-        self.call_json(
-            "folder_children",
-            Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Speed::Normal,
-        )
-        .await
+        self.call_json("folder_children", Method::GET, &path, &[], Body::None, Speed::Normal)
+            .await
     }
 
     pub async fn folder_dashboards(&self, folder_id: &str) -> Result<Vec<Dashboard>, LookerError> {
         let path = format!("folders/{}/dashboards", seg(folder_id));
-        self.call_json(
-            "folder_dashboards",
-            Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Speed::Normal,
-        )
-        .await
+        self.call_json("folder_dashboards", Method::GET, &path, &[], Body::None, Speed::Normal)
+            .await
     }
 
     pub async fn folder_looks(&self, folder_id: &str) -> Result<Vec<Look>, LookerError> {
         let path = format!("folders/{}/looks", seg(folder_id));
-        self.call_json(
-            "folder_looks",
-            Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Speed::Normal,
-        )
-        .await
+        self.call_json("folder_looks", Method::GET, &path, &[], Body::None, Speed::Normal)
+            .await
     }
 
     pub async fn query(&self, query_id: &str) -> Result<Query, LookerError> {
@@ -177,15 +146,8 @@ impl LookerClient {
     /// The query behind a share link (`/x/<slug>`).
     pub async fn query_for_slug(&self, slug: &str) -> Result<Query, LookerError> {
         let path = format!("queries/slug/{}", seg(slug));
-        self.call_json(
-            "query_for_slug",
-            Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Speed::Normal,
-        )
-        .await
+        self.call_json("query_for_slug", Method::GET, &path, &[], Body::None, Speed::Normal)
+            .await
     }
 
     /// Creates a query; pass [`Query::to_new_query`] of an existing one to change its filters.
@@ -208,38 +170,16 @@ impl LookerClient {
             ("apply_formatting", "true".to_string()),
             ("generate_drill_links", "true".to_string()),
         ];
-        self.call_json(
-            "run_query",
-            Method::GET,
-            &path,
-            &params,
-            Body::None,
-            Speed::Query,
-        )
-        .await
+        self.call_json("run_query", Method::GET, &path, &params, Body::None, Speed::Query)
+            .await
     }
 
     /// Runs a saved query as a PNG chart of the given size.
-    pub async fn run_query_png(
-        &self,
-        query_id: &str,
-        width: u32,
-        height: u32,
-    ) -> Result<bytes::Bytes, LookerError> {
+    pub async fn run_query_png(&self, query_id: &str, width: u32, height: u32) -> Result<bytes::Bytes, LookerError> {
         let path = format!("queries/{}/run/png", seg(query_id));
-        let params = [
-            ("image_width", width.to_string()),
-            ("image_height", height.to_string()),
-        ];
+        let params = [("image_width", width.to_string()), ("image_height", height.to_string())];
         let response = self
-            .call(
-                "run_query",
-                Method::GET,
-                &path,
-                &params,
-                Body::None,
-                Speed::Query,
-            )
+            .call("run_query", Method::GET, &path, &params, Body::None, Speed::Query)
             .await?;
         response.bytes().await.map_err(|e| LookerError::Decode {
             operation: "run_query",
@@ -271,15 +211,8 @@ impl LookerClient {
             ("apply_formatting", "true".to_string()),
             ("generate_drill_links", "true".to_string()),
         ];
-        self.call_json(
-            "run_look",
-            Method::GET,
-            &path,
-            &params,
-            Body::None,
-            Speed::Query,
-        )
-        .await
+        self.call_json("run_look", Method::GET, &path, &params, Body::None, Speed::Query)
+            .await
     }
 
     pub async fn create_query_render_task(
@@ -323,32 +256,15 @@ impl LookerClient {
 
     pub async fn render_task(&self, render_task_id: &str) -> Result<RenderTask, LookerError> {
         let path = format!("render_tasks/{}", seg(render_task_id));
-        self.call_json(
-            "render_task",
-            Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Speed::Normal,
-        )
-        .await
+        self.call_json("render_task", Method::GET, &path, &[], Body::None, Speed::Normal)
+            .await
     }
 
     /// The image of a finished render task, or how long to wait (Looker answers 202 with `Retry-After`).
-    pub async fn render_task_results(
-        &self,
-        render_task_id: &str,
-    ) -> Result<RenderResult, LookerError> {
+    pub async fn render_task_results(&self, render_task_id: &str) -> Result<RenderResult, LookerError> {
         let path = format!("render_tasks/{}/results", seg(render_task_id));
         let response = self
-            .call(
-                "render_task_results",
-                Method::GET,
-                &path,
-                &[],
-                Body::None,
-                Speed::Query,
-            )
+            .call("render_task_results", Method::GET, &path, &[], Body::None, Speed::Query)
             .await?;
         if response.status() == StatusCode::ACCEPTED {
             let retry_after_secs = response
@@ -367,10 +283,7 @@ impl LookerClient {
     }
 
     /// Runs a data action on the bot's behalf (`action` is the link from a query result, untouched).
-    pub async fn perform_data_action(
-        &self,
-        request: &DataActionRequest,
-    ) -> Result<DataActionResponse, LookerError> {
+    pub async fn perform_data_action(&self, request: &DataActionRequest) -> Result<DataActionResponse, LookerError> {
         self.call_json(
             "perform_data_action",
             Method::POST,
@@ -399,11 +312,7 @@ impl LookerClient {
     }
 
     /// Any JSON operation not covered above, for diagnostics (`check`).
-    pub async fn get_json(
-        &self,
-        operation: &'static str,
-        path: &str,
-    ) -> Result<Value, LookerError> {
+    pub async fn get_json(&self, operation: &'static str, path: &str) -> Result<Value, LookerError> {
         self.call_json(operation, Method::GET, path, &[], Body::None, Speed::Normal)
             .await
     }

@@ -42,9 +42,7 @@ impl BackoffPolicy {
         now: DateTime<Utc>,
         jitter: f64,
     ) -> RetryPlan {
-        let pause = self
-            .delay(attempt, jitter)
-            .max(retry_after.unwrap_or_default());
+        let pause = self.delay(attempt, jitter).max(retry_after.unwrap_or_default());
         let next = add(now, pause);
         if next > add(queued_at, self.give_up_after) {
             RetryPlan::GiveUp
@@ -101,8 +99,7 @@ mod tests {
             POLICY.plan(queued, 2, None, late, 0.0),
             RetryPlan::At(add(late, Duration::from_secs(1)))
         );
-        let retry_after_too_long =
-            POLICY.plan(queued, 1, Some(Duration::from_secs(7200)), queued, 0.0);
+        let retry_after_too_long = POLICY.plan(queued, 1, Some(Duration::from_secs(7200)), queued, 0.0);
         assert_eq!(retry_after_too_long, RetryPlan::GiveUp);
     }
 }

@@ -26,10 +26,7 @@ pub trait JobHandler: Send + Sync {
 pub enum JobError {
     /// May succeed later (rate limit, server error, timeout). `after` is the receiver's Retry-After, if it gave one:
     /// the next attempt never comes earlier.
-    Retry {
-        reason: String,
-        after: Option<Duration>,
-    },
+    Retry { reason: String, after: Option<Duration> },
     /// Will not succeed by trying again (channel not found, bad payload); the job is marked failed at once.
     Permanent { reason: String },
 }
@@ -75,11 +72,7 @@ pub struct Workers {
 
 impl Workers {
     /// Starts `cfg.workers` workers (at least one) on the current Tokio runtime.
-    pub fn spawn(
-        store: Arc<dyn Store>,
-        handler: Arc<dyn JobHandler>,
-        cfg: WorkerConfig,
-    ) -> Workers {
+    pub fn spawn(store: Arc<dyn Store>, handler: Arc<dyn JobHandler>, cfg: WorkerConfig) -> Workers {
         let wake = Arc::new(Notify::new());
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -106,10 +99,7 @@ impl Workers {
     /// abandoned: they stay leased and are delivered again once their lease expires (after a restart).
     pub async fn shutdown(mut self, grace: Duration) {
         let _ = self.stop.send(true);
-        let finished = tokio::time::timeout(grace, async {
-            while self.tasks.join_next().await.is_some() {}
-        })
-        .await;
+        let finished = tokio::time::timeout(grace, async { while self.tasks.join_next().await.is_some() {} }).await;
         if finished.is_err() {
             tracing::warn!(
                 unfinished = self.tasks.len(),
@@ -150,9 +140,7 @@ impl Worker {
         self.store
             .claim(self.cfg.lease)
             .await
-            .inspect_err(
-                |error| tracing::error!(worker = self.number, %error, "cannot claim a delivery"),
-            )
+            .inspect_err(|error| tracing::error!(worker = self.number, %error, "cannot claim a delivery"))
             .ok()
             .flatten()
     }
@@ -174,9 +162,7 @@ impl Worker {
                 tracing::warn!(job = job.id, kind = %job.kind, %reason, "delivery failed for good");
                 self.store.fail(job.id, &reason).await
             }
-            Err(JobError::Retry { reason, after }) => {
-                self.retry_or_give_up(&job, &reason, after).await
-            }
+            Err(JobError::Retry { reason, after }) => self.retry_or_give_up(&job, &reason, after).await,
         };
         if let Err(error) = recorded {
             tracing::error!(job = job.id, %error, "cannot record the delivery's outcome; it may be delivered again");
@@ -189,8 +175,7 @@ impl Worker {
         let work = AssertUnwindSafe(self.handler.handle(job)).catch_unwind();
         tokio::pin!(work);
         let renew_every = (self.cfg.lease / 2).max(Duration::from_millis(1));
-        let mut renewals =
-            tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
+        let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
         loop {
             tokio::select! {
                 outcome = &mut work => {
@@ -234,10 +219,7 @@ impl Worker {
                 let attempts = job.attempts;
                 let plural = if attempts == 1 { "" } else { "s" };
                 self.store
-                    .fail(
-                        job.id,
-                        &format!("{reason} (gave up after {attempts} attempt{plural})"),
-                    )
+                    .fail(job.id, &format!("{reason} (gave up after {attempts} attempt{plural})"))
                     .await
             }
         }

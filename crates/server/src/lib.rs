@@ -1,1 +1,16 @@
-//! TODO
+//! lookerbot's HTTP server: the endpoints Looker calls (scheduled deliveries, the Action Hub, data actions),
+//! health, and the Slack endpoints merged in from the `slack` crate.
+//!
+//! Every request is authenticated before its body is read into a delivery, and every accepted delivery is in the
+//! durable queue before the answer goes back.
+
+mod auth;
+mod deliveries;
+mod directory;
+mod looker_pushes;
+mod routes;
+
+pub use auth::PushAuth;
+pub use deliveries::{DELIVERY_KIND, DeliveryHandler};
+pub use directory::{Directory, FormOption};
+pub use routes::{AppState, router};

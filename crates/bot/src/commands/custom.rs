@@ -42,21 +42,14 @@ impl Command for Custom {
             let query = filtered_query(command, tile, argument);
             let title = match (&tile.title, several) {
                 (Some(title), _) => title.clone(),
-                (None, true) => format!(
-                    "{} ({} of {})",
-                    command.title,
-                    position + 1,
-                    command.tiles.len()
-                ),
+                (None, true) => format!("{} ({} of {})", command.title, position + 1, command.tiles.len()),
                 (None, false) => command.title.clone(),
             };
             let created = match client.create_query(&query).await {
                 Ok(created) => created,
                 Err(e) => {
-                    turn.reply(Reply::warning(format!(
-                        "{title}: the query could not be created. {e}"
-                    )))
-                    .await;
+                    turn.reply(Reply::warning(format!("{title}: the query could not be created. {e}")))
+                        .await;
                     continue;
                 }
             };
@@ -77,11 +70,7 @@ impl Command for Custom {
 }
 
 /// The tile's query with the argument set on every field that listens to a dashboard filter.
-fn filtered_query(
-    command: &CustomCommand,
-    tile: &crate::catalog::Tile,
-    argument: &str,
-) -> looker::models::Query {
+fn filtered_query(command: &CustomCommand, tile: &crate::catalog::Tile, argument: &str) -> looker::models::Query {
     let mut query = tile.query.to_new_query();
     if argument.is_empty() {
         return query;

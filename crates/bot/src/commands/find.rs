@@ -106,21 +106,13 @@ impl Command for Find {
         let candidates = match candidates {
             Ok(c) => c,
             Err(e) => {
-                return turn
-                    .reply(Reply::warning(format!("The search failed. {e}")))
-                    .await;
+                return turn.reply(Reply::warning(format!("The search failed. {e}"))).await;
             }
         };
         let ranked = rank(words, candidates);
         if ranked.is_empty() {
-            let noun = if kind == Kind::Look {
-                "Looks"
-            } else {
-                "dashboards"
-            };
-            return turn
-                .reply(Reply::text(format!("No {noun} match \"{words}\".")))
-                .await;
+            let noun = if kind == Kind::Look { "Looks" } else { "dashboards" };
+            return turn.reply(Reply::text(format!("No {noun} match \"{words}\"."))).await;
         }
         let blocks = ranked
             .into_iter()
@@ -145,10 +137,7 @@ fn rank(words: &str, candidates: Vec<Found>) -> Vec<Found> {
     let pattern = Pattern::parse(words, CaseMatching::Ignore, Normalization::Smart);
     let titles: Vec<&str> = candidates.iter().map(|c| c.title.as_str()).collect();
     let mut scored: Vec<(usize, f64)> = pattern
-        .match_list(
-            titles.iter().enumerate().map(|(i, t)| Indexed(i, t)),
-            &mut matcher,
-        )
+        .match_list(titles.iter().enumerate().map(|(i, t)| Indexed(i, t)), &mut matcher)
         .into_iter()
         .map(|(Indexed(i, _), score)| (i, f64::from(score)))
         .collect();
@@ -216,21 +205,10 @@ mod tests {
 
     #[test]
     fn ranks_abbreviations_and_typos() {
-        let titles = [
-            "Revenue Dashboard",
-            "Orders by Status",
-            "Users",
-            "Sales by State",
-        ];
-        let top: Vec<String> = rank("rev dash", found(&titles))
-            .into_iter()
-            .map(|f| f.title)
-            .collect();
+        let titles = ["Revenue Dashboard", "Orders by Status", "Users", "Sales by State"];
+        let top: Vec<String> = rank("rev dash", found(&titles)).into_iter().map(|f| f.title).collect();
         assert_eq!(top.first().map(String::as_str), Some("Revenue Dashboard"));
-        let top: Vec<String> = rank("slaes", found(&titles))
-            .into_iter()
-            .map(|f| f.title)
-            .collect();
+        let top: Vec<String> = rank("slaes", found(&titles)).into_iter().map(|f| f.title).collect();
         assert_eq!(top, vec!["Sales by State"]);
         assert!(rank("zebra", found(&titles)).is_empty());
     }

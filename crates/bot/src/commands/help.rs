@@ -73,15 +73,12 @@ impl Command for Help {
                 });
             }
             where_to.push(Inline::Text(
-                ": the dashboard's title is the command, its filters take the text after it."
-                    .into(),
+                ": the dashboard's title is the command, its filters take the text after it.".into(),
             ));
             blocks.push(Block::Context(where_to));
         }
         for problem in &catalog.problems {
-            blocks.push(Block::Context(vec![Inline::Text(format!(
-                ":warning: {problem}"
-            ))]));
+            blocks.push(Block::Context(vec![Inline::Text(format!(":warning: {problem}"))]));
         }
         turn.reply_to_asker(Reply::new(blocks)).await;
     }

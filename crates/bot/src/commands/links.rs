@@ -50,9 +50,7 @@ impl LookerLink {
 /// The URLs in `text` that belong to a configured Looker, with their Looker.
 pub fn looker_links<'l>(turn: &Turn<'l>, text: &str) -> Vec<(&'l Looker, Url, LookerLink)> {
     text.split_whitespace()
-        .map(|word| {
-            word.trim_matches(|c: char| matches!(c, '<' | '>' | '(' | ')' | ',' | '.' | '"' | '\''))
-        })
+        .map(|word| word.trim_matches(|c: char| matches!(c, '<' | '>' | '(' | ')' | ',' | '.' | '"' | '\'')))
         .filter_map(|word| Url::parse(word.split('|').next().unwrap_or(word)).ok())
         .filter_map(|url| {
             let looker = turn.lookers.owning(&url)?;
@@ -96,46 +94,22 @@ impl Command for Links {
     }
 }
 
-async fn expand(
-    turn: &Turn<'_>,
-    looker: &Looker,
-    url: &Url,
-    link: &LookerLink,
-) -> Result<Reply, String> {
+async fn expand(turn: &Turn<'_>, looker: &Looker, url: &Url, link: &LookerLink) -> Result<Reply, String> {
     let client = turn.client(looker);
     let settings = turn.answer_settings();
     match link {
         LookerLink::Look(id) => {
             let look = client.look(id).await.map_err(|e| e.to_string())?;
-            let mut query = look
-                .query
-                .ok_or_else(|| format!("Look {id} has no query."))?;
+            let mut query = look.query.ok_or_else(|| format!("Look {id} has no query."))?;
             if query.id.is_none() {
                 query.id = look.query_id.clone();
             }
             let title = look.title.unwrap_or_else(|| format!("Look {id}"));
-            Ok(query_reply(
-                &client,
-                &query,
-                Some(&title),
-                Some(url.to_string()),
-                &settings,
-            )
-            .await)
+            Ok(query_reply(&client, &query, Some(&title), Some(url.to_string()), &settings).await)
         }
         LookerLink::QuerySlug(slug) => {
-            let query = client
-                .query_for_slug(slug)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(query_reply(
-                &client,
-                &query,
-                Some("Query"),
-                Some(url.to_string()),
-                &settings,
-            )
-            .await)
+            let query = client.query_for_slug(slug).await.map_err(|e| e.to_string())?;
+            Ok(query_reply(&client, &query, Some("Query"), Some(url.to_string()), &settings).await)
         }
         LookerLink::Dashboard { id, filters } => {
             let dashboard = client.dashboard(id).await.map_err(|e| e.to_string())?;

@@ -12,10 +12,7 @@ use super::id_string;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Query {
-    #[serde(
-        deserialize_with = "id_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "id_string", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub model: String,
     pub view: String,
@@ -151,8 +148,7 @@ impl Cell {
                 links
                     .iter()
                     .map(|raw| {
-                        let mut link: CellLink =
-                            serde_json::from_value(raw.clone()).unwrap_or_default();
+                        let mut link: CellLink = serde_json::from_value(raw.clone()).unwrap_or_default();
                         link.raw = raw.clone();
                         link
                     })
@@ -161,10 +157,7 @@ impl Cell {
             .unwrap_or_default();
         Cell {
             value: value.get("value").cloned().unwrap_or(Value::Null),
-            rendered: value
-                .get("rendered")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            rendered: value.get("rendered").and_then(Value::as_str).map(str::to_string),
             links,
         }
     }

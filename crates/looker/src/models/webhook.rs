@@ -52,12 +52,7 @@ impl WebhookPayload {
             .as_ref()
             .and_then(|p| p.get(name))
             .filter(|v| !v.is_null())
-            .or_else(|| {
-                self.data
-                    .as_ref()
-                    .and_then(|d| d.get(name))
-                    .filter(|v| !v.is_null())
-            });
+            .or_else(|| self.data.as_ref().and_then(|d| d.get(name)).filter(|v| !v.is_null()));
         match value {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),

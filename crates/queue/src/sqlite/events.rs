@@ -7,12 +7,7 @@ use crate::error::QueueError;
 
 /// Records `key` until `now + ttl`; true when it was not recorded or its record had expired. One statement, so two
 /// deliveries of the same event racing each other cannot both see it first.
-pub(super) fn first_sighting(
-    conn: &Connection,
-    key: &str,
-    ttl_ms: i64,
-    now_ms: i64,
-) -> Result<bool, QueueError> {
+pub(super) fn first_sighting(conn: &Connection, key: &str, ttl_ms: i64, now_ms: i64) -> Result<bool, QueueError> {
     let changed = conn
         .execute(
             "INSERT INTO seen_events (key, expires_at) VALUES (?1, ?2)

@@ -22,11 +22,9 @@ pub(super) fn enqueue(
         .context("cannot start enqueueing")?;
     if let Some(key) = &job.idempotency_key
         && let Some(id) = tx
-            .query_row(
-                "SELECT id FROM jobs WHERE idempotency_key = ?1",
-                [key],
-                |row| row.get(0),
-            )
+            .query_row("SELECT id FROM jobs WHERE idempotency_key = ?1", [key], |row| {
+                row.get(0)
+            })
             .optional()
             .context("cannot look up the idempotency key")?
     {
@@ -54,11 +52,7 @@ pub(super) fn enqueue(
     Ok(EnqueueOutcome::Accepted(id))
 }
 
-pub(super) fn claim(
-    conn: &mut Connection,
-    lease_ms: i64,
-    now_ms: i64,
-) -> Result<Option<Job>, QueueError> {
+pub(super) fn claim(conn: &mut Connection, lease_ms: i64, now_ms: i64) -> Result<Option<Job>, QueueError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .context("cannot start claiming")?;
@@ -83,18 +77,8 @@ pub(super) fn claim(
     Ok(job)
 }
 
-pub(super) fn renew_lease(
-    conn: &Connection,
-    id: i64,
-    lease_ms: i64,
-    now_ms: i64,
-) -> Result<(), QueueError> {
-    update_running(
-        conn,
-        id,
-        "lease_until = ?2",
-        &[&now_ms.saturating_add(lease_ms)],
-    )
+pub(super) fn renew_lease(conn: &Connection, id: i64, lease_ms: i64, now_ms: i64) -> Result<(), QueueError> {
+    update_running(conn, id, "lease_until = ?2", &[&now_ms.saturating_add(lease_ms)])
 }
 
 pub(super) fn complete(conn: &Connection, id: i64, now_ms: i64) -> Result<(), QueueError> {
@@ -112,12 +96,7 @@ pub(super) fn complete(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Qu
     }
 }
 
-pub(super) fn retry_later(
-    conn: &Connection,
-    id: i64,
-    at_ms: i64,
-    error: &str,
-) -> Result<(), QueueError> {
+pub(super) fn retry_later(conn: &Connection, id: i64, at_ms: i64, error: &str) -> Result<(), QueueError> {
     update_running(
         conn,
         id,
@@ -195,12 +174,7 @@ pub(super) fn counts(conn: &Connection) -> Result<Counts, QueueError> {
 }
 
 /// Applies `assignments` (parameters from `?2` on) to job `id` if it is running; otherwise says why not.
-fn update_running(
-    conn: &Connection,
-    id: i64,
-    assignments: &str,
-    values: &[&dyn ToSql],
-) -> Result<(), QueueError> {
+fn update_running(conn: &Connection, id: i64, assignments: &str, values: &[&dyn ToSql]) -> Result<(), QueueError> {
     let mut all_values: Vec<&dyn ToSql> = vec![&id];
     all_values.extend_from_slice(values);
     let changed = conn
@@ -220,9 +194,7 @@ fn update_running(
 
 fn status_of(conn: &Connection, id: i64) -> Result<Option<JobStatus>, QueueError> {
     let name: Option<String> = conn
-        .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| row.get(0))
         .optional()
         .context("cannot read the job's status")?;
     Ok(name.as_deref().and_then(JobStatus::parse))

@@ -51,22 +51,14 @@ impl SqliteStore {
         SqliteStore::open_with_retention(path, capacity, Retention::default())
     }
 
-    pub fn open_with_retention(
-        path: &Path,
-        capacity: usize,
-        retention: Retention,
-    ) -> Result<SqliteStore, QueueError> {
+    pub fn open_with_retention(path: &Path, capacity: usize, retention: Retention) -> Result<SqliteStore, QueueError> {
         if capacity == 0 {
             return Err(QueueError::InvalidConfig(
                 "the queue capacity must be at least 1".into(),
             ));
         }
-        let cannot_open = |why: String| {
-            QueueError::Storage(format!(
-                "cannot open the queue file {}: {why}",
-                path.display()
-            ))
-        };
+        let cannot_open =
+            |why: String| QueueError::Storage(format!("cannot open the queue file {}: {why}", path.display()));
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 cannot_open(format!(
@@ -98,10 +90,8 @@ impl SqliteStore {
     /// Removes old finished jobs and expired event ids now (this also happens by itself about once a minute).
     pub async fn prune_now(&self) -> Result<Pruned, QueueError> {
         let retention = self.retention;
-        self.with_conn(move |conn, now| {
-            retention::prune(conn, &retention, now).map_err(prune_error)
-        })
-        .await
+        self.with_conn(move |conn, now| retention::prune(conn, &retention, now).map_err(prune_error))
+            .await
     }
 
     /// Runs `op` on the connection in a blocking thread, with the current time in milliseconds.
@@ -124,9 +114,7 @@ impl SqliteStore {
 
     /// The connection; a panic in another thread leaves it usable (SQLite rolled back the open transaction).
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn housekeeping_if_due(&self, conn: &Connection, now: i64) {
@@ -186,8 +174,7 @@ impl Store for SqliteStore {
     }
 
     async fn complete(&self, id: i64) -> Result<(), QueueError> {
-        self.with_conn(move |conn, now| jobs::complete(conn, id, now))
-            .await
+        self.with_conn(move |conn, now| jobs::complete(conn, id, now)).await
     }
 
     async fn retry_later(&self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), QueueError> {
@@ -198,13 +185,11 @@ impl Store for SqliteStore {
 
     async fn fail(&self, id: i64, error: &str) -> Result<(), QueueError> {
         let error = error.to_owned();
-        self.with_conn(move |conn, now| jobs::fail(conn, id, &error, now))
-            .await
+        self.with_conn(move |conn, now| jobs::fail(conn, id, &error, now)).await
     }
 
     async fn list(&self, filter: ListFilter) -> Result<Vec<Job>, QueueError> {
-        self.with_conn(move |conn, _| jobs::list(conn, filter))
-            .await
+        self.with_conn(move |conn, _| jobs::list(conn, filter)).await
     }
 
     async fn requeue_failed(&self, id: i64) -> Result<(), QueueError> {

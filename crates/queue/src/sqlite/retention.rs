@@ -33,13 +33,8 @@ pub struct Pruned {
     pub seen_events: usize,
 }
 
-pub(super) fn prune(
-    conn: &Connection,
-    retention: &Retention,
-    now_ms: i64,
-) -> rusqlite::Result<Pruned> {
-    let age_cutoff =
-        |age: Duration| now_ms.saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
+pub(super) fn prune(conn: &Connection, retention: &Retention, now_ms: i64) -> rusqlite::Result<Pruned> {
+    let age_cutoff = |age: Duration| now_ms.saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
     let keep_done = i64::try_from(retention.keep_done).unwrap_or(i64::MAX);
     let done = conn.execute(
         "DELETE FROM jobs WHERE status = 'done' AND (finished_at < ?1 OR id NOT IN (
@@ -50,10 +45,7 @@ pub(super) fn prune(
         "DELETE FROM jobs WHERE status = 'failed' AND finished_at < ?1",
         params![age_cutoff(retention.failed_max_age)],
     )?;
-    let seen_events = conn.execute(
-        "DELETE FROM seen_events WHERE expires_at <= ?1",
-        params![now_ms],
-    )?;
+    let seen_events = conn.execute("DELETE FROM seen_events WHERE expires_at <= ?1", params![now_ms])?;
     Ok(Pruned {
         jobs: done + failed,
         seen_events,

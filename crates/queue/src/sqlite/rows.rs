@@ -16,11 +16,7 @@ pub(super) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, Box::new(e)))?;
     let status_name: String = row.get(5)?;
     let status = JobStatus::parse(&status_name).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            5,
-            Type::Text,
-            format!("unknown job status {status_name:?}").into(),
-        )
+        rusqlite::Error::FromSqlConversionFailure(5, Type::Text, format!("unknown job status {status_name:?}").into())
     })?;
     let attempts: i64 = row.get(4)?;
     Ok(Job {

@@ -11,10 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use queue::{
-    Job, JobError, JobHandler, JobSelection, JobStatus, ListFilter, NewJob, SqliteStore, Store,
-    Workers,
-};
+use queue::{Job, JobError, JobHandler, JobSelection, JobStatus, ListFilter, NewJob, SqliteStore, Store, Workers};
 
 use crate::support::{Recorder, fast_config, wait_until_drained};
 
@@ -106,12 +103,7 @@ async fn every_acknowledged_job_is_delivered_after_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = KillOnDrop(
         Command::new(std::env::current_exe().unwrap())
-            .args([
-                "crash::child_role",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["crash::child_role", "--exact", "--nocapture", "--test-threads=1"])
             .env(CHILD_DIR_VAR, dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -130,10 +122,7 @@ async fn every_acknowledged_job_is_delivered_after_sigkill() {
             if acknowledged.len() >= 30 && read_receipts(&dir_path).len() >= 3 {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "the child made too little progress"
-            );
+            assert!(Instant::now() < deadline, "the child made too little progress");
         }
         acknowledged
     })
@@ -143,8 +132,7 @@ async fn every_acknowledged_job_is_delivered_after_sigkill() {
     child.0.wait().unwrap();
 
     let delivered_by_child = read_receipts(dir.path());
-    let store =
-        Arc::new(SqliteStore::open(&SqliteStore::default_path(dir.path()), 10_000).unwrap());
+    let store = Arc::new(SqliteStore::open(&SqliteStore::default_path(dir.path()), 10_000).unwrap());
     let stored: HashMap<i64, Job> = store
         .list(ListFilter::new(JobSelection::All, 10_000))
         .await
@@ -153,15 +141,9 @@ async fn every_acknowledged_job_is_delivered_after_sigkill() {
         .map(|j| (j.id, j))
         .collect();
     for id in &acknowledged {
-        assert!(
-            stored.contains_key(id),
-            "acknowledged job {id} was lost in the crash"
-        );
+        assert!(stored.contains_key(id), "acknowledged job {id} was lost in the crash");
     }
-    let unfinished = stored
-        .values()
-        .filter(|job| job.status != JobStatus::Done)
-        .count();
+    let unfinished = stored.values().filter(|job| job.status != JobStatus::Done).count();
     assert!(
         unfinished > 0,
         "the child finished everything before the kill; the test proves nothing"
@@ -179,10 +161,7 @@ async fn every_acknowledged_job_is_delivered_after_sigkill() {
     wait_until_drained(store.as_ref(), Duration::from_secs(20)).await;
     workers.shutdown(Duration::from_secs(1)).await;
 
-    let after: Vec<Job> = store
-        .list(ListFilter::new(JobSelection::All, 10_000))
-        .await
-        .unwrap();
+    let after: Vec<Job> = store.list(ListFilter::new(JobSelection::All, 10_000)).await.unwrap();
     assert_eq!(after.len(), stored.len());
     assert!(
         after.iter().all(|job| job.status == JobStatus::Done),

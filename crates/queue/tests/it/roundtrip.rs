@@ -51,11 +51,7 @@ fn payloads_round_trip_through_the_store() {
         failure_persistence: None,
         ..Config::default()
     });
-    let inputs = (
-        json_value(),
-        odd_string(),
-        proptest::option::of(odd_string()),
-    );
+    let inputs = (json_value(), odd_string(), proptest::option::of(odd_string()));
     runner
         .run(&inputs, |(payload, kind, key)| {
             case.set(case.get() + 1);

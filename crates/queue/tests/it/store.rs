@@ -3,10 +3,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use queue::{
-    Counts, EnqueueOutcome, JobSelection, JobStatus, ListFilter, QueueError, Retention,
-    SqliteStore, Store,
-};
+use queue::{Counts, EnqueueOutcome, JobSelection, JobStatus, ListFilter, QueueError, Retention, SqliteStore, Store};
 
 use crate::support::{TempStore, job};
 
@@ -40,17 +37,11 @@ async fn enqueue_claim_complete() {
             ..Counts::default()
         }
     );
-    let done = store
-        .list(ListFilter::new(JobSelection::Done, 10))
-        .await
-        .unwrap();
+    let done = store.list(ListFilter::new(JobSelection::Done, 10)).await.unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].status, JobStatus::Done);
     assert!(done[0].finished_at.is_some());
-    store
-        .complete(id)
-        .await
-        .expect("completing twice is harmless");
+    store.complete(id).await.expect("completing twice is harmless");
     assert!(
         store.claim(LEASE).await.unwrap().is_none(),
         "a done job is never redone"
@@ -76,22 +67,13 @@ async fn same_idempotency_key_is_a_duplicate_even_after_completion() {
         panic!("not accepted")
     };
     // The queue is full now, but a duplicate must still be recognised rather than refused.
-    assert_eq!(
-        store.enqueue(keyed()).await.unwrap(),
-        EnqueueOutcome::Duplicate(id)
-    );
+    assert_eq!(store.enqueue(keyed()).await.unwrap(), EnqueueOutcome::Duplicate(id));
 
     store.claim(LEASE).await.unwrap().unwrap();
     store.complete(id).await.unwrap();
-    assert_eq!(
-        store.enqueue(keyed()).await.unwrap(),
-        EnqueueOutcome::Duplicate(id)
-    );
+    assert_eq!(store.enqueue(keyed()).await.unwrap(), EnqueueOutcome::Duplicate(id));
     assert!(store.claim(LEASE).await.unwrap().is_none());
-    let other = store
-        .enqueue(job(2).with_idempotency_key("another"))
-        .await
-        .unwrap();
+    let other = store.enqueue(job(2).with_idempotency_key("another")).await.unwrap();
     assert!(matches!(other, EnqueueOutcome::Accepted(new) if new != id));
 }
 
@@ -103,10 +85,7 @@ async fn refuses_jobs_beyond_capacity_until_some_finish() {
     store.enqueue(job(2)).await.unwrap();
     let refused = store.enqueue(job(3)).await.unwrap_err();
     assert_eq!(refused, QueueError::Full { capacity: 2 });
-    assert!(
-        refused.to_string().contains("raise the queue capacity"),
-        "{refused}"
-    );
+    assert!(refused.to_string().contains("raise the queue capacity"), "{refused}");
 
     let running = store.claim(LEASE).await.unwrap().unwrap();
     assert_eq!(
@@ -156,32 +135,19 @@ async fn failed_jobs_keep_their_reason_and_can_be_requeued() {
     store.claim(LEASE).await.unwrap().unwrap();
     store.fail(id, "channel_not_found: #nowhere").await.unwrap();
 
-    let failed = store
-        .list(ListFilter::new(JobSelection::Failed, 10))
-        .await
-        .unwrap();
+    let failed = store.list(ListFilter::new(JobSelection::Failed, 10)).await.unwrap();
     assert_eq!(failed.len(), 1);
-    assert_eq!(
-        failed[0].last_error.as_deref(),
-        Some("channel_not_found: #nowhere")
-    );
+    assert_eq!(failed[0].last_error.as_deref(), Some("channel_not_found: #nowhere"));
     assert!(
         store.claim(LEASE).await.unwrap().is_none(),
         "failed jobs are not retried by themselves"
     );
 
     store.requeue_failed(id).await.unwrap();
-    let again = store
-        .claim(LEASE)
-        .await
-        .unwrap()
-        .expect("requeued job is due");
+    let again = store.claim(LEASE).await.unwrap().expect("requeued job is due");
     assert_eq!((again.id, again.attempts), (id, 1));
     assert!(again.finished_at.is_none());
-    assert_eq!(
-        store.requeue_failed(9999).await,
-        Err(QueueError::NotFound(9999))
-    );
+    assert_eq!(store.requeue_failed(9999).await, Err(QueueError::NotFound(9999)));
 }
 
 #[tokio::test]
@@ -277,19 +243,9 @@ async fn first_sighting_is_true_once_per_ttl() {
 #[tokio::test]
 async fn event_ids_survive_reopening() {
     let temp = TempStore::new(10);
-    assert!(
-        temp.store
-            .first_sighting("Ev9", Duration::from_secs(60))
-            .await
-            .unwrap()
-    );
+    assert!(temp.store.first_sighting("Ev9", Duration::from_secs(60)).await.unwrap());
     let reopened = SqliteStore::open(&temp.path(), 10).unwrap();
-    assert!(
-        !reopened
-            .first_sighting("Ev9", Duration::from_secs(60))
-            .await
-            .unwrap()
-    );
+    assert!(!reopened.first_sighting("Ev9", Duration::from_secs(60)).await.unwrap());
 }
 
 #[tokio::test]
@@ -299,8 +255,7 @@ async fn pruning_keeps_only_the_newest_done_jobs() {
         keep_done: 2,
         ..Retention::default()
     };
-    let store =
-        SqliteStore::open_with_retention(&dir.path().join("q.sqlite3"), 10, retention).unwrap();
+    let store = SqliteStore::open_with_retention(&dir.path().join("q.sqlite3"), 10, retention).unwrap();
     let mut ids = Vec::new();
     for n in 0..5 {
         let id = store.enqueue(job(n)).await.unwrap().id();
@@ -338,31 +293,19 @@ async fn list_filters_and_limits_newest_first() {
 
     let ids = |jobs: Vec<queue::Job>| jobs.into_iter().map(|j| j.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(store
-            .list(ListFilter::new(JobSelection::All, 10))
-            .await
-            .unwrap()),
+        ids(store.list(ListFilter::new(JobSelection::All, 10)).await.unwrap()),
         vec![c, b, a]
     );
     assert_eq!(
-        ids(store
-            .list(ListFilter::new(JobSelection::All, 2))
-            .await
-            .unwrap()),
+        ids(store.list(ListFilter::new(JobSelection::All, 2)).await.unwrap()),
         vec![c, b]
     );
     assert_eq!(
-        ids(store
-            .list(ListFilter::new(JobSelection::Pending, 10))
-            .await
-            .unwrap()),
+        ids(store.list(ListFilter::new(JobSelection::Pending, 10)).await.unwrap()),
         vec![c, b]
     );
     assert_eq!(
-        ids(store
-            .list(ListFilter::new(JobSelection::Done, 10))
-            .await
-            .unwrap()),
+        ids(store.list(ListFilter::new(JobSelection::Done, 10)).await.unwrap()),
         vec![a]
     );
     assert_eq!(
@@ -379,16 +322,12 @@ async fn list_filters_and_limits_newest_first() {
 #[test]
 fn open_explains_bad_settings_and_paths() {
     let dir = tempfile::tempdir().unwrap();
-    let zero = SqliteStore::open(&dir.path().join("q.sqlite3"), 0)
-        .err()
-        .unwrap();
+    let zero = SqliteStore::open(&dir.path().join("q.sqlite3"), 0).err().unwrap();
     assert!(matches!(zero, QueueError::InvalidConfig(_)), "{zero}");
 
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
-    let error = SqliteStore::open(&file.join("q.sqlite3"), 10)
-        .err()
-        .unwrap();
+    let error = SqliteStore::open(&file.join("q.sqlite3"), 10).err().unwrap();
     let message = error.to_string();
     assert!(matches!(error, QueueError::Storage(_)));
     assert!(

@@ -20,9 +20,7 @@ pub struct TempStore {
 impl TempStore {
     pub fn new(capacity: usize) -> TempStore {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let store = Arc::new(
-            SqliteStore::open(&SqliteStore::default_path(dir.path()), capacity).expect("open"),
-        );
+        let store = Arc::new(SqliteStore::open(&SqliteStore::default_path(dir.path()), capacity).expect("open"));
         TempStore { dir, store }
     }
 
@@ -63,10 +61,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(
-        work: Duration,
-        script: impl Fn(&Job) -> Result<(), JobError> + Send + Sync + 'static,
-    ) -> Arc<Self> {
+    pub fn new(work: Duration, script: impl Fn(&Job) -> Result<(), JobError> + Send + Sync + 'static) -> Arc<Self> {
         Arc::new(Recorder {
             script: Box::new(script),
             work,

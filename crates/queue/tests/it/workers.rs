@@ -84,11 +84,7 @@ async fn retry_after_is_honoured() {
         gap >= retry_after,
         "retried after {gap:?}, before Retry-After {retry_after:?}"
     );
-    let done = &temp
-        .store
-        .list(ListFilter::new(JobSelection::Done, 1))
-        .await
-        .unwrap()[0];
+    let done = &temp.store.list(ListFilter::new(JobSelection::Done, 1)).await.unwrap()[0];
     assert_eq!(
         done.last_error.as_deref(),
         Some("ratelimited"),
@@ -177,11 +173,7 @@ async fn requeued_job_gets_a_fresh_retry_window() {
         _ => Ok(()),
     });
     let id = temp.store.enqueue(job(1)).await.unwrap().id();
-    temp.store
-        .claim(Duration::from_secs(5))
-        .await
-        .unwrap()
-        .unwrap();
+    temp.store.claim(Duration::from_secs(5)).await.unwrap().unwrap();
     temp.store.fail(id, "down").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await; // longer than the window below
 
@@ -223,10 +215,7 @@ async fn permanent_errors_and_panics_fail_at_once() {
         .await
         .unwrap();
     let reason_of = |n: u64| {
-        let job = failed
-            .iter()
-            .find(|job| job.payload["n"] == n)
-            .expect("failed job");
+        let job = failed.iter().find(|job| job.payload["n"] == n).expect("failed job");
         assert_eq!(job.attempts, 1, "failed without retrying");
         job.last_error.clone().unwrap()
     };
@@ -282,11 +271,7 @@ async fn shutdown_leaves_unfinished_jobs_to_be_reclaimed() {
     assert_eq!(stuck.attempts_per_job().len(), 1);
 
     let store: Arc<dyn Store> = temp.dyn_store();
-    let pending = store
-        .claim(lease)
-        .await
-        .unwrap()
-        .expect("the untouched job is due");
+    let pending = store.claim(lease).await.unwrap().expect("the untouched job is due");
     assert_ne!(pending.id, id);
     assert!(
         store.claim(lease).await.unwrap().is_none(),

@@ -1,0 +1,238 @@
+//! What Looker pushes: scheduled deliveries (`/slack/post/...`), the Action Hub (`POST /`, `/data_actions/form`,
+//! `/data_actions`, `/slack/post_from_query_action`).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bot::delivery::{Delivery, Target};
+use looker::models::WebhookPayload;
+use queue::{NewJob, QueueError};
+use serde_json::{Value, json};
+
+use crate::deliveries::DELIVERY_KIND;
+use crate::routes::AppState;
+
+/// A scheduled-delivery answer: `{success, reason}` with a status.
+fn plan_answer(status: StatusCode, success: bool, reason: impl Into<String>) -> Response {
+    (status, Json(json!({ "success": success, "reason": reason.into() }))).into_response()
+}
+
+/// An Action API answer: `{looker: {success, message}}`.
+fn action_answer(status: StatusCode, success: bool, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({ "looker": { "success": success, "message": message.into() } })),
+    )
+        .into_response()
+}
+
+fn action_unauthorized() -> Response {
+    let body = json!({ "looker": { "success": false }, "reason": "Invalid authorization headers." });
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+fn parse_payload(body: &Bytes) -> Result<WebhookPayload, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(WebhookPayload::default());
+    }
+    serde_json::from_slice(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
+}
+
+/// Writes the delivery to the durable queue; the answer says whether it was accepted.
+async fn enqueue(state: &AppState, delivery: &Delivery) -> Result<(), (StatusCode, String)> {
+    let payload = serde_json::to_value(delivery).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    match state.queue.enqueue(NewJob::new(DELIVERY_KIND, payload)).await {
+        Ok(outcome) => {
+            tracing::info!(job = outcome.id(), target = ?delivery.target(), "delivery queued");
+            (state.wake_workers)();
+            Ok(())
+        }
+        Err(QueueError::Full { capacity }) => Err((
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("The bot has {capacity} deliveries waiting and takes no more for now; try again later."),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "could not store a delivery");
+            Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The delivery could not be stored: {e}"),
+            ))
+        }
+    }
+}
+
+/// `POST /slack/post/{channel|group|dm}/{name}`.
+pub async fn post_scheduled(
+    State(state): State<AppState>,
+    Path((kind, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let target = match kind.as_str() {
+        "channel" => Target::Channel(name),
+        "group" => Target::Group(name),
+        "dm" => Target::Person(name),
+        _ => {
+            let reason =
+                format!("Unknown destination kind {kind:?}: use /slack/post/channel/NAME, group/NAME or dm/USER.");
+            return plan_answer(StatusCode::NOT_FOUND, false, reason);
+        }
+    };
+    let payload = match parse_payload(&body) {
+        Ok(payload) => payload,
+        Err(reason) => return plan_answer(StatusCode::BAD_REQUEST, false, reason),
+    };
+    let plan_url = payload.scheduled_plan.as_ref().and_then(|p| p.url.as_deref());
+    if !state.auth.allows_plan(&headers, plan_url) {
+        tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
+        return plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.");
+    }
+    accept_plan(&state, &payload, target).await
+}
+
+async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target) -> Response {
+    let delivery = match Delivery::from_webhook(state.bot.lookers(), payload, target) {
+        Ok(delivery) => delivery,
+        Err(refusal) => {
+            tracing::warn!(reason = %refusal, "refused a scheduled delivery");
+            return plan_answer(StatusCode::BAD_REQUEST, false, refusal.0);
+        }
+    };
+    match enqueue(state, &delivery).await {
+        Ok(()) => plan_answer(StatusCode::OK, true, "Accepted for delivery."),
+        Err((status, reason)) => plan_answer(status, false, reason),
+    }
+}
+
+/// `POST /slack/post_from_query_action`: a query sent from Looker's "Send" menu, to `form_params.channel`.
+pub async fn post_from_query_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !state.auth.allows_action(&headers) {
+        return action_unauthorized();
+    }
+    let payload = match parse_payload(&body) {
+        Ok(payload) => payload,
+        Err(reason) => return action_answer(StatusCode::BAD_REQUEST, false, reason),
+    };
+    let channel = match payload.param("channel") {
+        Ok(Some(channel)) => channel,
+        Ok(None) => return action_answer(StatusCode::BAD_REQUEST, false, "Channel not specified."),
+        Err(_) => return action_answer(StatusCode::BAD_REQUEST, false, "Channel must be a string."),
+    };
+    let response = accept_plan(&state, &payload, target_for(&channel)).await;
+    // The Action API wants its own envelope around the same outcome.
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let outcome: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let reason = outcome["reason"].as_str().unwrap_or_default().to_string();
+    action_answer(status, status.is_success(), reason)
+}
+
+/// A form's channel value: a user id or `@name` means a DM, anything else a channel.
+fn target_for(channel: &str) -> Target {
+    let is_user_id = channel.len() > 1
+        && (channel.starts_with('U') || channel.starts_with('W'))
+        && channel.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    match channel.strip_prefix('@') {
+        Some(name) => Target::Person(name.to_string()),
+        None if is_user_id => Target::Person(channel.to_string()),
+        None => Target::Channel(channel.to_string()),
+    }
+}
+
+/// `POST /data_actions`: posts `message` to `channel` (each from `form_params`, else `data`).
+pub async fn data_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !state.auth.allows_action(&headers) {
+        return action_unauthorized();
+    }
+    let payload = match parse_payload(&body) {
+        Ok(payload) => payload,
+        Err(reason) => return action_answer(StatusCode::BAD_REQUEST, false, reason),
+    };
+    let Ok(Some(channel)) = payload.param("channel") else {
+        return action_answer(StatusCode::BAD_REQUEST, false, "Channel must be a string.");
+    };
+    let Ok(Some(message)) = payload.param("message") else {
+        return action_answer(StatusCode::BAD_REQUEST, false, "Message must be a string.");
+    };
+    let delivery = Delivery::Message {
+        target: target_for(&channel),
+        text: message,
+    };
+    match enqueue(&state, &delivery).await {
+        Ok(()) => action_answer(StatusCode::OK, true, format!("Sending message to {channel}.")),
+        Err((status, reason)) => action_answer(status, false, reason),
+    }
+}
+
+/// `POST /data_actions/form`: the form asking where to send.
+pub async fn data_action_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !state.auth.allows_action(&headers) {
+        return action_unauthorized();
+    }
+    match state.directory.post_targets().await {
+        Ok(options) => {
+            let options: Vec<Value> = options
+                .iter()
+                .map(|o| json!({ "name": o.name, "label": o.label }))
+                .collect();
+            Json(json!([{
+                "name": "channel",
+                "label": "Share In",
+                "type": "select",
+                "required": true,
+                "description": "Channels need the bot as a member; people get a direct message.",
+                "options": options,
+            }]))
+            .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not list channels and people for the data action form");
+            let body = json!({ "fields": [], "error": format!("Slack's channel list could not be read: {e}") });
+            (StatusCode::BAD_GATEWAY, Json(body)).into_response()
+        }
+    }
+}
+
+/// `POST /`: the Action Hub's integration list, with URLs pointing back at this server.
+pub async fn action_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !state.auth.allows_action(&headers) {
+        return action_unauthorized();
+    }
+    let base = state.public_base(&headers);
+    Json(json!({
+        "label": "Lookerbot",
+        "integrations": [{
+            "name": "post",
+            "label": "Slack",
+            "description": "Send data to Slack with Lookerbot.",
+            "url": format!("{base}/slack/post_from_query_action"),
+            "form_url": format!("{base}/data_actions/form"),
+            "supported_action_types": ["query"],
+            "supported_formats": ["inline_json"],
+            "supported_formattings": ["formatted"],
+            "supported_visualization_formattings": ["apply"],
+            "supported_download_settings": ["push"],
+            "uses_oauth": false,
+            "params": [],
+        }]
+    }))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_channels_map_to_targets() {
+        assert_eq!(target_for("C0GENERAL"), Target::Channel("C0GENERAL".into()));
+        assert_eq!(target_for("#alerts"), Target::Channel("#alerts".into()));
+        assert_eq!(target_for("U0ALICE"), Target::Person("U0ALICE".into()));
+        assert_eq!(target_for("@alice"), Target::Person("alice".into()));
+        assert_eq!(target_for("general"), Target::Channel("general".into()));
+    }
+}
