@@ -243,7 +243,7 @@ impl Workspace {
         if let Some(im) = existing {
             return (im.id.clone(), true);
         }
-        let id = format!("D{}", user.trim_start_matches(['U', 'W']));
+        let id = format!("D{}", user.strip_prefix(['U', 'W']).unwrap_or(user));
         let kind = ConversationKind::Im {
             user: user.to_owned(),
         };

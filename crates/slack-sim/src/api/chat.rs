@@ -38,13 +38,25 @@ fn message_json(content: &MessageContent, ts: &str, thread_ts: Option<&str>) -> 
     if let Some(blocks) = &content.blocks {
         message.insert("blocks".into(), blocks.clone());
     }
-    if let Some(attachments) = &content.attachments {
-        message.insert("attachments".into(), attachments.clone());
+    if let Some(Value::Array(attachments)) = &content.attachments {
+        message.insert("attachments".into(), numbered(attachments));
     }
     if let Some(thread_ts) = thread_ts {
         message.insert("thread_ts".into(), json!(thread_ts));
     }
     Value::Object(message)
+}
+
+/// Slack numbers a message's attachments (`id` 1, 2, ...) when it stores them.
+fn numbered(attachments: &[Value]) -> Value {
+    let numbered = attachments.iter().zip(1..).map(|(attachment, id)| {
+        let mut attachment = attachment.clone();
+        if let Some(fields) = attachment.as_object_mut() {
+            fields.entry("id").or_insert(json!(id));
+        }
+        attachment
+    });
+    Value::Array(numbered.collect())
 }
 
 pub fn post_message(shared: &Shared, args: &Args) -> ApiResult {
@@ -108,7 +120,10 @@ pub fn post_ephemeral(shared: &Shared, args: &Args) -> ApiResult {
     let channel = {
         let mut ws = lock(&shared.workspace);
         if ws.user(&user).is_none_or(|u| u.deleted) {
-            return Err(ApiError::new("user_not_found").detail(format!("no active user {user}")));
+            // The reference documents no user_not_found here; an unknown user is simply not in the channel.
+            return Err(
+                ApiError::new("user_not_in_channel").detail(format!("no active user {user}"))
+            );
         }
         target::postable(shared, &mut ws, &args.str("channel").unwrap_or_default())?
     };
