@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub post_interval: Duration,
     /// Longest `Retry-After` waited out; longer ones fail at once as [`SlackError::RateLimited`].
     pub max_retry_wait: Duration,
+    /// Items asked for per page of a paginated list (Slack suggests at most 200).
+    pub page_size: u32,
 }
 
 impl Default for WebConfig {
@@ -42,6 +44,7 @@ impl Default for WebConfig {
             max_attempts: 4,
             post_interval: Duration::from_secs(1),
             max_retry_wait: Duration::from_secs(60),
+            page_size: 200,
         }
     }
 }
@@ -371,7 +374,7 @@ impl SlackWeb {
         let mut cursor = String::new();
         for _ in 0..MAX_PAGES {
             let mut page_args: Vec<(&str, String)> = args.to_vec();
-            page_args.push(("limit", "200".into()));
+            page_args.push(("limit", self.config.page_size.to_string()));
             if !cursor.is_empty() {
                 page_args.push(("cursor", cursor.clone()));
             }
