@@ -13,13 +13,19 @@ pub struct TtlCache<K, V> {
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     pub fn new(ttl: Duration) -> Self {
-        TtlCache { ttl, entries: Mutex::new(HashMap::new()) }
+        TtlCache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The value stored for `key`, if it has not expired.
     pub fn get(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().expect("cache lock");
-        entries.get(key).filter(|(stored, _)| stored.elapsed() < self.ttl).map(|(_, value)| value.clone())
+        entries
+            .get(key)
+            .filter(|(stored, _)| stored.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
     }
 
     pub fn insert(&self, key: K, value: V) {
@@ -33,7 +39,10 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// Stores `key` unless a live entry exists; true when it was stored (the first sighting).
     pub fn insert_if_absent(&self, key: K, value: V) -> bool {
         let mut entries = self.entries.lock().expect("cache lock");
-        if entries.get(&key).is_some_and(|(stored, _)| stored.elapsed() < self.ttl) {
+        if entries
+            .get(&key)
+            .is_some_and(|(stored, _)| stored.elapsed() < self.ttl)
+        {
             return false;
         }
         if entries.len() > 10_000 {

@@ -20,7 +20,9 @@ pub struct MemoryDedupe {
 
 impl MemoryDedupe {
     pub fn new(ttl: Duration) -> Self {
-        MemoryDedupe { seen: TtlCache::new(ttl) }
+        MemoryDedupe {
+            seen: TtlCache::new(ttl),
+        }
     }
 }
 

@@ -31,18 +31,34 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(web: SlackWeb, ttl: Duration) -> Self {
-        Directory { web, ttl, channels: Snapshot::default(), users: Snapshot::default() }
+        Directory {
+            web,
+            ttl,
+            channels: Snapshot::default(),
+            users: Snapshot::default(),
+        }
     }
 
     /// `#name`, `name` or a channel id -> the channel.
     pub async fn channel(&self, name_or_id: &str) -> Result<ChannelRef, SlackError> {
         let wanted = name_or_id.trim();
         if looks_like_id(wanted, &['C', 'G', 'D']) {
-            return Ok(ChannelRef { id: wanted.to_string(), name: wanted.to_string(), is_member: None });
+            return Ok(ChannelRef {
+                id: wanted.to_string(),
+                name: wanted.to_string(),
+                is_member: None,
+            });
         }
         let name = wanted.trim_start_matches('#').to_lowercase();
         let find = |channels: &[SlackChannel]| {
-            channels.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name))).cloned()
+            channels
+                .iter()
+                .find(|c| {
+                    c.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                })
+                .cloned()
         };
         let web = &self.web;
         let load = || async { web.conversations_list(CHANNEL_TYPES).await };
@@ -69,16 +85,23 @@ impl Directory {
                 .iter()
                 .filter(|u| !u.deleted)
                 .find(|u| {
-                    [u.name.as_str(), u.profile.display_name.as_str(), u.profile.real_name.as_str(), u.real_name.as_deref().unwrap_or("")]
-                        .iter()
-                        .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(wanted))
+                    [
+                        u.name.as_str(),
+                        u.profile.display_name.as_str(),
+                        u.profile.real_name.as_str(),
+                        u.real_name.as_deref().unwrap_or(""),
+                    ]
+                    .iter()
+                    .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(wanted))
                 })
                 .map(|u| u.id.clone())
         };
         let web = &self.web;
         let load = || async { web.users_list().await };
         self.users.find(self.ttl, load, find).await?.ok_or_else(|| {
-            SlackError::NotFound(format!("no Slack user named @{wanted}; check the user name (or use the user id)"))
+            SlackError::NotFound(format!(
+                "no Slack user named @{wanted}; check the user name (or use the user id)"
+            ))
         })
     }
 }
@@ -88,7 +111,9 @@ impl Directory {
 fn looks_like_id(text: &str, prefixes: &[char]) -> bool {
     text.len() >= 7
         && text.starts_with(prefixes)
-        && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// A list loaded at a time, reloaded when older than the TTL or, after a miss, when not reloaded very recently.
@@ -99,24 +124,32 @@ struct Snapshot<T> {
 
 impl<T> Default for Snapshot<T> {
     fn default() -> Self {
-        Snapshot { state: Mutex::new(None), loading: tokio::sync::Mutex::new(()) }
+        Snapshot {
+            state: Mutex::new(None),
+            loading: tokio::sync::Mutex::new(()),
+        }
     }
 }
 
 impl<T> Snapshot<T> {
-    async fn find<R, L, F>(&self, ttl: Duration, load: impl Fn() -> L, find: F) -> Result<Option<R>, SlackError>
+    async fn find<R, L, F>(
+        &self,
+        ttl: Duration,
+        load: impl Fn() -> L,
+        find: F,
+    ) -> Result<Option<R>, SlackError>
     where
         L: Future<Output = Result<Vec<T>, SlackError>>,
         F: Fn(&[T]) -> Option<R>,
     {
-        if let Some((loaded_at, list)) = self.current() {
-            if loaded_at.elapsed() < ttl {
-                if let Some(found) = find(&list) {
-                    return Ok(Some(found));
-                }
-                if loaded_at.elapsed() < MIN_RELOAD_INTERVAL {
-                    return Ok(None);
-                }
+        if let Some((loaded_at, list)) = self.current()
+            && loaded_at.elapsed() < ttl
+        {
+            if let Some(found) = find(&list) {
+                return Ok(Some(found));
+            }
+            if loaded_at.elapsed() < MIN_RELOAD_INTERVAL {
+                return Ok(None);
             }
         }
         let _one_loader = self.loading.lock().await;

@@ -18,14 +18,19 @@ pub enum SlackError {
     },
     /// HTTP 429 that outlasted our retries.
     #[error("Slack {method} is rate limited (asked to wait {}s); try again later", retry_after.as_secs())]
-    RateLimited { method: String, retry_after: Duration },
+    RateLimited {
+        method: String,
+        retry_after: Duration,
+    },
     /// An HTTP status other than 200 and 429.
     #[error("Slack {method} answered HTTP {status}{}", if *status >= 500 { "; Slack may be having trouble, try again later" } else { "" })]
     Http { method: String, status: u16 },
     #[error("Slack {method} did not answer within {}s; try again later", timeout.as_secs())]
     Timeout { method: String, timeout: Duration },
     /// The request could not be sent (DNS, connection refused, TLS).
-    #[error("could not reach Slack for {method}: {message}; check the network and the Slack API URL")]
+    #[error(
+        "could not reach Slack for {method}: {message}; check the network and the Slack API URL"
+    )]
     Transport { method: String, message: String },
     /// Slack answered something that is not the JSON we expect.
     #[error("Slack {method} answered something unexpected: {message}")]
@@ -42,11 +47,18 @@ impl SlackError {
     /// Whether the same call may succeed later: rate limits, Slack server errors, timeouts, network trouble.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SlackError::RateLimited { .. } | SlackError::Timeout { .. } | SlackError::Transport { .. } => true,
+            SlackError::RateLimited { .. }
+            | SlackError::Timeout { .. }
+            | SlackError::Transport { .. } => true,
             SlackError::Http { status, .. } => *status >= 500,
             SlackError::Api { code, .. } => matches!(
                 code.as_str(),
-                "ratelimited" | "rate_limited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
+                "ratelimited"
+                    | "rate_limited"
+                    | "internal_error"
+                    | "fatal_error"
+                    | "service_unavailable"
+                    | "request_timeout"
             ),
             SlackError::Decode { .. } | SlackError::NotFound(_) | SlackError::Invalid(_) => false,
         }
@@ -70,7 +82,9 @@ impl SlackError {
 }
 
 fn api_advice(code: &str, needed: Option<&str>, channel: Option<&str>) -> String {
-    let channel = channel.map(|c| format!("#{}", c.trim_start_matches('#'))).unwrap_or_else(|| "the channel".into());
+    let channel = channel
+        .map(|c| format!("#{}", c.trim_start_matches('#')))
+        .unwrap_or_else(|| "the channel".into());
     match code {
         "not_in_channel" => format!("the bot is not in {channel}; invite the bot to {channel} with /invite @bot"),
         "channel_not_found" => {
@@ -106,7 +120,12 @@ mod tests {
     use super::*;
 
     fn api(code: &str, needed: Option<&str>) -> SlackError {
-        SlackError::Api { method: "chat.postMessage".into(), code: code.into(), needed: needed.map(Into::into), channel: None }
+        SlackError::Api {
+            method: "chat.postMessage".into(),
+            code: code.into(),
+            needed: needed.map(Into::into),
+            channel: None,
+        }
     }
 
     #[test]
@@ -114,17 +133,42 @@ mod tests {
         let text = api("not_in_channel", None).in_channel("alerts").to_string();
         assert!(text.contains("/invite @bot"), "{text}");
         assert!(text.contains("#alerts"), "{text}");
-        assert!(api("invalid_auth", None).to_string().contains("SLACK_API_KEY"));
+        assert!(
+            api("invalid_auth", None)
+                .to_string()
+                .contains("SLACK_API_KEY")
+        );
         let scope = api("missing_scope", Some("chat:write")).to_string();
-        assert!(scope.contains("chat:write") && scope.contains("reinstall"), "{scope}");
+        assert!(
+            scope.contains("chat:write") && scope.contains("reinstall"),
+            "{scope}"
+        );
     }
 
     #[test]
     fn retryable_only_for_transient_failures() {
         assert!(api("ratelimited", None).is_retryable());
         assert!(!api("channel_not_found", None).is_retryable());
-        assert!(SlackError::Http { method: "x".into(), status: 503 }.is_retryable());
-        assert!(!SlackError::Http { method: "x".into(), status: 404 }.is_retryable());
-        assert!(SlackError::Timeout { method: "x".into(), timeout: Duration::from_secs(1) }.is_retryable());
+        assert!(
+            SlackError::Http {
+                method: "x".into(),
+                status: 503
+            }
+            .is_retryable()
+        );
+        assert!(
+            !SlackError::Http {
+                method: "x".into(),
+                status: 404
+            }
+            .is_retryable()
+        );
+        assert!(
+            SlackError::Timeout {
+                method: "x".into(),
+                timeout: Duration::from_secs(1)
+            }
+            .is_retryable()
+        );
     }
 }

@@ -15,7 +15,9 @@ use axum::routing::post;
 use serde_json::Value;
 
 pub use crate::dedupe::{EventDedupe, MemoryDedupe};
-use crate::inbound::{InboundEvent, InboundHandler, InboundParser, Parsed, Transport, interactive_payload};
+use crate::inbound::{
+    InboundEvent, InboundHandler, InboundParser, Parsed, Transport, interactive_payload,
+};
 use crate::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verification, verify_token};
 
 /// The original bot's answer to a slash command when it has no way to verify requests.
@@ -37,7 +39,11 @@ pub struct SlackHttp {
 }
 
 impl SlackHttp {
-    pub fn new(verification: Verification, parser: InboundParser, handler: Arc<dyn InboundHandler>) -> Self {
+    pub fn new(
+        verification: Verification,
+        parser: InboundParser,
+        handler: Arc<dyn InboundHandler>,
+    ) -> Self {
         SlackHttp {
             verification,
             parser,
@@ -79,7 +85,9 @@ impl SlackHttp {
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// What a body is, judged from its content type and fields.
@@ -92,7 +100,10 @@ enum BodyKind {
 }
 
 fn classify(headers: &HeaderMap, body: &[u8]) -> BodyKind {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let looks_json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     if content_type.starts_with("application/json") || (content_type.is_empty() && looks_json) {
         return BodyKind::Events;
@@ -116,14 +127,22 @@ fn body_token(kind: BodyKind, body: &[u8]) -> Option<String> {
         BodyKind::Interactive => interactive_payload(body).ok(),
         BodyKind::SlashCommand | BodyKind::Unknown => {
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
-            return fields.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v);
+            return fields
+                .into_iter()
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v);
         }
     };
     json.and_then(|j| j["token"].as_str().map(str::to_string))
 }
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message.into()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message.into(),
+    )
+        .into_response()
 }
 
 async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -131,7 +150,12 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
     let verified = match &state.verification {
         Verification::SigningSecret(verifier) => {
             let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-            verifier.verify(header_text(TIMESTAMP_HEADER), header_text(SIGNATURE_HEADER), &body, (state.clock)())
+            verifier.verify(
+                header_text(TIMESTAMP_HEADER),
+                header_text(SIGNATURE_HEADER),
+                &body,
+                (state.clock)(),
+            )
         }
         Verification::Token(expected) => verify_token(expected, body_token(kind, &body).as_deref()),
         Verification::None if kind == BodyKind::SlashCommand => {
@@ -171,9 +195,17 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
 async fn events(state: &SlackHttp, headers: &HeaderMap, body: &[u8]) -> Response {
     let json: Value = match serde_json::from_slice(body) {
         Ok(json) => json,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, format!("malformed Slack request: body is not JSON: {error}")),
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("malformed Slack request: body is not JSON: {error}"),
+            );
+        }
     };
-    let retry_num = headers.get("x-slack-retry-num").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let retry_num = headers
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     match state.parser.events_api(&json, retry_num, Transport::Http) {
         Ok(Parsed::UrlVerification { challenge }) => refuse(StatusCode::OK, challenge),
         Ok(parsed) => dispatch(state, parsed).await,

@@ -63,7 +63,9 @@ pub struct UnfurlTarget {
 pub enum Parsed {
     Event(Box<InboundEvent>),
     /// The Events API handshake: answer with the challenge.
-    UrlVerification { challenge: String },
+    UrlVerification {
+        challenge: String,
+    },
     /// Well-formed but not for the bot (its own messages, edits, joins, other apps' events...).
     Ignored(&'static str),
 }
@@ -74,9 +76,15 @@ pub enum SocketFrame {
     Hello,
     /// Slack will close (or has closed) this connection; `reason` is `refresh_requested`, `warning`,
     /// `link_disabled`, `too_many_websockets`...
-    Disconnect { reason: String },
+    Disconnect {
+        reason: String,
+    },
     /// Something to acknowledge with `envelope_id`.
-    Envelope { envelope_id: String, kind: String, parsed: Result<Parsed, ParseError> },
+    Envelope {
+        envelope_id: String,
+        kind: String,
+        parsed: Result<Parsed, ParseError>,
+    },
     Unknown,
 }
 
@@ -113,24 +121,39 @@ pub struct InboundParser {
 
 impl InboundParser {
     pub fn new(bot_user_id: impl Into<String>) -> Self {
-        InboundParser { bot_user_id: Some(bot_user_id.into()), ..Default::default() }
+        InboundParser {
+            bot_user_id: Some(bot_user_id.into()),
+            ..Default::default()
+        }
     }
 
     /// A slash command form body (`application/x-www-form-urlencoded`).
     pub fn slash_command_form(&self, body: &[u8]) -> Result<InboundEvent, ParseError> {
-        let command: SlashCommand =
-            serde_urlencoded::from_bytes(body).map_err(|e| ParseError(format!("slash command form: {e}")))?;
+        let command: SlashCommand = serde_urlencoded::from_bytes(body)
+            .map_err(|e| ParseError(format!("slash command form: {e}")))?;
         self.slash_command(&command, Transport::Http)
     }
 
-    pub fn slash_command(&self, command: &SlashCommand, transport: Transport) -> Result<InboundEvent, ParseError> {
+    pub fn slash_command(
+        &self,
+        command: &SlashCommand,
+        transport: Transport,
+    ) -> Result<InboundEvent, ParseError> {
         if command.user_id.is_empty() || command.channel_id.is_empty() {
-            return Err(ParseError("slash command without user_id or channel_id".into()));
+            return Err(ParseError(
+                "slash command without user_id or channel_id".into(),
+            ));
         }
         let message = Message {
             text: clean_text(&command.text, self.bot_user_id.as_deref()),
-            sender: Sender { user_id: command.user_id.clone(), team_id: non_empty(&command.team_id) },
-            conversation: Conversation { channel_id: command.channel_id.clone(), thread_ts: None },
+            sender: Sender {
+                user_id: command.user_id.clone(),
+                team_id: non_empty(&command.team_id),
+            },
+            conversation: Conversation {
+                channel_id: command.channel_id.clone(),
+                thread_ts: None,
+            },
             origin: Origin::SlashCommand,
         };
         let context = SlackContext {
@@ -140,18 +163,32 @@ impl InboundParser {
             command: non_empty(&command.command),
             ..Default::default()
         };
-        Ok(InboundEvent { event: ChatEvent::Message(message), context })
+        Ok(InboundEvent {
+            event: ChatEvent::Message(message),
+            context,
+        })
     }
 
     /// An Events API body (`url_verification` or `event_callback`).
-    pub fn events_api(&self, body: &Value, retry_num: Option<u32>, transport: Transport) -> Result<Parsed, ParseError> {
+    pub fn events_api(
+        &self,
+        body: &Value,
+        retry_num: Option<u32>,
+        transport: Transport,
+    ) -> Result<Parsed, ParseError> {
         match str_at(body, "type") {
             Some("url_verification") => {
-                let challenge = str_at(body, "challenge").ok_or_else(|| ParseError("url_verification without challenge".into()))?;
-                Ok(Parsed::UrlVerification { challenge: challenge.to_string() })
+                let challenge = str_at(body, "challenge")
+                    .ok_or_else(|| ParseError("url_verification without challenge".into()))?;
+                Ok(Parsed::UrlVerification {
+                    challenge: challenge.to_string(),
+                })
             }
             Some("event_callback") => {
-                let event = body.get("event").filter(|e| e.is_object()).ok_or_else(|| ParseError("event_callback without event".into()))?;
+                let event = body
+                    .get("event")
+                    .filter(|e| e.is_object())
+                    .ok_or_else(|| ParseError("event_callback without event".into()))?;
                 let mut parsed = self.inner_event(event, str_at(body, "team_id"), transport);
                 if let Parsed::Event(inbound) = &mut parsed {
                     inbound.context.event_id = str_at(body, "event_id").map(str::to_string);
@@ -172,30 +209,48 @@ impl InboundParser {
 
     /// An interactive payload: button clicks (`block_actions`, legacy `interactive_message`).
     pub fn interactive(&self, payload: &Value, transport: Transport) -> Result<Parsed, ParseError> {
-        let kind = str_at(payload, "type").ok_or_else(|| ParseError("interactive payload without type".into()))?;
+        let kind = str_at(payload, "type")
+            .ok_or_else(|| ParseError("interactive payload without type".into()))?;
         let action = match kind {
             "block_actions" | "interactive_message" => payload["actions"].get(0),
             _ => return Ok(Parsed::Ignored("interaction other than a button click")),
         };
-        let Some(action) = action else { return Ok(Parsed::Ignored("interaction without actions")) };
+        let Some(action) = action else {
+            return Ok(Parsed::Ignored("interaction without actions"));
+        };
         let value = str_at(action, "value")
             .or_else(|| action["selected_option"]["value"].as_str())
             .or_else(|| action["selected_options"][0]["value"].as_str());
-        let Some(value) = value else { return Ok(Parsed::Ignored("action without a value")) };
-        let user_id = str_at(&payload["user"], "id").ok_or_else(|| ParseError("interactive payload without user.id".into()))?;
-        let team_id = str_at(&payload["user"], "team_id").or_else(|| str_at(&payload["team"], "id"));
+        let Some(value) = value else {
+            return Ok(Parsed::Ignored("action without a value"));
+        };
+        let user_id = str_at(&payload["user"], "id")
+            .ok_or_else(|| ParseError("interactive payload without user.id".into()))?;
+        let team_id =
+            str_at(&payload["user"], "team_id").or_else(|| str_at(&payload["team"], "id"));
         let channel_id = str_at(&payload["channel"], "id")
             .or_else(|| str_at(&payload["container"], "channel_id"))
             .ok_or_else(|| ParseError("interactive payload without a channel".into()))?;
-        let message = if kind == "block_actions" { &payload["message"] } else { &payload["original_message"] };
-        let thread_ts = str_at(&payload["container"], "thread_ts").or_else(|| str_at(message, "thread_ts"));
+        let message = if kind == "block_actions" {
+            &payload["message"]
+        } else {
+            &payload["original_message"]
+        };
+        let thread_ts =
+            str_at(&payload["container"], "thread_ts").or_else(|| str_at(message, "thread_ts"));
         let message_ts = str_at(&payload["container"], "message_ts")
             .or_else(|| str_at(payload, "message_ts"))
             .or_else(|| str_at(message, "ts"));
         let click = ButtonClick {
             value: value.to_string(),
-            sender: Sender { user_id: user_id.to_string(), team_id: team_id.map(str::to_string) },
-            conversation: Conversation { channel_id: channel_id.to_string(), thread_ts: thread_ts.map(str::to_string) },
+            sender: Sender {
+                user_id: user_id.to_string(),
+                team_id: team_id.map(str::to_string),
+            },
+            conversation: Conversation {
+                channel_id: channel_id.to_string(),
+                thread_ts: thread_ts.map(str::to_string),
+            },
         };
         let context = SlackContext {
             transport,
@@ -204,7 +259,10 @@ impl InboundParser {
             message_ts: message_ts.map(str::to_string),
             ..Default::default()
         };
-        Ok(Parsed::Event(Box::new(InboundEvent { event: ChatEvent::ButtonClick(click), context })))
+        Ok(Parsed::Event(Box::new(InboundEvent {
+            event: ChatEvent::ButtonClick(click),
+            context,
+        })))
     }
 
     /// A Socket Mode frame as received on the WebSocket.
@@ -213,11 +271,15 @@ impl InboundParser {
         match kind {
             "hello" => return SocketFrame::Hello,
             "disconnect" => {
-                return SocketFrame::Disconnect { reason: str_at(frame, "reason").unwrap_or("unknown").to_string() };
+                return SocketFrame::Disconnect {
+                    reason: str_at(frame, "reason").unwrap_or("unknown").to_string(),
+                };
             }
             _ => {}
         }
-        let Some(envelope_id) = str_at(frame, "envelope_id") else { return SocketFrame::Unknown };
+        let Some(envelope_id) = str_at(frame, "envelope_id") else {
+            return SocketFrame::Unknown;
+        };
         let payload = &frame["payload"];
         let parsed = match kind {
             "events_api" => {
@@ -231,7 +293,11 @@ impl InboundParser {
             "interactive" => self.interactive(payload, Transport::SocketMode),
             _ => Ok(Parsed::Ignored("unknown envelope type")),
         };
-        SocketFrame::Envelope { envelope_id: envelope_id.to_string(), kind: kind.to_string(), parsed }
+        SocketFrame::Envelope {
+            envelope_id: envelope_id.to_string(),
+            kind: kind.to_string(),
+            parsed,
+        }
     }
 
     /// An RTM event (the inner event object, no wrapper).
@@ -282,13 +348,25 @@ impl InboundParser {
         Parsed::Ignored("channel message without a mention")
     }
 
-    fn message(&self, event: &Value, team_id: Option<&str>, origin: Origin, transport: Transport) -> Parsed {
+    fn message(
+        &self,
+        event: &Value,
+        team_id: Option<&str>,
+        origin: Origin,
+        transport: Transport,
+    ) -> Parsed {
         let (Some(user), Some(channel)) = (str_at(event, "user"), str_at(event, "channel")) else {
             return Parsed::Ignored("message without user or channel");
         };
         let message = Message {
-            text: clean_text(str_at(event, "text").unwrap_or_default(), self.bot_user_id.as_deref()),
-            sender: Sender { user_id: user.to_string(), team_id: sender_team(event, team_id) },
+            text: clean_text(
+                str_at(event, "text").unwrap_or_default(),
+                self.bot_user_id.as_deref(),
+            ),
+            sender: Sender {
+                user_id: user.to_string(),
+                team_id: sender_team(event, team_id),
+            },
             conversation: Conversation {
                 channel_id: channel.to_string(),
                 thread_ts: str_at(event, "thread_ts").map(str::to_string),
@@ -301,13 +379,22 @@ impl InboundParser {
             message_ts: str_at(event, "ts").map(str::to_string),
             ..Default::default()
         };
-        Parsed::Event(Box::new(InboundEvent { event: ChatEvent::Message(message), context }))
+        Parsed::Event(Box::new(InboundEvent {
+            event: ChatEvent::Message(message),
+            context,
+        }))
     }
 
     fn link_shared(&self, event: &Value, team_id: Option<&str>, transport: Transport) -> Parsed {
         let links: Vec<String> = event["links"]
             .as_array()
-            .map(|links| links.iter().filter_map(|l| str_at(l, "url")).map(decode_entities).collect())
+            .map(|links| {
+                links
+                    .iter()
+                    .filter_map(|l| str_at(l, "url"))
+                    .map(decode_entities)
+                    .collect()
+            })
             .unwrap_or_default();
         let (Some(user), Some(channel)) = (str_at(event, "user"), str_at(event, "channel")) else {
             return Parsed::Ignored("link_shared without user or channel");
@@ -318,7 +405,10 @@ impl InboundParser {
         let ts = str_at(event, "message_ts").unwrap_or_default().to_string();
         let message = Message {
             text: links.join(" "),
-            sender: Sender { user_id: user.to_string(), team_id: sender_team(event, team_id) },
+            sender: Sender {
+                user_id: user.to_string(),
+                team_id: sender_team(event, team_id),
+            },
             conversation: Conversation {
                 channel_id: channel.to_string(),
                 thread_ts: str_at(event, "thread_ts").map(str::to_string),
@@ -339,7 +429,10 @@ impl InboundParser {
             unfurl: Some(unfurl),
             ..Default::default()
         };
-        Parsed::Event(Box::new(InboundEvent { event: ChatEvent::Message(message), context }))
+        Parsed::Event(Box::new(InboundEvent {
+            event: ChatEvent::Message(message),
+            context,
+        }))
     }
 
     fn is_from_a_bot(&self, event: &Value) -> bool {
@@ -349,20 +442,23 @@ impl InboundParser {
     }
 
     fn mentions_bot(&self, text: &str) -> bool {
-        self.bot_user_id.as_deref().is_some_and(|bot| text.contains(&format!("<@{bot}>")) || text.contains(&format!("<@{bot}|")))
+        self.bot_user_id.as_deref().is_some_and(|bot| {
+            text.contains(&format!("<@{bot}>")) || text.contains(&format!("<@{bot}|"))
+        })
     }
 }
 
 /// Decodes the `payload` field of an interactive form body.
 pub fn interactive_payload(body: &[u8]) -> Result<Value, ParseError> {
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(body).map_err(|e| ParseError(format!("interactive form: {e}")))?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| ParseError(format!("interactive form: {e}")))?;
     let payload = fields
         .into_iter()
         .find(|(k, _)| k == "payload")
         .map(|(_, v)| v)
         .ok_or_else(|| ParseError("interactive form without payload".into()))?;
-    serde_json::from_str(&payload).map_err(|e| ParseError(format!("interactive payload is not JSON: {e}")))
+    serde_json::from_str(&payload)
+        .map_err(|e| ParseError(format!("interactive payload is not JSON: {e}")))
 }
 
 /// Slack message text as plain text: the bot's own mention removed, links reduced to their URL, other mentions to
@@ -384,7 +480,10 @@ pub fn clean_text(raw: &str, bot_user_id: Option<&str>) -> String {
     out.push_str(rest);
     let text = straighten_quotes(&decode_entities(&out));
     let text = text.trim();
-    let text = text.strip_prefix(':').or_else(|| text.strip_prefix(',')).unwrap_or(text);
+    let text = text
+        .strip_prefix(':')
+        .or_else(|| text.strip_prefix(','))
+        .unwrap_or(text);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -404,14 +503,18 @@ fn markup_as_text(inner: &str, bot_user_id: Option<&str>) -> String {
     }
     if let Some(special) = target.strip_prefix('!') {
         let name = special.split('^').next().unwrap_or(special);
-        return label.map(str::to_string).unwrap_or_else(|| format!("@{name}"));
+        return label
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("@{name}"));
     }
     target.to_string()
 }
 
 /// Decodes the three entities Slack escapes (`&amp;` last, so `&amp;lt;` stays `&lt;`).
 pub fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn straighten_quotes(text: &str) -> String {
@@ -425,7 +528,10 @@ fn straighten_quotes(text: &str) -> String {
 }
 
 fn sender_team(event: &Value, envelope_team: Option<&str>) -> Option<String> {
-    str_at(event, "user_team").or_else(|| str_at(event, "team")).or(envelope_team).map(str::to_string)
+    str_at(event, "user_team")
+        .or_else(|| str_at(event, "team"))
+        .or(envelope_team)
+        .map(str::to_string)
 }
 
 fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
@@ -445,11 +551,23 @@ mod tests {
         let bot = Some("UBOT");
         assert_eq!(clean_text("<@UBOT> show  me", bot), "show me");
         assert_eq!(clean_text("<@UBOT>: run look 42", bot), "run look 42");
-        assert_eq!(clean_text("see <https://x.looker.com/looks/1?a=1&amp;b=2|my look>", bot), "see https://x.looker.com/looks/1?a=1&b=2");
+        assert_eq!(
+            clean_text(
+                "see <https://x.looker.com/looks/1?a=1&amp;b=2|my look>",
+                bot
+            ),
+            "see https://x.looker.com/looks/1?a=1&b=2"
+        );
         assert_eq!(clean_text("<https://x.io/a>", bot), "https://x.io/a");
-        assert_eq!(clean_text("ask <@U123|alice> in <#C1|general> <!here>", bot), "ask @alice in #general @here");
+        assert_eq!(
+            clean_text("ask <@U123|alice> in <#C1|general> <!here>", bot),
+            "ask @alice in #general @here"
+        );
         assert_eq!(clean_text("a &lt;b&gt; &amp;amp; c", bot), "a <b> &amp; c");
-        assert_eq!(clean_text("\u{201C}quoted\u{201D} it\u{2019}s", bot), "\"quoted\" it's");
+        assert_eq!(
+            clean_text("\u{201C}quoted\u{201D} it\u{2019}s", bot),
+            "\"quoted\" it's"
+        );
         assert_eq!(clean_text("1 < 2", bot), "1 < 2");
     }
 }

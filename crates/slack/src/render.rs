@@ -65,7 +65,12 @@ pub fn safe_url(url: &str) -> Option<String> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return None;
     }
-    let text = parsed.as_str().replace('|', "%7C").replace('<', "%3C").replace('>', "%3E").replace('&', "&amp;");
+    let text = parsed
+        .as_str()
+        .replace('|', "%7C")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace('&', "&amp;");
     Some(text)
 }
 
@@ -79,10 +84,16 @@ pub fn render(reply: &Reply) -> RenderedMessage {
     if blocks.len() > MAX_BLOCKS {
         let dropped = blocks.len() - (MAX_BLOCKS - 1);
         blocks.truncate(MAX_BLOCKS - 1);
-        blocks.push(context(&format!("\u{2026} {dropped} more blocks not shown")));
+        blocks.push(context(&format!(
+            "\u{2026} {dropped} more blocks not shown"
+        )));
     }
     let text = cut(&escape(&reply.plain_text()), MAX_FALLBACK_TEXT);
-    RenderedMessage { text, blocks, uploads: renderer.uploads }
+    RenderedMessage {
+        text,
+        blocks,
+        uploads: renderer.uploads,
+    }
 }
 
 #[derive(Default)]
@@ -109,7 +120,11 @@ impl Renderer {
             }
             Block::Fields(fields) => self.fields(fields),
             Block::Table(table) => self.table(table),
-            Block::Image { source, title, link: target } => self.image(index, source, title, target.as_deref()),
+            Block::Image {
+                source,
+                title,
+                link: target,
+            } => self.image(index, source, title, target.as_deref()),
             Block::Buttons(buttons) => self.buttons(index, buttons),
             Block::Context(inlines) => {
                 if !inlines.is_empty() {
@@ -125,27 +140,43 @@ impl Renderer {
             let texts: Vec<Value> = chunk
                 .iter()
                 .map(|(label, value)| {
-                    let text = cut(&format!("*{}*\n{}", escape(label), mrkdwn(value)), MAX_FIELD_TEXT);
+                    let text = cut(
+                        &format!("*{}*\n{}", escape(label), mrkdwn(value)),
+                        MAX_FIELD_TEXT,
+                    );
                     json!({ "type": "mrkdwn", "text": text })
                 })
                 .collect();
-            self.blocks.push(json!({ "type": "section", "fields": texts }));
+            self.blocks
+                .push(json!({ "type": "section", "fields": texts }));
         }
     }
 
     /// Slack allows one table block per message; further tables become preformatted text.
     fn table(&mut self, table: &Table) {
         if self.has_table {
-            self.blocks.push(section(&format!("```{}```", escape(&table_as_text(table)))));
+            self.blocks
+                .push(section(&format!("```{}```", escape(&table_as_text(table)))));
             return;
         }
         self.has_table = true;
-        let columns = table.header.len().max(table.rows.iter().map(Vec::len).max().unwrap_or(0));
+        let columns = table
+            .header
+            .len()
+            .max(table.rows.iter().map(Vec::len).max().unwrap_or(0));
         let shown_columns = columns.min(MAX_TABLE_COLUMNS);
         let shown_rows = table.rows.len().min(MAX_TABLE_ROWS - 1);
-        let mut rows = vec![(0..shown_columns).map(|i| raw_cell(table.header.get(i).map_or("", String::as_str))).collect::<Vec<_>>()];
+        let mut rows = vec![
+            (0..shown_columns)
+                .map(|i| raw_cell(table.header.get(i).map_or("", String::as_str)))
+                .collect::<Vec<_>>(),
+        ];
         for row in &table.rows[..shown_rows] {
-            rows.push((0..shown_columns).map(|i| table_cell(row.get(i).map_or(&[][..], Vec::as_slice))).collect());
+            rows.push(
+                (0..shown_columns)
+                    .map(|i| table_cell(row.get(i).map_or(&[][..], Vec::as_slice)))
+                    .collect(),
+            );
         }
         let settings: Vec<Value> = (0..shown_columns)
             .map(|i| {
@@ -153,13 +184,20 @@ impl Renderer {
                 json!({ "align": if numeric { "right" } else { "left" }, "is_wrapped": !numeric })
             })
             .collect();
-        self.blocks.push(json!({ "type": "table", "rows": rows, "column_settings": settings }));
+        self.blocks
+            .push(json!({ "type": "table", "rows": rows, "column_settings": settings }));
         let mut notes = Vec::new();
         if table.rows.len() > shown_rows {
-            notes.push(format!("\u{2026} {} more rows not shown", table.rows.len() - shown_rows));
+            notes.push(format!(
+                "\u{2026} {} more rows not shown",
+                table.rows.len() - shown_rows
+            ));
         }
         if columns > shown_columns {
-            notes.push(format!("\u{2026} {} more columns not shown", columns - shown_columns));
+            notes.push(format!(
+                "\u{2026} {} more columns not shown",
+                columns - shown_columns
+            ));
         }
         if !notes.is_empty() {
             self.blocks.push(context(&notes.join("; ")));
@@ -187,7 +225,10 @@ impl Renderer {
             }),
         }
         if let Some(url) = target {
-            self.blocks.push(context(&link(url, if title.is_empty() { "Open" } else { title })));
+            self.blocks.push(context(&link(
+                url,
+                if title.is_empty() { "Open" } else { title },
+            )));
         }
     }
 
@@ -215,7 +256,8 @@ impl Renderer {
                     })
                 })
                 .collect();
-            self.blocks.push(json!({ "type": "actions", "elements": elements }));
+            self.blocks
+                .push(json!({ "type": "actions", "elements": elements }));
         }
     }
 }
@@ -243,7 +285,11 @@ fn inline(inline: &Inline) -> String {
 }
 
 fn wrap(text: &str, mark: char) -> String {
-    if text.trim().is_empty() { escape(text) } else { format!("{mark}{}{mark}", escape(text)) }
+    if text.trim().is_empty() {
+        escape(text)
+    } else {
+        format!("{mark}{}{mark}", escape(text))
+    }
 }
 
 fn raw_cell(text: &str) -> Value {
@@ -263,7 +309,10 @@ fn table_cell(cell: &[Inline]) -> Value {
             Inline::Bold(t) => json!({ "type": "text", "text": t, "style": { "bold": true } }),
             Inline::Italic(t) => json!({ "type": "text", "text": t, "style": { "italic": true } }),
             Inline::Code(t) => json!({ "type": "text", "text": t, "style": { "code": true } }),
-            Inline::Link { text, url } => match url::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https")) {
+            Inline::Link { text, url } => match url::Url::parse(url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+            {
                 Some(url) => json!({ "type": "link", "url": url.as_str(), "text": text }),
                 None => json!({ "type": "text", "text": text }),
             },
@@ -276,10 +325,18 @@ fn table_cell(cell: &[Inline]) -> Value {
 pub fn table_as_text(table: &Table) -> String {
     let mut lines = vec![table.header.join(" | ")];
     for row in table.rows.iter().take(MAX_TABLE_ROWS) {
-        lines.push(row.iter().map(|c| bot::reply::inlines_plain(c)).collect::<Vec<_>>().join(" | "));
+        lines.push(
+            row.iter()
+                .map(|c| bot::reply::inlines_plain(c))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
     }
     if table.rows.len() > MAX_TABLE_ROWS {
-        lines.push(format!("\u{2026} {} more rows", table.rows.len() - MAX_TABLE_ROWS));
+        lines.push(format!(
+            "\u{2026} {} more rows",
+            table.rows.len() - MAX_TABLE_ROWS
+        ));
     }
     lines.join("\n")
 }
@@ -291,12 +348,18 @@ pub fn cut(text: &str, max: usize) -> String {
         return text.to_string();
     }
     let note_room = 24;
-    let mut end = text.char_indices().nth(max.saturating_sub(note_room)).map_or(text.len(), |(i, _)| i);
+    let mut end = text
+        .char_indices()
+        .nth(max.saturating_sub(note_room))
+        .map_or(text.len(), |(i, _)| i);
     let head = &text[..end];
     if let Some(open) = head.rfind('<').filter(|&open| !head[open..].contains('>')) {
         end = open;
     }
-    if let Some(amp) = text[..end].rfind('&').filter(|&amp| !text[amp..end].contains(';')) {
+    if let Some(amp) = text[..end]
+        .rfind('&')
+        .filter(|&amp| !text[amp..end].contains(';'))
+    {
         end = amp;
     }
     let left_out = total - text[..end].chars().count();
@@ -315,10 +378,20 @@ fn cut_plain(text: &str, max: usize) -> String {
 fn file_stem(title: &str, index: usize) -> String {
     let stem: String = title
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(60)
         .collect();
-    if stem.trim_matches('_').is_empty() { format!("image-{index}") } else { stem }
+    if stem.trim_matches('_').is_empty() {
+        format!("image-{index}")
+    } else {
+        stem
+    }
 }
 
 #[cfg(test)]

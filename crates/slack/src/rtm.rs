@@ -22,7 +22,13 @@ pub struct RtmClient {
 
 impl RtmClient {
     pub fn new(web: SlackWeb, parser: InboundParser, handler: Arc<dyn InboundHandler>) -> Self {
-        RtmClient { web, parser, handler, policy: ReconnectPolicy::default(), ping_id: AtomicU64::new(1) }
+        RtmClient {
+            web,
+            parser,
+            handler,
+            policy: ReconnectPolicy::default(),
+            ping_id: AtomicU64::new(1),
+        }
     }
 
     pub fn with_policy(mut self, policy: ReconnectPolicy) -> Self {
@@ -42,7 +48,8 @@ impl RtmClient {
                     Message::Text(json!({ "id": id, "type": "ping" }).to_string().into())
                 };
                 let on_text = |text: &str| client.on_event(text);
-                let end = run_session(&session.url, stop, backoff, &client.policy, ping, on_text).await?;
+                let end =
+                    run_session(&session.url, stop, backoff, &client.policy, ping, on_text).await?;
                 Ok::<SessionEnd, String>(end)
             }
         })
@@ -53,8 +60,18 @@ impl RtmClient {
             return Step::default();
         };
         match event["type"].as_str() {
-            Some("hello") => return Step { healthy: true, ..Default::default() },
-            Some("goodbye") => return Step { reconnect: true, ..Default::default() },
+            Some("hello") => {
+                return Step {
+                    healthy: true,
+                    ..Default::default()
+                };
+            }
+            Some("goodbye") => {
+                return Step {
+                    reconnect: true,
+                    ..Default::default()
+                };
+            }
             _ => {}
         }
         match self.parser.rtm_event(&event) {

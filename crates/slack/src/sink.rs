@@ -43,12 +43,22 @@ struct Target {
 
 impl SlackSink {
     pub fn new(web: SlackWeb, directory: Arc<Directory>) -> Self {
-        SlackSink { web, directory, response_url: None }
+        SlackSink {
+            web,
+            directory,
+            response_url: None,
+        }
     }
 
     /// This sink, answering replies to `channel_id` through a slash command's `response_url`.
     pub fn with_response_url(&self, channel_id: impl Into<String>, url: impl Into<String>) -> Self {
-        SlackSink { response_url: Some(ResponseUrl { channel_id: channel_id.into(), url: url.into() }), ..self.clone() }
+        SlackSink {
+            response_url: Some(ResponseUrl {
+                channel_id: channel_id.into(),
+                url: url.into(),
+            }),
+            ..self.clone()
+        }
     }
 
     pub fn web(&self) -> &SlackWeb {
@@ -56,7 +66,11 @@ impl SlackSink {
     }
 
     /// Attaches previews to shared links (`chat.unfurl`); `previews` maps each URL to its reply.
-    pub async fn unfurl(&self, target: &UnfurlTarget, previews: &[(String, Reply)]) -> Result<(), SinkError> {
+    pub async fn unfurl(
+        &self,
+        target: &UnfurlTarget,
+        previews: &[(String, Reply)],
+    ) -> Result<(), SinkError> {
         let mut unfurls = serde_json::Map::new();
         for (url, reply) in previews {
             let rendered = render(reply);
@@ -72,9 +86,20 @@ impl SlackSink {
         result.map_err(sink_error)
     }
 
-    async fn resolve(&self, to: &Destination, visibility: Visibility) -> Result<Target, SlackError> {
+    async fn resolve(
+        &self,
+        to: &Destination,
+        visibility: Visibility,
+    ) -> Result<Target, SlackError> {
         match to {
-            Destination::Conversation { conversation: Conversation { channel_id, thread_ts }, asker } => {
+            Destination::Conversation {
+                conversation:
+                    Conversation {
+                        channel_id,
+                        thread_ts,
+                    },
+                asker,
+            } => {
                 let only_for = match visibility {
                     Visibility::Public => None,
                     Visibility::OnlyAsker => match asker {
@@ -88,23 +113,44 @@ impl SlackSink {
                         }
                     },
                 };
-                Ok(Target { channel_id: channel_id.clone(), thread_ts: thread_ts.clone(), only_for, label: channel_id.clone() })
+                Ok(Target {
+                    channel_id: channel_id.clone(),
+                    thread_ts: thread_ts.clone(),
+                    only_for,
+                    label: channel_id.clone(),
+                })
             }
             Destination::Channel(name) => {
                 let channel = self.directory.channel(name).await?;
-                Ok(Target { channel_id: channel.id, thread_ts: None, only_for: None, label: channel.name })
+                Ok(Target {
+                    channel_id: channel.id,
+                    thread_ts: None,
+                    only_for: None,
+                    label: channel.name,
+                })
             }
             Destination::Person(name) => {
                 let user = self.directory.person(name).await?;
                 let channel_id = self.web.conversations_open(&user).await?;
-                Ok(Target { channel_id, thread_ts: None, only_for: None, label: format!("@{}", name.trim_start_matches('@')) })
+                Ok(Target {
+                    channel_id,
+                    thread_ts: None,
+                    only_for: None,
+                    label: format!("@{}", name.trim_start_matches('@')),
+                })
             }
         }
     }
 
-    async fn deliver(&self, target: &Target, rendered: RenderedMessage) -> Result<Option<PostedMessage>, SlackError> {
+    async fn deliver(
+        &self,
+        target: &Target,
+        rendered: RenderedMessage,
+    ) -> Result<Option<PostedMessage>, SlackError> {
         let label = target.label.clone();
-        self.upload_images(target, &rendered.uploads).await.map_err(|e| e.in_channel(label.clone()))?;
+        self.upload_images(target, &rendered.uploads)
+            .await
+            .map_err(|e| e.in_channel(label.clone()))?;
         if rendered.blocks.is_empty() && !rendered.uploads.is_empty() {
             return Ok(None);
         }
@@ -114,8 +160,16 @@ impl SlackSink {
             blocks: Some(Value::Array(rendered.blocks)),
             thread_ts: target.thread_ts.clone(),
         };
-        if let Some(response) = self.response_url.as_ref().filter(|r| r.channel_id == target.channel_id) {
-            let response_type = if target.only_for.is_some() { "ephemeral" } else { "in_channel" };
+        if let Some(response) = self
+            .response_url
+            .as_ref()
+            .filter(|r| r.channel_id == target.channel_id)
+        {
+            let response_type = if target.only_for.is_some() {
+                "ephemeral"
+            } else {
+                "in_channel"
+            };
             let payload = json!({
                 "response_type": response_type,
                 "replace_original": false,
@@ -126,15 +180,26 @@ impl SlackSink {
             return Ok(None);
         }
         if let Some(user) = &target.only_for {
-            self.web.post_ephemeral(&body, user).await.map_err(|e| e.in_channel(label))?;
+            self.web
+                .post_ephemeral(&body, user)
+                .await
+                .map_err(|e| e.in_channel(label))?;
             return Ok(None);
         }
-        self.web.post_message(&body).await.map(Some).map_err(|e| e.in_channel(label))
+        self.web
+            .post_message(&body)
+            .await
+            .map(Some)
+            .map_err(|e| e.in_channel(label))
     }
 
     /// Uploads PNGs and shares them into the conversation, one after the other, before the message is posted.
     /// Private replies get their images in a direct message instead, so nobody else sees them.
-    async fn upload_images(&self, target: &Target, uploads: &[PendingUpload]) -> Result<(), SlackError> {
+    async fn upload_images(
+        &self,
+        target: &Target,
+        uploads: &[PendingUpload],
+    ) -> Result<(), SlackError> {
         if uploads.is_empty() {
             return Ok(());
         }
@@ -143,8 +208,13 @@ impl SlackSink {
             None => (target.channel_id.clone(), target.thread_ts.clone()),
         };
         for upload in uploads {
-            let ticket = self.web.get_upload_url_external(&upload.filename, upload.png.len()).await?;
-            self.web.upload_to_url(&ticket.upload_url, upload.png.clone()).await?;
+            let ticket = self
+                .web
+                .get_upload_url_external(&upload.filename, upload.png.len())
+                .await?;
+            self.web
+                .upload_to_url(&ticket.upload_url, upload.png.clone())
+                .await?;
             let complete = CompleteUpload {
                 file_id: ticket.file_id,
                 title: upload.title.clone(),
@@ -160,9 +230,18 @@ impl SlackSink {
 
 #[async_trait]
 impl ChatSink for SlackSink {
-    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
-        let target = self.resolve(to, reply.visibility).await.map_err(sink_error)?;
-        self.deliver(&target, render(reply)).await.map_err(sink_error)
+    async fn post(
+        &self,
+        to: &Destination,
+        reply: &Reply,
+    ) -> Result<Option<PostedMessage>, SinkError> {
+        let target = self
+            .resolve(to, reply.visibility)
+            .await
+            .map_err(sink_error)?;
+        self.deliver(&target, render(reply))
+            .await
+            .map_err(sink_error)
     }
 
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
@@ -173,18 +252,26 @@ impl ChatSink for SlackSink {
             only_for: None,
             label: posted.channel_id.clone(),
         };
-        self.upload_images(&target, &rendered.uploads).await.map_err(sink_error)?;
+        self.upload_images(&target, &rendered.uploads)
+            .await
+            .map_err(sink_error)?;
         let body = MessageBody {
             channel: posted.channel_id.clone(),
             text: rendered.text,
             blocks: Some(Value::Array(rendered.blocks)),
             thread_ts: None,
         };
-        self.web.update_message(&posted.ts, &body).await.map_err(sink_error)
+        self.web
+            .update_message(&posted.ts, &body)
+            .await
+            .map_err(sink_error)
     }
 }
 
 /// A Slack error as the core sees it: the advice text and whether to try again.
 pub fn sink_error(error: SlackError) -> SinkError {
-    SinkError { retryable: error.is_retryable(), message: error.to_string() }
+    SinkError {
+        retryable: error.is_retryable(),
+        message: error.to_string(),
+    }
 }

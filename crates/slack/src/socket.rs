@@ -26,8 +26,20 @@ pub struct SocketModeClient {
 
 impl SocketModeClient {
     /// `app_token` is the app-level token (`xapp-...`, scope `connections:write`).
-    pub fn new(web: SlackWeb, app_token: Secret, parser: InboundParser, handler: Arc<dyn InboundHandler>) -> Self {
-        SocketModeClient { web, app_token, parser, handler, dedupe: None, policy: ReconnectPolicy::default() }
+    pub fn new(
+        web: SlackWeb,
+        app_token: Secret,
+        parser: InboundParser,
+        handler: Arc<dyn InboundHandler>,
+    ) -> Self {
+        SocketModeClient {
+            web,
+            app_token,
+            parser,
+            handler,
+            dedupe: None,
+            policy: ReconnectPolicy::default(),
+        }
     }
 
     pub fn with_policy(mut self, policy: ReconnectPolicy) -> Self {
@@ -48,9 +60,21 @@ impl SocketModeClient {
         spawn_reconnecting("socket mode", policy, move |stop, backoff| {
             let client = client.clone();
             async move {
-                let url = client.web.apps_connections_open(&client.app_token).await.map_err(|e| e.to_string())?;
+                let url = client
+                    .web
+                    .apps_connections_open(&client.app_token)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let on_text = |text: &str| client.on_frame(text);
-                let end = run_session(&url, stop, backoff, &client.policy, || Message::Ping(Default::default()), on_text).await?;
+                let end = run_session(
+                    &url,
+                    stop,
+                    backoff,
+                    &client.policy,
+                    || Message::Ping(Default::default()),
+                    on_text,
+                )
+                .await?;
                 Ok::<SessionEnd, String>(end)
             }
         })
@@ -62,23 +86,38 @@ impl SocketModeClient {
             return Step::default();
         };
         match self.parser.socket_frame(&frame) {
-            SocketFrame::Hello => Step { healthy: true, ..Default::default() },
+            SocketFrame::Hello => Step {
+                healthy: true,
+                ..Default::default()
+            },
             SocketFrame::Disconnect { reason } => {
                 if reason == "link_disabled" {
-                    tracing::error!("Slack disabled Socket Mode for this app (link_disabled); enable it in the app settings");
+                    tracing::error!(
+                        "Slack disabled Socket Mode for this app (link_disabled); enable it in the app settings"
+                    );
                 } else {
                     tracing::info!(%reason, "Slack asked for a new Socket Mode connection");
                 }
-                Step { reconnect: true, ..Default::default() }
+                Step {
+                    reconnect: true,
+                    ..Default::default()
+                }
             }
-            SocketFrame::Envelope { envelope_id, kind, parsed } => {
+            SocketFrame::Envelope {
+                envelope_id,
+                kind,
+                parsed,
+            } => {
                 match parsed {
                     Ok(Parsed::Event(event)) => self.dispatch(*event),
                     Ok(Parsed::Ignored(why)) => tracing::debug!(%kind, why, "envelope ignored"),
                     Ok(Parsed::UrlVerification { .. }) => {}
                     Err(error) => tracing::warn!(%kind, %error, "envelope not understood"),
                 }
-                Step { replies: vec![json!({ "envelope_id": envelope_id }).to_string()], ..Default::default() }
+                Step {
+                    replies: vec![json!({ "envelope_id": envelope_id }).to_string()],
+                    ..Default::default()
+                }
             }
             SocketFrame::Unknown => Step::default(),
         }

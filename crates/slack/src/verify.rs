@@ -19,7 +19,9 @@ pub enum VerifyError {
     MissingHeader(&'static str),
     #[error("the X-Slack-Request-Timestamp header is not a Unix time")]
     BadTimestamp,
-    #[error("the request was signed {0} s away from now (more than 5 minutes): a replay, or this server's clock is wrong")]
+    #[error(
+        "the request was signed {0} s away from now (more than 5 minutes): a replay, or this server's clock is wrong"
+    )]
     Stale(i64),
     #[error("the X-Slack-Signature does not match: check SLACK_SIGNING_SECRET")]
     BadSignature,
@@ -50,7 +52,10 @@ impl SigningVerifier {
     ) -> Result<(), VerifyError> {
         let timestamp = timestamp.ok_or(VerifyError::MissingHeader("X-Slack-Request-Timestamp"))?;
         let signature = signature.ok_or(VerifyError::MissingHeader("X-Slack-Signature"))?;
-        let sent_at: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
+        let sent_at: i64 = timestamp
+            .trim()
+            .parse()
+            .map_err(|_| VerifyError::BadTimestamp)?;
         let skew = now - sent_at;
         if skew.abs() > MAX_CLOCK_SKEW_SECS {
             return Err(VerifyError::Stale(skew));
@@ -59,16 +64,22 @@ impl SigningVerifier {
             .strip_prefix("v0=")
             .and_then(|hex_digest| hex::decode(hex_digest).ok())
             .ok_or(VerifyError::BadSignature)?;
-        self.mac(timestamp, body).verify_slice(&given).map_err(|_| VerifyError::BadSignature)
+        self.mac(timestamp, body)
+            .verify_slice(&given)
+            .map_err(|_| VerifyError::BadSignature)
     }
 
     /// The `X-Slack-Signature` value Slack would send for `body` at `timestamp`.
     pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
-        format!("v0={}", hex::encode(self.mac(timestamp, body).finalize().into_bytes()))
+        format!(
+            "v0={}",
+            hex::encode(self.mac(timestamp, body).finalize().into_bytes())
+        )
     }
 
     fn mac(&self, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes()).expect("HMAC takes any key");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes())
+            .expect("HMAC takes any key");
         mac.update(b"v0:");
         mac.update(timestamp.as_bytes());
         mac.update(b":");
@@ -101,7 +112,10 @@ pub enum Verification {
 impl Verification {
     /// The signing secret if set, else the token if set, else none.
     pub fn from_config(signing_secret: Option<Secret>, token: Option<Secret>) -> Self {
-        match (signing_secret.filter(|s| !s.is_empty()), token.filter(|t| !t.is_empty())) {
+        match (
+            signing_secret.filter(|s| !s.is_empty()),
+            token.filter(|t| !t.is_empty()),
+        ) {
             (Some(secret), _) => Verification::SigningSecret(SigningVerifier::new(secret)),
             (None, Some(token)) => Verification::Token(token),
             (None, None) => Verification::None,
@@ -132,7 +146,10 @@ mod tests {
         assert_eq!(verifier.sign(ts, body), field(&v, &["expected_signature"]));
         let sig = field(&v, &["headers", "X-Slack-Signature"]);
         assert_eq!(verifier.verify(Some(ts), Some(sig), body, now), Ok(()));
-        assert_eq!(verifier.verify(Some(ts), Some(sig), body, now + 299), Ok(()));
+        assert_eq!(
+            verifier.verify(Some(ts), Some(sig), body, now + 299),
+            Ok(())
+        );
     }
 
     #[test]
@@ -146,31 +163,73 @@ mod tests {
 
         let mut tampered = body.to_vec();
         tampered[6] ^= 1;
-        assert_eq!(verifier.verify(Some(ts), Some(sig), &tampered, now), Err(VerifyError::BadSignature));
+        assert_eq!(
+            verifier.verify(Some(ts), Some(sig), &tampered, now),
+            Err(VerifyError::BadSignature)
+        );
         let other = SigningVerifier::new(Secret::new("another-secret"));
-        assert_eq!(other.verify(Some(ts), Some(sig), body, now), Err(VerifyError::BadSignature));
-        assert_eq!(verifier.verify(Some(ts), Some("v0=zz"), body, now), Err(VerifyError::BadSignature));
-        assert_eq!(verifier.verify(Some(ts), Some(&sig[3..]), body, now), Err(VerifyError::BadSignature));
-        assert_eq!(verifier.verify(Some(ts), Some(sig), body, now + 301), Err(VerifyError::Stale(301)));
-        assert_eq!(verifier.verify(Some(ts), Some(sig), body, now - 301), Err(VerifyError::Stale(-301)));
-        assert!(matches!(verifier.verify(None, Some(sig), body, now), Err(VerifyError::MissingHeader(_))));
-        assert!(matches!(verifier.verify(Some(ts), None, body, now), Err(VerifyError::MissingHeader(_))));
-        assert_eq!(verifier.verify(Some("soon"), Some(sig), body, now), Err(VerifyError::BadTimestamp));
+        assert_eq!(
+            other.verify(Some(ts), Some(sig), body, now),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verifier.verify(Some(ts), Some("v0=zz"), body, now),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verifier.verify(Some(ts), Some(&sig[3..]), body, now),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            verifier.verify(Some(ts), Some(sig), body, now + 301),
+            Err(VerifyError::Stale(301))
+        );
+        assert_eq!(
+            verifier.verify(Some(ts), Some(sig), body, now - 301),
+            Err(VerifyError::Stale(-301))
+        );
+        assert!(matches!(
+            verifier.verify(None, Some(sig), body, now),
+            Err(VerifyError::MissingHeader(_))
+        ));
+        assert!(matches!(
+            verifier.verify(Some(ts), None, body, now),
+            Err(VerifyError::MissingHeader(_))
+        ));
+        assert_eq!(
+            verifier.verify(Some("soon"), Some(sig), body, now),
+            Err(VerifyError::BadTimestamp)
+        );
     }
 
     #[test]
     fn legacy_token_must_match() {
         let expected = Secret::new("gIkuvaNzQIHg97ATvDxqgjtO");
-        assert_eq!(verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtO")), Ok(()));
-        assert_eq!(verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtX")), Err(VerifyError::BadToken));
-        assert_eq!(verify_token(&expected, None), Err(VerifyError::MissingToken));
+        assert_eq!(
+            verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtO")),
+            Ok(())
+        );
+        assert_eq!(
+            verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtX")),
+            Err(VerifyError::BadToken)
+        );
+        assert_eq!(
+            verify_token(&expected, None),
+            Err(VerifyError::MissingToken)
+        );
     }
 
     #[test]
     fn configuration_prefers_the_signing_secret() {
         let both = Verification::from_config(Some("s".into()), Some("t".into()));
         assert!(matches!(both, Verification::SigningSecret(_)));
-        assert!(matches!(Verification::from_config(Some("".into()), Some("t".into())), Verification::Token(_)));
-        assert!(matches!(Verification::from_config(None, None), Verification::None));
+        assert!(matches!(
+            Verification::from_config(Some("".into()), Some("t".into())),
+            Verification::Token(_)
+        ));
+        assert!(matches!(
+            Verification::from_config(None, None),
+            Verification::None
+        ));
     }
 }

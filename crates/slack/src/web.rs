@@ -61,7 +61,10 @@ pub struct SlackWeb {
 
 impl std::fmt::Debug for SlackWeb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlackWeb").field("api_url", &self.api_url).field("token", &self.token).finish()
+        f.debug_struct("SlackWeb")
+            .field("api_url", &self.api_url)
+            .field("token", &self.token)
+            .finish()
     }
 }
 
@@ -190,19 +193,36 @@ impl SlackWeb {
         Self::with_config(api_url, bot_token, WebConfig::default())
     }
 
-    pub fn with_config(api_url: &str, bot_token: Secret, config: WebConfig) -> Result<Self, SlackError> {
+    pub fn with_config(
+        api_url: &str,
+        bot_token: Secret,
+        config: WebConfig,
+    ) -> Result<Self, SlackError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SlackError::Invalid(format!("cannot build the HTTP client: {e}")))?;
-        let api_url = if api_url.ends_with('/') { api_url.to_string() } else { format!("{api_url}/") };
+        let api_url = if api_url.ends_with('/') {
+            api_url.to_string()
+        } else {
+            format!("{api_url}/")
+        };
         let pacer = Arc::new(Pacer::new(config.post_interval));
-        Ok(SlackWeb { http, api_url: api_url.into(), token: bot_token, config: Arc::new(config), pacer })
+        Ok(SlackWeb {
+            http,
+            api_url: api_url.into(),
+            token: bot_token,
+            config: Arc::new(config),
+            pacer,
+        })
     }
 
     /// The same client acting with another token (the app-level token for Socket Mode).
     pub fn with_token(&self, token: Secret) -> SlackWeb {
-        SlackWeb { token, ..self.clone() }
+        SlackWeb {
+            token,
+            ..self.clone()
+        }
     }
 
     pub fn api_url(&self) -> &str {
@@ -221,7 +241,12 @@ impl SlackWeb {
             .headers
             .get("x-oauth-scopes")
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(info)
     }
@@ -235,11 +260,18 @@ impl SlackWeb {
     }
 
     /// `chat.postEphemeral`: visible to `user` only; returns the ephemeral message's ts.
-    pub async fn post_ephemeral(&self, message: &MessageBody, user: &str) -> Result<String, SlackError> {
+    pub async fn post_ephemeral(
+        &self,
+        message: &MessageBody,
+        user: &str,
+    ) -> Result<String, SlackError> {
         self.pacer.wait_turn(&message.channel).await;
         let mut body = serde_json::to_value(message).expect("a message serializes");
         body["user"] = json!(user);
-        let json = self.call("chat.postEphemeral", Body::Json(&body)).await?.json;
+        let json = self
+            .call("chat.postEphemeral", Body::Json(&body))
+            .await?
+            .json;
         Ok(json["message_ts"].as_str().unwrap_or_default().to_string())
     }
 
@@ -261,13 +293,21 @@ impl SlackWeb {
     }
 
     /// `chat.unfurl` for links typed in the message composer (no message yet: `unfurl_id` + `source`).
-    pub async fn unfurl_by_id(&self, unfurl_id: &str, source: &str, unfurls: &Value) -> Result<(), SlackError> {
+    pub async fn unfurl_by_id(
+        &self,
+        unfurl_id: &str,
+        source: &str,
+        unfurls: &Value,
+    ) -> Result<(), SlackError> {
         let body = json!({ "unfurl_id": unfurl_id, "source": source, "unfurls": unfurls });
         self.call("chat.unfurl", Body::Json(&body)).await.map(drop)
     }
 
     pub async fn users_info(&self, user: &str) -> Result<SlackUser, SlackError> {
-        let json = self.call("users.info", Body::Form(&[("user", user.to_string())])).await?.json;
+        let json = self
+            .call("users.info", Body::Form(&[("user", user.to_string())]))
+            .await?
+            .json;
         decode("users.info", json["user"].clone())
     }
 
@@ -279,14 +319,28 @@ impl SlackWeb {
 
     /// `conversations.list`, every page; `types` like `"public_channel,private_channel"`.
     pub async fn conversations_list(&self, types: &str) -> Result<Vec<SlackChannel>, SlackError> {
-        let args = [("types", types.to_string()), ("exclude_archived", "true".to_string())];
-        let items = self.paginate("conversations.list", &args, "channels").await?;
-        items.into_iter().map(|c| decode("conversations.list", c)).collect()
+        let args = [
+            ("types", types.to_string()),
+            ("exclude_archived", "true".to_string()),
+        ];
+        let items = self
+            .paginate("conversations.list", &args, "channels")
+            .await?;
+        items
+            .into_iter()
+            .map(|c| decode("conversations.list", c))
+            .collect()
     }
 
     /// `conversations.open` of a direct message with `user`; returns its channel id.
     pub async fn conversations_open(&self, user: &str) -> Result<String, SlackError> {
-        let json = self.call("conversations.open", Body::Form(&[("users", user.to_string())])).await?.json;
+        let json = self
+            .call(
+                "conversations.open",
+                Body::Form(&[("users", user.to_string())]),
+            )
+            .await?
+            .json;
         json["channel"]["id"]
             .as_str()
             .map(str::to_string)
@@ -298,9 +352,19 @@ impl SlackWeb {
         decode("team.info", json["team"].clone())
     }
 
-    pub async fn get_upload_url_external(&self, filename: &str, length: usize) -> Result<UploadTicket, SlackError> {
-        let args = [("filename", filename.to_string()), ("length", length.to_string())];
-        let json = self.call("files.getUploadURLExternal", Body::Form(&args)).await?.json;
+    pub async fn get_upload_url_external(
+        &self,
+        filename: &str,
+        length: usize,
+    ) -> Result<UploadTicket, SlackError> {
+        let args = [
+            ("filename", filename.to_string()),
+            ("length", length.to_string()),
+        ];
+        let json = self
+            .call("files.getUploadURLExternal", Body::Form(&args))
+            .await?
+            .json;
         decode("files.getUploadURLExternal", json)
     }
 
@@ -314,16 +378,25 @@ impl SlackWeb {
             .timeout(self.config.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(bytes);
-        let response = request.send().await.map_err(|e| transport_error(method, &e, self.config.timeout))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(method, &e, self.config.timeout))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
-            return Err(SlackError::Http { method: method.into(), status });
+            return Err(SlackError::Http {
+                method: method.into(),
+                status,
+            });
         }
         Ok(())
     }
 
     /// `files.completeUploadExternal`: shares an uploaded file into a channel (or thread).
-    pub async fn complete_upload_external(&self, upload: &CompleteUpload) -> Result<(), SlackError> {
+    pub async fn complete_upload_external(
+        &self,
+        upload: &CompleteUpload,
+    ) -> Result<(), SlackError> {
         let files = json!([{ "id": upload.file_id, "title": upload.title }]).to_string();
         let mut args = vec![("files", files), ("channel_id", upload.channel_id.clone())];
         if let Some(ts) = &upload.thread_ts {
@@ -332,20 +405,35 @@ impl SlackWeb {
         if let Some(comment) = &upload.initial_comment {
             args.push(("initial_comment", comment.clone()));
         }
-        self.call("files.completeUploadExternal", Body::Form(&args)).await.map(drop)
+        self.call("files.completeUploadExternal", Body::Form(&args))
+            .await
+            .map(drop)
     }
 
     /// `apps.connections.open` with an app-level token: the Socket Mode WebSocket URL.
     pub async fn apps_connections_open(&self, app_token: &Secret) -> Result<String, SlackError> {
-        let json = self.with_token(app_token.clone()).call("apps.connections.open", Body::Form(&[])).await?.json;
-        json["url"].as_str().map(str::to_string).ok_or_else(|| decode_error("apps.connections.open", "no url"))
+        let json = self
+            .with_token(app_token.clone())
+            .call("apps.connections.open", Body::Form(&[]))
+            .await?
+            .json;
+        json["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| decode_error("apps.connections.open", "no url"))
     }
 
     /// `rtm.connect`: the RTM WebSocket URL.
     pub async fn rtm_connect(&self) -> Result<RtmSession, SlackError> {
         let json = self.call("rtm.connect", Body::Form(&[])).await?.json;
-        let url = json["url"].as_str().ok_or_else(|| decode_error("rtm.connect", "no url"))?.to_string();
-        Ok(RtmSession { url, self_id: json["self"]["id"].as_str().map(str::to_string) })
+        let url = json["url"]
+            .as_str()
+            .ok_or_else(|| decode_error("rtm.connect", "no url"))?
+            .to_string();
+        Ok(RtmSession {
+            url,
+            self_id: json["self"]["id"].as_str().map(str::to_string),
+        })
     }
 
     /// Answers through a `response_url` of a slash command or interaction (valid 30 minutes, 5 uses).
@@ -354,21 +442,33 @@ impl SlackWeb {
         let method = "response_url";
         for attempt in 1.. {
             let request = self.http.post(url).timeout(self.config.timeout).json(body);
-            let response = request.send().await.map_err(|e| transport_error(method, &e, self.config.timeout))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(method, &e, self.config.timeout))?;
             let status = response.status().as_u16();
             if status == 429 {
-                self.wait_for_retry(method, response.headers(), attempt).await?;
+                self.wait_for_retry(method, response.headers(), attempt)
+                    .await?;
                 continue;
             }
             if !(200..300).contains(&status) {
-                return Err(SlackError::Http { method: method.into(), status });
+                return Err(SlackError::Http {
+                    method: method.into(),
+                    status,
+                });
             }
             return Ok(());
         }
         unreachable!("the retry loop returns")
     }
 
-    async fn paginate(&self, method: &str, args: &[(&str, String)], key: &str) -> Result<Vec<Value>, SlackError> {
+    async fn paginate(
+        &self,
+        method: &str,
+        args: &[(&str, String)],
+        key: &str,
+    ) -> Result<Vec<Value>, SlackError> {
         const MAX_PAGES: usize = 1000;
         let mut items = Vec::new();
         let mut cursor = String::new();
@@ -382,7 +482,10 @@ impl SlackWeb {
             if let Some(page) = json[key].as_array() {
                 items.extend(page.iter().cloned());
             }
-            cursor = json["response_metadata"]["next_cursor"].as_str().unwrap_or_default().to_string();
+            cursor = json["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if cursor.is_empty() {
                 return Ok(items);
             }
@@ -393,30 +496,47 @@ impl SlackWeb {
     async fn call(&self, method: &str, body: Body<'_>) -> Result<ApiAnswer, SlackError> {
         let url = format!("{}{}", self.api_url, method);
         for attempt in 1.. {
-            let request = self.http.post(&url).bearer_auth(self.token.expose()).timeout(self.config.timeout);
+            let request = self
+                .http
+                .post(&url)
+                .bearer_auth(self.token.expose())
+                .timeout(self.config.timeout);
             let request = match &body {
                 Body::Form(args) => request.form(args),
                 Body::Json(value) => request.json(value),
             };
-            let response = request.send().await.map_err(|e| transport_error(method, &e, self.config.timeout))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(method, &e, self.config.timeout))?;
             let status = response.status().as_u16();
             if status == 429 {
-                self.wait_for_retry(method, response.headers(), attempt).await?;
+                self.wait_for_retry(method, response.headers(), attempt)
+                    .await?;
                 continue;
             }
             if status != 200 {
-                return Err(SlackError::Http { method: method.into(), status });
+                return Err(SlackError::Http {
+                    method: method.into(),
+                    status,
+                });
             }
             let headers = response.headers().clone();
             let json: Value = response.json().await.map_err(|e| {
                 if e.is_timeout() {
-                    SlackError::Timeout { method: method.into(), timeout: self.config.timeout }
+                    SlackError::Timeout {
+                        method: method.into(),
+                        timeout: self.config.timeout,
+                    }
                 } else {
                     decode_error(method, &format!("not JSON: {e}"))
                 }
             })?;
             if json["ok"].as_bool() != Some(true) {
-                let code = json["error"].as_str().unwrap_or("unknown_error").to_string();
+                let code = json["error"]
+                    .as_str()
+                    .unwrap_or("unknown_error")
+                    .to_string();
                 tracing::debug!(method, code, "Slack call failed");
                 return Err(SlackError::Api {
                     method: method.into(),
@@ -431,7 +551,12 @@ impl SlackWeb {
     }
 
     /// Sleeps out a 429's `Retry-After`, or fails when attempts are used up or the wait is too long.
-    async fn wait_for_retry(&self, method: &str, headers: &HeaderMap, attempt: u32) -> Result<(), SlackError> {
+    async fn wait_for_retry(
+        &self,
+        method: &str,
+        headers: &HeaderMap,
+        attempt: u32,
+    ) -> Result<(), SlackError> {
         let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
@@ -439,18 +564,30 @@ impl SlackWeb {
             .map(Duration::from_secs)
             .unwrap_or(Duration::from_secs(1));
         if attempt >= self.config.max_attempts || retry_after > self.config.max_retry_wait {
-            return Err(SlackError::RateLimited { method: method.into(), retry_after });
+            return Err(SlackError::RateLimited {
+                method: method.into(),
+                retry_after,
+            });
         }
-        tracing::info!(method, wait_secs = retry_after.as_secs(), "Slack rate limit; waiting");
+        tracing::info!(
+            method,
+            wait_secs = retry_after.as_secs(),
+            "Slack rate limit; waiting"
+        );
         tokio::time::sleep(retry_after).await;
         Ok(())
     }
 }
 
 fn posted_message(method: &str, json: &Value, channel: &str) -> Result<PostedMessage, SlackError> {
-    let ts = json["ts"].as_str().ok_or_else(|| decode_error(method, "no ts in the answer"))?;
+    let ts = json["ts"]
+        .as_str()
+        .ok_or_else(|| decode_error(method, "no ts in the answer"))?;
     let channel_id = json["channel"].as_str().unwrap_or(channel);
-    Ok(PostedMessage { channel_id: channel_id.to_string(), ts: ts.to_string() })
+    Ok(PostedMessage {
+        channel_id: channel_id.to_string(),
+        ts: ts.to_string(),
+    })
 }
 
 fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, SlackError> {
@@ -458,26 +595,37 @@ fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, SlackErr
 }
 
 fn decode_error(method: &str, message: &str) -> SlackError {
-    SlackError::Decode { method: method.into(), message: message.into() }
+    SlackError::Decode {
+        method: method.into(),
+        message: message.into(),
+    }
 }
 
 fn transport_error(method: &str, error: &reqwest::Error, timeout: Duration) -> SlackError {
     if error.is_timeout() {
-        SlackError::Timeout { method: method.into(), timeout }
+        SlackError::Timeout {
+            method: method.into(),
+            timeout,
+        }
     } else {
         // Without the URL: upload and response URLs carry capabilities in their paths.
         let mut message = error.to_string();
         if let Some(url) = error.url() {
             message = message.replace(url.as_str(), "<url>");
         }
-        SlackError::Transport { method: method.into(), message }
+        SlackError::Transport {
+            method: method.into(),
+            message,
+        }
     }
 }
 
 fn check_http_url(url: &str) -> Result<(), SlackError> {
     match url::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "https" | "http") => Ok(()),
-        _ => Err(SlackError::Invalid("refusing to send to a URL that is not http(s)".into())),
+        _ => Err(SlackError::Invalid(
+            "refusing to send to a URL that is not http(s)".into(),
+        )),
     }
 }
 
@@ -489,7 +637,10 @@ struct Pacer {
 
 impl Pacer {
     fn new(interval: Duration) -> Self {
-        Pacer { interval, next_slot: Mutex::new(HashMap::new()) }
+        Pacer {
+            interval,
+            next_slot: Mutex::new(HashMap::new()),
+        }
     }
 
     async fn wait_turn(&self, channel: &str) {
@@ -502,7 +653,11 @@ impl Pacer {
             if slots.len() > 10_000 {
                 slots.retain(|_, next| *next > now);
             }
-            let slot = slots.get(channel).copied().filter(|next| *next > now).unwrap_or(now);
+            let slot = slots
+                .get(channel)
+                .copied()
+                .filter(|next| *next > now)
+                .unwrap_or(now);
             slots.insert(channel.to_string(), slot + self.interval);
             slot
         };
@@ -521,7 +676,10 @@ mod tests {
         pacer.wait_turn("C1").await;
         assert!(start.elapsed() < Duration::from_millis(100));
         pacer.wait_turn("C2").await;
-        assert!(start.elapsed() < Duration::from_millis(100), "other channels are not held up");
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "other channels are not held up"
+        );
         pacer.wait_turn("C1").await;
         assert!(start.elapsed() >= Duration::from_millis(200));
     }

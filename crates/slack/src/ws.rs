@@ -69,7 +69,11 @@ pub(crate) struct Step {
 }
 
 /// Runs `session` again and again until shutdown, waiting with backoff after failures.
-pub(crate) fn spawn_reconnecting<S, F>(name: &'static str, policy: ReconnectPolicy, mut session: S) -> ClientHandle
+pub(crate) fn spawn_reconnecting<S, F>(
+    name: &'static str,
+    policy: ReconnectPolicy,
+    mut session: S,
+) -> ClientHandle
 where
     S: FnMut(watch::Receiver<bool>, Backoff) -> F + Send + 'static,
     F: Future<Output = Result<SessionEnd, String>> + Send,
@@ -83,7 +87,9 @@ where
             }
             match session(stop_rx.clone(), backoff.clone()).await {
                 Ok(SessionEnd::Shutdown) => return,
-                Ok(SessionEnd::Reconnect) => tracing::info!(client = name, "Slack asked to reconnect"),
+                Ok(SessionEnd::Reconnect) => {
+                    tracing::info!(client = name, "Slack asked to reconnect")
+                }
                 Err(error) => {
                     let wait = backoff.next();
                     tracing::warn!(client = name, %error, wait_ms = wait.as_millis() as u64, "connection lost; reconnecting");
@@ -108,9 +114,12 @@ pub(crate) async fn run_session(
     mut make_ping: impl FnMut() -> Message + Send,
     mut on_text: impl FnMut(&str) -> Step + Send,
 ) -> Result<SessionEnd, String> {
-    let (socket, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| format!("WebSocket connect failed: {e}"))?;
+    let (socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| format!("WebSocket connect failed: {e}"))?;
     let (mut outgoing, mut incoming) = socket.split();
-    let mut ping = tokio::time::interval_at(Instant::now() + policy.ping_interval, policy.ping_interval);
+    let mut ping =
+        tokio::time::interval_at(Instant::now() + policy.ping_interval, policy.ping_interval);
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {

@@ -13,7 +13,9 @@ use tokio::sync::mpsc;
 
 pub async fn sim() -> SlackSim {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    SlackSim::start(SimConfig::default()).await.expect("simulator starts")
+    SlackSim::start(SimConfig::default())
+        .await
+        .expect("simulator starts")
 }
 
 pub fn fast_config() -> WebConfig {
@@ -52,7 +54,13 @@ pub struct Recorder {
 impl Recorder {
     pub fn new() -> (Arc<Recorder>, mpsc::UnboundedReceiver<InboundEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Arc::new(Recorder { events: Mutex::new(Vec::new()), tx }), rx)
+        (
+            Arc::new(Recorder {
+                events: Mutex::new(Vec::new()),
+                tx,
+            }),
+            rx,
+        )
     }
 
     pub fn count(&self) -> usize {
@@ -69,7 +77,10 @@ impl InboundHandler for Recorder {
 }
 
 pub async fn next_event(rx: &mut mpsc::UnboundedReceiver<InboundEvent>) -> InboundEvent {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("an event within 5 s").expect("channel open")
+    tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("an event within 5 s")
+        .expect("channel open")
 }
 
 /// Polls `check` until it holds (at most 5 s).
