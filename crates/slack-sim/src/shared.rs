@@ -118,3 +118,17 @@ impl Shared {
         lock(&self.records).messages.push(message);
     }
 }
+
+/// Polls `done` every 10 ms until it holds (true) or `timeout` passes (false).
+pub async fn poll_until(timeout: Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if done() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

@@ -11,7 +11,7 @@ use crate::config::SimConfig;
 use crate::error::SimError;
 use crate::faults::Fault;
 use crate::records::{PostedMessage, RecordedCall, UploadedFile};
-use crate::shared::{Shared, lock};
+use crate::shared::{Shared, lock, poll_until};
 use crate::socket::{Command, SocketKind};
 use crate::workspace::{BOT_USER_ID, Conversation, User};
 
@@ -104,6 +104,19 @@ impl SlackSim {
     /// Messages the bot sent, in order; see [`PostedMessage`] for the `method` values.
     pub fn messages(&self) -> Vec<PostedMessage> {
         lock(&self.shared.records).messages.clone()
+    }
+
+    /// Waits until at least `count` messages were recorded or `timeout` passed, then returns the messages.
+    /// For tests where the bot answers asynchronously (after acking an event).
+    pub async fn wait_for_messages(&self, count: usize, timeout: Duration) -> Vec<PostedMessage> {
+        poll_until(timeout, || self.messages().len() >= count).await;
+        self.messages()
+    }
+
+    /// Waits until at least `count` WebSocket connections were opened in total; false on timeout.
+    /// For reconnect tests.
+    pub async fn wait_for_socket_connections(&self, count: u64, timeout: Duration) -> bool {
+        poll_until(timeout, || self.socket_connections() >= count).await
     }
 
     /// Uploads completed with files.completeUploadExternal.

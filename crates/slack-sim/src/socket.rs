@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::shared::{Shared, lock};
+use crate::shared::{Shared, lock, poll_until};
 use crate::workspace::APP_ID;
 
 /// Which protocol a WebSocket connection speaks.
@@ -109,18 +109,16 @@ impl Hub {
         kind: SocketKind,
         wait: Duration,
     ) -> Option<mpsc::UnboundedSender<Command>> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let newest = lock(&self.connections)
+        let newest = || {
+            let connections = lock(&self.connections);
+            connections
                 .iter()
                 .rev()
                 .find(|c| c.kind == kind)
-                .map(|c| c.commands.clone());
-            if newest.is_some() || tokio::time::Instant::now() >= deadline {
-                return newest;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+                .map(|c| c.commands.clone())
+        };
+        poll_until(wait, || newest().is_some()).await;
+        newest()
     }
 
     /// Sends `command()` to every connection of the given kinds and waits (bounded) until they have closed.
@@ -133,12 +131,8 @@ impl Hub {
                 .map(|c| c.id)
                 .collect()
         };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
-        while tokio::time::Instant::now() < deadline
-            && lock(&self.connections).iter().any(|c| ids.contains(&c.id))
-        {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let closed = || !lock(&self.connections).iter().any(|c| ids.contains(&c.id));
+        poll_until(Duration::from_secs(1), closed).await;
     }
 
     /// Registers interest in the ack of `envelope_id`.

@@ -162,18 +162,18 @@ async fn fail_gives_the_status_once_and_is_recorded() {
 #[tokio::test]
 async fn latency_delays_every_call() {
     let sim = start().await;
-    sim.set_latency(Duration::from_millis(150));
+    let latency = Duration::from_millis(500);
+    sim.set_latency(latency);
     let started = Instant::now();
     call(&sim, "auth.test", &[]).await;
-    assert!(
-        started.elapsed() >= Duration::from_millis(150),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= latency, "{:?}", started.elapsed());
     sim.set_latency(Duration::ZERO);
     let started = Instant::now();
     call(&sim, "auth.test", &[]).await;
-    assert!(started.elapsed() < Duration::from_millis(150));
+    assert!(
+        started.elapsed() < latency,
+        "latency can be switched off again"
+    );
 }
 
 #[tokio::test]
@@ -254,4 +254,37 @@ async fn added_channels_and_users_are_served() {
     assert_eq!(posted["channel"], "C0NEW");
     let (_, user) = call(&sim, "users.info", &[("user", "U0NEW")]).await;
     assert_eq!(user["user"]["profile"]["email"], "newbie@sim.example");
+}
+
+#[tokio::test]
+async fn wait_for_messages_returns_once_enough_arrived() {
+    let sim = start().await;
+    let poster = tokio::spawn({
+        let sim = sim.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            call(
+                &sim,
+                "chat.postMessage",
+                &[("channel", "C0GENERAL"), ("text", "late")],
+            )
+            .await;
+        }
+    });
+    let messages = sim.wait_for_messages(1, Duration::from_secs(2)).await;
+    assert_eq!(messages.len(), 1);
+    poster.await.unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        sim.wait_for_messages(2, Duration::from_millis(100))
+            .await
+            .len(),
+        1,
+        "times out with what it has"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert!(
+        !sim.wait_for_socket_connections(1, Duration::from_millis(20))
+            .await
+    );
 }

@@ -272,11 +272,11 @@ fn check_required(spec: &MethodSpec, args: &Args) -> Result<(), ApiError> {
     }
 }
 
-/// Builds the success fields of an answer from a JSON object literal.
+/// Builds the success fields of an answer from a `json!({...})` object literal.
 pub fn fields(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
-        other => Map::from_iter([("value".to_owned(), other)]),
+        other => panic!("a method answer must be a JSON object, got {other}"),
     }
 }
 
