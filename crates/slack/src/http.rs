@@ -136,7 +136,7 @@ fn body_token(kind: BodyKind, body: &[u8]) -> Option<String> {
     json.and_then(|j| j["token"].as_str().map(str::to_string))
 }
 
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+fn text_response(status: StatusCode, message: impl Into<String>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -159,10 +159,10 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
         }
         Verification::Token(expected) => verify_token(expected, body_token(kind, &body).as_deref()),
         Verification::None if kind == BodyKind::SlashCommand => {
-            return refuse(StatusCode::OK, NOT_CONFIGURED_MESSAGE);
+            return text_response(StatusCode::OK, NOT_CONFIGURED_MESSAGE);
         }
         Verification::None => {
-            return refuse(
+            return text_response(
                 StatusCode::UNAUTHORIZED,
                 "Slack request verification is not configured: set SLACK_SIGNING_SECRET (or SLACK_SLASH_COMMAND_TOKEN)",
             );
@@ -170,22 +170,22 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
     };
     if let Err(error) = verified {
         tracing::warn!(%error, "refused a request that does not verify as Slack's");
-        return refuse(StatusCode::UNAUTHORIZED, error.to_string());
+        return text_response(StatusCode::UNAUTHORIZED, error.to_string());
     }
     match kind {
         BodyKind::Events => events(&state, &headers, &body).await,
         BodyKind::Interactive => match state.parser.interactive_form(&body) {
             Ok(parsed) => dispatch(&state, parsed).await,
-            Err(error) => refuse(StatusCode::BAD_REQUEST, error.to_string()),
+            Err(error) => text_response(StatusCode::BAD_REQUEST, error.to_string()),
         },
         BodyKind::SlashCommand => match state.parser.slash_command_form(&body) {
             Ok(event) => {
                 spawn_handler(&state, event);
                 StatusCode::OK.into_response()
             }
-            Err(error) => refuse(StatusCode::BAD_REQUEST, error.to_string()),
+            Err(error) => text_response(StatusCode::BAD_REQUEST, error.to_string()),
         },
-        BodyKind::Unknown => refuse(
+        BodyKind::Unknown => text_response(
             StatusCode::BAD_REQUEST,
             "malformed Slack request: expected a slash command, an interactive payload or an Events API JSON body",
         ),
@@ -196,7 +196,7 @@ async fn events(state: &SlackHttp, headers: &HeaderMap, body: &[u8]) -> Response
     let json: Value = match serde_json::from_slice(body) {
         Ok(json) => json,
         Err(error) => {
-            return refuse(
+            return text_response(
                 StatusCode::BAD_REQUEST,
                 format!("malformed Slack request: body is not JSON: {error}"),
             );
@@ -207,9 +207,9 @@ async fn events(state: &SlackHttp, headers: &HeaderMap, body: &[u8]) -> Response
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     match state.parser.events_api(&json, retry_num, Transport::Http) {
-        Ok(Parsed::UrlVerification { challenge }) => refuse(StatusCode::OK, challenge),
+        Ok(Parsed::UrlVerification { challenge }) => text_response(StatusCode::OK, challenge),
         Ok(parsed) => dispatch(state, parsed).await,
-        Err(error) => refuse(StatusCode::BAD_REQUEST, error.to_string()),
+        Err(error) => text_response(StatusCode::BAD_REQUEST, error.to_string()),
     }
 }
 
@@ -225,7 +225,7 @@ async fn dispatch(state: &SlackHttp, parsed: Parsed) -> Response {
             spawn_handler(state, *event);
         }
         Parsed::Ignored(why) => tracing::trace!(why, "Slack request ignored"),
-        Parsed::UrlVerification { challenge } => return refuse(StatusCode::OK, challenge),
+        Parsed::UrlVerification { challenge } => return text_response(StatusCode::OK, challenge),
     }
     StatusCode::OK.into_response()
 }

@@ -474,28 +474,38 @@ pub fn clean_text(raw: &str, bot_user_id: Option<&str>) -> String {
             rest = "";
             break;
         };
-        out.push_str(&markup_as_text(&after[..close], bot_user_id));
+        let inner = &after[..close];
         rest = &after[close + 1..];
+        if is_mention_of(inner, bot_user_id) {
+            // "@bot: do this" / "@bot, do this": the punctuation belonged to the mention.
+            rest = rest
+                .strip_prefix([':', ','])
+                .filter(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+                .unwrap_or(rest);
+            continue;
+        }
+        out.push_str(&markup_as_text(inner));
     }
     out.push_str(rest);
     let text = straighten_quotes(&decode_entities(&out));
-    let text = text.trim();
-    let text = text
-        .strip_prefix(':')
-        .or_else(|| text.strip_prefix(','))
-        .unwrap_or(text);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    lines.join("\n").trim().to_string()
 }
 
-fn markup_as_text(inner: &str, bot_user_id: Option<&str>) -> String {
+fn is_mention_of(inner: &str, bot_user_id: Option<&str>) -> bool {
+    let target = inner.split('|').next().unwrap_or(inner);
+    bot_user_id.is_some_and(|bot| target.strip_prefix('@') == Some(bot))
+}
+
+fn markup_as_text(inner: &str) -> String {
     let (target, label) = match inner.split_once('|') {
         Some((target, label)) => (target, Some(label)),
         None => (inner, None),
     };
     if let Some(user) = target.strip_prefix('@') {
-        if Some(user) == bot_user_id {
-            return String::new();
-        }
         return format!("@{}", label.unwrap_or(user));
     }
     if let Some(channel) = target.strip_prefix('#') {
@@ -569,5 +579,11 @@ mod tests {
             "\"quoted\" it's"
         );
         assert_eq!(clean_text("1 < 2", bot), "1 < 2");
+        assert_eq!(clean_text("<@UBOT> :wave:", bot), ":wave:");
+        assert_eq!(clean_text("<@UBOT>, hi", bot), "hi");
+        assert_eq!(
+            clean_text("<@UBOT|lookerbot> line one\n  line   two ", bot),
+            "line one\nline two"
+        );
     }
 }

@@ -157,7 +157,7 @@ impl SlackSink {
         let body = MessageBody {
             channel: target.channel_id.clone(),
             text: rendered.text,
-            blocks: Some(Value::Array(rendered.blocks)),
+            blocks: blocks_or_none(rendered.blocks),
             thread_ts: target.thread_ts.clone(),
         };
         if let Some(response) = self
@@ -258,7 +258,7 @@ impl ChatSink for SlackSink {
         let body = MessageBody {
             channel: posted.channel_id.clone(),
             text: rendered.text,
-            blocks: Some(Value::Array(rendered.blocks)),
+            blocks: blocks_or_none(rendered.blocks),
             thread_ts: None,
         };
         self.web
@@ -266,6 +266,10 @@ impl ChatSink for SlackSink {
             .await
             .map_err(sink_error)
     }
+}
+
+fn blocks_or_none(blocks: Vec<Value>) -> Option<Value> {
+    (!blocks.is_empty()).then_some(Value::Array(blocks))
 }
 
 /// A Slack error as the core sees it: the advice text and whether to try again.
