@@ -146,7 +146,7 @@ fn text_response(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: Bytes) -> Response {
-    let kind = classify(&headers, &body);
+    // Only the legacy token and the "not configured" answer need the body read before it is verified.
     let verified = match &state.verification {
         Verification::SigningSecret(verifier) => {
             let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -157,8 +157,11 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
                 (state.clock)(),
             )
         }
-        Verification::Token(expected) => verify_token(expected, body_token(kind, &body).as_deref()),
-        Verification::None if kind == BodyKind::SlashCommand => {
+        Verification::Token(expected) => verify_token(
+            expected,
+            body_token(classify(&headers, &body), &body).as_deref(),
+        ),
+        Verification::None if classify(&headers, &body) == BodyKind::SlashCommand => {
             return text_response(StatusCode::OK, NOT_CONFIGURED_MESSAGE);
         }
         Verification::None => {
@@ -172,7 +175,7 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
         tracing::warn!(%error, "refused a request that does not verify as Slack's");
         return text_response(StatusCode::UNAUTHORIZED, error.to_string());
     }
-    match kind {
+    match classify(&headers, &body) {
         BodyKind::Events => events(&state, &headers, &body).await,
         BodyKind::Interactive => match state.parser.interactive_form(&body) {
             Ok(parsed) => dispatch(&state, parsed).await,

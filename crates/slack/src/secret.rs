@@ -4,8 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A credential (bot token, app token, signing secret, verification token). Its `Debug` and `Display` never show
-/// the value, so a secret can sit in any struct that gets logged.
-#[derive(Clone, PartialEq, Eq)]
+/// the value, so a secret can sit in any struct that gets logged. It has no `==`: compare with
+/// [`constant_time_eq`].
+#[derive(Clone)]
 pub struct Secret(Arc<str>);
 
 impl Secret {

@@ -18,6 +18,8 @@ pub struct ReconnectPolicy {
     pub max_backoff: Duration,
     /// How often we ping.
     pub ping_interval: Duration,
+    /// Deadline of the WebSocket handshake.
+    pub connect_timeout: Duration,
     /// With nothing received for this long, the connection is taken as dead and replaced.
     pub idle_timeout: Duration,
 }
@@ -28,6 +30,7 @@ impl Default for ReconnectPolicy {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             ping_interval: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),
         }
     }
@@ -114,8 +117,18 @@ pub(crate) async fn run_session(
     mut make_ping: impl FnMut() -> Message + Send,
     mut on_text: impl FnMut(&str) -> Step + Send,
 ) -> Result<SessionEnd, String> {
-    let (socket, _) = tokio_tungstenite::connect_async(url)
+    let handshake = tokio::time::timeout(
+        policy.connect_timeout,
+        tokio_tungstenite::connect_async(url),
+    );
+    let (socket, _) = handshake
         .await
+        .map_err(|_| {
+            format!(
+                "WebSocket handshake took over {}s",
+                policy.connect_timeout.as_secs()
+            )
+        })?
         .map_err(|e| format!("WebSocket connect failed: {e}"))?;
     let (mut outgoing, mut incoming) = socket.split();
     let mut ping =

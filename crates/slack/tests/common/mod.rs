@@ -41,6 +41,7 @@ pub fn fast_reconnect() -> ReconnectPolicy {
         initial_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(400),
         ping_interval: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(5),
         idle_timeout: Duration::from_secs(30),
     }
 }
