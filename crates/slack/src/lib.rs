@@ -24,3 +24,4 @@ pub mod ws;
 pub use error::SlackError;
 pub use inbound::{InboundEvent, InboundHandler};
 pub use secret::Secret;
+pub use ws::{ClientHandle, ReconnectPolicy};
