@@ -1,0 +1,76 @@
+//! The response_url stand-in.
+
+mod common;
+
+use common::start;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn response_url_posts_are_recorded() {
+    let sim = start().await;
+    let url = sim.response_url("cmd-1");
+    let blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "done" } }]);
+    let body = json!({ "response_type": "in_channel", "text": "done", "blocks": blocks, "replace_original": true });
+    let response = common::client()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["ok"], true);
+
+    let in_channel = sim.response_url_in("cmd-2", "C0GENERAL");
+    common::client()
+        .post(&in_channel)
+        .json(&json!({ "text": "second" }))
+        .send()
+        .await
+        .unwrap();
+
+    let messages = sim.messages();
+    assert_eq!(messages.len(), 2);
+    let first = &messages[0];
+    assert_eq!(first.method, "response_url");
+    assert_eq!(first.text.as_deref(), Some("done"));
+    assert_eq!(first.blocks.as_ref(), Some(&blocks));
+    assert_eq!(first.response_type.as_deref(), Some("in_channel"));
+    assert_eq!(first.replace_original, Some(true));
+    assert_eq!(messages[1].channel, "C0GENERAL");
+    assert_eq!(messages[1].response_type, None);
+}
+
+#[tokio::test]
+async fn response_url_refuses_bad_payloads_and_accepts_delete() {
+    let sim = start().await;
+    let url = sim.response_url("cmd-3");
+    let client = common::client();
+    let not_json = client.post(&url).body("text=hi").send().await.unwrap();
+    assert_eq!(not_json.status(), 400);
+    let empty = client
+        .post(&url)
+        .json(&json!({ "response_type": "ephemeral" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 400);
+    assert_eq!(empty.text().await.unwrap(), "no_text");
+    let delete = client
+        .post(&url)
+        .json(&json!({ "delete_original": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), 200);
+    assert_eq!(sim.messages().len(), 1);
+
+    sim.rate_limit("response_url", 1, 2);
+    let limited = client
+        .post(&url)
+        .json(&json!({ "text": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "2");
+}

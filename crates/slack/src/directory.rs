@@ -1,0 +1,179 @@
+//! Names to ids: channels (`#name`) and people (`@name`) resolved through cached `conversations.list` and
+//! `users.list`, for scheduled deliveries and data actions that name their target.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::SlackError;
+use crate::web::{SlackChannel, SlackUser, SlackWeb};
+
+/// Conversation types searched by name: the bot can post to private channels it was invited to.
+const CHANNEL_TYPES: &str = "public_channel,private_channel";
+/// After a miss, the list is reloaded at most this often (a new channel shows up without hammering Slack).
+const MIN_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+
+/// A resolved channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRef {
+    pub id: String,
+    /// The name as found in Slack (for error messages), or the id when it was given as an id.
+    pub name: String,
+    pub is_member: Option<bool>,
+}
+
+/// Cached workspace lists.
+pub struct Directory {
+    web: SlackWeb,
+    ttl: Duration,
+    channels: Snapshot<SlackChannel>,
+    users: Snapshot<SlackUser>,
+}
+
+impl Directory {
+    pub fn new(web: SlackWeb, ttl: Duration) -> Self {
+        Directory {
+            web,
+            ttl,
+            channels: Snapshot::default(),
+            users: Snapshot::default(),
+        }
+    }
+
+    /// `#name`, `name` or a channel id -> the channel.
+    pub async fn channel(&self, name_or_id: &str) -> Result<ChannelRef, SlackError> {
+        let wanted = name_or_id.trim();
+        if looks_like_id(wanted, &['C', 'G', 'D']) {
+            return Ok(ChannelRef {
+                id: wanted.to_string(),
+                name: wanted.to_string(),
+                is_member: None,
+            });
+        }
+        let name = wanted.trim_start_matches('#').to_lowercase();
+        let find = |channels: &[SlackChannel]| {
+            channels
+                .iter()
+                .find(|c| {
+                    c.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                })
+                .cloned()
+        };
+        let web = &self.web;
+        let load = || async { web.conversations_list(CHANNEL_TYPES).await };
+        match self.channels.find(self.ttl, load, find).await? {
+            Some(channel) => Ok(ChannelRef {
+                id: channel.id,
+                name: channel.name.unwrap_or(name),
+                is_member: Some(channel.is_member),
+            }),
+            None => Err(SlackError::NotFound(format!(
+                "no channel named #{name} that the bot can see; check the name, and for a private channel invite the bot with /invite @bot"
+            ))),
+        }
+    }
+
+    /// A user name, display name, real name or user id -> the user id.
+    pub async fn person(&self, name_or_id: &str) -> Result<String, SlackError> {
+        let wanted = name_or_id.trim().trim_start_matches('@');
+        if looks_like_id(wanted, &['U', 'W']) {
+            return Ok(wanted.to_string());
+        }
+        let find = |users: &[SlackUser]| {
+            users
+                .iter()
+                .filter(|u| !u.deleted)
+                .find(|u| {
+                    [
+                        u.name.as_str(),
+                        u.profile.display_name.as_str(),
+                        u.profile.real_name.as_str(),
+                        u.real_name.as_deref().unwrap_or(""),
+                    ]
+                    .iter()
+                    .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(wanted))
+                })
+                .map(|u| u.id.clone())
+        };
+        let web = &self.web;
+        let load = || async { web.users_list().await };
+        self.users.find(self.ttl, load, find).await?.ok_or_else(|| {
+            SlackError::NotFound(format!(
+                "no Slack user named @{wanted}; check the user name (or use the user id)"
+            ))
+        })
+    }
+}
+
+/// Slack ids are upper-case letters and digits starting with a type letter (`C0GENERAL`, `U0ALICE`); channel
+/// names are always lower case.
+fn looks_like_id(text: &str, prefixes: &[char]) -> bool {
+    text.len() >= 7
+        && text.starts_with(prefixes)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// A list loaded at a time, reloaded when older than the TTL or, after a miss, when not reloaded very recently.
+struct Snapshot<T> {
+    state: Mutex<Option<(Instant, Arc<Vec<T>>)>>,
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl<T> Default for Snapshot<T> {
+    fn default() -> Self {
+        Snapshot {
+            state: Mutex::new(None),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl<T> Snapshot<T> {
+    async fn find<R, L, F>(
+        &self,
+        ttl: Duration,
+        load: impl Fn() -> L,
+        find: F,
+    ) -> Result<Option<R>, SlackError>
+    where
+        L: Future<Output = Result<Vec<T>, SlackError>>,
+        F: Fn(&[T]) -> Option<R>,
+    {
+        if let Some((loaded_at, list)) = self.current()
+            && loaded_at.elapsed() < ttl
+        {
+            if let Some(found) = find(&list) {
+                return Ok(Some(found));
+            }
+            if loaded_at.elapsed() < MIN_RELOAD_INTERVAL {
+                return Ok(None);
+            }
+        }
+        let _one_loader = self.loading.lock().await;
+        let list = Arc::new(load().await?);
+        *self.state.lock().expect("snapshot lock") = Some((Instant::now(), list.clone()));
+        Ok(find(&list))
+    }
+
+    fn current(&self) -> Option<(Instant, Arc<Vec<T>>)> {
+        self.state.lock().expect("snapshot lock").clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_recognised_by_shape() {
+        assert!(looks_like_id("C0GENERAL", &['C', 'G']));
+        assert!(looks_like_id("G0PRIVATE", &['C', 'G']));
+        assert!(!looks_like_id("general", &['C', 'G']));
+        assert!(!looks_like_id("Cats-and-dogs", &['C', 'G']));
+        assert!(!looks_like_id("CAT", &['C']));
+        assert!(looks_like_id("U0ALICE", &['U']));
+    }
+}

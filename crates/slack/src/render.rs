@@ -1,0 +1,398 @@
+//! [`Reply`] -> Block Kit. The one place that escapes Slack mrkdwn: every piece of text from the reply model goes
+//! through [`escape`] (or a `plain_text`/`raw_text` object, which Slack never parses), so data from Looker or a
+//! person cannot ping `<!channel>` or forge links.
+
+use bot::reply::{Block, Button, Cell, ImageSource, Inline, Reply, Table};
+use serde_json::{Value, json};
+
+/// Slack's limits, from the Block Kit reference.
+pub const MAX_BLOCKS: usize = 50;
+pub const MAX_SECTION_TEXT: usize = 3000;
+pub const MAX_FIELD_TEXT: usize = 2000;
+pub const MAX_FIELDS_PER_SECTION: usize = 10;
+pub const MAX_TABLE_ROWS: usize = 100;
+pub const MAX_TABLE_COLUMNS: usize = 20;
+pub const MAX_BUTTON_VALUE: usize = 2000;
+pub const MAX_BUTTONS_PER_BLOCK: usize = 25;
+pub const MAX_BUTTON_LABEL: usize = 75;
+pub const MAX_FALLBACK_TEXT: usize = 40_000;
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+
+/// A reply in Slack's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedMessage {
+    /// The `text` fallback (notifications, screen readers), escaped mrkdwn.
+    pub text: String,
+    pub blocks: Vec<Value>,
+    /// Images given as bytes: the sink uploads them into the conversation before posting `blocks`.
+    pub uploads: Vec<PendingUpload>,
+}
+
+/// A PNG to upload with `files.getUploadURLExternal` / `files.completeUploadExternal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpload {
+    pub png: Vec<u8>,
+    pub title: String,
+    pub filename: String,
+}
+
+/// Escapes text for mrkdwn: `&`, `<`, `>` become entities, so nothing in it is read as markup.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A mrkdwn link `<url|text>`, or just the escaped text when the URL is not http(s).
+pub fn link(url: &str, text: &str) -> String {
+    match safe_url(url) {
+        Some(url) if text.is_empty() => format!("<{url}>"),
+        Some(url) => format!("<{url}|{}>", escape(text).replace('|', "\u{2758}")),
+        None => escape(text),
+    }
+}
+
+/// An http(s) URL made safe inside `<...|...>`: `|`, `<`, `>` percent-encoded, `&` as an entity.
+pub fn safe_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    let text = parsed
+        .as_str()
+        .replace('|', "%7C")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace('&', "&amp;");
+    Some(text)
+}
+
+/// Renders a reply to blocks and fallback text.
+pub fn render(reply: &Reply) -> RenderedMessage {
+    let mut renderer = Renderer::default();
+    for (index, block) in reply.blocks.iter().enumerate() {
+        renderer.block(index, block);
+    }
+    let mut blocks = renderer.blocks;
+    if blocks.len() > MAX_BLOCKS {
+        let dropped = blocks.len() - (MAX_BLOCKS - 1);
+        blocks.truncate(MAX_BLOCKS - 1);
+        blocks.push(context(&format!(
+            "\u{2026} {dropped} more blocks not shown"
+        )));
+    }
+    let text = cut(&escape(&reply.plain_text()), MAX_FALLBACK_TEXT);
+    RenderedMessage {
+        text,
+        blocks,
+        uploads: renderer.uploads,
+    }
+}
+
+#[derive(Default)]
+struct Renderer {
+    blocks: Vec<Value>,
+    uploads: Vec<PendingUpload>,
+    has_table: bool,
+}
+
+impl Renderer {
+    fn block(&mut self, index: usize, block: &Block) {
+        match block {
+            Block::Heading { text, link: target } => {
+                let title = match target {
+                    Some(url) => link(url, text),
+                    None => escape(text),
+                };
+                self.blocks.push(section(&format!("*{title}*")));
+            }
+            Block::Paragraph(inlines) => {
+                if !inlines.is_empty() {
+                    self.blocks.push(section(&mrkdwn(inlines)));
+                }
+            }
+            Block::Fields(fields) => self.fields(fields),
+            Block::Table(table) => self.table(table),
+            Block::Image {
+                source,
+                title,
+                link: target,
+            } => self.image(index, source, title, target.as_deref()),
+            Block::Buttons(buttons) => self.buttons(index, buttons),
+            Block::Context(inlines) => {
+                if !inlines.is_empty() {
+                    self.blocks.push(context(&mrkdwn(inlines)));
+                }
+            }
+            Block::Divider => self.blocks.push(json!({ "type": "divider" })),
+        }
+    }
+
+    fn fields(&mut self, fields: &[(String, Cell)]) {
+        for chunk in fields.chunks(MAX_FIELDS_PER_SECTION) {
+            let texts: Vec<Value> = chunk
+                .iter()
+                .map(|(label, value)| {
+                    let text = cut(
+                        &format!("*{}*\n{}", escape(label), mrkdwn(value)),
+                        MAX_FIELD_TEXT,
+                    );
+                    json!({ "type": "mrkdwn", "text": text })
+                })
+                .collect();
+            self.blocks
+                .push(json!({ "type": "section", "fields": texts }));
+        }
+    }
+
+    /// Slack allows one table block per message; further tables become preformatted text.
+    fn table(&mut self, table: &Table) {
+        if self.has_table {
+            self.blocks
+                .push(section(&format!("```{}```", escape(&table_as_text(table)))));
+            return;
+        }
+        self.has_table = true;
+        let columns = table
+            .header
+            .len()
+            .max(table.rows.iter().map(Vec::len).max().unwrap_or(0));
+        let shown_columns = columns.min(MAX_TABLE_COLUMNS);
+        let shown_rows = table.rows.len().min(MAX_TABLE_ROWS - 1);
+        let mut rows = vec![
+            (0..shown_columns)
+                .map(|i| raw_cell(table.header.get(i).map_or("", String::as_str)))
+                .collect::<Vec<_>>(),
+        ];
+        for row in &table.rows[..shown_rows] {
+            rows.push(
+                (0..shown_columns)
+                    .map(|i| table_cell(row.get(i).map_or(&[][..], Vec::as_slice)))
+                    .collect(),
+            );
+        }
+        let settings: Vec<Value> = (0..shown_columns)
+            .map(|i| {
+                let numeric = table.numeric.get(i).copied().unwrap_or(false);
+                json!({ "align": if numeric { "right" } else { "left" }, "is_wrapped": !numeric })
+            })
+            .collect();
+        self.blocks
+            .push(json!({ "type": "table", "rows": rows, "column_settings": settings }));
+        let mut notes = Vec::new();
+        if table.rows.len() > shown_rows {
+            notes.push(format!(
+                "\u{2026} {} more rows not shown",
+                table.rows.len() - shown_rows
+            ));
+        }
+        if columns > shown_columns {
+            notes.push(format!(
+                "\u{2026} {} more columns not shown",
+                columns - shown_columns
+            ));
+        }
+        if !notes.is_empty() {
+            self.blocks.push(context(&notes.join("; ")));
+        }
+    }
+
+    fn image(&mut self, index: usize, source: &ImageSource, title: &str, target: Option<&str>) {
+        match source {
+            ImageSource::Url(url) => match safe_url(url) {
+                Some(_) => {
+                    let alt = cut_plain(if title.is_empty() { "image" } else { title }, 2000);
+                    self.blocks.push(json!({
+                        "type": "image",
+                        "image_url": url.trim(),
+                        "alt_text": alt,
+                        "title": { "type": "plain_text", "text": cut_plain(&alt, 2000) },
+                    }));
+                }
+                None => self.blocks.push(context(&escape(title))),
+            },
+            ImageSource::Png(bytes) => self.uploads.push(PendingUpload {
+                png: bytes.clone(),
+                title: title.to_string(),
+                filename: format!("{}.png", file_stem(title, index)),
+            }),
+        }
+        if let Some(url) = target {
+            self.blocks.push(context(&link(
+                url,
+                if title.is_empty() { "Open" } else { title },
+            )));
+        }
+    }
+
+    fn buttons(&mut self, index: usize, buttons: &[Button]) {
+        let usable: Vec<&Button> = buttons
+            .iter()
+            .filter(|b| {
+                let fits = b.value.chars().count() <= MAX_BUTTON_VALUE;
+                if !fits {
+                    tracing::warn!(label = %b.label, "button value over 2000 characters; button left out");
+                }
+                fits
+            })
+            .collect();
+        for (chunk_index, chunk) in usable.chunks(MAX_BUTTONS_PER_BLOCK).enumerate() {
+            let elements: Vec<Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    json!({
+                        "type": "button",
+                        "action_id": format!("lookerbot-{index}-{chunk_index}-{i}"),
+                        "text": { "type": "plain_text", "text": cut_plain(&b.label, MAX_BUTTON_LABEL), "emoji": true },
+                        "value": b.value,
+                    })
+                })
+                .collect();
+            self.blocks
+                .push(json!({ "type": "actions", "elements": elements }));
+        }
+    }
+}
+
+fn section(text: &str) -> Value {
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": cut(text, MAX_SECTION_TEXT) } })
+}
+
+fn context(text: &str) -> Value {
+    json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": cut(text, MAX_SECTION_TEXT) }] })
+}
+
+fn mrkdwn(inlines: &[Inline]) -> String {
+    inlines.iter().map(inline).collect()
+}
+
+fn inline(inline: &Inline) -> String {
+    match inline {
+        Inline::Text(t) => escape(t),
+        Inline::Bold(t) => wrap(t, '*'),
+        Inline::Italic(t) => wrap(t, '_'),
+        Inline::Code(t) => wrap(&t.replace('`', "'"), '`'),
+        Inline::Link { text, url } => link(url, text),
+    }
+}
+
+fn wrap(text: &str, mark: char) -> String {
+    if text.trim().is_empty() {
+        escape(text)
+    } else {
+        format!("{mark}{}{mark}", escape(text))
+    }
+}
+
+fn raw_cell(text: &str) -> Value {
+    json!({ "type": "raw_text", "text": text })
+}
+
+/// A table cell: raw text, or rich text when it holds a link or emphasis (rich text elements are structured, so
+/// nothing in them needs escaping either).
+fn table_cell(cell: &[Inline]) -> Value {
+    if cell.iter().all(|i| matches!(i, Inline::Text(_))) {
+        return raw_cell(&bot::reply::inlines_plain(cell));
+    }
+    let elements: Vec<Value> = cell
+        .iter()
+        .map(|i| match i {
+            Inline::Text(t) => json!({ "type": "text", "text": t }),
+            Inline::Bold(t) => json!({ "type": "text", "text": t, "style": { "bold": true } }),
+            Inline::Italic(t) => json!({ "type": "text", "text": t, "style": { "italic": true } }),
+            Inline::Code(t) => json!({ "type": "text", "text": t, "style": { "code": true } }),
+            Inline::Link { text, url } => match url::Url::parse(url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                Some(url) => json!({ "type": "link", "url": url.as_str(), "text": text }),
+                None => json!({ "type": "text", "text": text }),
+            },
+        })
+        .collect();
+    json!({ "type": "rich_text", "elements": [{ "type": "rich_text_section", "elements": elements }] })
+}
+
+/// The table as aligned plain text (for a second table in one message).
+pub fn table_as_text(table: &Table) -> String {
+    let mut lines = vec![table.header.join(" | ")];
+    for row in table.rows.iter().take(MAX_TABLE_ROWS) {
+        lines.push(
+            row.iter()
+                .map(|c| bot::reply::inlines_plain(c))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
+    }
+    if table.rows.len() > MAX_TABLE_ROWS {
+        lines.push(format!(
+            "\u{2026} {} more rows",
+            table.rows.len() - MAX_TABLE_ROWS
+        ));
+    }
+    lines.join("\n")
+}
+
+/// Cuts escaped mrkdwn to `max` characters with a note of what was left out, never inside an entity or a link.
+pub fn cut(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let note_room = 24;
+    let mut end = text
+        .char_indices()
+        .nth(max.saturating_sub(note_room))
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..end];
+    if let Some(open) = head.rfind('<').filter(|&open| !head[open..].contains('>')) {
+        end = open;
+    }
+    if let Some(amp) = text[..end]
+        .rfind('&')
+        .filter(|&amp| !text[amp..end].contains(';'))
+    {
+        end = amp;
+    }
+    let left_out = total - text[..end].chars().count();
+    format!("{}\u{2026} {left_out} more", &text[..end])
+}
+
+fn cut_plain(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('\u{2026}');
+    out
+}
+
+fn file_stem(title: &str, index: usize) -> String {
+    let stem: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if stem.trim_matches('_').is_empty() {
+        format!("image-{index}")
+    } else {
+        stem
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,281 @@
+//! [`ChatSink`] for Slack: renders replies to Block Kit, resolves where they go, uploads images, posts.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bot::event::Conversation;
+use bot::reply::{Reply, Visibility};
+use bot::sink::{ChatSink, Destination, PostedMessage, SinkError};
+use serde_json::{Value, json};
+
+use crate::directory::Directory;
+use crate::error::SlackError;
+use crate::inbound::UnfurlTarget;
+use crate::render::{PendingUpload, RenderedMessage, render};
+use crate::web::{CompleteUpload, MessageBody, SlackWeb};
+
+/// Delivers replies through the Web API. Clone it per request with [`SlackSink::with_response_url`] to answer a
+/// slash command through its `response_url`.
+#[derive(Clone)]
+pub struct SlackSink {
+    web: SlackWeb,
+    directory: Arc<Directory>,
+    response_url: Option<ResponseUrl>,
+}
+
+/// A slash command's answer channel: replies to `channel_id` go to `url` instead of `chat.postMessage`, so they
+/// work even where the bot is not a member.
+#[derive(Clone)]
+struct ResponseUrl {
+    channel_id: String,
+    url: String,
+}
+
+/// Where one reply goes, resolved to Slack ids.
+struct Target {
+    channel_id: String,
+    thread_ts: Option<String>,
+    /// Set for a private (ephemeral) reply.
+    only_for: Option<String>,
+    /// How the person named the channel, for error advice.
+    label: String,
+}
+
+impl SlackSink {
+    pub fn new(web: SlackWeb, directory: Arc<Directory>) -> Self {
+        SlackSink {
+            web,
+            directory,
+            response_url: None,
+        }
+    }
+
+    /// This sink, answering replies to `channel_id` through a slash command's `response_url`.
+    pub fn with_response_url(&self, channel_id: impl Into<String>, url: impl Into<String>) -> Self {
+        SlackSink {
+            response_url: Some(ResponseUrl {
+                channel_id: channel_id.into(),
+                url: url.into(),
+            }),
+            ..self.clone()
+        }
+    }
+
+    pub fn web(&self) -> &SlackWeb {
+        &self.web
+    }
+
+    /// Attaches previews to shared links (`chat.unfurl`); `previews` maps each URL to its reply.
+    pub async fn unfurl(
+        &self,
+        target: &UnfurlTarget,
+        previews: &[(String, Reply)],
+    ) -> Result<(), SinkError> {
+        let mut unfurls = serde_json::Map::new();
+        for (url, reply) in previews {
+            let rendered = render(reply);
+            unfurls.insert(url.clone(), json!({ "blocks": rendered.blocks }));
+        }
+        let unfurls = Value::Object(unfurls);
+        let result = match (&target.unfurl_id, &target.source) {
+            (Some(id), Some(source)) if target.ts.is_empty() || source == "composer" => {
+                self.web.unfurl_by_id(id, source, &unfurls).await
+            }
+            _ => self.web.unfurl(&target.channel, &target.ts, &unfurls).await,
+        };
+        result.map_err(sink_error)
+    }
+
+    async fn resolve(
+        &self,
+        to: &Destination,
+        visibility: Visibility,
+    ) -> Result<Target, SlackError> {
+        match to {
+            Destination::Conversation {
+                conversation:
+                    Conversation {
+                        channel_id,
+                        thread_ts,
+                    },
+                asker,
+            } => {
+                let only_for = match visibility {
+                    Visibility::Public => None,
+                    Visibility::OnlyAsker => match asker {
+                        Some(asker) => Some(asker.clone()),
+                        // A direct message is already private.
+                        None if channel_id.starts_with('D') => None,
+                        None => {
+                            return Err(SlackError::Invalid(
+                                "a private reply needs the asker's user id; not posting it publicly".into(),
+                            ));
+                        }
+                    },
+                };
+                Ok(Target {
+                    channel_id: channel_id.clone(),
+                    thread_ts: thread_ts.clone(),
+                    only_for,
+                    label: channel_id.clone(),
+                })
+            }
+            Destination::Channel(name) => {
+                let channel = self.directory.channel(name).await?;
+                Ok(Target {
+                    channel_id: channel.id,
+                    thread_ts: None,
+                    only_for: None,
+                    label: channel.name,
+                })
+            }
+            Destination::Person(name) => {
+                let user = self.directory.person(name).await?;
+                let channel_id = self.web.conversations_open(&user).await?;
+                Ok(Target {
+                    channel_id,
+                    thread_ts: None,
+                    only_for: None,
+                    label: format!("@{}", name.trim_start_matches('@')),
+                })
+            }
+        }
+    }
+
+    async fn deliver(
+        &self,
+        target: &Target,
+        rendered: RenderedMessage,
+    ) -> Result<Option<PostedMessage>, SlackError> {
+        let label = target.label.clone();
+        self.upload_images(target, &rendered.uploads)
+            .await
+            .map_err(|e| e.in_channel(label.clone()))?;
+        if rendered.blocks.is_empty() && !rendered.uploads.is_empty() {
+            return Ok(None);
+        }
+        let body = MessageBody {
+            channel: target.channel_id.clone(),
+            text: rendered.text,
+            blocks: blocks_or_none(rendered.blocks),
+            thread_ts: target.thread_ts.clone(),
+        };
+        if let Some(response) = self
+            .response_url
+            .as_ref()
+            .filter(|r| r.channel_id == target.channel_id)
+        {
+            let response_type = if target.only_for.is_some() {
+                "ephemeral"
+            } else {
+                "in_channel"
+            };
+            let payload = json!({
+                "response_type": response_type,
+                "replace_original": false,
+                "text": body.text,
+                "blocks": body.blocks,
+            });
+            self.web.post_response_url(&response.url, &payload).await?;
+            return Ok(None);
+        }
+        if let Some(user) = &target.only_for {
+            self.web
+                .post_ephemeral(&body, user)
+                .await
+                .map_err(|e| e.in_channel(label))?;
+            return Ok(None);
+        }
+        self.web
+            .post_message(&body)
+            .await
+            .map(Some)
+            .map_err(|e| e.in_channel(label))
+    }
+
+    /// Uploads PNGs and shares them into the conversation, one after the other, before the message is posted.
+    /// Private replies get their images in a direct message instead, so nobody else sees them.
+    async fn upload_images(
+        &self,
+        target: &Target,
+        uploads: &[PendingUpload],
+    ) -> Result<(), SlackError> {
+        if uploads.is_empty() {
+            return Ok(());
+        }
+        let (channel_id, thread_ts) = match &target.only_for {
+            Some(user) => (self.web.conversations_open(user).await?, None),
+            None => (target.channel_id.clone(), target.thread_ts.clone()),
+        };
+        for upload in uploads {
+            let ticket = self
+                .web
+                .get_upload_url_external(&upload.filename, upload.png.len())
+                .await?;
+            self.web
+                .upload_to_url(&ticket.upload_url, upload.png.clone())
+                .await?;
+            let complete = CompleteUpload {
+                file_id: ticket.file_id,
+                title: upload.title.clone(),
+                channel_id: channel_id.clone(),
+                thread_ts: thread_ts.clone(),
+                initial_comment: None,
+            };
+            self.web.complete_upload_external(&complete).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ChatSink for SlackSink {
+    async fn post(
+        &self,
+        to: &Destination,
+        reply: &Reply,
+    ) -> Result<Option<PostedMessage>, SinkError> {
+        let target = self
+            .resolve(to, reply.visibility)
+            .await
+            .map_err(sink_error)?;
+        self.deliver(&target, render(reply))
+            .await
+            .map_err(sink_error)
+    }
+
+    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
+        let rendered = render(reply);
+        let target = Target {
+            channel_id: posted.channel_id.clone(),
+            thread_ts: None,
+            only_for: None,
+            label: posted.channel_id.clone(),
+        };
+        self.upload_images(&target, &rendered.uploads)
+            .await
+            .map_err(sink_error)?;
+        let body = MessageBody {
+            channel: posted.channel_id.clone(),
+            text: rendered.text,
+            blocks: blocks_or_none(rendered.blocks),
+            thread_ts: None,
+        };
+        self.web
+            .update_message(&posted.ts, &body)
+            .await
+            .map_err(sink_error)
+    }
+}
+
+fn blocks_or_none(blocks: Vec<Value>) -> Option<Value> {
+    (!blocks.is_empty()).then_some(Value::Array(blocks))
+}
+
+/// A Slack error as the core sees it: the advice text and whether to try again.
+pub fn sink_error(error: SlackError) -> SinkError {
+    SinkError {
+        retryable: error.is_retryable(),
+        message: error.to_string(),
+    }
+}

@@ -1,0 +1,700 @@
+//! The Slack Web API client: one HTTP client, one retry and pacing policy, typed answers for the calls the bot
+//! makes.
+//!
+//! Write methods (`chat.*`) are sent as JSON; everything else as a form, as Slack's read methods require. HTTP 429
+//! is waited out (`Retry-After`, a bounded number of times); other failures come back as [`SlackError`] for the
+//! caller (or the durable queue) to decide.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bot::sink::PostedMessage;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::error::SlackError;
+use crate::secret::Secret;
+
+/// Slack's public API root.
+pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
+
+/// How patient the client is.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Deadline of each HTTP request.
+    pub timeout: Duration,
+    /// Tries per call when Slack answers 429 (the first try included).
+    pub max_attempts: u32,
+    /// Least time between two posts into one channel (Slack allows about one message per second per channel).
+    pub post_interval: Duration,
+    /// Longest `Retry-After` waited out; longer ones fail at once as [`SlackError::RateLimited`].
+    pub max_retry_wait: Duration,
+    /// Items asked for per page of a paginated list (Slack suggests at most 200).
+    pub page_size: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            timeout: Duration::from_secs(15),
+            max_attempts: 4,
+            post_interval: Duration::from_secs(1),
+            max_retry_wait: Duration::from_secs(60),
+            page_size: 200,
+        }
+    }
+}
+
+/// The Web API client. Cheap to clone: clones share the HTTP connection pool and the per-channel pacing.
+#[derive(Clone)]
+pub struct SlackWeb {
+    http: reqwest::Client,
+    api_url: Arc<str>,
+    token: Secret,
+    config: Arc<WebConfig>,
+    pacer: Arc<Pacer>,
+}
+
+impl std::fmt::Debug for SlackWeb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackWeb")
+            .field("api_url", &self.api_url)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+/// A message to post or update.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MessageBody {
+    pub channel: String,
+    /// The notification and accessibility fallback; always set.
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_ts: Option<String>,
+}
+
+/// Who the bot is, from `auth.test` and its `X-OAuth-Scopes` header.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthInfo {
+    pub user_id: String,
+    pub team_id: String,
+    #[serde(default)]
+    pub bot_id: Option<String>,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub team: String,
+    /// The scopes the token was granted (empty when Slack did not send the header).
+    #[serde(skip)]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserProfile {
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub real_name: String,
+}
+
+/// A Slack user, with the fields access control and name lookup need.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlackUser {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub team_id: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub is_restricted: bool,
+    #[serde(default)]
+    pub is_ultra_restricted: bool,
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub profile: UserProfile,
+}
+
+/// A conversation from `conversations.list`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlackChannel {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub is_private: bool,
+    #[serde(default)]
+    pub is_member: bool,
+    #[serde(default)]
+    pub is_im: bool,
+    #[serde(default)]
+    pub is_archived: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub domain: String,
+}
+
+/// Where to upload a file's bytes, from `files.getUploadURLExternal`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadTicket {
+    pub upload_url: String,
+    pub file_id: String,
+}
+
+/// A file to share with `files.completeUploadExternal`.
+#[derive(Debug, Clone)]
+pub struct CompleteUpload {
+    pub file_id: String,
+    pub title: String,
+    pub channel_id: String,
+    pub thread_ts: Option<String>,
+    pub initial_comment: Option<String>,
+}
+
+/// An RTM session from `rtm.connect`.
+#[derive(Debug, Clone)]
+pub struct RtmSession {
+    pub url: String,
+    pub self_id: Option<String>,
+}
+
+enum Body<'a> {
+    Form(&'a [(&'a str, String)]),
+    Json(&'a Value),
+}
+
+struct ApiAnswer {
+    json: Value,
+    headers: HeaderMap,
+}
+
+impl SlackWeb {
+    /// A client for `api_url` (normally [`DEFAULT_API_URL`]; the simulator's in tests) with the bot token.
+    pub fn new(api_url: &str, bot_token: Secret) -> Result<Self, SlackError> {
+        Self::with_config(api_url, bot_token, WebConfig::default())
+    }
+
+    pub fn with_config(
+        api_url: &str,
+        bot_token: Secret,
+        config: WebConfig,
+    ) -> Result<Self, SlackError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SlackError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        let api_url = if api_url.ends_with('/') {
+            api_url.to_string()
+        } else {
+            format!("{api_url}/")
+        };
+        let pacer = Arc::new(Pacer::new(config.post_interval));
+        Ok(SlackWeb {
+            http,
+            api_url: api_url.into(),
+            token: bot_token,
+            config: Arc::new(config),
+            pacer,
+        })
+    }
+
+    /// The same client acting with another token (the app-level token for Socket Mode).
+    pub fn with_token(&self, token: Secret) -> SlackWeb {
+        SlackWeb {
+            token,
+            ..self.clone()
+        }
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.config
+    }
+
+    /// `auth.test`: who the token belongs to and which scopes it has.
+    pub async fn auth_test(&self) -> Result<AuthInfo, SlackError> {
+        let answer = self.call("auth.test", Body::Form(&[])).await?;
+        let mut info: AuthInfo = decode("auth.test", answer.json)?;
+        info.scopes = answer
+            .headers
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(info)
+    }
+
+    /// `chat.postMessage`, paced per channel.
+    pub async fn post_message(&self, message: &MessageBody) -> Result<PostedMessage, SlackError> {
+        self.pacer.wait_turn(&message.channel).await;
+        let body = serde_json::to_value(message).expect("a message serializes");
+        let json = self.call("chat.postMessage", Body::Json(&body)).await?.json;
+        posted_message("chat.postMessage", &json, &message.channel)
+    }
+
+    /// `chat.postEphemeral`: visible to `user` only; returns the ephemeral message's ts.
+    pub async fn post_ephemeral(
+        &self,
+        message: &MessageBody,
+        user: &str,
+    ) -> Result<String, SlackError> {
+        self.pacer.wait_turn(&message.channel).await;
+        let mut body = serde_json::to_value(message).expect("a message serializes");
+        body["user"] = json!(user);
+        let json = self
+            .call("chat.postEphemeral", Body::Json(&body))
+            .await?
+            .json;
+        Ok(json["message_ts"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// `chat.update` of a message the bot posted.
+    pub async fn update_message(&self, ts: &str, message: &MessageBody) -> Result<(), SlackError> {
+        self.pacer.wait_turn(&message.channel).await;
+        let mut body = serde_json::to_value(message).expect("a message serializes");
+        body["ts"] = json!(ts);
+        if let Some(object) = body.as_object_mut() {
+            object.remove("thread_ts");
+        }
+        self.call("chat.update", Body::Json(&body)).await.map(drop)
+    }
+
+    /// `chat.unfurl`: `unfurls` maps each shared URL to its attachment (`{"blocks": [...]}`).
+    pub async fn unfurl(&self, channel: &str, ts: &str, unfurls: &Value) -> Result<(), SlackError> {
+        let body = json!({ "channel": channel, "ts": ts, "unfurls": unfurls });
+        self.call("chat.unfurl", Body::Json(&body)).await.map(drop)
+    }
+
+    /// `chat.unfurl` for links typed in the message composer (no message yet: `unfurl_id` + `source`).
+    pub async fn unfurl_by_id(
+        &self,
+        unfurl_id: &str,
+        source: &str,
+        unfurls: &Value,
+    ) -> Result<(), SlackError> {
+        let body = json!({ "unfurl_id": unfurl_id, "source": source, "unfurls": unfurls });
+        self.call("chat.unfurl", Body::Json(&body)).await.map(drop)
+    }
+
+    pub async fn users_info(&self, user: &str) -> Result<SlackUser, SlackError> {
+        let json = self
+            .call("users.info", Body::Form(&[("user", user.to_string())]))
+            .await?
+            .json;
+        decode("users.info", json["user"].clone())
+    }
+
+    /// `users.list`, every page.
+    pub async fn users_list(&self) -> Result<Vec<SlackUser>, SlackError> {
+        let items = self.paginate("users.list", &[], "members").await?;
+        items.into_iter().map(|u| decode("users.list", u)).collect()
+    }
+
+    /// `conversations.list`, every page; `types` like `"public_channel,private_channel"`.
+    pub async fn conversations_list(&self, types: &str) -> Result<Vec<SlackChannel>, SlackError> {
+        let args = [
+            ("types", types.to_string()),
+            ("exclude_archived", "true".to_string()),
+        ];
+        let items = self
+            .paginate("conversations.list", &args, "channels")
+            .await?;
+        items
+            .into_iter()
+            .map(|c| decode("conversations.list", c))
+            .collect()
+    }
+
+    /// `conversations.open` of a direct message with `user`; returns its channel id.
+    pub async fn conversations_open(&self, user: &str) -> Result<String, SlackError> {
+        let json = self
+            .call(
+                "conversations.open",
+                Body::Form(&[("users", user.to_string())]),
+            )
+            .await?
+            .json;
+        json["channel"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| decode_error("conversations.open", "no channel.id in the answer"))
+    }
+
+    pub async fn team_info(&self) -> Result<TeamInfo, SlackError> {
+        let json = self.call("team.info", Body::Form(&[])).await?.json;
+        decode("team.info", json["team"].clone())
+    }
+
+    pub async fn get_upload_url_external(
+        &self,
+        filename: &str,
+        length: usize,
+    ) -> Result<UploadTicket, SlackError> {
+        let args = [
+            ("filename", filename.to_string()),
+            ("length", length.to_string()),
+        ];
+        let json = self
+            .call("files.getUploadURLExternal", Body::Form(&args))
+            .await?
+            .json;
+        decode("files.getUploadURLExternal", json)
+    }
+
+    /// Sends a file's bytes to the URL `files.getUploadURLExternal` gave (no token: the URL itself authorizes).
+    pub async fn upload_to_url(&self, upload_url: &str, bytes: Vec<u8>) -> Result<(), SlackError> {
+        check_http_url(upload_url)?;
+        let method = "file upload";
+        let request = self
+            .http
+            .post(upload_url)
+            .timeout(self.config.timeout)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes);
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(method, &e, self.config.timeout))?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(SlackError::Http {
+                method: method.into(),
+                status,
+            });
+        }
+        Ok(())
+    }
+
+    /// `files.completeUploadExternal`: shares an uploaded file into a channel (or thread).
+    pub async fn complete_upload_external(
+        &self,
+        upload: &CompleteUpload,
+    ) -> Result<(), SlackError> {
+        let files = json!([{ "id": upload.file_id, "title": upload.title }]).to_string();
+        let mut args = vec![("files", files), ("channel_id", upload.channel_id.clone())];
+        if let Some(ts) = &upload.thread_ts {
+            args.push(("thread_ts", ts.clone()));
+        }
+        if let Some(comment) = &upload.initial_comment {
+            args.push(("initial_comment", comment.clone()));
+        }
+        self.call("files.completeUploadExternal", Body::Form(&args))
+            .await
+            .map(drop)
+    }
+
+    /// `apps.connections.open` with an app-level token: the Socket Mode WebSocket URL.
+    pub async fn apps_connections_open(&self, app_token: &Secret) -> Result<String, SlackError> {
+        let json = self
+            .with_token(app_token.clone())
+            .call("apps.connections.open", Body::Form(&[]))
+            .await?
+            .json;
+        json["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| decode_error("apps.connections.open", "no url"))
+    }
+
+    /// `rtm.connect`: the RTM WebSocket URL.
+    pub async fn rtm_connect(&self) -> Result<RtmSession, SlackError> {
+        let json = self.call("rtm.connect", Body::Form(&[])).await?.json;
+        let url = json["url"]
+            .as_str()
+            .ok_or_else(|| decode_error("rtm.connect", "no url"))?
+            .to_string();
+        Ok(RtmSession {
+            url,
+            self_id: json["self"]["id"].as_str().map(str::to_string),
+        })
+    }
+
+    /// Answers through a `response_url` of a slash command or interaction (valid 30 minutes, 5 uses).
+    pub async fn post_response_url(&self, url: &str, body: &Value) -> Result<(), SlackError> {
+        check_http_url(url)?;
+        let method = "response_url";
+        for attempt in 1.. {
+            let request = self.http.post(url).timeout(self.config.timeout).json(body);
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(method, &e, self.config.timeout))?;
+            let status = response.status().as_u16();
+            if status == 429 {
+                self.wait_for_retry(method, response.headers(), attempt)
+                    .await?;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(SlackError::Http {
+                    method: method.into(),
+                    status,
+                });
+            }
+            return Ok(());
+        }
+        unreachable!("the retry loop returns")
+    }
+
+    async fn paginate(
+        &self,
+        method: &str,
+        args: &[(&str, String)],
+        key: &str,
+    ) -> Result<Vec<Value>, SlackError> {
+        const MAX_PAGES: usize = 1000;
+        let mut items = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..MAX_PAGES {
+            let mut page_args: Vec<(&str, String)> = args.to_vec();
+            page_args.push(("limit", self.config.page_size.to_string()));
+            if !cursor.is_empty() {
+                page_args.push(("cursor", cursor.clone()));
+            }
+            let json = self.call(method, Body::Form(&page_args)).await?.json;
+            if let Some(page) = json[key].as_array() {
+                items.extend(page.iter().cloned());
+            }
+            cursor = json["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if cursor.is_empty() {
+                return Ok(items);
+            }
+        }
+        Err(decode_error(method, "more than 1000 pages; giving up"))
+    }
+
+    async fn call(&self, method: &str, body: Body<'_>) -> Result<ApiAnswer, SlackError> {
+        let url = format!("{}{}", self.api_url, method);
+        for attempt in 1.. {
+            let request = self
+                .http
+                .post(&url)
+                .bearer_auth(self.token.expose())
+                .timeout(self.config.timeout);
+            let request = match &body {
+                Body::Form(args) => request.form(args),
+                Body::Json(value) => request.json(value),
+            };
+            let response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(method, &e, self.config.timeout))?;
+            let status = response.status().as_u16();
+            if status == 429 {
+                self.wait_for_retry(method, response.headers(), attempt)
+                    .await?;
+                continue;
+            }
+            if status != 200 {
+                return Err(SlackError::Http {
+                    method: method.into(),
+                    status,
+                });
+            }
+            let headers = response.headers().clone();
+            let json: Value = response.json().await.map_err(|e| {
+                if e.is_timeout() {
+                    SlackError::Timeout {
+                        method: method.into(),
+                        timeout: self.config.timeout,
+                    }
+                } else {
+                    decode_error(method, &format!("not JSON: {e}"))
+                }
+            })?;
+            if json["ok"].as_bool() != Some(true) {
+                let code = json["error"]
+                    .as_str()
+                    .unwrap_or("unknown_error")
+                    .to_string();
+                tracing::debug!(method, code, "Slack call failed");
+                return Err(SlackError::Api {
+                    method: method.into(),
+                    code,
+                    needed: json["needed"].as_str().map(str::to_string),
+                    channel: None,
+                });
+            }
+            return Ok(ApiAnswer { json, headers });
+        }
+        unreachable!("the retry loop returns")
+    }
+
+    /// Sleeps out a 429's `Retry-After`, or fails when attempts are used up or the wait is too long.
+    async fn wait_for_retry(
+        &self,
+        method: &str,
+        headers: &HeaderMap,
+        attempt: u32,
+    ) -> Result<(), SlackError> {
+        let retry_after = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(1));
+        if attempt >= self.config.max_attempts || retry_after > self.config.max_retry_wait {
+            return Err(SlackError::RateLimited {
+                method: method.into(),
+                retry_after,
+            });
+        }
+        tracing::info!(
+            method,
+            wait_secs = retry_after.as_secs(),
+            "Slack rate limit; waiting"
+        );
+        tokio::time::sleep(retry_after).await;
+        Ok(())
+    }
+}
+
+fn posted_message(method: &str, json: &Value, channel: &str) -> Result<PostedMessage, SlackError> {
+    let ts = json["ts"]
+        .as_str()
+        .ok_or_else(|| decode_error(method, "no ts in the answer"))?;
+    let channel_id = json["channel"].as_str().unwrap_or(channel);
+    Ok(PostedMessage {
+        channel_id: channel_id.to_string(),
+        ts: ts.to_string(),
+    })
+}
+
+fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, SlackError> {
+    serde_json::from_value(value).map_err(|e| decode_error(method, &e.to_string()))
+}
+
+fn decode_error(method: &str, message: &str) -> SlackError {
+    SlackError::Decode {
+        method: method.into(),
+        message: message.into(),
+    }
+}
+
+fn transport_error(method: &str, error: &reqwest::Error, timeout: Duration) -> SlackError {
+    if error.is_timeout() {
+        SlackError::Timeout {
+            method: method.into(),
+            timeout,
+        }
+    } else {
+        // Without the URL: upload and response URLs carry capabilities in their paths.
+        let mut message = error.to_string();
+        if let Some(url) = error.url() {
+            message = message.replace(url.as_str(), "<url>");
+        }
+        SlackError::Transport {
+            method: method.into(),
+            message,
+        }
+    }
+}
+
+fn check_http_url(url: &str) -> Result<(), SlackError> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "https" | "http") => Ok(()),
+        _ => Err(SlackError::Invalid(
+            "refusing to send to a URL that is not http(s)".into(),
+        )),
+    }
+}
+
+/// Spaces posts into one channel: the first goes at once, each next one waits its turn.
+struct Pacer {
+    interval: Duration,
+    next_slot: Mutex<HashMap<String, Instant>>,
+}
+
+impl Pacer {
+    fn new(interval: Duration) -> Self {
+        Pacer {
+            interval,
+            next_slot: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn wait_turn(&self, channel: &str) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let slot = {
+            let mut slots = self.next_slot.lock().expect("pacer lock");
+            let now = Instant::now();
+            if slots.len() > 10_000 {
+                slots.retain(|_, next| *next > now);
+            }
+            let slot = slots
+                .get(channel)
+                .copied()
+                .filter(|next| *next > now)
+                .unwrap_or(now);
+            slots.insert(channel.to_string(), slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pacer_lets_one_through_then_spaces_the_rest() {
+        let pacer = Pacer::new(Duration::from_millis(200));
+        let start = Instant::now();
+        pacer.wait_turn("C1").await;
+        assert!(start.elapsed() < Duration::from_millis(100));
+        pacer.wait_turn("C2").await;
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "other channels are not held up"
+        );
+        pacer.wait_turn("C1").await;
+        assert!(start.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let web = SlackWeb::new("http://127.0.0.1:1/api", Secret::new("xoxb-secret")).unwrap();
+        assert!(!format!("{web:?}").contains("xoxb-secret"));
+        assert_eq!(web.api_url(), "http://127.0.0.1:1/api/");
+    }
+
+    #[test]
+    fn only_http_urls_are_posted_to() {
+        assert!(check_http_url("https://hooks.slack.com/commands/1").is_ok());
+        assert!(check_http_url("file:///etc/passwd").is_err());
+        assert!(check_http_url("not a url").is_err());
+    }
+}
