@@ -75,45 +75,29 @@ impl Args {
 }
 
 /// Reads the arguments and token of a Web API call.
-pub fn parse_call(
-    headers: &HeaderMap,
-    query: Option<&str>,
-    body: &[u8],
-) -> Result<ParsedCall, BodyError> {
+pub fn parse_call(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Result<ParsedCall, BodyError> {
     let mut args = Map::new();
     let mut token_warning = None;
     if let Some(query) = query {
-        insert_pairs(
-            &mut args,
-            serde_urlencoded::from_str(query).unwrap_or_default(),
-        );
+        insert_pairs(&mut args, serde_urlencoded::from_str(query).unwrap_or_default());
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match mime.as_str() {
         "application/json" if !body.is_empty() => {
             let Ok(Value::Object(mut fields)) = serde_json::from_slice(body) else {
                 return Err(BodyError::InvalidJson);
             };
             if fields.remove("token").is_some() {
-                token_warning =
-                    Some("a token inside a JSON body is ignored; send it as Authorization: Bearer");
+                token_warning = Some("a token inside a JSON body is ignored; send it as Authorization: Bearer");
             }
             args.extend(fields);
         }
         "application/x-www-form-urlencoded" => {
-            insert_pairs(
-                &mut args,
-                serde_urlencoded::from_bytes(body).unwrap_or_default(),
-            );
+            insert_pairs(&mut args, serde_urlencoded::from_bytes(body).unwrap_or_default());
         }
         "multipart/form-data" => {
             let fields = multipart::parse(content_type, body).unwrap_or_default();
@@ -125,12 +109,8 @@ pub fn parse_call(
         }
         _ => {}
     }
-    let arg_token = args
-        .remove("token")
-        .and_then(|t| t.as_str().map(str::to_owned));
-    let token = bearer_token(headers)
-        .or(arg_token)
-        .filter(|t| !t.is_empty());
+    let arg_token = args.remove("token").and_then(|t| t.as_str().map(str::to_owned));
+    let token = bearer_token(headers).or(arg_token).filter(|t| !t.is_empty());
     Ok(ParsedCall {
         args: Args(args),
         token,
@@ -147,9 +127,7 @@ fn insert_pairs(args: &mut Map<String, Value>, pairs: Vec<(String, String)>) {
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
 #[cfg(test)]
@@ -159,10 +137,7 @@ mod tests {
 
     fn headers(content_type: &str, auth: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(content_type).unwrap(),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
         if let Some(auth) = auth {
             h.insert(header::AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
         }
@@ -186,12 +161,7 @@ mod tests {
     #[test]
     fn json_body_keeps_types_and_ignores_body_token() {
         let body = br#"{"token":"xoxb-1","channel":"C1","blocks":[{"type":"divider"}],"unfurl_links":false}"#;
-        let call = parse_call(
-            &headers("application/json; charset=utf-8", None),
-            None,
-            body,
-        )
-        .unwrap();
+        let call = parse_call(&headers("application/json; charset=utf-8", None), None, body).unwrap();
         assert_eq!(call.token, None);
         assert!(call.token_warning.is_some());
         assert_eq!(
@@ -203,12 +173,7 @@ mod tests {
 
     #[test]
     fn bearer_header_wins_and_bad_json_is_rejected() {
-        let call = parse_call(
-            &headers("text/plain", Some("Bearer xoxb-h")),
-            Some("token=xoxb-q"),
-            b"",
-        )
-        .unwrap();
+        let call = parse_call(&headers("text/plain", Some("Bearer xoxb-h")), Some("token=xoxb-q"), b"").unwrap();
         assert_eq!(call.token.as_deref(), Some("xoxb-h"));
         let err = parse_call(&headers("application/json", None), None, b"[1]").unwrap_err();
         assert_eq!(err, BodyError::InvalidJson);

@@ -58,10 +58,7 @@ impl MessageContent {
             None => None,
             Some(Ok(value @ Value::Array(_))) => Some(value),
             Some(_) => {
-                return Err(Refusal::new(
-                    "invalid_attachments",
-                    "attachments must be a JSON array",
-                ));
+                return Err(Refusal::new("invalid_attachments", "attachments must be a JSON array"));
             }
         };
         Ok(MessageContent {
@@ -73,21 +70,14 @@ impl MessageContent {
 
     /// Whether anything would be shown; Slack answers `no_text` otherwise.
     pub fn is_empty(&self) -> bool {
-        let empty_array = |v: &Option<Value>| {
-            v.as_ref()
-                .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty)
-        };
+        let empty_array = |v: &Option<Value>| v.as_ref().and_then(Value::as_array).is_none_or(Vec::is_empty);
         self.text.is_none() && empty_array(&self.blocks) && empty_array(&self.attachments)
     }
 }
 
 fn validate_blocks(value: Value) -> Result<Value, Refusal> {
     let Some(blocks) = value.as_array() else {
-        return Err(Refusal::new(
-            "invalid_blocks",
-            "blocks must be a JSON array",
-        ));
+        return Err(Refusal::new("invalid_blocks", "blocks must be a JSON array"));
     };
     if blocks.len() > MAX_BLOCKS {
         return Err(Refusal::new(
@@ -129,21 +119,15 @@ mod tests {
 
     #[test]
     fn refuses_oversized_and_malformed_blocks() {
-        let long_section =
-            json!([{"type":"section","text":{"type":"mrkdwn","text":"x".repeat(3001)}}]);
+        let long_section = json!([{"type":"section","text":{"type":"mrkdwn","text":"x".repeat(3001)}}]);
         assert_eq!(
             content(json!({"blocks": long_section})).unwrap_err().error,
             "invalid_blocks"
         );
         let many = Value::Array(vec![json!({"type":"divider"}); 51]);
+        assert_eq!(content(json!({"blocks": many})).unwrap_err().error, "invalid_blocks");
         assert_eq!(
-            content(json!({"blocks": many})).unwrap_err().error,
-            "invalid_blocks"
-        );
-        assert_eq!(
-            content(json!({"blocks": "{\"type\":\"divider\"}"}))
-                .unwrap_err()
-                .error,
+            content(json!({"blocks": "{\"type\":\"divider\"}"})).unwrap_err().error,
             "invalid_blocks"
         );
         assert_eq!(
@@ -151,9 +135,7 @@ mod tests {
             "invalid_blocks"
         );
         assert_eq!(
-            content(json!({"text": "y".repeat(40_001)}))
-                .unwrap_err()
-                .error,
+            content(json!({"text": "y".repeat(40_001)})).unwrap_err().error,
             "msg_too_long"
         );
     }

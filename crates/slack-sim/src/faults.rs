@@ -36,26 +36,16 @@ mod tests {
     #[test]
     fn faults_are_served_in_order_then_run_out() {
         let mut q = FaultQueue::default();
-        q.push(
-            "chat.postMessage",
-            Fault::RateLimited {
-                retry_after_secs: 1,
-            },
-            2,
-        );
+        q.push("chat.postMessage", Fault::RateLimited { retry_after_secs: 1 }, 2);
         q.push("chat.postMessage", Fault::Status(500), 1);
         assert_eq!(q.take("auth.test"), None);
         assert_eq!(
             q.take("chat.postMessage"),
-            Some(Fault::RateLimited {
-                retry_after_secs: 1
-            })
+            Some(Fault::RateLimited { retry_after_secs: 1 })
         );
         assert_eq!(
             q.take("chat.postMessage"),
-            Some(Fault::RateLimited {
-                retry_after_secs: 1
-            })
+            Some(Fault::RateLimited { retry_after_secs: 1 })
         );
         assert_eq!(q.take("chat.postMessage"), Some(Fault::Status(500)));
         assert_eq!(q.take("chat.postMessage"), None);

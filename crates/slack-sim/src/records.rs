@@ -46,11 +46,7 @@ pub struct UploadedFile {
 
 impl PostedMessage {
     /// A message with only its identity set; callers fill in the content.
-    pub(crate) fn new(
-        method: &str,
-        channel: impl Into<String>,
-        ts: impl Into<String>,
-    ) -> PostedMessage {
+    pub(crate) fn new(method: &str, channel: impl Into<String>, ts: impl Into<String>) -> PostedMessage {
         PostedMessage {
             method: method.to_owned(),
             channel: channel.into(),

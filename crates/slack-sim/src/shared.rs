@@ -47,9 +47,7 @@ pub struct Shared {
 
 /// Locks a mutex, recovering the data if a panicking test thread poisoned it: records stay readable.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
@@ -91,9 +89,7 @@ impl Shared {
 
     /// A fresh message timestamp in Slack's `seconds.micros` form, unique and increasing.
     pub fn next_ts(&self) -> String {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         format!("{secs}.{:06}", self.next_seq() % 1_000_000)
     }
 

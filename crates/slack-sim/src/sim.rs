@@ -36,9 +36,7 @@ impl std::fmt::Debug for SlackSim {
 impl SlackSim {
     /// Binds 127.0.0.1:`config.port` and serves until [`SlackSim::shutdown`].
     pub async fn start(config: SimConfig) -> std::io::Result<SlackSim> {
-        let listener =
-            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
-                .await?;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port))).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let shared = Arc::new(Shared::new(config, base_url));
         let app = crate::server::router(shared.clone());
@@ -202,9 +200,7 @@ impl SlackSim {
         .to_string();
         self.shared
             .sockets
-            .close_all(&[SocketKind::SocketMode], || {
-                Command::SendThenClose(frame.clone())
-            })
+            .close_all(&[SocketKind::SocketMode], || Command::SendThenClose(frame.clone()))
             .await;
     }
 
@@ -212,9 +208,7 @@ impl SlackSim {
     pub async fn drop_socket(&self) {
         self.shared
             .sockets
-            .close_all(&[SocketKind::SocketMode, SocketKind::Rtm], || {
-                Command::Abort
-            })
+            .close_all(&[SocketKind::SocketMode, SocketKind::Rtm], || Command::Abort)
             .await;
     }
 
@@ -233,10 +227,7 @@ impl SlackSim {
             })
     }
 
-    async fn connected(
-        &self,
-        kind: SocketKind,
-    ) -> Result<tokio::sync::mpsc::UnboundedSender<Command>, SimError> {
+    async fn connected(&self, kind: SocketKind) -> Result<tokio::sync::mpsc::UnboundedSender<Command>, SimError> {
         self.shared
             .sockets
             .newest(kind, PUSH_WAIT)
@@ -276,9 +267,7 @@ impl SlackSim {
         self.shared.shutdown.send_replace(true);
         let server = lock(&self.server).take();
         if let Some(mut server) = server
-            && tokio::time::timeout(Duration::from_secs(2), &mut server)
-                .await
-                .is_err()
+            && tokio::time::timeout(Duration::from_secs(2), &mut server).await.is_err()
         {
             server.abort();
         }

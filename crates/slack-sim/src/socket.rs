@@ -87,10 +87,7 @@ impl Hub {
     }
 
     fn count(&self, kind: SocketKind) -> usize {
-        lock(&self.connections)
-            .iter()
-            .filter(|c| c.kind == kind)
-            .count()
+        lock(&self.connections).iter().filter(|c| c.kind == kind).count()
     }
 
     fn register(&self, kind: SocketKind, commands: mpsc::UnboundedSender<Command>) -> u64 {
@@ -104,11 +101,7 @@ impl Hub {
     }
 
     /// The newest connection of `kind`, waiting up to `wait` for a client to connect.
-    pub async fn newest(
-        &self,
-        kind: SocketKind,
-        wait: Duration,
-    ) -> Option<mpsc::UnboundedSender<Command>> {
+    pub async fn newest(&self, kind: SocketKind, wait: Duration) -> Option<mpsc::UnboundedSender<Command>> {
         let newest = || {
             let connections = lock(&self.connections);
             connections
@@ -258,9 +251,7 @@ fn handle_client_frame(shared: &Shared, kind: SocketKind, text: &str) -> Option<
             shared.sockets.acked(&envelope_id);
             None
         }
-        SocketKind::Rtm if frame["type"] == "ping" => {
-            Some(json!({ "type": "pong", "reply_to": frame["id"] }))
-        }
+        SocketKind::Rtm if frame["type"] == "ping" => Some(json!({ "type": "pong", "reply_to": frame["id"] })),
         SocketKind::Rtm => None,
     }
 }

@@ -21,14 +21,8 @@ const METHOD_SOURCES: &[(&str, &str)] = &[
         "chat.postMessage",
         include_str!("../data/methods/chat.postMessage.json"),
     ),
-    (
-        "chat.unfurl",
-        include_str!("../data/methods/chat.unfurl.json"),
-    ),
-    (
-        "chat.update",
-        include_str!("../data/methods/chat.update.json"),
-    ),
+    ("chat.unfurl", include_str!("../data/methods/chat.unfurl.json")),
+    ("chat.update", include_str!("../data/methods/chat.update.json")),
     (
         "conversations.info",
         include_str!("../data/methods/conversations.info.json"),
@@ -49,19 +43,10 @@ const METHOD_SOURCES: &[(&str, &str)] = &[
         "files.getUploadURLExternal",
         include_str!("../data/methods/files.getUploadURLExternal.json"),
     ),
-    (
-        "rtm.connect",
-        include_str!("../data/methods/rtm.connect.json"),
-    ),
+    ("rtm.connect", include_str!("../data/methods/rtm.connect.json")),
     ("team.info", include_str!("../data/methods/team.info.json")),
-    (
-        "users.info",
-        include_str!("../data/methods/users.info.json"),
-    ),
-    (
-        "users.list",
-        include_str!("../data/methods/users.list.json"),
-    ),
+    ("users.info", include_str!("../data/methods/users.info.json")),
+    ("users.list", include_str!("../data/methods/users.list.json")),
 ];
 
 /// A required argument and its slack-api-ref `subtype` (`auth`, `channel`, `user`, `timestamp`, ...).
@@ -93,9 +78,7 @@ impl MethodSpec {
             .filter_map(Value::as_str)
             .map(|name| RequiredArg {
                 name: name.to_owned(),
-                subtype: args["properties"][name]["subtype"]
-                    .as_str()
-                    .map(str::to_owned),
+                subtype: args["properties"][name]["subtype"].as_str().map(str::to_owned),
             })
             .collect();
         let errors = doc["errors"]
@@ -179,20 +162,13 @@ mod tests {
         assert_eq!(upload.missing_arg_error(length), "missing_argument");
 
         let complete = method("files.completeUploadExternal").unwrap();
-        let files = complete
-            .required
-            .iter()
-            .find(|a| a.name == "files")
-            .unwrap();
+        let files = complete.required.iter().find(|a| a.name == "files").unwrap();
         assert_eq!(complete.missing_arg_error(files), "invalid_arguments");
     }
 
     #[test]
     fn scopes_come_from_the_reference() {
-        assert_eq!(
-            method("chat.postMessage").unwrap().bot_scopes,
-            vec!["chat:write"]
-        );
+        assert_eq!(method("chat.postMessage").unwrap().bot_scopes, vec!["chat:write"]);
         assert!(method("auth.test").unwrap().bot_scopes.is_empty());
         assert!(method("no.such.method").is_none());
     }

@@ -28,16 +28,9 @@ pub async fn endpoint(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let bytes = if content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
+    let bytes = if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
         let Some(parts) = multipart::parse(content_type, &body) else {
-            return (
-                StatusCode::BAD_REQUEST,
-                "slack-sim: unreadable multipart body",
-            )
-                .into_response();
+            return (StatusCode::BAD_REQUEST, "slack-sim: unreadable multipart body").into_response();
         };
         let file_part = parts
             .iter()
@@ -45,11 +38,7 @@ pub async fn endpoint(
         match file_part.or(if parts.is_empty() { None } else { Some(0) }) {
             Some(i) => parts.into_iter().nth(i).map(|p| p.body).unwrap_or_default(),
             None => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    "slack-sim: multipart body has no parts",
-                )
-                    .into_response();
+                return (StatusCode::BAD_REQUEST, "slack-sim: multipart body has no parts").into_response();
             }
         }
     } else {

@@ -182,12 +182,10 @@ impl Workspace {
         );
         general.is_general = true;
         general.purpose = "Company-wide announcements".to_owned();
-        let alerts =
-            Conversation::public("C0ALERTS", "alerts", &[BOT_USER_ID, "U0ALICE", "U0ULTRA"]);
+        let alerts = Conversation::public("C0ALERTS", "alerts", &[BOT_USER_ID, "U0ALICE", "U0ULTRA"]);
         let random = Conversation::public("C0RANDOM", "random", &["U0ALICE", "U0BOB", "U0GUEST"]);
         let secret = Conversation::private("G0PRIVATE", "secret-plans", &[BOT_USER_ID, "U0ALICE"]);
-        let mut archived =
-            Conversation::public("C0ARCHIVED", "old-project", &[BOT_USER_ID, "U0ALICE"]);
+        let mut archived = Conversation::public("C0ARCHIVED", "old-project", &[BOT_USER_ID, "U0ALICE"]);
         archived.is_archived = true;
 
         Workspace {
@@ -224,11 +222,7 @@ impl Workspace {
 
     /// Adds or replaces (by id) a conversation.
     pub fn upsert_conversation(&mut self, conversation: Conversation) {
-        match self
-            .conversations
-            .iter_mut()
-            .find(|c| c.id == conversation.id)
-        {
+        match self.conversations.iter_mut().find(|c| c.id == conversation.id) {
             Some(existing) => *existing = conversation,
             None => self.conversations.push(conversation),
         }
@@ -244,12 +238,9 @@ impl Workspace {
             return (im.id.clone(), true);
         }
         let id = format!("D{}", user.strip_prefix(['U', 'W']).unwrap_or(user));
-        let kind = ConversationKind::Im {
-            user: user.to_owned(),
-        };
+        let kind = ConversationKind::Im { user: user.to_owned() };
         let members = vec![BOT_USER_ID.to_owned(), user.to_owned()];
-        self.conversations
-            .push(Conversation::new(&id, "", kind, members));
+        self.conversations.push(Conversation::new(&id, "", kind, members));
         (id, false)
     }
 
@@ -274,12 +265,8 @@ impl Workspace {
             .map(|m| self.user(m).map_or_else(|| m.clone(), |u| u.name.clone()))
             .collect();
         let name = format!("mpdm-{}-1", names.join("--"));
-        self.conversations.push(Conversation::new(
-            &id,
-            &name,
-            ConversationKind::Mpim,
-            members,
-        ));
+        self.conversations
+            .push(Conversation::new(&id, &name, ConversationKind::Mpim, members));
         (id, false)
     }
 }

@@ -11,12 +11,7 @@ async fn response_url_posts_are_recorded() {
     let url = sim.response_url("cmd-1");
     let blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "done" } }]);
     let body = json!({ "response_type": "in_channel", "text": "done", "blocks": blocks, "replace_original": true });
-    let response = common::client()
-        .post(&url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = common::client().post(&url).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap()["ok"], true);
 
@@ -65,12 +60,7 @@ async fn response_url_refuses_bad_payloads_and_accepts_delete() {
     assert_eq!(sim.messages().len(), 1);
 
     sim.rate_limit("response_url", 1, 2);
-    let limited = client
-        .post(&url)
-        .json(&json!({ "text": "x" }))
-        .send()
-        .await
-        .unwrap();
+    let limited = client.post(&url).json(&json!({ "text": "x" })).send().await.unwrap();
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "2");
 }

@@ -30,9 +30,7 @@ async fn next_json(ws: &mut Client) -> Value {
 }
 
 async fn send_json(ws: &mut Client, value: Value) {
-    ws.send(Message::Text(value.to_string().into()))
-        .await
-        .unwrap();
+    ws.send(Message::Text(value.to_string().into())).await.unwrap();
 }
 
 #[tokio::test]
@@ -59,11 +57,7 @@ async fn socket_mode_hello_envelope_and_ack_round_trip() {
     });
     let received = next_json(&mut ws).await;
     assert_eq!(received, envelope);
-    send_json(
-        &mut ws,
-        json!({ "envelope_id": "env-1", "payload": { "text": "ok" } }),
-    )
-    .await;
+    send_json(&mut ws, json!({ "envelope_id": "env-1", "payload": { "text": "ok" } })).await;
     pusher.await.unwrap().expect("ack arrives");
     assert_eq!(
         sim.socket_acks(),
@@ -86,9 +80,7 @@ async fn envelope_without_id_gets_one_and_missing_ack_times_out() {
     });
     let received = next_json(&mut ws).await;
     assert!(
-        received["envelope_id"]
-            .as_str()
-            .is_some_and(|id| !id.is_empty()),
+        received["envelope_id"].as_str().is_some_and(|id| !id.is_empty()),
         "{received}"
     );
     match pusher.await.unwrap() {
@@ -103,10 +95,7 @@ async fn envelope_without_id_gets_one_and_missing_ack_times_out() {
 async fn pushing_without_a_client_fails() {
     let sim = start().await;
     let result = sim.send_rtm_event(json!({ "type": "message" })).await;
-    assert!(
-        matches!(result, Err(SimError::NotConnected { .. })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(SimError::NotConnected { .. })), "{result:?}");
 }
 
 #[tokio::test]
@@ -114,10 +103,7 @@ async fn tickets_are_single_use() {
     let sim = start().await;
     let url = socket_mode_url(&sim).await;
     let (_first, _) = connect_async(&url).await.unwrap();
-    assert!(
-        connect_async(&url).await.is_err(),
-        "a used ticket is refused"
-    );
+    assert!(connect_async(&url).await.is_err(), "a used ticket is refused");
     let rtm_ticket_on_socket_path = {
         let (_, rtm) = call(&sim, "rtm.connect", &[]).await;
         rtm["url"].as_str().unwrap().replace("/rtm/", "/link/")
@@ -134,19 +120,11 @@ async fn disconnect_sends_the_frame_then_closes_and_the_client_can_reconnect() {
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["reason"], "refresh_requested");
     assert_eq!(
-        missing_keys(
-            &common::fixture("disconnect.refresh_requested.json"),
-            &frame
-        ),
+        missing_keys(&common::fixture("disconnect.refresh_requested.json"), &frame),
         Vec::<String>::new()
     );
-    let after = tokio::time::timeout(Duration::from_secs(2), ws.next())
-        .await
-        .unwrap();
-    assert!(
-        matches!(after, Some(Ok(Message::Close(_))) | None),
-        "{after:?}"
-    );
+    let after = tokio::time::timeout(Duration::from_secs(2), ws.next()).await.unwrap();
+    assert!(matches!(after, Some(Ok(Message::Close(_))) | None), "{after:?}");
 
     let (mut again, _) = connect_async(socket_mode_url(&sim).await).await.unwrap();
     assert_eq!(next_json(&mut again).await["type"], "hello");
@@ -159,14 +137,9 @@ async fn drop_socket_closes_without_a_close_frame() {
     let (mut ws, _) = connect_async(socket_mode_url(&sim).await).await.unwrap();
     next_json(&mut ws).await;
     sim.drop_socket().await;
-    let after = tokio::time::timeout(Duration::from_secs(2), ws.next())
-        .await
-        .unwrap();
+    let after = tokio::time::timeout(Duration::from_secs(2), ws.next()).await.unwrap();
     assert!(
-        !matches!(
-            after,
-            Some(Ok(Message::Close(_))) | Some(Ok(Message::Text(_)))
-        ),
+        !matches!(after, Some(Ok(Message::Close(_))) | Some(Ok(Message::Text(_)))),
         "{after:?}"
     );
 }
@@ -183,10 +156,7 @@ async fn rtm_hello_events_and_ping_pong() {
     assert_eq!(next_json(&mut ws).await, event);
 
     send_json(&mut ws, json!({ "type": "ping", "id": 42 })).await;
-    assert_eq!(
-        next_json(&mut ws).await,
-        json!({ "type": "pong", "reply_to": 42 })
-    );
+    assert_eq!(next_json(&mut ws).await, json!({ "type": "pong", "reply_to": 42 }));
     assert_eq!(sim.socket_connections(), 1);
 }
 
@@ -197,9 +167,7 @@ async fn shutdown_closes_open_sockets() {
     next_json(&mut ws).await;
     let base = sim.base_url();
     sim.shutdown().await;
-    let after = tokio::time::timeout(Duration::from_secs(3), ws.next())
-        .await
-        .unwrap();
+    let after = tokio::time::timeout(Duration::from_secs(3), ws.next()).await.unwrap();
     assert!(!matches!(after, Some(Ok(Message::Text(_)))), "{after:?}");
     assert!(
         common::client()

@@ -23,12 +23,7 @@ async fn raw_upload_then_complete_records_the_file() {
     let sim = start().await;
     let bytes = b"\x89PNG\r\n\x1a\nfake".to_vec();
     let (url, file_id) = upload_url(&sim, "chart.png", bytes.len()).await;
-    let response = common::client()
-        .post(&url)
-        .body(bytes.clone())
-        .send()
-        .await
-        .unwrap();
+    let response = common::client().post(&url).body(bytes.clone()).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let files = json!([{ "id": file_id, "title": "Revenue" }]).to_string();
     let (_, done) = call(
@@ -65,12 +60,7 @@ async fn multipart_upload_is_accepted() {
         "file",
         reqwest::multipart::Part::bytes(b"a,b\n1".to_vec()).file_name("a.csv"),
     );
-    let response = common::client()
-        .post(&url)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = common::client().post(&url).multipart(form).send().await.unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let files = json!([{ "id": file_id }]).to_string();
     let (_, done) = call(&sim, "files.completeUploadExternal", &[("files", &files)]).await;
@@ -93,12 +83,7 @@ async fn completing_without_bytes_or_with_wrong_length_fails() {
             .contains("no bytes")
     );
 
-    let wrong = common::client()
-        .post(&url)
-        .body("too long")
-        .send()
-        .await
-        .unwrap();
+    let wrong = common::client().post(&url).body("too long").send().await.unwrap();
     assert_eq!(wrong.status(), 400);
     let (_, still) = call(&sim, "files.completeUploadExternal", &[("files", &files)]).await;
     assert_eq!(still["error"], "file_not_found");
@@ -129,23 +114,11 @@ async fn upload_endpoint_faults_can_be_injected() {
     let (url, _) = upload_url(&sim, "x.bin", 1).await;
     sim.fail("file_upload", 1, 500);
     assert_eq!(
-        common::client()
-            .post(&url)
-            .body("x")
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        common::client().post(&url).body("x").send().await.unwrap().status(),
         500
     );
     assert_eq!(
-        common::client()
-            .post(&url)
-            .body("x")
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        common::client().post(&url).body("x").send().await.unwrap().status(),
         200
     );
 }

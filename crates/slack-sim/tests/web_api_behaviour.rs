@@ -25,29 +25,13 @@ async fn conversations_list_pagination_walks_every_visible_channel() {
         .await;
         let channels = page["channels"].as_array().unwrap();
         assert!(channels.len() <= 2);
-        seen.extend(
-            channels
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_owned()),
-        );
-        cursor = page["response_metadata"]["next_cursor"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        seen.extend(channels.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+        cursor = page["response_metadata"]["next_cursor"].as_str().unwrap().to_owned();
         if cursor.is_empty() {
             break;
         }
     }
-    assert_eq!(
-        seen,
-        [
-            "C0GENERAL",
-            "C0ALERTS",
-            "C0RANDOM",
-            "G0PRIVATE",
-            "C0ARCHIVED"
-        ]
-    );
+    assert_eq!(seen, ["C0GENERAL", "C0ALERTS", "C0RANDOM", "G0PRIVATE", "C0ARCHIVED"]);
 
     let (_, unarchived) = call(&sim, "conversations.list", &[("exclude_archived", "true")]).await;
     let ids: Vec<&str> = unarchived["channels"]
@@ -64,12 +48,7 @@ async fn conversations_list_pagination_walks_every_visible_channel() {
 
     let (_, bad_cursor) = call(&sim, "conversations.list", &[("cursor", "zzz")]).await;
     assert_eq!(bad_cursor["error"], "invalid_cursor");
-    let (_, bad_types) = call(
-        &sim,
-        "conversations.list",
-        &[("types", "public_channel,bogus")],
-    )
-    .await;
+    let (_, bad_types) = call(&sim, "conversations.list", &[("types", "public_channel,bogus")]).await;
     assert_eq!(bad_types["error"], "invalid_types");
 }
 
@@ -77,13 +56,9 @@ async fn conversations_list_pagination_walks_every_visible_channel() {
 async fn users_list_pages_through_all_members() {
     let sim = start().await;
     let (_, first) = call(&sim, "users.list", &[("limit", "5")]).await;
-    let cursor = first["response_metadata"]["next_cursor"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cursor = first["response_metadata"]["next_cursor"].as_str().unwrap().to_owned();
     let (_, second) = call(&sim, "users.list", &[("limit", "5"), ("cursor", &cursor)]).await;
-    let count =
-        first["members"].as_array().unwrap().len() + second["members"].as_array().unwrap().len();
+    let count = first["members"].as_array().unwrap().len() + second["members"].as_array().unwrap().len();
     assert_eq!(count, 8);
     assert_eq!(second["response_metadata"]["next_cursor"], "");
     let ultra = second["members"]
@@ -96,11 +71,7 @@ async fn users_list_pages_through_all_members() {
             .clone()
             .any(|u| u["id"] == "U0ULTRA" && u["is_ultra_restricted"] == true)
     );
-    assert!(
-        ultra
-            .clone()
-            .any(|u| u["id"] == "U0OTHER" && u["team_id"] == "T0OTHER")
-    );
+    assert!(ultra.clone().any(|u| u["id"] == "U0OTHER" && u["team_id"] == "T0OTHER"));
 }
 
 #[tokio::test]
@@ -126,11 +97,7 @@ async fn rate_limit_gives_429_with_retry_after_then_recovers() {
     }
     let (status, ok) = call(&sim, "chat.postMessage", &form).await;
     assert_eq!((status.as_u16(), ok["ok"].clone()), (200, json!(true)));
-    let statuses: Vec<u16> = sim
-        .calls_to("chat.postMessage")
-        .iter()
-        .map(|c| c.http_status)
-        .collect();
+    let statuses: Vec<u16> = sim.calls_to("chat.postMessage").iter().map(|c| c.http_status).collect();
     assert_eq!(statuses, [429, 429, 200]);
     assert_eq!(sim.messages().len(), 1, "rate-limited calls post nothing");
 }
@@ -170,10 +137,7 @@ async fn latency_delays_every_call() {
     sim.set_latency(Duration::ZERO);
     let started = Instant::now();
     call(&sim, "auth.test", &[]).await;
-    assert!(
-        started.elapsed() < latency,
-        "latency can be switched off again"
-    );
+    assert!(started.elapsed() < latency, "latency can be switched off again");
 }
 
 #[tokio::test]
@@ -199,31 +163,20 @@ async fn messages_hold_posts_updates_ephemerals_and_unfurls() {
     call(
         &sim,
         "chat.postEphemeral",
-        &[
-            ("channel", "G0PRIVATE"),
-            ("user", "U0ALICE"),
-            ("text", "just you"),
-        ],
+        &[("channel", "G0PRIVATE"), ("user", "U0ALICE"), ("text", "just you")],
     )
     .await;
     let unfurls = json!({ "https://x.example": { "blocks": [] } }).to_string();
     call(
         &sim,
         "chat.unfurl",
-        &[
-            ("channel", "C0GENERAL"),
-            ("ts", "5.000001"),
-            ("unfurls", &unfurls),
-        ],
+        &[("channel", "C0GENERAL"), ("ts", "5.000001"), ("unfurls", &unfurls)],
     )
     .await;
 
     let messages = sim.messages();
     let methods: Vec<&str> = messages.iter().map(|m| m.method.as_str()).collect();
-    assert_eq!(
-        methods,
-        ["chat.update", "chat.postEphemeral", "chat.unfurl"]
-    );
+    assert_eq!(methods, ["chat.update", "chat.postEphemeral", "chat.unfurl"]);
     assert_eq!(
         (messages[0].ts.as_str(), messages[0].text.as_deref()),
         (ts.as_str(), Some("edited"))
@@ -245,12 +198,7 @@ async fn added_channels_and_users_are_served() {
         "new-channel",
         &["UBOT", "U0NEW"],
     ));
-    let (_, posted) = call(
-        &sim,
-        "chat.postMessage",
-        &[("channel", "#new-channel"), ("text", "hi")],
-    )
-    .await;
+    let (_, posted) = call(&sim, "chat.postMessage", &[("channel", "#new-channel"), ("text", "hi")]).await;
     assert_eq!(posted["channel"], "C0NEW");
     let (_, user) = call(&sim, "users.info", &[("user", "U0NEW")]).await;
     assert_eq!(user["user"]["profile"]["email"], "newbie@sim.example");
@@ -263,12 +211,7 @@ async fn wait_for_messages_returns_once_enough_arrived() {
         let sim = sim.clone();
         async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            call(
-                &sim,
-                "chat.postMessage",
-                &[("channel", "C0GENERAL"), ("text", "late")],
-            )
-            .await;
+            call(&sim, "chat.postMessage", &[("channel", "C0GENERAL"), ("text", "late")]).await;
         }
     });
     let messages = sim.wait_for_messages(1, Duration::from_secs(2)).await;
@@ -276,15 +219,10 @@ async fn wait_for_messages_returns_once_enough_arrived() {
     poster.await.unwrap();
     let started = Instant::now();
     assert_eq!(
-        sim.wait_for_messages(2, Duration::from_millis(100))
-            .await
-            .len(),
+        sim.wait_for_messages(2, Duration::from_millis(100)).await.len(),
         1,
         "times out with what it has"
     );
     assert!(started.elapsed() >= Duration::from_millis(100));
-    assert!(
-        !sim.wait_for_socket_connections(1, Duration::from_millis(20))
-            .await
-    );
+    assert!(!sim.wait_for_socket_connections(1, Duration::from_millis(20)).await);
 }

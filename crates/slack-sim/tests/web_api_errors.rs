@@ -13,14 +13,12 @@ async fn tokens_are_checked_before_anything_else() {
     assert_eq!(none, json!({ "ok": false, "error": "not_authed" }));
     let (_, wrong) = call_with_token(&sim, "auth.test", Some("xoxb-wrong"), &[]).await;
     assert_eq!(wrong["error"], "invalid_auth");
-    let (_, app_on_chat) =
-        call_with_token(&sim, "chat.postMessage", Some(sim.app_token()), &[]).await;
+    let (_, app_on_chat) = call_with_token(&sim, "chat.postMessage", Some(sim.app_token()), &[]).await;
     assert_eq!(app_on_chat["error"], "not_allowed_token_type");
     let (_, bot_on_socket) = call(&sim, "apps.connections.open", &[]).await;
     assert_eq!(bot_on_socket["error"], "not_allowed_token_type");
 
-    let (_, form_token) =
-        call_with_token(&sim, "auth.test", None, &[("token", sim.bot_token())]).await;
+    let (_, form_token) = call_with_token(&sim, "auth.test", None, &[("token", sim.bot_token())]).await;
     assert_eq!(form_token["ok"], true, "token as a form field is accepted");
     let body_token = common::client()
         .post(format!("{}auth.test", sim.api_url()))
@@ -40,19 +38,8 @@ async fn tokens_are_checked_before_anything_else() {
 #[tokio::test]
 async fn get_with_query_token_works_and_unknown_methods_are_refused() {
     let sim = start().await;
-    let url = format!(
-        "{}users.info?token={}&user=U0BOB",
-        sim.api_url(),
-        sim.bot_token()
-    );
-    let body: Value = common::client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("{}users.info?token={}&user=U0BOB", sim.api_url(), sim.bot_token());
+    let body: Value = common::client().get(url).send().await.unwrap().json().await.unwrap();
     assert_eq!(body["user"]["id"], "U0BOB");
 
     let (status, unknown) = call(&sim, "chat.scheduleTeleport", &[]).await;
@@ -76,10 +63,7 @@ async fn missing_required_arguments_give_the_documented_errors() {
         let (_, body) = call(&sim, method, &[]).await;
         assert_eq!(body["error"], error, "{method}: {body}");
         let messages = body["response_metadata"]["messages"].to_string();
-        assert!(
-            messages.contains("missing required field"),
-            "{method}: {messages}"
-        );
+        assert!(messages.contains("missing required field"), "{method}: {messages}");
     }
 }
 
@@ -107,11 +91,7 @@ async fn posting_errors_follow_slack() {
     );
     assert_eq!(post(vec![("channel", "C0GENERAL".into())]).await, "no_text");
     assert_eq!(
-        post(vec![
-            ("channel", "C0GENERAL".into()),
-            ("blocks", "{}".into())
-        ])
-        .await,
+        post(vec![("channel", "C0GENERAL".into()), ("blocks", "{}".into())]).await,
         "invalid_blocks"
     );
     let too_many = Value::Array(vec![json!({ "type": "divider" }); 51]).to_string();
@@ -119,8 +99,7 @@ async fn posting_errors_follow_slack() {
         post(vec![("channel", "C0GENERAL".into()), ("blocks", too_many)]).await,
         "invalid_blocks"
     );
-    let long_section =
-        json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "x".repeat(3001) } }]);
+    let long_section = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "x".repeat(3001) } }]);
     assert_eq!(
         post(vec![
             ("channel", "C0GENERAL".into()),
@@ -130,11 +109,7 @@ async fn posting_errors_follow_slack() {
         "invalid_blocks"
     );
     assert_eq!(
-        post(vec![
-            ("channel", "C0GENERAL".into()),
-            ("text", "y".repeat(40_001))
-        ])
-        .await,
+        post(vec![("channel", "C0GENERAL".into()), ("text", "y".repeat(40_001))]).await,
         "msg_too_long"
     );
     assert!(
@@ -172,12 +147,7 @@ async fn missing_scope_is_reported_with_needed_and_provided() {
         ..Default::default()
     };
     let sim = common::start_with(config).await;
-    let (_, body) = call(
-        &sim,
-        "chat.postMessage",
-        &[("channel", "C0GENERAL"), ("text", "x")],
-    )
-    .await;
+    let (_, body) = call(&sim, "chat.postMessage", &[("channel", "C0GENERAL"), ("text", "x")]).await;
     assert_eq!(body["error"], "missing_scope");
     assert_eq!(body["needed"], "chat:write");
     assert_eq!(body["provided"], "users:read");

@@ -14,18 +14,12 @@ async fn auth_test_matches_the_bot_token_example_and_reports_scopes() {
         .send()
         .await
         .unwrap();
-    let scopes = response.headers()["x-oauth-scopes"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let scopes = response.headers()["x-oauth-scopes"].to_str().unwrap().to_owned();
     let body: serde_json::Value = response.json().await.unwrap();
     assert_shaped_like("auth.test", "success_with_bot_token", &body, &[]);
     assert_eq!(body["user_id"], sim.bot_user_id());
     assert_eq!(body["team_id"], "T0SIM");
-    assert!(
-        scopes.split(',').any(|s| s == "chat:write"),
-        "scopes header: {scopes}"
-    );
+    assert!(scopes.split(',').any(|s| s == "chat:write"), "scopes header: {scopes}");
 }
 
 #[tokio::test]
@@ -65,11 +59,7 @@ async fn chat_methods_match_their_examples() {
     let (_, ephemeral) = call(
         &sim,
         "chat.postEphemeral",
-        &[
-            ("channel", "C0GENERAL"),
-            ("user", "U0ALICE"),
-            ("text", "psst"),
-        ],
+        &[("channel", "C0GENERAL"), ("user", "U0ALICE"), ("text", "psst")],
     )
     .await;
     assert_shaped_like("chat.postEphemeral", "success", &ephemeral, &[]);
@@ -111,27 +101,12 @@ async fn user_team_and_conversation_methods_match_their_examples() {
 
     let (_, info) = call(&sim, "conversations.info", &[("channel", "C0GENERAL")]).await;
     // `properties` (channel tabs) is omitted when a channel has none, as the reference notes.
-    assert_shaped_like(
-        "conversations.info",
-        "success",
-        &info,
-        &["channel.properties"],
-    );
+    assert_shaped_like("conversations.info", "success", &info, &["channel.properties"]);
 
     let (_, opened) = call(&sim, "conversations.open", &[("users", "U0BOB")]).await;
     assert_shaped_like("conversations.open", "success", &opened, &[]);
-    let (_, reopened) = call(
-        &sim,
-        "conversations.open",
-        &[("users", "U0BOB"), ("return_im", "true")],
-    )
-    .await;
-    assert_shaped_like(
-        "conversations.open",
-        "success_with_return_im",
-        &reopened,
-        &[],
-    );
+    let (_, reopened) = call(&sim, "conversations.open", &[("users", "U0BOB"), ("return_im", "true")]).await;
+    assert_shaped_like("conversations.open", "success_with_return_im", &reopened, &[]);
     assert_eq!(reopened["channel"]["id"], opened["channel"]["id"]);
     assert_eq!(reopened["already_open"], true);
 }
@@ -139,14 +114,10 @@ async fn user_team_and_conversation_methods_match_their_examples() {
 #[tokio::test]
 async fn connection_and_file_methods_match_their_examples() {
     let sim = start().await;
-    let (_, socket) =
-        call_with_token(&sim, "apps.connections.open", Some(sim.app_token()), &[]).await;
+    let (_, socket) = call_with_token(&sim, "apps.connections.open", Some(sim.app_token()), &[]).await;
     assert_shaped_like("apps.connections.open", "success", &socket, &[]);
     assert!(
-        socket["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("ws://127.0.0.1:"),
+        socket["url"].as_str().unwrap().starts_with("ws://127.0.0.1:"),
         "{socket}"
     );
 

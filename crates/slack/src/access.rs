@@ -26,9 +26,9 @@ pub enum AccessDecision {
     Refused(String),
 }
 
-pub const GUEST_REFUSAL: &str = "Sorry, guest accounts can't use this bot. Ask a workspace admin if you need access to this data.";
-pub const OTHER_WORKSPACE_REFUSAL: &str =
-    "Sorry, this bot only answers people from its own workspace.";
+pub const GUEST_REFUSAL: &str =
+    "Sorry, guest accounts can't use this bot. Ask a workspace admin if you need access to this data.";
+pub const OTHER_WORKSPACE_REFUSAL: &str = "Sorry, this bot only answers people from its own workspace.";
 pub const DEACTIVATED_REFUSAL: &str = "Sorry, this account is deactivated.";
 
 /// Checks people against the policy, with `users.info` answers cached.
@@ -97,21 +97,12 @@ mod tests {
         };
         let member = user(serde_json::json!({"id": "U1", "team_id": "T1"}));
         let guest = user(serde_json::json!({"id": "U2", "team_id": "T1", "is_restricted": true}));
-        let ultra =
-            user(serde_json::json!({"id": "U3", "team_id": "T1", "is_ultra_restricted": true}));
+        let ultra = user(serde_json::json!({"id": "U3", "team_id": "T1", "is_ultra_restricted": true}));
         let foreign = user(serde_json::json!({"id": "U4", "team_id": "T2"}));
-        let bot = user(
-            serde_json::json!({"id": "U5", "team_id": "T2", "is_bot": true, "is_restricted": true}),
-        );
+        let bot = user(serde_json::json!({"id": "U5", "team_id": "T2", "is_bot": true, "is_restricted": true}));
         assert_eq!(decide(&policy, &member), AccessDecision::Allowed);
-        assert_eq!(
-            decide(&policy, &guest),
-            AccessDecision::Refused(GUEST_REFUSAL.into())
-        );
-        assert_eq!(
-            decide(&policy, &ultra),
-            AccessDecision::Refused(GUEST_REFUSAL.into())
-        );
+        assert_eq!(decide(&policy, &guest), AccessDecision::Refused(GUEST_REFUSAL.into()));
+        assert_eq!(decide(&policy, &ultra), AccessDecision::Refused(GUEST_REFUSAL.into()));
         assert_eq!(
             decide(&policy, &foreign),
             AccessDecision::Refused(OTHER_WORKSPACE_REFUSAL.into())
@@ -129,15 +120,10 @@ mod tests {
 
     #[test]
     fn the_users_info_fixture_parses() {
-        let json: serde_json::Value = serde_json::from_str(include_str!(
-            "../tests/fixtures/web_api/users.info.success.json"
-        ))
-        .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/web_api/users.info.success.json")).unwrap();
         let user: SlackUser = serde_json::from_value(json["user"].clone()).unwrap();
         assert!(!user.id.is_empty());
-        assert_eq!(
-            decide(&AccessPolicy::default(), &user),
-            AccessDecision::Allowed
-        );
+        assert_eq!(decide(&AccessPolicy::default(), &user), AccessDecision::Allowed);
     }
 }

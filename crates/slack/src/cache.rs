@@ -39,10 +39,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     /// Stores `key` unless a live entry exists; true when it was stored (the first sighting).
     pub fn insert_if_absent(&self, key: K, value: V) -> bool {
         let mut entries = self.entries.lock().expect("cache lock");
-        if entries
-            .get(&key)
-            .is_some_and(|(stored, _)| stored.elapsed() < self.ttl)
-        {
+        if entries.get(&key).is_some_and(|(stored, _)| stored.elapsed() < self.ttl) {
             return false;
         }
         if entries.len() > 10_000 {

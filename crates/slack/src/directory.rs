@@ -53,11 +53,7 @@ impl Directory {
         let find = |channels: &[SlackChannel]| {
             channels
                 .iter()
-                .find(|c| {
-                    c.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-                })
+                .find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
                 .cloned()
         };
         let web = &self.web;
@@ -109,11 +105,7 @@ impl Directory {
 /// Slack ids are upper-case letters and digits starting with a type letter (`C0GENERAL`, `U0ALICE`); channel
 /// names are always lower case.
 fn looks_like_id(text: &str, prefixes: &[char]) -> bool {
-    text.len() >= 7
-        && text.starts_with(prefixes)
-        && text
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    text.len() >= 7 && text.starts_with(prefixes) && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// A list loaded at a time, reloaded when older than the TTL or, after a miss, when not reloaded very recently.
@@ -132,12 +124,7 @@ impl<T> Default for Snapshot<T> {
 }
 
 impl<T> Snapshot<T> {
-    async fn find<R, L, F>(
-        &self,
-        ttl: Duration,
-        load: impl Fn() -> L,
-        find: F,
-    ) -> Result<Option<R>, SlackError>
+    async fn find<R, L, F>(&self, ttl: Duration, load: impl Fn() -> L, find: F) -> Result<Option<R>, SlackError>
     where
         L: Future<Output = Result<Vec<T>, SlackError>>,
         F: Fn(&[T]) -> Option<R>,

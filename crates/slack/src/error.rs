@@ -18,19 +18,14 @@ pub enum SlackError {
     },
     /// HTTP 429 that outlasted our retries.
     #[error("Slack {method} is rate limited (asked to wait {}s); try again later", retry_after.as_secs())]
-    RateLimited {
-        method: String,
-        retry_after: Duration,
-    },
+    RateLimited { method: String, retry_after: Duration },
     /// An HTTP status other than 200 and 429.
     #[error("Slack {method} answered HTTP {status}{}", if *status >= 500 { "; Slack may be having trouble, try again later" } else { "" })]
     Http { method: String, status: u16 },
     #[error("Slack {method} did not answer within {}s; try again later", timeout.as_secs())]
     Timeout { method: String, timeout: Duration },
     /// The request could not be sent (DNS, connection refused, TLS).
-    #[error(
-        "could not reach Slack for {method}: {message}; check the network and the Slack API URL"
-    )]
+    #[error("could not reach Slack for {method}: {message}; check the network and the Slack API URL")]
     Transport { method: String, message: String },
     /// Slack answered something that is not the JSON we expect.
     #[error("Slack {method} answered something unexpected: {message}")]
@@ -47,9 +42,7 @@ impl SlackError {
     /// Whether the same call may succeed later: rate limits, Slack server errors, timeouts, network trouble.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SlackError::RateLimited { .. }
-            | SlackError::Timeout { .. }
-            | SlackError::Transport { .. } => true,
+            SlackError::RateLimited { .. } | SlackError::Timeout { .. } | SlackError::Transport { .. } => true,
             SlackError::Http { status, .. } => *status >= 500,
             SlackError::Api { code, .. } => matches!(
                 code.as_str(),
@@ -91,9 +84,9 @@ fn api_advice(code: &str, needed: Option<&str>, channel: Option<&str>) -> String
             format!("{channel} was not found; check the name, and for a private channel invite the bot first")
         }
         "is_archived" => format!("{channel} is archived; unarchive it or pick another channel"),
-        "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive" | "token_expired" => format!(
-            "{code}: Slack refused the bot token; check SLACK_API_KEY (the Bot User OAuth Token, xoxb-...)"
-        ),
+        "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive" | "token_expired" => {
+            format!("{code}: Slack refused the bot token; check SLACK_API_KEY (the Bot User OAuth Token, xoxb-...)")
+        }
         "missing_scope" => match needed {
             Some(scope) => format!(
                 "missing_scope: the Slack app lacks the `{scope}` scope; add it under OAuth & Permissions and reinstall the app"
@@ -133,16 +126,9 @@ mod tests {
         let text = api("not_in_channel", None).in_channel("alerts").to_string();
         assert!(text.contains("/invite @bot"), "{text}");
         assert!(text.contains("#alerts"), "{text}");
-        assert!(
-            api("invalid_auth", None)
-                .to_string()
-                .contains("SLACK_API_KEY")
-        );
+        assert!(api("invalid_auth", None).to_string().contains("SLACK_API_KEY"));
         let scope = api("missing_scope", Some("chat:write")).to_string();
-        assert!(
-            scope.contains("chat:write") && scope.contains("reinstall"),
-            "{scope}"
-        );
+        assert!(scope.contains("chat:write") && scope.contains("reinstall"), "{scope}");
     }
 
     #[test]

@@ -15,9 +15,7 @@ use axum::routing::post;
 use serde_json::Value;
 
 pub use crate::dedupe::{EventDedupe, MemoryDedupe};
-use crate::inbound::{
-    InboundEvent, InboundHandler, InboundParser, Parsed, Transport, interactive_payload,
-};
+use crate::inbound::{InboundEvent, InboundHandler, InboundParser, Parsed, Transport, interactive_payload};
 use crate::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verification, verify_token};
 
 /// The original bot's answer to a slash command when it has no way to verify requests.
@@ -39,11 +37,7 @@ pub struct SlackHttp {
 }
 
 impl SlackHttp {
-    pub fn new(
-        verification: Verification,
-        parser: InboundParser,
-        handler: Arc<dyn InboundHandler>,
-    ) -> Self {
+    pub fn new(verification: Verification, parser: InboundParser, handler: Arc<dyn InboundHandler>) -> Self {
         SlackHttp {
             verification,
             parser,
@@ -127,10 +121,7 @@ fn body_token(kind: BodyKind, body: &[u8]) -> Option<String> {
         BodyKind::Interactive => interactive_payload(body).ok(),
         BodyKind::SlashCommand | BodyKind::Unknown => {
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
-            return fields
-                .into_iter()
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v);
+            return fields.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v);
         }
     };
     json.and_then(|j| j["token"].as_str().map(str::to_string))
@@ -157,10 +148,9 @@ async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: 
                 (state.clock)(),
             )
         }
-        Verification::Token(expected) => verify_token(
-            expected,
-            body_token(classify(&headers, &body), &body).as_deref(),
-        ),
+        Verification::Token(expected) => {
+            verify_token(expected, body_token(classify(&headers, &body), &body).as_deref())
+        }
         Verification::None if classify(&headers, &body) == BodyKind::SlashCommand => {
             return text_response(StatusCode::OK, NOT_CONFIGURED_MESSAGE);
         }

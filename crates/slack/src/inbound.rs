@@ -129,20 +129,14 @@ impl InboundParser {
 
     /// A slash command form body (`application/x-www-form-urlencoded`).
     pub fn slash_command_form(&self, body: &[u8]) -> Result<InboundEvent, ParseError> {
-        let command: SlashCommand = serde_urlencoded::from_bytes(body)
-            .map_err(|e| ParseError(format!("slash command form: {e}")))?;
+        let command: SlashCommand =
+            serde_urlencoded::from_bytes(body).map_err(|e| ParseError(format!("slash command form: {e}")))?;
         self.slash_command(&command, Transport::Http)
     }
 
-    pub fn slash_command(
-        &self,
-        command: &SlashCommand,
-        transport: Transport,
-    ) -> Result<InboundEvent, ParseError> {
+    pub fn slash_command(&self, command: &SlashCommand, transport: Transport) -> Result<InboundEvent, ParseError> {
         if command.user_id.is_empty() || command.channel_id.is_empty() {
-            return Err(ParseError(
-                "slash command without user_id or channel_id".into(),
-            ));
+            return Err(ParseError("slash command without user_id or channel_id".into()));
         }
         let message = Message {
             text: clean_text(&command.text, self.bot_user_id.as_deref()),
@@ -170,16 +164,11 @@ impl InboundParser {
     }
 
     /// An Events API body (`url_verification` or `event_callback`).
-    pub fn events_api(
-        &self,
-        body: &Value,
-        retry_num: Option<u32>,
-        transport: Transport,
-    ) -> Result<Parsed, ParseError> {
+    pub fn events_api(&self, body: &Value, retry_num: Option<u32>, transport: Transport) -> Result<Parsed, ParseError> {
         match str_at(body, "type") {
             Some("url_verification") => {
-                let challenge = str_at(body, "challenge")
-                    .ok_or_else(|| ParseError("url_verification without challenge".into()))?;
+                let challenge =
+                    str_at(body, "challenge").ok_or_else(|| ParseError("url_verification without challenge".into()))?;
                 Ok(Parsed::UrlVerification {
                     challenge: challenge.to_string(),
                 })
@@ -209,8 +198,7 @@ impl InboundParser {
 
     /// An interactive payload: button clicks (`block_actions`, legacy `interactive_message`).
     pub fn interactive(&self, payload: &Value, transport: Transport) -> Result<Parsed, ParseError> {
-        let kind = str_at(payload, "type")
-            .ok_or_else(|| ParseError("interactive payload without type".into()))?;
+        let kind = str_at(payload, "type").ok_or_else(|| ParseError("interactive payload without type".into()))?;
         let action = match kind {
             "block_actions" | "interactive_message" => payload["actions"].get(0),
             _ => return Ok(Parsed::Ignored("interaction other than a button click")),
@@ -224,10 +212,9 @@ impl InboundParser {
         let Some(value) = value else {
             return Ok(Parsed::Ignored("action without a value"));
         };
-        let user_id = str_at(&payload["user"], "id")
-            .ok_or_else(|| ParseError("interactive payload without user.id".into()))?;
-        let team_id =
-            str_at(&payload["user"], "team_id").or_else(|| str_at(&payload["team"], "id"));
+        let user_id =
+            str_at(&payload["user"], "id").ok_or_else(|| ParseError("interactive payload without user.id".into()))?;
+        let team_id = str_at(&payload["user"], "team_id").or_else(|| str_at(&payload["team"], "id"));
         let channel_id = str_at(&payload["channel"], "id")
             .or_else(|| str_at(&payload["container"], "channel_id"))
             .ok_or_else(|| ParseError("interactive payload without a channel".into()))?;
@@ -236,8 +223,7 @@ impl InboundParser {
         } else {
             &payload["original_message"]
         };
-        let thread_ts =
-            str_at(&payload["container"], "thread_ts").or_else(|| str_at(message, "thread_ts"));
+        let thread_ts = str_at(&payload["container"], "thread_ts").or_else(|| str_at(message, "thread_ts"));
         let message_ts = str_at(&payload["container"], "message_ts")
             .or_else(|| str_at(payload, "message_ts"))
             .or_else(|| str_at(message, "ts"));
@@ -348,21 +334,12 @@ impl InboundParser {
         Parsed::Ignored("channel message without a mention")
     }
 
-    fn message(
-        &self,
-        event: &Value,
-        team_id: Option<&str>,
-        origin: Origin,
-        transport: Transport,
-    ) -> Parsed {
+    fn message(&self, event: &Value, team_id: Option<&str>, origin: Origin, transport: Transport) -> Parsed {
         let (Some(user), Some(channel)) = (str_at(event, "user"), str_at(event, "channel")) else {
             return Parsed::Ignored("message without user or channel");
         };
         let message = Message {
-            text: clean_text(
-                str_at(event, "text").unwrap_or_default(),
-                self.bot_user_id.as_deref(),
-            ),
+            text: clean_text(str_at(event, "text").unwrap_or_default(), self.bot_user_id.as_deref()),
             sender: Sender {
                 user_id: user.to_string(),
                 team_id: sender_team(event, team_id),
@@ -442,23 +419,22 @@ impl InboundParser {
     }
 
     fn mentions_bot(&self, text: &str) -> bool {
-        self.bot_user_id.as_deref().is_some_and(|bot| {
-            text.contains(&format!("<@{bot}>")) || text.contains(&format!("<@{bot}|"))
-        })
+        self.bot_user_id
+            .as_deref()
+            .is_some_and(|bot| text.contains(&format!("<@{bot}>")) || text.contains(&format!("<@{bot}|")))
     }
 }
 
 /// Decodes the `payload` field of an interactive form body.
 pub fn interactive_payload(body: &[u8]) -> Result<Value, ParseError> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|e| ParseError(format!("interactive form: {e}")))?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|e| ParseError(format!("interactive form: {e}")))?;
     let payload = fields
         .into_iter()
         .find(|(k, _)| k == "payload")
         .map(|(_, v)| v)
         .ok_or_else(|| ParseError("interactive form without payload".into()))?;
-    serde_json::from_str(&payload)
-        .map_err(|e| ParseError(format!("interactive payload is not JSON: {e}")))
+    serde_json::from_str(&payload).map_err(|e| ParseError(format!("interactive payload is not JSON: {e}")))
 }
 
 /// Slack message text as plain text: the bot's own mention removed, links reduced to their URL, other mentions to
@@ -513,18 +489,14 @@ fn markup_as_text(inner: &str) -> String {
     }
     if let Some(special) = target.strip_prefix('!') {
         let name = special.split('^').next().unwrap_or(special);
-        return label
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("@{name}"));
+        return label.map(str::to_string).unwrap_or_else(|| format!("@{name}"));
     }
     target.to_string()
 }
 
 /// Decodes the three entities Slack escapes (`&amp;` last, so `&amp;lt;` stays `&lt;`).
 pub fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 fn straighten_quotes(text: &str) -> String {
@@ -562,10 +534,7 @@ mod tests {
         assert_eq!(clean_text("<@UBOT> show  me", bot), "show me");
         assert_eq!(clean_text("<@UBOT>: run look 42", bot), "run look 42");
         assert_eq!(
-            clean_text(
-                "see <https://x.looker.com/looks/1?a=1&amp;b=2|my look>",
-                bot
-            ),
+            clean_text("see <https://x.looker.com/looks/1?a=1&amp;b=2|my look>", bot),
             "see https://x.looker.com/looks/1?a=1&b=2"
         );
         assert_eq!(clean_text("<https://x.io/a>", bot), "https://x.io/a");
@@ -574,10 +543,7 @@ mod tests {
             "ask @alice in #general @here"
         );
         assert_eq!(clean_text("a &lt;b&gt; &amp;amp; c", bot), "a <b> &amp; c");
-        assert_eq!(
-            clean_text("\u{201C}quoted\u{201D} it\u{2019}s", bot),
-            "\"quoted\" it's"
-        );
+        assert_eq!(clean_text("\u{201C}quoted\u{201D} it\u{2019}s", bot), "\"quoted\" it's");
         assert_eq!(clean_text("1 < 2", bot), "1 < 2");
         assert_eq!(clean_text("<@UBOT> :wave:", bot), ":wave:");
         assert_eq!(clean_text("<@UBOT>, hi", bot), "hi");

@@ -84,9 +84,7 @@ pub fn render(reply: &Reply) -> RenderedMessage {
     if blocks.len() > MAX_BLOCKS {
         let dropped = blocks.len() - (MAX_BLOCKS - 1);
         blocks.truncate(MAX_BLOCKS - 1);
-        blocks.push(context(&format!(
-            "\u{2026} {dropped} more blocks not shown"
-        )));
+        blocks.push(context(&format!("\u{2026} {dropped} more blocks not shown")));
     }
     let text = cut(&escape(&reply.plain_text()), MAX_FALLBACK_TEXT);
     RenderedMessage {
@@ -140,15 +138,11 @@ impl Renderer {
             let texts: Vec<Value> = chunk
                 .iter()
                 .map(|(label, value)| {
-                    let text = cut(
-                        &format!("*{}*\n{}", escape(label), mrkdwn(value)),
-                        MAX_FIELD_TEXT,
-                    );
+                    let text = cut(&format!("*{}*\n{}", escape(label), mrkdwn(value)), MAX_FIELD_TEXT);
                     json!({ "type": "mrkdwn", "text": text })
                 })
                 .collect();
-            self.blocks
-                .push(json!({ "type": "section", "fields": texts }));
+            self.blocks.push(json!({ "type": "section", "fields": texts }));
         }
     }
 
@@ -194,10 +188,7 @@ impl Renderer {
             ));
         }
         if columns > shown_columns {
-            notes.push(format!(
-                "\u{2026} {} more columns not shown",
-                columns - shown_columns
-            ));
+            notes.push(format!("\u{2026} {} more columns not shown", columns - shown_columns));
         }
         if !notes.is_empty() {
             self.blocks.push(context(&notes.join("; ")));
@@ -225,10 +216,8 @@ impl Renderer {
             }),
         }
         if let Some(url) = target {
-            self.blocks.push(context(&link(
-                url,
-                if title.is_empty() { "Open" } else { title },
-            )));
+            self.blocks
+                .push(context(&link(url, if title.is_empty() { "Open" } else { title })));
         }
     }
 
@@ -256,8 +245,7 @@ impl Renderer {
                     })
                 })
                 .collect();
-            self.blocks
-                .push(json!({ "type": "actions", "elements": elements }));
+            self.blocks.push(json!({ "type": "actions", "elements": elements }));
         }
     }
 }
@@ -333,10 +321,7 @@ pub fn table_as_text(table: &Table) -> String {
         );
     }
     if table.rows.len() > MAX_TABLE_ROWS {
-        lines.push(format!(
-            "\u{2026} {} more rows",
-            table.rows.len() - MAX_TABLE_ROWS
-        ));
+        lines.push(format!("\u{2026} {} more rows", table.rows.len() - MAX_TABLE_ROWS));
     }
     lines.join("\n")
 }
@@ -356,10 +341,7 @@ pub fn cut(text: &str, max: usize) -> String {
     if let Some(open) = head.rfind('<').filter(|&open| !head[open..].contains('>')) {
         end = open;
     }
-    if let Some(amp) = text[..end]
-        .rfind('&')
-        .filter(|&amp| !text[amp..end].contains(';'))
-    {
+    if let Some(amp) = text[..end].rfind('&').filter(|&amp| !text[amp..end].contains(';')) {
         end = amp;
     }
     let left_out = total - text[..end].chars().count();

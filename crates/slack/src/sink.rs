@@ -66,11 +66,7 @@ impl SlackSink {
     }
 
     /// Attaches previews to shared links (`chat.unfurl`); `previews` maps each URL to its reply.
-    pub async fn unfurl(
-        &self,
-        target: &UnfurlTarget,
-        previews: &[(String, Reply)],
-    ) -> Result<(), SinkError> {
+    pub async fn unfurl(&self, target: &UnfurlTarget, previews: &[(String, Reply)]) -> Result<(), SinkError> {
         let mut unfurls = serde_json::Map::new();
         for (url, reply) in previews {
             let rendered = render(reply);
@@ -86,18 +82,10 @@ impl SlackSink {
         result.map_err(sink_error)
     }
 
-    async fn resolve(
-        &self,
-        to: &Destination,
-        visibility: Visibility,
-    ) -> Result<Target, SlackError> {
+    async fn resolve(&self, to: &Destination, visibility: Visibility) -> Result<Target, SlackError> {
         match to {
             Destination::Conversation {
-                conversation:
-                    Conversation {
-                        channel_id,
-                        thread_ts,
-                    },
+                conversation: Conversation { channel_id, thread_ts },
                 asker,
             } => {
                 let only_for = match visibility {
@@ -142,11 +130,7 @@ impl SlackSink {
         }
     }
 
-    async fn deliver(
-        &self,
-        target: &Target,
-        rendered: RenderedMessage,
-    ) -> Result<Option<PostedMessage>, SlackError> {
+    async fn deliver(&self, target: &Target, rendered: RenderedMessage) -> Result<Option<PostedMessage>, SlackError> {
         let label = target.label.clone();
         self.upload_images(target, &rendered.uploads)
             .await
@@ -160,11 +144,7 @@ impl SlackSink {
             blocks: blocks_or_none(rendered.blocks),
             thread_ts: target.thread_ts.clone(),
         };
-        if let Some(response) = self
-            .response_url
-            .as_ref()
-            .filter(|r| r.channel_id == target.channel_id)
-        {
+        if let Some(response) = self.response_url.as_ref().filter(|r| r.channel_id == target.channel_id) {
             let response_type = if target.only_for.is_some() {
                 "ephemeral"
             } else {
@@ -195,11 +175,7 @@ impl SlackSink {
 
     /// Uploads PNGs and shares them into the conversation, one after the other, before the message is posted.
     /// Private replies get their images in a direct message instead, so nobody else sees them.
-    async fn upload_images(
-        &self,
-        target: &Target,
-        uploads: &[PendingUpload],
-    ) -> Result<(), SlackError> {
+    async fn upload_images(&self, target: &Target, uploads: &[PendingUpload]) -> Result<(), SlackError> {
         if uploads.is_empty() {
             return Ok(());
         }
@@ -212,9 +188,7 @@ impl SlackSink {
                 .web
                 .get_upload_url_external(&upload.filename, upload.png.len())
                 .await?;
-            self.web
-                .upload_to_url(&ticket.upload_url, upload.png.clone())
-                .await?;
+            self.web.upload_to_url(&ticket.upload_url, upload.png.clone()).await?;
             let complete = CompleteUpload {
                 file_id: ticket.file_id,
                 title: upload.title.clone(),
@@ -230,18 +204,9 @@ impl SlackSink {
 
 #[async_trait]
 impl ChatSink for SlackSink {
-    async fn post(
-        &self,
-        to: &Destination,
-        reply: &Reply,
-    ) -> Result<Option<PostedMessage>, SinkError> {
-        let target = self
-            .resolve(to, reply.visibility)
-            .await
-            .map_err(sink_error)?;
-        self.deliver(&target, render(reply))
-            .await
-            .map_err(sink_error)
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
+        let target = self.resolve(to, reply.visibility).await.map_err(sink_error)?;
+        self.deliver(&target, render(reply)).await.map_err(sink_error)
     }
 
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
@@ -261,10 +226,7 @@ impl ChatSink for SlackSink {
             blocks: blocks_or_none(rendered.blocks),
             thread_ts: None,
         };
-        self.web
-            .update_message(&posted.ts, &body)
-            .await
-            .map_err(sink_error)
+        self.web.update_message(&posted.ts, &body).await.map_err(sink_error)
     }
 }
 
@@ -274,8 +236,13 @@ fn blocks_or_none(blocks: Vec<Value>) -> Option<Value> {
 
 /// A Slack error as the core sees it: the advice text and whether to try again.
 pub fn sink_error(error: SlackError) -> SinkError {
+    let retry_after = match &error {
+        SlackError::RateLimited { retry_after, .. } => Some(*retry_after),
+        _ => None,
+    };
     SinkError {
         retryable: error.is_retryable(),
         message: error.to_string(),
+        retry_after,
     }
 }

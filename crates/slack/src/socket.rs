@@ -26,12 +26,7 @@ pub struct SocketModeClient {
 
 impl SocketModeClient {
     /// `app_token` is the app-level token (`xapp-...`, scope `connections:write`).
-    pub fn new(
-        web: SlackWeb,
-        app_token: Secret,
-        parser: InboundParser,
-        handler: Arc<dyn InboundHandler>,
-    ) -> Self {
+    pub fn new(web: SlackWeb, app_token: Secret, parser: InboundParser, handler: Arc<dyn InboundHandler>) -> Self {
         SocketModeClient {
             web,
             app_token,

@@ -52,10 +52,7 @@ impl SigningVerifier {
     ) -> Result<(), VerifyError> {
         let timestamp = timestamp.ok_or(VerifyError::MissingHeader("X-Slack-Request-Timestamp"))?;
         let signature = signature.ok_or(VerifyError::MissingHeader("X-Slack-Signature"))?;
-        let sent_at: i64 = timestamp
-            .trim()
-            .parse()
-            .map_err(|_| VerifyError::BadTimestamp)?;
+        let sent_at: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
         let skew = now - sent_at;
         if skew.abs() > MAX_CLOCK_SKEW_SECS {
             return Err(VerifyError::Stale(skew));
@@ -71,15 +68,11 @@ impl SigningVerifier {
 
     /// The `X-Slack-Signature` value Slack would send for `body` at `timestamp`.
     pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
-        format!(
-            "v0={}",
-            hex::encode(self.mac(timestamp, body).finalize().into_bytes())
-        )
+        format!("v0={}", hex::encode(self.mac(timestamp, body).finalize().into_bytes()))
     }
 
     fn mac(&self, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes())
-            .expect("HMAC takes any key");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes()).expect("HMAC takes any key");
         mac.update(b"v0:");
         mac.update(timestamp.as_bytes());
         mac.update(b":");
@@ -146,10 +139,7 @@ mod tests {
         assert_eq!(verifier.sign(ts, body), field(&v, &["expected_signature"]));
         let sig = field(&v, &["headers", "X-Slack-Signature"]);
         assert_eq!(verifier.verify(Some(ts), Some(sig), body, now), Ok(()));
-        assert_eq!(
-            verifier.verify(Some(ts), Some(sig), body, now + 299),
-            Ok(())
-        );
+        assert_eq!(verifier.verify(Some(ts), Some(sig), body, now + 299), Ok(()));
     }
 
     #[test]
@@ -205,18 +195,12 @@ mod tests {
     #[test]
     fn legacy_token_must_match() {
         let expected = Secret::new("gIkuvaNzQIHg97ATvDxqgjtO");
-        assert_eq!(
-            verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtO")),
-            Ok(())
-        );
+        assert_eq!(verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtO")), Ok(()));
         assert_eq!(
             verify_token(&expected, Some("gIkuvaNzQIHg97ATvDxqgjtX")),
             Err(VerifyError::BadToken)
         );
-        assert_eq!(
-            verify_token(&expected, None),
-            Err(VerifyError::MissingToken)
-        );
+        assert_eq!(verify_token(&expected, None), Err(VerifyError::MissingToken));
     }
 
     #[test]
@@ -227,9 +211,6 @@ mod tests {
             Verification::from_config(Some("".into()), Some("t".into())),
             Verification::Token(_)
         ));
-        assert!(matches!(
-            Verification::from_config(None, None),
-            Verification::None
-        ));
+        assert!(matches!(Verification::from_config(None, None), Verification::None));
     }
 }

@@ -193,11 +193,7 @@ impl SlackWeb {
         Self::with_config(api_url, bot_token, WebConfig::default())
     }
 
-    pub fn with_config(
-        api_url: &str,
-        bot_token: Secret,
-        config: WebConfig,
-    ) -> Result<Self, SlackError> {
+    pub fn with_config(api_url: &str, bot_token: Secret, config: WebConfig) -> Result<Self, SlackError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -219,10 +215,7 @@ impl SlackWeb {
 
     /// The same client acting with another token (the app-level token for Socket Mode).
     pub fn with_token(&self, token: Secret) -> SlackWeb {
-        SlackWeb {
-            token,
-            ..self.clone()
-        }
+        SlackWeb { token, ..self.clone() }
     }
 
     pub fn api_url(&self) -> &str {
@@ -260,18 +253,11 @@ impl SlackWeb {
     }
 
     /// `chat.postEphemeral`: visible to `user` only; returns the ephemeral message's ts.
-    pub async fn post_ephemeral(
-        &self,
-        message: &MessageBody,
-        user: &str,
-    ) -> Result<String, SlackError> {
+    pub async fn post_ephemeral(&self, message: &MessageBody, user: &str) -> Result<String, SlackError> {
         self.pacer.wait_turn(&message.channel).await;
         let mut body = serde_json::to_value(message).expect("a message serializes");
         body["user"] = json!(user);
-        let json = self
-            .call("chat.postEphemeral", Body::Json(&body))
-            .await?
-            .json;
+        let json = self.call("chat.postEphemeral", Body::Json(&body)).await?.json;
         Ok(json["message_ts"].as_str().unwrap_or_default().to_string())
     }
 
@@ -293,12 +279,7 @@ impl SlackWeb {
     }
 
     /// `chat.unfurl` for links typed in the message composer (no message yet: `unfurl_id` + `source`).
-    pub async fn unfurl_by_id(
-        &self,
-        unfurl_id: &str,
-        source: &str,
-        unfurls: &Value,
-    ) -> Result<(), SlackError> {
+    pub async fn unfurl_by_id(&self, unfurl_id: &str, source: &str, unfurls: &Value) -> Result<(), SlackError> {
         let body = json!({ "unfurl_id": unfurl_id, "source": source, "unfurls": unfurls });
         self.call("chat.unfurl", Body::Json(&body)).await.map(drop)
     }
@@ -319,26 +300,15 @@ impl SlackWeb {
 
     /// `conversations.list`, every page; `types` like `"public_channel,private_channel"`.
     pub async fn conversations_list(&self, types: &str) -> Result<Vec<SlackChannel>, SlackError> {
-        let args = [
-            ("types", types.to_string()),
-            ("exclude_archived", "true".to_string()),
-        ];
-        let items = self
-            .paginate("conversations.list", &args, "channels")
-            .await?;
-        items
-            .into_iter()
-            .map(|c| decode("conversations.list", c))
-            .collect()
+        let args = [("types", types.to_string()), ("exclude_archived", "true".to_string())];
+        let items = self.paginate("conversations.list", &args, "channels").await?;
+        items.into_iter().map(|c| decode("conversations.list", c)).collect()
     }
 
     /// `conversations.open` of a direct message with `user`; returns its channel id.
     pub async fn conversations_open(&self, user: &str) -> Result<String, SlackError> {
         let json = self
-            .call(
-                "conversations.open",
-                Body::Form(&[("users", user.to_string())]),
-            )
+            .call("conversations.open", Body::Form(&[("users", user.to_string())]))
             .await?
             .json;
         json["channel"]["id"]
@@ -352,19 +322,9 @@ impl SlackWeb {
         decode("team.info", json["team"].clone())
     }
 
-    pub async fn get_upload_url_external(
-        &self,
-        filename: &str,
-        length: usize,
-    ) -> Result<UploadTicket, SlackError> {
-        let args = [
-            ("filename", filename.to_string()),
-            ("length", length.to_string()),
-        ];
-        let json = self
-            .call("files.getUploadURLExternal", Body::Form(&args))
-            .await?
-            .json;
+    pub async fn get_upload_url_external(&self, filename: &str, length: usize) -> Result<UploadTicket, SlackError> {
+        let args = [("filename", filename.to_string()), ("length", length.to_string())];
+        let json = self.call("files.getUploadURLExternal", Body::Form(&args)).await?.json;
         decode("files.getUploadURLExternal", json)
     }
 
@@ -393,10 +353,7 @@ impl SlackWeb {
     }
 
     /// `files.completeUploadExternal`: shares an uploaded file into a channel (or thread).
-    pub async fn complete_upload_external(
-        &self,
-        upload: &CompleteUpload,
-    ) -> Result<(), SlackError> {
+    pub async fn complete_upload_external(&self, upload: &CompleteUpload) -> Result<(), SlackError> {
         let files = json!([{ "id": upload.file_id, "title": upload.title }]).to_string();
         let mut args = vec![("files", files), ("channel_id", upload.channel_id.clone())];
         if let Some(ts) = &upload.thread_ts {
@@ -448,8 +405,7 @@ impl SlackWeb {
                 .map_err(|e| transport_error(method, &e, self.config.timeout))?;
             let status = response.status().as_u16();
             if status == 429 {
-                self.wait_for_retry(method, response.headers(), attempt)
-                    .await?;
+                self.wait_for_retry(method, response.headers(), attempt).await?;
                 continue;
             }
             if !(200..300).contains(&status) {
@@ -463,12 +419,7 @@ impl SlackWeb {
         unreachable!("the retry loop returns")
     }
 
-    async fn paginate(
-        &self,
-        method: &str,
-        args: &[(&str, String)],
-        key: &str,
-    ) -> Result<Vec<Value>, SlackError> {
+    async fn paginate(&self, method: &str, args: &[(&str, String)], key: &str) -> Result<Vec<Value>, SlackError> {
         const MAX_PAGES: usize = 1000;
         let mut items = Vec::new();
         let mut cursor = String::new();
@@ -511,8 +462,7 @@ impl SlackWeb {
                 .map_err(|e| transport_error(method, &e, self.config.timeout))?;
             let status = response.status().as_u16();
             if status == 429 {
-                self.wait_for_retry(method, response.headers(), attempt)
-                    .await?;
+                self.wait_for_retry(method, response.headers(), attempt).await?;
                 continue;
             }
             if status != 200 {
@@ -533,10 +483,7 @@ impl SlackWeb {
                 }
             })?;
             if json["ok"].as_bool() != Some(true) {
-                let code = json["error"]
-                    .as_str()
-                    .unwrap_or("unknown_error")
-                    .to_string();
+                let code = json["error"].as_str().unwrap_or("unknown_error").to_string();
                 tracing::debug!(method, code, "Slack call failed");
                 return Err(SlackError::Api {
                     method: method.into(),
@@ -551,12 +498,7 @@ impl SlackWeb {
     }
 
     /// Sleeps out a 429's `Retry-After`, or fails when attempts are used up or the wait is too long.
-    async fn wait_for_retry(
-        &self,
-        method: &str,
-        headers: &HeaderMap,
-        attempt: u32,
-    ) -> Result<(), SlackError> {
+    async fn wait_for_retry(&self, method: &str, headers: &HeaderMap, attempt: u32) -> Result<(), SlackError> {
         let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
@@ -569,11 +511,7 @@ impl SlackWeb {
                 retry_after,
             });
         }
-        tracing::info!(
-            method,
-            wait_secs = retry_after.as_secs(),
-            "Slack rate limit; waiting"
-        );
+        tracing::info!(method, wait_secs = retry_after.as_secs(), "Slack rate limit; waiting");
         tokio::time::sleep(retry_after).await;
         Ok(())
     }
@@ -653,11 +591,7 @@ impl Pacer {
             if slots.len() > 10_000 {
                 slots.retain(|_, next| *next > now);
             }
-            let slot = slots
-                .get(channel)
-                .copied()
-                .filter(|next| *next > now)
-                .unwrap_or(now);
+            let slot = slots.get(channel).copied().filter(|next| *next > now).unwrap_or(now);
             slots.insert(channel.to_string(), slot + self.interval);
             slot
         };

@@ -72,11 +72,7 @@ pub(crate) struct Step {
 }
 
 /// Runs `session` again and again until shutdown, waiting with backoff after failures.
-pub(crate) fn spawn_reconnecting<S, F>(
-    name: &'static str,
-    policy: ReconnectPolicy,
-    mut session: S,
-) -> ClientHandle
+pub(crate) fn spawn_reconnecting<S, F>(name: &'static str, policy: ReconnectPolicy, mut session: S) -> ClientHandle
 where
     S: FnMut(watch::Receiver<bool>, Backoff) -> F + Send + 'static,
     F: Future<Output = Result<SessionEnd, String>> + Send,
@@ -117,22 +113,13 @@ pub(crate) async fn run_session(
     mut make_ping: impl FnMut() -> Message + Send,
     mut on_text: impl FnMut(&str) -> Step + Send,
 ) -> Result<SessionEnd, String> {
-    let handshake = tokio::time::timeout(
-        policy.connect_timeout,
-        tokio_tungstenite::connect_async(url),
-    );
+    let handshake = tokio::time::timeout(policy.connect_timeout, tokio_tungstenite::connect_async(url));
     let (socket, _) = handshake
         .await
-        .map_err(|_| {
-            format!(
-                "WebSocket handshake took over {}s",
-                policy.connect_timeout.as_secs()
-            )
-        })?
+        .map_err(|_| format!("WebSocket handshake took over {}s", policy.connect_timeout.as_secs()))?
         .map_err(|e| format!("WebSocket connect failed: {e}"))?;
     let (mut outgoing, mut incoming) = socket.split();
-    let mut ping =
-        tokio::time::interval_at(Instant::now() + policy.ping_interval, policy.ping_interval);
+    let mut ping = tokio::time::interval_at(Instant::now() + policy.ping_interval, policy.ping_interval);
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {

@@ -15,20 +15,11 @@ async fn guests_other_workspaces_and_deactivated_users_are_refused() {
         ..Default::default()
     };
     let access = AccessControl::new(web(&sim), policy.clone(), Duration::from_secs(60));
-    assert_eq!(
-        access.check("U0ALICE").await.unwrap(),
-        AccessDecision::Allowed
-    );
-    assert_eq!(
-        access.check(sim.bot_user_id()).await.unwrap(),
-        AccessDecision::Allowed
-    );
+    assert_eq!(access.check("U0ALICE").await.unwrap(), AccessDecision::Allowed);
+    assert_eq!(access.check(sim.bot_user_id()).await.unwrap(), AccessDecision::Allowed);
     for refused in ["U0GUEST", "U0ULTRA", "U0OTHER", "U0GONE"] {
         assert!(
-            matches!(
-                access.check(refused).await.unwrap(),
-                AccessDecision::Refused(_)
-            ),
+            matches!(access.check(refused).await.unwrap(), AccessDecision::Refused(_)),
             "{refused}"
         );
     }
@@ -52,10 +43,6 @@ async fn guests_other_workspaces_and_deactivated_users_are_refused() {
         Duration::from_secs(60),
     );
     for allowed in ["U0GUEST", "U0ULTRA", "U0OTHER"] {
-        assert_eq!(
-            open.check(allowed).await.unwrap(),
-            AccessDecision::Allowed,
-            "{allowed}"
-        );
+        assert_eq!(open.check(allowed).await.unwrap(), AccessDecision::Allowed, "{allowed}");
     }
 }

@@ -24,10 +24,7 @@ use slack_sim::SlackSim;
 use tower::ServiceExt;
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn router(sim: &SlackSim, handler: Arc<dyn InboundHandler>) -> Router {
@@ -37,13 +34,7 @@ fn router(sim: &SlackSim, handler: Arc<dyn InboundHandler>) -> Router {
         .router()
 }
 
-fn signed(
-    sim: &SlackSim,
-    path: &str,
-    content_type: &str,
-    body: &str,
-    timestamp: i64,
-) -> Request<Body> {
+fn signed(sim: &SlackSim, path: &str, content_type: &str, body: &str, timestamp: i64) -> Request<Body> {
     Request::post(path)
         .header("content-type", content_type)
         .header("x-slack-request-timestamp", timestamp.to_string())
@@ -76,8 +67,7 @@ async fn signed_events_are_handled_and_url_verification_answered() {
     let sim = sim().await;
     let (recorder, mut events) = Recorder::new();
     let app = router(&sim, recorder);
-    let challenge =
-        json!({ "type": "url_verification", "token": "t", "challenge": "abc123" }).to_string();
+    let challenge = json!({ "type": "url_verification", "token": "t", "challenge": "abc123" }).to_string();
     assert_eq!(
         send(&app, signed(&sim, "/slack/event", JSON, &challenge, now())).await,
         (StatusCode::OK, "abc123".into())
@@ -119,11 +109,7 @@ async fn forged_stale_and_unsigned_requests_are_refused_without_side_effects() {
         .unwrap();
     assert_eq!(send(&app, tampered).await.0, StatusCode::UNAUTHORIZED);
 
-    let (status, text) = send(
-        &app,
-        signed(&sim, "/slack/receive", JSON, &body, now() - 600),
-    )
-    .await;
+    let (status, text) = send(&app, signed(&sim, "/slack/receive", JSON, &body, now() - 600)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(text.contains("5 minutes"), "{text}");
 
@@ -144,15 +130,11 @@ async fn redeliveries_are_acknowledged_but_handled_once() {
     let app = router(&sim, recorder.clone());
     let body = event_body(&sim, "EvRetry");
     assert_eq!(
-        send(&app, signed(&sim, "/slack/events", JSON, &body, now()))
-            .await
-            .0,
+        send(&app, signed(&sim, "/slack/events", JSON, &body, now())).await.0,
         StatusCode::OK
     );
     let mut retry = signed(&sim, "/slack/events", JSON, &body, now());
-    retry
-        .headers_mut()
-        .insert("x-slack-retry-num", "1".parse().unwrap());
+    retry.headers_mut().insert("x-slack-retry-num", "1".parse().unwrap());
     retry
         .headers_mut()
         .insert("x-slack-retry-reason", "http_timeout".parse().unwrap());
@@ -191,10 +173,7 @@ impl InboundHandler for SlowAnswer {
 async fn slash_commands_are_acked_at_once_and_answered_through_the_response_url() {
     let sim = sim().await;
     let web = web(&sim);
-    let sink = SlackSink::new(
-        web.clone(),
-        Arc::new(Directory::new(web, Duration::from_secs(60))),
-    );
+    let sink = SlackSink::new(web.clone(), Arc::new(Directory::new(web, Duration::from_secs(60))));
     let app = router(&sim, Arc::new(SlowAnswer { sink }));
     let body = serde_urlencoded::to_string([
         ("token", "legacy"),
@@ -231,9 +210,7 @@ async fn interactive_payloads_are_handled() {
     });
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
     assert_eq!(
-        send(&app, signed(&sim, "/slack/action", FORM, &body, now()))
-            .await
-            .0,
+        send(&app, signed(&sim, "/slack/action", FORM, &body, now())).await.0,
         StatusCode::OK
     );
     let event = common::next_event(&mut events).await;
@@ -248,27 +225,18 @@ async fn malformed_and_oversized_bodies_are_refused() {
     let sim = sim().await;
     let (recorder, _events) = Recorder::new();
     let app = router(&sim, recorder.clone());
-    let (status, text) = send(
-        &app,
-        signed(&sim, "/slack/events", JSON, "{not json", now()),
-    )
-    .await;
+    let (status, text) = send(&app, signed(&sim, "/slack/events", JSON, "{not json", now())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.contains("malformed"), "{text}");
     assert_eq!(
-        send(
-            &app,
-            signed(&sim, "/slack/receive", FORM, "hello=world", now())
-        )
-        .await
-        .0,
+        send(&app, signed(&sim, "/slack/receive", FORM, "hello=world", now()))
+            .await
+            .0,
         StatusCode::BAD_REQUEST
     );
     let huge = format!("text={}", "x".repeat(100 * 1024));
     assert_eq!(
-        send(&app, signed(&sim, "/slack/receive", FORM, &huge, now()))
-            .await
-            .0,
+        send(&app, signed(&sim, "/slack/receive", FORM, &huge, now())).await.0,
         StatusCode::PAYLOAD_TOO_LARGE
     );
     assert_eq!(recorder.count(), 0);
@@ -277,12 +245,7 @@ async fn malformed_and_oversized_bodies_are_refused() {
 #[tokio::test]
 async fn without_verification_slash_commands_get_the_setup_message() {
     let (recorder, _events) = Recorder::new();
-    let app = SlackHttp::new(
-        Verification::None,
-        InboundParser::new("UBOT"),
-        recorder.clone(),
-    )
-    .router();
+    let app = SlackHttp::new(Verification::None, InboundParser::new("UBOT"), recorder.clone()).router();
     let body = "command=%2Flooker&text=hi&user_id=U1&channel_id=C1&team_id=T1";
     let request = Request::post("/slack/receive")
         .header("content-type", FORM)

@@ -5,11 +5,7 @@ use serde_json::{Value, json};
 use slack::inbound::{InboundEvent, InboundParser, Parsed, SocketFrame, Transport, clean_text};
 
 fn fixture(path: &str) -> Value {
-    let text = std::fs::read_to_string(format!(
-        "{}/tests/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -34,11 +30,7 @@ fn message(event: &InboundEvent) -> &bot::event::Message {
 #[test]
 fn url_verification_answers_the_challenge() {
     let parsed = parser("UBOT")
-        .events_api(
-            &fixture("events/url_verification.json"),
-            None,
-            Transport::Http,
-        )
+        .events_api(&fixture("events/url_verification.json"), None, Transport::Http)
         .unwrap();
     assert_eq!(
         parsed,
@@ -67,10 +59,7 @@ fn app_mention_becomes_a_mention_without_the_bot_tag() {
     assert_eq!(msg.conversation.channel_id, "C123ABC456");
     assert_eq!(inbound.context.event_id.as_deref(), Some("Ev123ABC456"));
     assert_eq!(inbound.context.retry_num, Some(2));
-    assert_eq!(
-        inbound.context.message_ts.as_deref(),
-        Some("1515449522.000016")
-    );
+    assert_eq!(inbound.context.message_ts.as_deref(), Some("1515449522.000016"));
 
     let invite = event(
         parser("U0LAN0Z89")
@@ -81,21 +70,14 @@ fn app_mention_becomes_a_mention_without_the_bot_tag() {
             )
             .unwrap(),
     );
-    assert_eq!(
-        message(&invite).text,
-        "You can count on for an honorable mention."
-    );
+    assert_eq!(message(&invite).text, "You can count on for an honorable mention.");
 }
 
 #[test]
 fn im_message_is_a_direct_message() {
     let inbound = event(
         parser("UBOT")
-            .events_api(
-                &fixture("events/message_im.event_callback.json"),
-                None,
-                Transport::Http,
-            )
+            .events_api(&fixture("events/message_im.event_callback.json"), None, Transport::Http)
             .unwrap(),
     );
     let msg = message(&inbound);
@@ -119,20 +101,15 @@ fn link_shared_carries_the_unfurl_target() {
     let msg = message(&inbound);
     assert_eq!(msg.origin, Origin::LinkShared);
     assert!(
-        msg.text.contains("https://example.com/12345")
-            && msg.text.contains("https://yet.another-example.com/v/abcde")
+        msg.text.contains("https://example.com/12345") && msg.text.contains("https://yet.another-example.com/v/abcde")
     );
     let unfurl = inbound.context.unfurl.as_ref().unwrap();
     assert_eq!(unfurl.channel, "C123ABC456");
     assert_eq!(unfurl.ts, "123456789.9875");
     assert_eq!(unfurl.links.len(), 3);
-    assert_eq!(
-        msg.conversation.thread_ts.as_deref(),
-        Some("123456621.1855")
-    );
+    assert_eq!(msg.conversation.thread_ts.as_deref(), Some("123456621.1855"));
 
-    let composer =
-        event(parser("UBOT").rtm_event(&fixture("events/link_shared.composer.event.json")));
+    let composer = event(parser("UBOT").rtm_event(&fixture("events/link_shared.composer.event.json")));
     let unfurl = composer.context.unfurl.unwrap();
     assert_eq!(unfurl.source.as_deref(), Some("composer"));
     assert!(unfurl.unfurl_id.is_some());
@@ -159,13 +136,7 @@ fn slash_command_form_is_parsed() {
         .slash_command_form(signed["body"].as_str().unwrap().as_bytes())
         .unwrap();
     assert_eq!(
-        inbound
-            .context
-            .response_url
-            .as_deref()
-            .unwrap()
-            .split('/')
-            .nth(2),
+        inbound.context.response_url.as_deref().unwrap().split('/').nth(2),
         Some("hooks.slack.com")
     );
     assert_eq!(inbound.context.command.as_deref(), Some("/webhook-collect"));
@@ -175,10 +146,7 @@ fn slash_command_form_is_parsed() {
 fn block_actions_click_carries_the_value_and_response_url() {
     let inbound = event(
         parser("UBOT")
-            .interactive(
-                &fixture("interactivity/block_actions.message.json"),
-                Transport::Http,
-            )
+            .interactive(&fixture("interactivity/block_actions.message.json"), Transport::Http)
             .unwrap(),
     );
     let ChatEvent::ButtonClick(click) = &inbound.event else {
@@ -192,29 +160,19 @@ fn block_actions_click_carries_the_value_and_response_url() {
         inbound.context.response_url.as_deref(),
         Some("https://hooks.slack.com/actions/AABA1ABCD/1232321423432/D09sSasdasdAS9091209")
     );
-    assert_eq!(
-        inbound.context.message_ts.as_deref(),
-        Some("1548261231.000200")
-    );
+    assert_eq!(inbound.context.message_ts.as_deref(), Some("1548261231.000200"));
 }
 
 #[test]
 fn legacy_interactive_message_uses_the_selected_value() {
     let payload = fixture("interactivity/interactive_message.legacy.json");
-    let inbound = event(
-        parser("UBOT")
-            .interactive(&payload, Transport::Http)
-            .unwrap(),
-    );
+    let inbound = event(parser("UBOT").interactive(&payload, Transport::Http).unwrap());
     let ChatEvent::ButtonClick(click) = &inbound.event else {
         panic!("not a click")
     };
     assert_eq!(click.value, "C012AB3CD");
     assert_eq!(click.conversation.channel_id, "C012AB3CD");
-    assert_eq!(
-        inbound.context.message_ts.as_deref(),
-        Some("1481579582.000003")
-    );
+    assert_eq!(inbound.context.message_ts.as_deref(), Some("1481579582.000003"));
 
     let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
     assert_eq!(
@@ -248,9 +206,7 @@ fn socket_mode_frames_parse() {
     ] {
         assert_eq!(
             p.socket_frame(&fixture(&format!("socket_mode/{file}"))),
-            SocketFrame::Disconnect {
-                reason: reason.into()
-            }
+            SocketFrame::Disconnect { reason: reason.into() }
         );
     }
 
@@ -273,19 +229,14 @@ fn socket_mode_frames_parse() {
     assert_eq!(inbound.context.retry_num, Some(0));
 
     // A channel message that mentions the bot also arrives as app_mention, so the message copy is dropped.
-    let SocketFrame::Envelope { parsed, .. } =
-        p.socket_frame(&fixture("socket_mode/events_api.message.envelope.json"))
+    let SocketFrame::Envelope { parsed, .. } = p.socket_frame(&fixture("socket_mode/events_api.message.envelope.json"))
     else {
         panic!()
     };
     assert!(matches!(parsed.unwrap(), Parsed::Ignored(_)));
 
-    for file in [
-        "slash_commands.envelope.json",
-        "slash_commands.envelope.sdk.json",
-    ] {
-        let SocketFrame::Envelope { kind, parsed, .. } =
-            p.socket_frame(&fixture(&format!("socket_mode/{file}")))
+    for file in ["slash_commands.envelope.json", "slash_commands.envelope.sdk.json"] {
+        let SocketFrame::Envelope { kind, parsed, .. } = p.socket_frame(&fixture(&format!("socket_mode/{file}")))
         else {
             panic!()
         };
@@ -295,9 +246,9 @@ fn socket_mode_frames_parse() {
         assert!(inbound.context.response_url.is_some());
     }
 
-    let SocketFrame::Envelope { parsed, .. } = p.socket_frame(&fixture(
-        "socket_mode/interactive.block_actions.envelope.json",
-    )) else {
+    let SocketFrame::Envelope { parsed, .. } =
+        p.socket_frame(&fixture("socket_mode/interactive.block_actions.envelope.json"))
+    else {
         panic!()
     };
     let ChatEvent::ButtonClick(click) = event(parsed.unwrap()).event else {
@@ -322,9 +273,7 @@ fn socket_mode_frames_parse() {
         p.socket_frame(&ack),
         SocketFrame::Envelope { .. } | SocketFrame::Unknown
     ));
-    assert!(
-        fixture("socket_mode/slash_commands.ack_with_payload.json")["payload"]["blocks"].is_array()
-    );
+    assert!(fixture("socket_mode/slash_commands.ack_with_payload.json")["payload"]["blocks"].is_array());
 }
 
 #[test]
@@ -342,40 +291,28 @@ fn bots_edits_joins_and_plain_channel_chatter_are_ignored() {
         json!({ "type": "reaction_added", "user": "U2" }),
     ];
     for inner in ignored {
-        let parsed = p
-            .events_api(&wrap(inner.clone()), None, Transport::Http)
-            .unwrap();
-        assert!(
-            matches!(parsed, Parsed::Ignored(_)),
-            "{inner} -> {parsed:?}"
-        );
+        let parsed = p.events_api(&wrap(inner.clone()), None, Transport::Http).unwrap();
+        assert!(matches!(parsed, Parsed::Ignored(_)), "{inner} -> {parsed:?}");
     }
     let expanding = InboundParser {
         expand_urls: true,
         ..parser("UBOT")
     };
     let channel_msg = json!({ "type": "message", "channel": "C1", "channel_type": "channel", "user": "U2", "text": "see <https://looker.example.com/looks/3>" });
-    let inbound = event(
-        expanding
-            .events_api(&wrap(channel_msg), None, Transport::Http)
-            .unwrap(),
-    );
+    let inbound = event(expanding.events_api(&wrap(channel_msg), None, Transport::Http).unwrap());
     assert_eq!(message(&inbound).origin, Origin::ChannelMessage);
-    assert_eq!(
-        message(&inbound).text,
-        "see https://looker.example.com/looks/3"
-    );
+    assert_eq!(message(&inbound).text, "see https://looker.example.com/looks/3");
 }
 
 #[test]
 fn rtm_messages_with_a_mention_are_mentions() {
     let p = parser("UBOT");
-    let inbound = event(p.rtm_event(&json!({ "type": "message", "channel": "C1", "user": "U2", "text": "<@UBOT> run &lt;look&gt;", "ts": "1.2" })));
+    let inbound = event(p.rtm_event(
+        &json!({ "type": "message", "channel": "C1", "user": "U2", "text": "<@UBOT> run &lt;look&gt;", "ts": "1.2" }),
+    ));
     assert_eq!(message(&inbound).origin, Origin::Mention);
     assert_eq!(message(&inbound).text, "run <look>");
-    let dm = event(
-        p.rtm_event(&json!({ "type": "message", "channel": "D1", "user": "U2", "text": "hi" })),
-    );
+    let dm = event(p.rtm_event(&json!({ "type": "message", "channel": "D1", "user": "U2", "text": "hi" })));
     assert_eq!(message(&dm).origin, Origin::DirectMessage);
     assert_eq!(inbound.context.transport, Transport::Rtm);
 }
@@ -383,10 +320,7 @@ fn rtm_messages_with_a_mention_are_mentions() {
 #[test]
 fn malformed_bodies_are_errors() {
     let p = parser("UBOT");
-    assert!(
-        p.events_api(&json!({ "no": "type" }), None, Transport::Http)
-            .is_err()
-    );
+    assert!(p.events_api(&json!({ "no": "type" }), None, Transport::Http).is_err());
     assert!(
         p.events_api(&json!({ "type": "event_callback" }), None, Transport::Http)
             .is_err()

@@ -15,10 +15,7 @@ use slack_sim::SlackSim;
 
 fn sink(sim: &SlackSim) -> SlackSink {
     let web = web(sim);
-    SlackSink::new(
-        web.clone(),
-        Arc::new(Directory::new(web, Duration::from_secs(60))),
-    )
+    SlackSink::new(web.clone(), Arc::new(Directory::new(web, Duration::from_secs(60))))
 }
 
 fn in_conversation(channel: &str, asker: Option<&str>) -> Destination {
@@ -36,26 +33,17 @@ async fn posts_to_channels_by_name_public_and_private() {
     let sim = sim().await;
     let sink = sink(&sim);
     let posted = sink
-        .post(
-            &Destination::Channel("#alerts".into()),
-            &Reply::text("a & b"),
-        )
+        .post(&Destination::Channel("#alerts".into()), &Reply::text("a & b"))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(posted.channel_id, "C0ALERTS");
-    sink.post(
-        &Destination::Channel("secret-plans".into()),
-        &Reply::text("psst"),
-    )
-    .await
-    .unwrap();
-    sink.post(
-        &Destination::Channel("C0GENERAL".into()),
-        &Reply::text("by id"),
-    )
-    .await
-    .unwrap();
+    sink.post(&Destination::Channel("secret-plans".into()), &Reply::text("psst"))
+        .await
+        .unwrap();
+    sink.post(&Destination::Channel("C0GENERAL".into()), &Reply::text("by id"))
+        .await
+        .unwrap();
     let channels: Vec<String> = sim.messages().iter().map(|m| m.channel.clone()).collect();
     assert_eq!(channels, vec!["C0ALERTS", "G0PRIVATE", "C0GENERAL"]);
     assert_eq!(sim.messages()[0].text.as_deref(), Some("a &amp; b"));
@@ -74,11 +62,7 @@ async fn unknown_channel_and_channel_without_the_bot_are_clear_errors() {
         .post(&Destination::Channel("#nope".into()), &Reply::text("x"))
         .await
         .unwrap_err();
-    assert!(
-        error.message.contains("#nope") && !error.retryable,
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("#nope") && !error.retryable, "{}", error.message);
     let error = sink
         .post(&Destination::Channel("random".into()), &Reply::text("x"))
         .await
@@ -94,12 +78,9 @@ async fn unknown_channel_and_channel_without_the_bot_are_clear_errors() {
 async fn posts_to_a_person_by_name_in_a_direct_message() {
     let sim = sim().await;
     let sink = sink(&sim);
-    sink.post(
-        &Destination::Person("@alice".into()),
-        &Reply::text("your report"),
-    )
-    .await
-    .unwrap();
+    sink.post(&Destination::Person("@alice".into()), &Reply::text("your report"))
+        .await
+        .unwrap();
     let open = &sim.calls_to("conversations.open")[0];
     assert_eq!(open.args["users"], "U0ALICE");
     let dm = open.response["channel"]["id"].as_str().unwrap().to_string();
@@ -150,10 +131,7 @@ async fn private_replies_are_ephemeral_and_threads_are_kept() {
     );
 
     let error = sink
-        .post(
-            &in_conversation("C0GENERAL", None),
-            &Reply::text("secret").only_asker(),
-        )
+        .post(&in_conversation("C0GENERAL", None), &Reply::text("secret").only_asker())
         .await
         .unwrap_err();
     assert!(!error.retryable);
@@ -164,19 +142,12 @@ async fn replace_updates_the_message() {
     let sim = sim().await;
     let sink = sink(&sim);
     let posted = sink
-        .post(
-            &in_conversation("C0GENERAL", None),
-            &Reply::text("Loading…"),
-        )
+        .post(&in_conversation("C0GENERAL", None), &Reply::text("Loading…"))
         .await
         .unwrap()
         .unwrap();
     sink.replace(&posted, &Reply::text("Done")).await.unwrap();
-    let update = sim
-        .messages()
-        .into_iter()
-        .find(|m| m.method == "chat.update")
-        .unwrap();
+    let update = sim.messages().into_iter().find(|m| m.method == "chat.update").unwrap();
     assert_eq!(update.ts, posted.ts);
     assert_eq!(update.text.as_deref(), Some("Done"));
 }
@@ -197,9 +168,7 @@ async fn png_images_are_uploaded_before_the_message() {
             link: None,
         },
     ]);
-    sink.post(&in_conversation("C0GENERAL", None), &reply)
-        .await
-        .unwrap();
+    sink.post(&in_conversation("C0GENERAL", None), &reply).await.unwrap();
     let files = sim.files();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].bytes, png);
@@ -210,17 +179,8 @@ async fn png_images_are_uploaded_before_the_message() {
         .iter()
         .position(|m| m == "files.completeUploadExternal")
         .unwrap();
-    let post = methods
-        .iter()
-        .position(|m| m == "chat.postMessage")
-        .unwrap();
-    assert!(
-        methods
-            .iter()
-            .position(|m| m == "files.getUploadURLExternal")
-            .unwrap()
-            < complete
-    );
+    let post = methods.iter().position(|m| m == "chat.postMessage").unwrap();
+    assert!(methods.iter().position(|m| m == "files.getUploadURLExternal").unwrap() < complete);
     assert!(complete < post, "{methods:?}");
 }
 
@@ -228,9 +188,7 @@ async fn png_images_are_uploaded_before_the_message() {
 async fn slash_command_replies_go_to_the_response_url() {
     let sim = sim().await;
     let sink = sink(&sim).with_response_url("C0RANDOM", sim.response_url_in("cmd1", "C0RANDOM"));
-    let reply = Reply::new(vec![Block::Paragraph(vec![Inline::Text(
-        "<!channel> 42".into(),
-    )])]);
+    let reply = Reply::new(vec![Block::Paragraph(vec![Inline::Text("<!channel> 42".into())])]);
     let posted = sink
         .post(&in_conversation("C0RANDOM", Some("U0ALICE")), &reply)
         .await
@@ -246,10 +204,7 @@ async fn slash_command_replies_go_to_the_response_url() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        sim.messages()[1].response_type.as_deref(),
-        Some("ephemeral")
-    );
+    assert_eq!(sim.messages()[1].response_type.as_deref(), Some("ephemeral"));
 }
 
 #[tokio::test]
@@ -273,10 +228,7 @@ async fn unfurls_attach_blocks_to_the_shared_links() {
     };
     sink.unfurl(
         &target,
-        &[(
-            "https://looker.example.com/looks/1".into(),
-            Reply::text("Look 1"),
-        )],
+        &[("https://looker.example.com/looks/1".into(), Reply::text("Look 1"))],
     )
     .await
     .unwrap();

@@ -57,9 +57,7 @@ async fn envelopes_are_acked_and_handled() {
         .await
         .unwrap();
     assert!(
-        sim.socket_acks()
-            .iter()
-            .any(|ack| ack["envelope_id"] == "env-1"),
+        sim.socket_acks().iter().any(|ack| ack["envelope_id"] == "env-1"),
         "{:?}",
         sim.socket_acks()
     );
@@ -98,11 +96,7 @@ async fn envelopes_are_acked_and_handled() {
     let mut retry = mention_envelope(&sim, "env-3", "Ev1");
     retry["retry_attempt"] = json!(1);
     sim.send_socket_envelope(retry).await.unwrap();
-    assert!(
-        sim.socket_acks()
-            .iter()
-            .any(|ack| ack["envelope_id"] == "env-3")
-    );
+    assert!(sim.socket_acks().iter().any(|ack| ack["envelope_id"] == "env-3"));
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(recorder.count(), 2);
     client.shutdown().await;
@@ -183,9 +177,6 @@ async fn rtm_events_reach_the_handler_and_reconnect_after_a_drop() {
     let ChatEvent::Message(message) = &again.event else {
         panic!("not a message")
     };
-    assert_eq!(
-        message.text, "run look 3",
-        "the bot's own message was skipped"
-    );
+    assert_eq!(message.text, "run look 3", "the bot's own message was skipped");
     client.shutdown().await;
 }

@@ -16,11 +16,7 @@ async fn auth_test_reports_identity_and_scopes() {
     let info = web(&sim).auth_test().await.unwrap();
     assert_eq!(info.user_id, sim.bot_user_id());
     assert_eq!(info.team_id, "T0SIM");
-    assert!(
-        info.scopes.iter().any(|s| s == "chat:write"),
-        "{:?}",
-        info.scopes
-    );
+    assert!(info.scopes.iter().any(|s| s == "chat:write"), "{:?}", info.scopes);
     let call = &sim.calls_to("auth.test")[0];
     assert_eq!(call.token.as_deref(), Some(sim.bot_token()));
 }
@@ -40,10 +36,7 @@ async fn lists_are_read_across_all_pages() {
     for id in ["U0ALICE", "U0BOB", "U0GUEST", "U0OTHER"] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    assert!(
-        sim.calls_to("users.list").len() >= 3,
-        "fetched page by page"
-    );
+    assert!(sim.calls_to("users.list").len() >= 3, "fetched page by page");
 
     let channels = client
         .conversations_list("public_channel,private_channel")
@@ -64,10 +57,7 @@ async fn rate_limit_is_waited_out() {
     let started = Instant::now();
     let user = web(&sim).users_info("U0ALICE").await.unwrap();
     assert_eq!(user.id, "U0ALICE");
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "waited for Retry-After"
-    );
+    assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
     assert_eq!(sim.calls_to("users.info").len(), 2);
 }
 
@@ -92,10 +82,7 @@ async fn server_errors_and_timeouts_are_retryable() {
     let sim = sim().await;
     sim.fail("team.info", 1, 503);
     let error = web(&sim).team_info().await.unwrap_err();
-    assert!(
-        matches!(error, SlackError::Http { status: 503, .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, SlackError::Http { status: 503, .. }), "{error:?}");
     assert!(error.is_retryable());
 
     sim.set_latency(Duration::from_millis(500));
@@ -125,8 +112,7 @@ async fn slack_errors_come_with_advice() {
     assert!(error.to_string().contains("/invite @bot"), "{error}");
     assert!(!error.is_retryable());
 
-    let bad =
-        SlackWeb::with_config(&sim.api_url(), Secret::new("xoxb-wrong"), fast_config()).unwrap();
+    let bad = SlackWeb::with_config(&sim.api_url(), Secret::new("xoxb-wrong"), fast_config()).unwrap();
     let error = bad.auth_test().await.unwrap_err();
     assert!(error.to_string().contains("SLACK_API_KEY"), "{error}");
     assert!(!error.to_string().contains("xoxb-wrong"));
@@ -142,10 +128,7 @@ async fn missing_scope_names_the_scope() {
     let error = web(&sim).users_info("U0ALICE").await.unwrap_err();
     assert_eq!(error.code(), Some("missing_scope"));
     let text = error.to_string();
-    assert!(
-        text.contains("users:read") && text.contains("reinstall"),
-        "{text}"
-    );
+    assert!(text.contains("users:read") && text.contains("reinstall"), "{text}");
 }
 
 #[tokio::test]
@@ -181,8 +164,7 @@ async fn posts_into_one_channel_are_paced() {
 async fn message_calls_round_trip() {
     let sim = sim().await;
     let client = web(&sim);
-    let blocks =
-        serde_json::json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "hello" } }]);
+    let blocks = serde_json::json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "hello" } }]);
     let body = MessageBody {
         channel: "C0GENERAL".into(),
         text: "hello".into(),
@@ -216,8 +198,7 @@ async fn message_calls_round_trip() {
     assert!(rtm.url.starts_with("ws"));
     let methods: Vec<String> = sim.messages().iter().map(|m| m.method.clone()).collect();
     assert!(
-        methods.contains(&"chat.update".to_string())
-            && methods.contains(&"chat.postEphemeral".to_string()),
+        methods.contains(&"chat.update".to_string()) && methods.contains(&"chat.postEphemeral".to_string()),
         "{methods:?}"
     );
 }

@@ -22,10 +22,7 @@ fn content(args: &Args) -> Result<MessageContent, ApiError> {
 fn message_json(content: &MessageContent, ts: &str, thread_ts: Option<&str>) -> Value {
     let mut message = Map::new();
     message.insert("type".into(), json!("message"));
-    message.insert(
-        "text".into(),
-        json!(content.text.clone().unwrap_or_default()),
-    );
+    message.insert("text".into(), json!(content.text.clone().unwrap_or_default()));
     message.insert("user".into(), json!(BOT_USER_ID));
     message.insert("bot_id".into(), json!(BOT_ID));
     message.insert("app_id".into(), json!(APP_ID));
@@ -75,9 +72,7 @@ pub fn post_message(shared: &Shared, args: &Args) -> ApiResult {
         blocks: content.blocks,
         ..PostedMessage::new("chat.postMessage", &channel.id, &ts)
     });
-    Ok(fields(
-        json!({ "channel": channel.id, "ts": ts, "message": message }),
-    ))
+    Ok(fields(json!({ "channel": channel.id, "ts": ts, "message": message })))
 }
 
 pub fn update(shared: &Shared, args: &Args) -> ApiResult {
@@ -90,13 +85,9 @@ pub fn update(shared: &Shared, args: &Args) -> ApiResult {
         .messages
         .iter_mut()
         .find(|m| {
-            m.channel == channel_id
-                && m.ts == ts
-                && matches!(m.method.as_str(), "chat.postMessage" | "chat.update")
+            m.channel == channel_id && m.ts == ts && matches!(m.method.as_str(), "chat.postMessage" | "chat.update")
         })
-        .ok_or_else(|| {
-            ApiError::new("message_not_found").detail(format!("no message {ts} in {channel_id}"))
-        })?;
+        .ok_or_else(|| ApiError::new("message_not_found").detail(format!("no message {ts} in {channel_id}")))?;
     message.method = "chat.update".into();
     message.text = content.text.clone();
     if content.blocks.is_some() {
@@ -121,15 +112,12 @@ pub fn post_ephemeral(shared: &Shared, args: &Args) -> ApiResult {
         let mut ws = lock(&shared.workspace);
         if ws.user(&user).is_none_or(|u| u.deleted) {
             // The reference documents no user_not_found here; an unknown user is simply not in the channel.
-            return Err(
-                ApiError::new("user_not_in_channel").detail(format!("no active user {user}"))
-            );
+            return Err(ApiError::new("user_not_in_channel").detail(format!("no active user {user}")));
         }
         target::postable(shared, &mut ws, &args.str("channel").unwrap_or_default())?
     };
     if !channel.has_member(&user) {
-        return Err(ApiError::new("user_not_in_channel")
-            .detail(format!("{user} is not a member of {}", channel.id)));
+        return Err(ApiError::new("user_not_in_channel").detail(format!("{user} is not a member of {}", channel.id)));
     }
     let content = content(args)?;
     let ts = shared.next_ts();
@@ -147,18 +135,14 @@ pub fn post_ephemeral(shared: &Shared, args: &Args) -> ApiResult {
 pub fn unfurl(shared: &Shared, args: &Args) -> ApiResult {
     let (channel, ts) = match args.str("unfurl_id") {
         Some(unfurl_id) => {
-            args.str("source")
-                .ok_or_else(|| ApiError::new("missing_source"))?;
+            args.str("source").ok_or_else(|| ApiError::new("missing_source"))?;
             (args.str("channel").unwrap_or_default(), unfurl_id)
         }
         None => {
-            let channel = args
-                .str("channel")
-                .ok_or_else(|| ApiError::new("missing_channel"))?;
+            let channel = args.str("channel").ok_or_else(|| ApiError::new("missing_channel"))?;
             let ts = args.str("ts").ok_or_else(|| ApiError::new("missing_ts"))?;
             if lock(&shared.workspace).find_visible(&channel).is_none() {
-                return Err(ApiError::new("cannot_find_channel")
-                    .detail(format!("no conversation {channel}")));
+                return Err(ApiError::new("cannot_find_channel").detail(format!("no conversation {channel}")));
             }
             (channel, ts)
         }
@@ -167,8 +151,7 @@ pub fn unfurl(shared: &Shared, args: &Args) -> ApiResult {
         None => return Err(ApiError::new("missing_unfurls")),
         Some(Ok(value @ Value::Object(_))) => value,
         Some(_) => {
-            return Err(ApiError::new("invalid_unfurls_format")
-                .detail("unfurls must be a JSON object keyed by URL"));
+            return Err(ApiError::new("invalid_unfurls_format").detail("unfurls must be a JSON object keyed by URL"));
         }
     };
     shared.record_message(PostedMessage {

@@ -9,16 +9,12 @@ use crate::socket::SocketKind;
 use crate::workspace::{BOT_USER_ID, BOT_USER_NAME, TEAM_DOMAIN, TEAM_ID, TEAM_NAME};
 
 pub fn apps_connections_open(shared: &Shared, _args: &Args) -> ApiResult {
-    let ticket = shared
-        .sockets
-        .issue_ticket(SocketKind::SocketMode, shared.next_seq());
+    let ticket = shared.sockets.issue_ticket(SocketKind::SocketMode, shared.next_seq());
     Ok(fields(json!({ "url": shared.ws_url("link", &ticket) })))
 }
 
 pub fn rtm_connect(shared: &Shared, _args: &Args) -> ApiResult {
-    let ticket = shared
-        .sockets
-        .issue_ticket(SocketKind::Rtm, shared.next_seq());
+    let ticket = shared.sockets.issue_ticket(SocketKind::Rtm, shared.next_seq());
     Ok(fields(json!({
         "url": shared.ws_url("rtm", &ticket),
         "self": { "id": BOT_USER_ID, "name": BOT_USER_NAME },

@@ -13,16 +13,11 @@ const MAX_MPIM_USERS: usize = 8;
 
 pub fn list(shared: &Shared, args: &Args) -> ApiResult {
     let types = args.str("types").unwrap_or_else(|| "public_channel".into());
-    let types: Vec<&str> = types
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
+    let types: Vec<&str> = types.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
     if let Some(unknown) = types.iter().find(|t| !KNOWN_TYPES.contains(t)) {
-        return Err(ApiError::new("invalid_types").detail(format!(
-            "unknown type {unknown:?}; use {}",
-            KNOWN_TYPES.join(",")
-        )));
+        return Err(
+            ApiError::new("invalid_types").detail(format!("unknown type {unknown:?}; use {}", KNOWN_TYPES.join(",")))
+        );
     }
     let exclude_archived = args.bool("exclude_archived").unwrap_or(false);
     let (offset, limit) = cursor::page_request(args)?;
@@ -30,17 +25,10 @@ pub fn list(shared: &Shared, args: &Args) -> ApiResult {
     let matching: Vec<&Conversation> = ws
         .conversations
         .iter()
-        .filter(|c| {
-            c.visible_to_bot()
-                && types.contains(&c.type_name())
-                && !(exclude_archived && c.is_archived)
-        })
+        .filter(|c| c.visible_to_bot() && types.contains(&c.type_name()) && !(exclude_archived && c.is_archived))
         .collect();
     let (page, next_cursor) = cursor::page(&matching, offset, limit);
-    let channels: Vec<Value> = page
-        .iter()
-        .map(|c| render::conversation(c, &ws, false))
-        .collect();
+    let channels: Vec<Value> = page.iter().map(|c| render::conversation(c, &ws, false)).collect();
     Ok(fields(
         json!({ "channels": channels, "response_metadata": { "next_cursor": next_cursor } }),
     ))
@@ -80,27 +68,21 @@ pub fn open(shared: &Shared, args: &Args) -> ApiResult {
             for user in &users {
                 match ws.user(user) {
                     None => {
-                        return Err(
-                            ApiError::new("user_not_found").detail(format!("no user {user}"))
-                        );
+                        return Err(ApiError::new("user_not_found").detail(format!("no user {user}")));
                     }
                     Some(u) if u.deleted => {
-                        return Err(
-                            ApiError::new("user_disabled").detail(format!("{user} is deactivated"))
-                        );
+                        return Err(ApiError::new("user_disabled").detail(format!("{user} is deactivated")));
                     }
                     Some(_) => {}
                 }
             }
             match users.len() {
                 0 => {
-                    return Err(ApiError::new("not_enough_users")
-                        .detail("name at least one user other than the bot"));
+                    return Err(ApiError::new("not_enough_users").detail("name at least one user other than the bot"));
                 }
                 1 => ws.open_im(&users[0]),
                 n if n > MAX_MPIM_USERS => {
-                    return Err(ApiError::new("too_many_users")
-                        .detail(format!("at most {MAX_MPIM_USERS} users")));
+                    return Err(ApiError::new("too_many_users").detail(format!("at most {MAX_MPIM_USERS} users")));
                 }
                 _ => ws.open_mpim(&users),
             }

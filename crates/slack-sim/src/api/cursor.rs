@@ -20,17 +20,14 @@ pub fn page_request(args: &Args) -> Result<(usize, usize), ApiError> {
             .and_then(|raw| String::from_utf8(raw).ok())
             .and_then(|s| s.strip_prefix("offset:")?.parse().ok())
             .ok_or_else(|| {
-                ApiError::new("invalid_cursor")
-                    .detail(format!("cursor {cursor:?} was not issued by this API"))
+                ApiError::new("invalid_cursor").detail(format!("cursor {cursor:?} was not issued by this API"))
             })?,
     };
     let limit = match args.u64("limit") {
         None => 100,
         Some(Ok(limit @ 1..=1000)) => limit as usize,
         Some(_) => {
-            return Err(
-                ApiError::new("invalid_limit").detail("limit must be a number from 1 to 1000")
-            );
+            return Err(ApiError::new("invalid_limit").detail("limit must be a number from 1 to 1000"));
         }
     };
     Ok((offset, limit))

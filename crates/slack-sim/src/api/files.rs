@@ -12,8 +12,7 @@ pub fn get_upload_url(shared: &Shared, args: &Args) -> ApiResult {
     let length = match args.u64("length") {
         Some(Ok(length)) if length > 0 => length,
         _ => {
-            return Err(ApiError::new("invalid_arguments")
-                .detail("length must be a positive integer (bytes)"));
+            return Err(ApiError::new("invalid_arguments").detail("length must be a positive integer (bytes)"));
         }
     };
     let filename = args.str("filename").unwrap_or_default();
@@ -38,10 +37,8 @@ struct FileRef {
 }
 
 fn file_refs(args: &Args) -> Result<Vec<FileRef>, ApiError> {
-    let invalid = || {
-        ApiError::new("invalid_arguments")
-            .detail("files must be a JSON array of {\"id\": ..., \"title\": ...}")
-    };
+    let invalid =
+        || ApiError::new("invalid_arguments").detail("files must be a JSON array of {\"id\": ..., \"title\": ...}");
     let Some(Ok(Value::Array(items))) = args.json("files") else {
         return Err(invalid());
     };
@@ -61,12 +58,8 @@ fn file_refs(args: &Args) -> Result<Vec<FileRef>, ApiError> {
 pub fn complete_upload(shared: &Shared, args: &Args) -> ApiResult {
     let refs = file_refs(args)?;
     let channel_arg = args.str("channel_id").or_else(|| {
-        args.str("channels").and_then(|c| {
-            c.split(',')
-                .map(str::trim)
-                .find(|c| !c.is_empty())
-                .map(str::to_owned)
-        })
+        args.str("channels")
+            .and_then(|c| c.split(',').map(str::trim).find(|c| !c.is_empty()).map(str::to_owned))
     });
     let channel = match &channel_arg {
         Some(channel) => Some(target::postable(shared, &mut lock(&shared.workspace), channel)?.id),
@@ -76,16 +69,12 @@ pub fn complete_upload(shared: &Shared, args: &Args) -> ApiResult {
     for file in &refs {
         match uploads.get(&file.id) {
             None => {
-                return Err(ApiError::new("file_not_found").detail(format!(
-                    "{} was not issued or is already completed",
-                    file.id
-                )));
+                return Err(ApiError::new("file_not_found")
+                    .detail(format!("{} was not issued or is already completed", file.id)));
             }
             Some(pending) if pending.bytes.is_none() => {
-                return Err(ApiError::new("file_not_found").detail(format!(
-                    "no bytes were uploaded to the upload_url of {}",
-                    file.id
-                )));
+                return Err(ApiError::new("file_not_found")
+                    .detail(format!("no bytes were uploaded to the upload_url of {}", file.id)));
             }
             Some(_) => {}
         }
@@ -94,10 +83,7 @@ pub fn complete_upload(shared: &Shared, args: &Args) -> ApiResult {
     let mut completed = Vec::new();
     for file in refs {
         let pending = uploads.remove(&file.id).expect("checked above");
-        let title = file
-            .title
-            .clone()
-            .or_else(|| Some(pending.filename.clone()));
+        let title = file.title.clone().or_else(|| Some(pending.filename.clone()));
         answered.push(json!({ "id": file.id, "title": title }));
         completed.push(UploadedFile {
             id: file.id,

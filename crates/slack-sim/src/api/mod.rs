@@ -48,10 +48,7 @@ impl ApiError {
     }
 
     fn into_body(self) -> Value {
-        let mut body = Map::from_iter([
-            ("ok".to_owned(), json!(false)),
-            ("error".to_owned(), json!(self.error)),
-        ]);
+        let mut body = Map::from_iter([("ok".to_owned(), json!(false)), ("error".to_owned(), json!(self.error))]);
         body.extend(self.extra);
         Value::Object(body)
     }
@@ -171,11 +168,7 @@ fn fault_answer(fault: Fault, what: &str) -> Answer {
     }
 }
 
-fn answer_call(
-    shared: &Shared,
-    method: &str,
-    parsed: Result<ParsedCall, args::BodyError>,
-) -> Answer {
+fn answer_call(shared: &Shared, method: &str, parsed: Result<ParsedCall, args::BodyError>) -> Answer {
     let (Some(spec), Some(handler)) = (spec::method(method), handler(method)) else {
         return Answer::json(
             ApiError::new("unknown_method")
@@ -209,21 +202,15 @@ fn answer_call(
             shared.scopes_header(),
         ));
         let accepted = spec.bot_scopes.join(",");
-        answer.headers.push((
-            header::HeaderName::from_static("x-accepted-oauth-scopes"),
-            accepted,
-        ));
+        answer
+            .headers
+            .push((header::HeaderName::from_static("x-accepted-oauth-scopes"), accepted));
     }
     answer
 }
 
 /// Token presence and type, then the method's documented bot scopes.
-fn authorize(
-    shared: &Shared,
-    method: &str,
-    spec: &MethodSpec,
-    call: &ParsedCall,
-) -> Result<(), ApiError> {
+fn authorize(shared: &Shared, method: &str, spec: &MethodSpec, call: &ParsedCall) -> Result<(), ApiError> {
     let config = &shared.config;
     let wants_app_token = method == "apps.connections.open";
     match call.token.as_deref() {
@@ -235,29 +222,22 @@ fn authorize(
             });
         }
         Some(t) if t == config.app_token && !wants_app_token => {
-            return Err(ApiError::new("not_allowed_token_type")
-                .detail(format!("{method} needs the bot token")));
+            return Err(ApiError::new("not_allowed_token_type").detail(format!("{method} needs the bot token")));
         }
         Some(t) if t == config.bot_token && wants_app_token => {
-            return Err(ApiError::new("not_allowed_token_type")
-                .detail("apps.connections.open needs the app-level token"));
+            return Err(
+                ApiError::new("not_allowed_token_type").detail("apps.connections.open needs the app-level token")
+            );
         }
         Some(t) if t == config.bot_token || t == config.app_token => {}
         Some(_) => return Err(ApiError::new("invalid_auth")),
     }
-    if wants_app_token
-        || spec.bot_scopes.is_empty()
-        || spec.bot_scopes.iter().any(|s| shared.has_scope(s))
-    {
+    if wants_app_token || spec.bot_scopes.is_empty() || spec.bot_scopes.iter().any(|s| shared.has_scope(s)) {
         return Ok(());
     }
     let mut error = ApiError::new("missing_scope");
-    error
-        .extra
-        .insert("needed".into(), json!(spec.bot_scopes.join(",")));
-    error
-        .extra
-        .insert("provided".into(), json!(shared.scopes_header()));
+    error.extra.insert("needed".into(), json!(spec.bot_scopes.join(",")));
+    error.extra.insert("provided".into(), json!(shared.scopes_header()));
     Err(error)
 }
 
@@ -267,8 +247,9 @@ fn check_required(spec: &MethodSpec, args: &Args) -> Result<(), ApiError> {
         .iter()
         .find(|arg| arg.name != "token" && !args.is_present(&arg.name))
     {
-        Some(arg) => Err(ApiError::new(spec.missing_arg_error(arg))
-            .detail(format!("missing required field: {}", arg.name))),
+        Some(arg) => {
+            Err(ApiError::new(spec.missing_arg_error(arg)).detail(format!("missing required field: {}", arg.name)))
+        }
         None => Ok(()),
     }
 }
@@ -319,10 +300,7 @@ mod tests {
         args.0.insert("cursor".into(), next.into());
         assert_eq!(super::cursor::page_request(&args).unwrap(), (2, 100));
         args.0.insert("cursor".into(), "nonsense!".into());
-        assert_eq!(
-            super::cursor::page_request(&args).unwrap_err().error,
-            "invalid_cursor"
-        );
+        assert_eq!(super::cursor::page_request(&args).unwrap_err().error, "invalid_cursor");
         assert_eq!(super::cursor::page(&items, 4, 2).1, "");
     }
 }

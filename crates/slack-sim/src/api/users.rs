@@ -5,9 +5,7 @@ use serde_json::json;
 use super::{ApiError, ApiResult, cursor, fields};
 use crate::args::Args;
 use crate::shared::{Shared, lock};
-use crate::workspace::{
-    APP_ID, BOT_ID, BOT_USER_ID, BOT_USER_NAME, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, render,
-};
+use crate::workspace::{APP_ID, BOT_ID, BOT_USER_ID, BOT_USER_NAME, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, render};
 
 /// The workspace URL Slack reports for the team.
 pub fn team_url() -> String {
@@ -33,19 +31,14 @@ pub fn info(shared: &Shared, args: &Args) -> ApiResult {
     let user = ws
         .user(&id)
         .ok_or_else(|| ApiError::new("user_not_found").detail(format!("no user {id}")))?;
-    Ok(fields(
-        json!({ "user": render::user(user, &shared.base_url) }),
-    ))
+    Ok(fields(json!({ "user": render::user(user, &shared.base_url) })))
 }
 
 pub fn list(shared: &Shared, args: &Args) -> ApiResult {
     let (offset, limit) = cursor::page_request(args)?;
     let ws = lock(&shared.workspace);
     let (page, next_cursor) = cursor::page(&ws.users, offset, limit);
-    let members: Vec<_> = page
-        .iter()
-        .map(|u| render::user(u, &shared.base_url))
-        .collect();
+    let members: Vec<_> = page.iter().map(|u| render::user(u, &shared.base_url)).collect();
     Ok(fields(json!({
         "members": members,
         "cache_ts": 1_704_067_200,
@@ -55,9 +48,7 @@ pub fn list(shared: &Shared, args: &Args) -> ApiResult {
 
 pub fn team_info(shared: &Shared, args: &Args) -> ApiResult {
     if let Some(team) = args.str("team").filter(|t| t != TEAM_ID) {
-        return Err(
-            ApiError::new("team_not_found").detail(format!("the bot cannot see team {team}"))
-        );
+        return Err(ApiError::new("team_not_found").detail(format!("the bot cannot see team {team}")));
     }
     let icon = |size: &str| json!(format!("{}/team-icon/{size}.png", shared.base_url));
     Ok(fields(json!({

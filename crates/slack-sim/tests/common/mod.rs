@@ -14,9 +14,7 @@ pub async fn start() -> SlackSim {
 
 pub async fn start_with(config: SimConfig) -> SlackSim {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    SlackSim::start(config)
-        .await
-        .expect("simulator binds 127.0.0.1")
+    SlackSim::start(config).await.expect("simulator binds 127.0.0.1")
 }
 
 pub fn client() -> reqwest::Client {
@@ -35,9 +33,7 @@ pub async fn call_with_token(
     token: Option<&str>,
     form: &[(&str, &str)],
 ) -> (StatusCode, Value) {
-    let mut request = client()
-        .post(format!("{}{method}", sim.api_url()))
-        .form(form);
+    let mut request = client().post(format!("{}{method}", sim.api_url())).form(form);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -60,8 +56,7 @@ pub async fn call_json(sim: &SlackSim, method: &str, body: Value) -> Value {
 
 /// The documented example `name` of `method`, from the slack-api-ref copy in `data/methods/`.
 pub fn documented_example(method: &str, name: &str) -> Value {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("data/methods/{method}.json"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("data/methods/{method}.json"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     doc["examples"][name]["example"].clone()
 }
@@ -95,9 +90,7 @@ fn collect_missing(expected: &Value, actual: &Value, path: &str, missing: &mut V
             }
         }
         Value::Array(items) => {
-            if let (Some(first), Some(found)) =
-                (items.first(), actual.as_array().and_then(|a| a.first()))
-            {
+            if let (Some(first), Some(found)) = (items.first(), actual.as_array().and_then(|a| a.first())) {
                 collect_missing(first, found, &format!("{path}[0]"), missing);
             }
         }
@@ -108,16 +101,10 @@ fn collect_missing(expected: &Value, actual: &Value, path: &str, missing: &mut V
 /// Asserts that `actual` has every key of the documented example, except the listed (explained) paths.
 pub fn assert_shaped_like(method: &str, example: &str, actual: &Value, not_applicable: &[&str]) {
     let expected = documented_example(method, example);
-    assert!(
-        !expected.is_null(),
-        "{method} has a documented example {example}"
-    );
+    assert!(!expected.is_null(), "{method} has a documented example {example}");
     let missing: Vec<String> = missing_keys(&expected, actual)
         .into_iter()
         .filter(|k| !not_applicable.contains(&k.as_str()))
         .collect();
-    assert!(
-        missing.is_empty(),
-        "{method} answer lacks {missing:?}: {actual:#}"
-    );
+    assert!(missing.is_empty(), "{method} answer lacks {missing:?}: {actual:#}");
 }

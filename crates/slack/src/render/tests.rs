@@ -40,9 +40,7 @@ fn user_and_data_text_cannot_ping_or_forge_links() {
     let rendered = render(&reply);
     let text = all_mrkdwn(&rendered);
     assert!(
-        !text.contains("<!channel>")
-            && !text.contains("<!here>")
-            && !text.contains("<https://evil"),
+        !text.contains("<!channel>") && !text.contains("<!here>") && !text.contains("<https://evil"),
         "{text}"
     );
     assert!(text.contains("&lt;!channel&gt;"), "{text}");
@@ -74,12 +72,7 @@ fn links_only_for_http_urls_and_pipes_encoded() {
 #[test]
 fn table_becomes_a_table_block_with_limits() {
     let rows: Vec<Vec<Vec<Inline>>> = (0..150)
-        .map(|i| {
-            vec![
-                vec![Inline::Text(format!("<{i}>"))],
-                vec![Inline::Text(i.to_string())],
-            ]
-        })
+        .map(|i| vec![vec![Inline::Text(format!("<{i}>"))], vec![Inline::Text(i.to_string())]])
         .collect();
     let table = Table {
         header: vec!["Name".into(), "Count".into()],
@@ -114,21 +107,14 @@ fn wide_tables_are_cut_to_twenty_columns_and_links_become_rich_text() {
         rows: vec![row],
         numeric: vec![],
     };
-    let rendered = render(&Reply::new(vec![
-        Block::Table(table.clone()),
-        Block::Table(table),
-    ]));
+    let rendered = render(&Reply::new(vec![Block::Table(table.clone()), Block::Table(table)]));
     assert_eq!(
         rendered.blocks[0]["rows"][0].as_array().unwrap().len(),
         MAX_TABLE_COLUMNS
     );
     assert_eq!(rendered.blocks[0]["rows"][1][0]["type"], "rich_text");
     assert!(all_mrkdwn(&rendered).contains("5 more columns"));
-    let tables = rendered
-        .blocks
-        .iter()
-        .filter(|b| b["type"] == "table")
-        .count();
+    let tables = rendered.blocks.iter().filter(|b| b["type"] == "table").count();
     assert_eq!(tables, 1, "one table block per message");
 }
 
@@ -167,10 +153,7 @@ fn images_by_url_are_blocks_and_png_bytes_are_left_to_upload() {
     ]);
     let rendered = render(&reply);
     assert_eq!(rendered.blocks[0]["type"], "image");
-    assert_eq!(
-        rendered.blocks[0]["image_url"],
-        "https://img.example.com/a.png"
-    );
+    assert_eq!(rendered.blocks[0]["image_url"], "https://img.example.com/a.png");
     assert_eq!(
         rendered.uploads,
         vec![PendingUpload {
@@ -179,12 +162,7 @@ fn images_by_url_are_blocks_and_png_bytes_are_left_to_upload() {
             filename: "Sales_by_week.png".into()
         }]
     );
-    assert!(
-        rendered
-            .blocks
-            .iter()
-            .all(|b| b["image_url"] != "javascript:x")
-    );
+    assert!(rendered.blocks.iter().all(|b| b["image_url"] != "javascript:x"));
 }
 
 #[test]
@@ -235,11 +213,7 @@ fn long_text_and_many_blocks_are_cut_with_a_note() {
     let first = rendered.blocks[0]["text"]["text"].as_str().unwrap();
     assert!(first.chars().count() <= MAX_SECTION_TEXT, "{}", first.len());
     assert!(first.contains("more"));
-    assert!(
-        !first
-            .trim_end_matches(|c: char| c != '\u{2026}')
-            .ends_with("&\u{2026}")
-    );
+    assert!(!first.trim_end_matches(|c: char| c != '\u{2026}').ends_with("&\u{2026}"));
     assert!(
         rendered.blocks[MAX_BLOCKS - 1]["elements"][0]["text"]
             .as_str()

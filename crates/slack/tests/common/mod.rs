@@ -13,9 +13,7 @@ use tokio::sync::mpsc;
 
 pub async fn sim() -> SlackSim {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    SlackSim::start(SimConfig::default())
-        .await
-        .expect("simulator starts")
+    SlackSim::start(SimConfig::default()).await.expect("simulator starts")
 }
 
 pub fn fast_config() -> WebConfig {
