@@ -140,10 +140,14 @@ fn classify(error: &object_store::Error) -> StoreErrorKind {
         _ => {}
     }
     let mut source: Option<&(dyn StdError + 'static)> = Some(error);
-    let mut credential_step = false;
     while let Some(current) = source {
-        // Not every request path maps HTTP statuses to error variants; the status is then only in the text.
         let text = current.to_string().to_ascii_lowercase();
+        // Without configured keys, both AWS and Google clients ask the instance metadata service; failing there
+        // means "not on a cloud instance", not "the store is down".
+        if text.contains(METADATA_SERVICE_HOST) {
+            return StoreErrorKind::NoCredentials;
+        }
+        // Not every request path maps HTTP statuses to error variants; the status is then only in the text.
         if text.contains("status code: 404") {
             return StoreErrorKind::BucketMissing;
         }
@@ -156,22 +160,15 @@ fn classify(error: &object_store::Error) -> StoreErrorKind {
                 HttpErrorKind::Connect | HttpErrorKind::Timeout | HttpErrorKind::Request
             )
         {
-            return if credential_step {
-                StoreErrorKind::NoCredentials
-            } else {
-                StoreErrorKind::Unreachable
-            };
+            return StoreErrorKind::Unreachable;
         }
-        credential_step |=
-            text.contains("credential") || text.contains("token") || text.contains("metadata");
         source = current.source();
     }
-    if credential_step {
-        StoreErrorKind::NoCredentials
-    } else {
-        StoreErrorKind::Rejected
-    }
+    StoreErrorKind::Rejected
 }
+
+/// The link-local address of the AWS and Google Compute Engine instance metadata services.
+const METADATA_SERVICE_HOST: &str = "169.254.169.254";
 
 /// "outer: inner: innermost", skipping repeats (wrappers often print their source too).
 fn error_chain(error: &dyn StdError) -> String {
@@ -185,4 +182,71 @@ fn error_chain(error: &dyn StdError) -> String {
         source = current.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generic(message: &str) -> object_store::Error {
+        object_store::Error::Generic {
+            store: "test",
+            source: message.to_owned().into(),
+        }
+    }
+
+    fn context() -> ErrorContext {
+        ErrorContext {
+            backend: Backend::Gcs,
+            bucket: "charts".to_owned(),
+            endpoint: "https://storage.googleapis.com".to_owned(),
+            secrets: vec![Secret::from("private-key-material")],
+        }
+    }
+
+    #[test]
+    fn metadata_service_failure_means_no_credentials() {
+        let error = generic(
+            "Error performing token request: Error performing GET http://169.254.169.254/computeMetadata/v1/ \
+             - Server returned non-2xx status code: 403 Forbidden",
+        );
+        assert_eq!(classify(&error), StoreErrorKind::NoCredentials);
+        let message = context()
+            .operation_failed("uploading the image", &error)
+            .to_string();
+        assert!(
+            message.contains("GOOGLE_CLOUD_CREDENTIALS_JSON"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn statuses_in_text_are_classified() {
+        assert_eq!(
+            classify(&generic(
+                "Server returned non-2xx status code: 404 Not Found"
+            )),
+            StoreErrorKind::BucketMissing
+        );
+        assert_eq!(
+            classify(&generic(
+                "Server returned non-2xx status code: 403 Forbidden"
+            )),
+            StoreErrorKind::AccessDenied
+        );
+        assert_eq!(
+            classify(&generic(
+                "Server returned non-2xx status code: 400 Bad Request"
+            )),
+            StoreErrorKind::Rejected
+        );
+    }
+
+    #[test]
+    fn secrets_echoed_by_the_library_are_scrubbed() {
+        let error = generic("bad key private-key-material in request");
+        let store_error = context().operation_failed("uploading the image", &error);
+        assert!(!store_error.detail().contains("private-key-material"));
+        assert!(store_error.detail().contains("[redacted]"));
+    }
 }

@@ -114,3 +114,86 @@ impl std::fmt::Debug for ImageStore {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Secret;
+
+    fn url_for(settings: StoreSettings) -> String {
+        ImageStore::new(&settings).expect("store").url_of("k.png")
+    }
+
+    #[test]
+    fn s3_urls_are_virtual_hosted_on_aws_and_path_style_on_an_endpoint() {
+        let s3 = |region: &str, endpoint: Option<&str>| StoreSettings::S3 {
+            bucket: "charts".into(),
+            region: region.into(),
+            access_key_id: None,
+            secret_access_key: None,
+            endpoint: endpoint.map(Into::into),
+        };
+        assert_eq!(
+            url_for(s3("eu-west-1", None)),
+            "https://charts.s3.eu-west-1.amazonaws.com/k.png"
+        );
+        assert_eq!(
+            url_for(s3("us-east-1", None)),
+            "https://charts.s3.us-east-1.amazonaws.com/k.png"
+        );
+        assert_eq!(
+            url_for(s3("us-east-1", Some("http://127.0.0.1:4566/"))),
+            "http://127.0.0.1:4566/charts/k.png"
+        );
+    }
+
+    #[test]
+    fn azure_urls_use_the_account_host_or_the_endpoint() {
+        let azure = |endpoint: Option<&str>| StoreSettings::Azure {
+            account: "acct".into(),
+            container: "charts".into(),
+            access_key: Secret::from("a2V5"),
+            endpoint: endpoint.map(Into::into),
+        };
+        assert_eq!(
+            url_for(azure(None)),
+            "https://acct.blob.core.windows.net/charts/k.png"
+        );
+        assert_eq!(
+            url_for(azure(Some("http://127.0.0.1:10000/devstoreaccount1"))),
+            "http://127.0.0.1:10000/devstoreaccount1/charts/k.png"
+        );
+    }
+
+    #[test]
+    fn gcs_urls_use_storage_googleapis_or_the_endpoint() {
+        let gcs = |endpoint: Option<&str>| StoreSettings::Gcs {
+            bucket: "charts".into(),
+            project: None,
+            credentials_json: None,
+            endpoint: endpoint.map(Into::into),
+        };
+        assert_eq!(
+            url_for(gcs(None)),
+            "https://storage.googleapis.com/charts/k.png"
+        );
+        assert_eq!(
+            url_for(gcs(Some("http://127.0.0.1:9023"))),
+            "http://127.0.0.1:9023/charts/k.png"
+        );
+    }
+
+    #[test]
+    fn names_are_the_products() {
+        let gcs = StoreSettings::Gcs {
+            bucket: "charts".into(),
+            project: None,
+            credentials_json: None,
+            endpoint: None,
+        };
+        assert_eq!(
+            ImageStore::new(&gcs).expect("store").name(),
+            "Google Cloud Storage"
+        );
+    }
+}
