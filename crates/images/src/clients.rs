@@ -138,9 +138,7 @@ fn build_azure(
         .with_client_options(client_options(endpoint));
     if let Some(endpoint) = endpoint {
         // The endpoint is the account's blob service URL; object_store appends `/{container}/{key}` to it.
-        builder = builder
-            .with_endpoint(endpoint.to_owned())
-            .with_allow_http(is_plain_http(endpoint));
+        builder = builder.with_endpoint(endpoint.to_owned());
     }
     let store = builder.build().map_err(|e| {
         context.invalid_settings(

@@ -7,7 +7,7 @@
 //! | store | settings | object readable by URL because |
 //! |---|---|---|
 //! | Amazon S3 | `SLACKBOT_S3_BUCKET`, `SLACKBOT_S3_BUCKET_REGION` (default `us-east-1`), `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `SLACKBOT_S3_ENDPOINT` | each upload carries `x-amz-acl: public-read`, as the original's; the keys need `s3:PutObjectAcl` and the bucket must allow ACLs (Object Ownership not "bucket owner enforced", Block Public Access off for ACLs) |
-//! | Azure Storage | `AZURE_STORAGE_ACCOUNT`, `SLACKBOT_AZURE_CONTAINER`, `AZURE_STORAGE_ACCESS_KEY`, `AZURE_STORAGE_ENDPOINT` | the container's public access level must be "blob" (anonymous read of blobs) |
+//! | Azure Storage | `AZURE_STORAGE_ACCOUNT`, `SLACKBOT_AZURE_CONTAINER`, `AZURE_STORAGE_ACCESS_KEY`, `AZURE_STORAGE_ENDPOINT` | the container's public access level must be "blob" (anonymous read of blobs), which needs the account setting "Allow Blob anonymous access" (off by default on accounts made since 2023) |
 //! | Google Cloud Storage | `GOOGLE_CLOUD_BUCKET`, `GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_CREDENTIALS_JSON` (key file content; without it, the Compute Engine metadata server), `GOOGLE_CLOUD_STORAGE_ENDPOINT` | the bucket must grant `allUsers` the Storage Object Viewer role (no per-object ACL is sent: it fails on buckets with uniform bucket-level access) |
 //!
 //! URLs: S3 `https://{bucket}.s3.{region}.amazonaws.com/{key}`, or `{endpoint}/{bucket}/{key}` (path style) with

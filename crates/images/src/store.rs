@@ -52,7 +52,8 @@ impl ImageStore {
         self.put(&key, png, "image/png")
             .await
             .map_err(|e| self.context.operation_failed("uploading the image", &e))?;
-        tracing::debug!(store = self.name(), %key, "stored chart image");
+        // The key is the image's only protection: never log it.
+        tracing::debug!(store = self.name(), "stored chart image");
         Ok(StoredImage {
             url: self.url_of(&key),
             key,
