@@ -51,9 +51,11 @@ mod error;
 mod key;
 mod secret;
 mod settings;
+mod sink;
 mod store;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use secret::Secret;
 pub use settings::StoreSettings;
+pub use sink::StoringSink;
 pub use store::{ImageStore, StoredImage};
