@@ -28,6 +28,7 @@ pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: 
         "runtime": "0.010",
         "added_params": {"sorts": result.sorts.iter().map(|(n, d)| if *d { format!("{n} desc") } else { n.clone() }).collect::<Vec<_>>()},
         "sql": result.sql,
+        "sql_explain": format!("EXPLAIN QUERY PLAN {}", result.sql),
         "fields": {
             "measures": result.measures.iter().map(|f| meta(f)).collect::<Vec<_>>(),
             "dimensions": result.dims.iter().map(|f| meta(f)).collect::<Vec<_>>(),
@@ -98,6 +99,14 @@ pub fn field_meta(field: &Field, sorted: Option<Value>) -> Value {
         "suggestable": !field.is_numeric(),
         "enumerations": null,
         "is_timeframe": timeframe.is_some(),
+        "project_id": crate::model::MODEL,
+        "file_path": format!("{}.view.lkml", field.view),
+        "source_file": format!("{}/{}.view.lkml", crate::model::MODEL, field.view),
+        "requires_refresh_on_sort": false,
+        "lookml_link": format!("/projects/{}/files/{}.view.lkml", crate::model::MODEL, field.view),
+        "fill_style": timeframe.map(|_| "range"),
+        "user_attribute_filter_types": filter_types(field),
+        "fiscal_month_offset": 0,
     });
     if let Some(tf) = timeframe {
         meta["time_interval"] = json!({"name": tf, "count": 1});
@@ -106,6 +115,16 @@ pub fn field_meta(field: &Field, sorted: Option<Value>) -> Value {
         meta["sorted"] = sorted;
     }
     meta
+}
+
+/// The user-attribute filter types Looker lists for a field's type.
+fn filter_types(field: &Field) -> [&'static str; 2] {
+    match field.kind {
+        _ if field.is_numeric() => ["number", "advanced_filter_number"],
+        Kind::Date(_) => ["datetime", "advanced_filter_datetime"],
+        Kind::YesNo => ["yesno", "advanced_filter_string"],
+        _ => ["string", "advanced_filter_string"],
+    }
 }
 
 fn capitalize(word: &str) -> String {

@@ -239,6 +239,11 @@ impl Rejection {
 }
 
 impl Spec {
+    /// An operation by its operationId.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.id == id)
+    }
+
     /// Finds the operation for a method and a path relative to `/api/4.0`. Literal segments win over parameters
     /// (so `/looks/search` is `search_looks`, not `look`).
     pub fn find(&'static self, method: &str, path: &str) -> Result<Matched, Rejection> {
