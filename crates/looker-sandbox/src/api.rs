@@ -20,7 +20,11 @@ const DEFAULT_IMAGE_HEIGHT: u32 = 600;
 #[derive(Debug)]
 pub enum Reply {
     Json(u16, Value),
-    Bytes { status: u16, content_type: &'static str, bytes: Vec<u8> },
+    Bytes {
+        status: u16,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
     NoContent,
     /// 202 with an empty body and `Retry-After: 1` (render results not ready).
     NotReady,
@@ -28,7 +32,10 @@ pub enum Reply {
 
 /// Looker's `Error` body.
 pub fn error(status: u16, message: impl Into<String>) -> Reply {
-    Reply::Json(status, json!({"message": message.into(), "documentation_url": DOCS_URL}))
+    Reply::Json(
+        status,
+        json!({"message": message.into(), "documentation_url": DOCS_URL}),
+    )
 }
 
 /// Looker's `ValidationError` body with one error.
@@ -77,7 +84,11 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
         "look" => look(state, call.path("look_id")),
         "all_looks" => Reply::Json(200, json!(search_looks(state, &HashMap::new()))),
         "search_looks" => Reply::Json(200, json!(search_looks(state, call.query))),
-        "run_look" => match state.content.look(call.path("look_id")).and_then(|l| state.query(&l.query_id)) {
+        "run_look" => match state
+            .content
+            .look(call.path("look_id"))
+            .and_then(|l| state.query(&l.query_id))
+        {
             Some(q) => run(state, &q.def, call.path("result_format"), call),
             None => not_found(),
         },
@@ -86,15 +97,22 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             None => not_found(),
         },
         "search_dashboards" => Reply::Json(200, json!(search_dashboards(state, call.query))),
-        "dashboard_dashboard_elements" => match state.content.dashboard(call.path("dashboard_id")) {
-            Some(d) => Reply::Json(200, dashboard(state, d)["dashboard_elements"].clone()),
-            None => not_found(),
-        },
+        "dashboard_dashboard_elements" => {
+            match state.content.dashboard(call.path("dashboard_id")) {
+                Some(d) => Reply::Json(200, dashboard(state, d)["dashboard_elements"].clone()),
+                None => not_found(),
+            }
+        }
         "folder" => match state.content.folder(call.path("folder_id")) {
-            Some(f) => Reply::Json(200, resources::folder_json(f, &state.content, &state.web_url)),
+            Some(f) => Reply::Json(
+                200,
+                resources::folder_json(f, &state.content, &state.web_url),
+            ),
             None => not_found(),
         },
-        "folder_children" | "folder_dashboards" | "folder_looks" => folder_contents(state, operation_id, call),
+        "folder_children" | "folder_dashboards" | "folder_looks" => {
+            folder_contents(state, operation_id, call)
+        }
         "search_folders" => Reply::Json(200, json!(search_folders(state, call.query))),
         "query" => stored_query(state, state.query(call.path("query_id"))),
         "query_for_slug" => stored_query(state, state.query_by_slug(call.path("slug"))),
@@ -106,7 +124,12 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             Some(q) => run(state, &q.def, call.path("result_format"), call),
             None => not_found(),
         },
-        "run_inline_query" => run(state, &QueryDef::from_json(call.body), call.path("result_format"), call),
+        "run_inline_query" => run(
+            state,
+            &QueryDef::from_json(call.body),
+            call.path("result_format"),
+            call,
+        ),
         "create_query_render_task" | "create_look_render_task" | "create_dashboard_render_task" => {
             create_render_task(state, operation_id, call)
         }
@@ -117,14 +140,23 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
         "render_task_results" => render_task_results(state, call),
         "perform_data_action" => perform_data_action(state, call.body),
         "fetch_remote_data_action_form" => Reply::Json(200, data_action_form()),
-        other => error(404, format!("Not found (the Looker sandbox does not implement '{other}')")),
+        other => error(
+            404,
+            format!("Not found (the Looker sandbox does not implement '{other}')"),
+        ),
     }
 }
 
 fn login(state: &State, call: &Call) -> Reply {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(call.raw_body).unwrap_or_default();
-    let value = |name: &str| form.get(name).or_else(|| call.query.get(name)).map(String::as_str);
-    if value("client_id") != Some(state.client_id.as_str()) || value("client_secret") != Some(state.client_secret.as_str())
+    let form: HashMap<String, String> =
+        serde_urlencoded::from_bytes(call.raw_body).unwrap_or_default();
+    let value = |name: &str| {
+        form.get(name)
+            .or_else(|| call.query.get(name))
+            .map(String::as_str)
+    };
+    if value("client_id") != Some(state.client_id.as_str())
+        || value("client_secret") != Some(state.client_secret.as_str())
     {
         return not_found();
     }
@@ -154,9 +186,14 @@ pub fn versions(web_url: &str) -> Value {
 }
 
 fn look(state: &State, id: &str) -> Reply {
-    let Some(look) = state.content.look(id) else { return not_found() };
+    let Some(look) = state.content.look(id) else {
+        return not_found();
+    };
     match state.query(&look.query_id) {
-        Some(q) => Reply::Json(200, resources::look_with_query_json(look, &q, &state.content, &state.web_url)),
+        Some(q) => Reply::Json(
+            200,
+            resources::look_with_query_json(look, &q, &state.content, &state.web_url),
+        ),
         None => not_found(),
     }
 }
@@ -177,10 +214,17 @@ fn search_match(params: &HashMap<String, String>, fields: &[(&str, Option<&str>)
 fn paginate(items: Vec<Value>, params: &HashMap<String, String>) -> Vec<Value> {
     let num = |name: &str| params.get(name).and_then(|v| v.parse::<usize>().ok());
     let (offset, limit) = match (num("per_page"), num("page")) {
-        (Some(per_page), page) => (per_page * page.unwrap_or(1).saturating_sub(1), Some(per_page)),
+        (Some(per_page), page) => (
+            per_page * page.unwrap_or(1).saturating_sub(1),
+            Some(per_page),
+        ),
         _ => (num("offset").unwrap_or(0), num("limit")),
     };
-    items.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect()
+    items
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect()
 }
 
 fn search_looks(state: &State, params: &HashMap<String, String>) -> Vec<Value> {
@@ -196,7 +240,12 @@ fn search_looks(state: &State, params: &HashMap<String, String>) -> Vec<Value> {
             ],
         )
     });
-    paginate(found.map(|l| resources::look_json(l, &state.content, &state.web_url)).collect(), params)
+    paginate(
+        found
+            .map(|l| resources::look_json(l, &state.content, &state.web_url))
+            .collect(),
+        params,
+    )
 }
 
 fn dashboard(state: &State, d: &Dashboard) -> Value {
@@ -222,9 +271,21 @@ fn search_dashboards(state: &State, params: &HashMap<String, String>) -> Vec<Val
 
 fn search_folders(state: &State, params: &HashMap<String, String>) -> Vec<Value> {
     let found = state.content.folders.iter().filter(|f| {
-        search_match(params, &[("id", Some(f.id)), ("name", Some(f.name)), ("parent_id", f.parent_id)])
+        search_match(
+            params,
+            &[
+                ("id", Some(f.id)),
+                ("name", Some(f.name)),
+                ("parent_id", f.parent_id),
+            ],
+        )
     });
-    paginate(found.map(|f| resources::folder_json(f, &state.content, &state.web_url)).collect(), params)
+    paginate(
+        found
+            .map(|f| resources::folder_json(f, &state.content, &state.web_url))
+            .collect(),
+        params,
+    )
 }
 
 fn folder_contents(state: &State, operation_id: &str, call: &Call) -> Reply {
@@ -240,12 +301,21 @@ fn folder_contents(state: &State, operation_id: &str, call: &Call) -> Reply {
             .filter(|f| f.parent_id == Some(id))
             .map(|f| resources::folder_json(f, content, web_url))
             .collect(),
-        "folder_dashboards" => content.dashboards.iter().filter(|d| d.folder_id == id).map(|d| dashboard(state, d)).collect(),
+        "folder_dashboards" => content
+            .dashboards
+            .iter()
+            .filter(|d| d.folder_id == id)
+            .map(|d| dashboard(state, d))
+            .collect(),
         _ => content
             .looks
             .iter()
             .filter(|l| l.folder_id == id)
-            .filter_map(|l| state.query(&l.query_id).map(|q| resources::look_with_query_json(l, &q, content, web_url)))
+            .filter_map(|l| {
+                state
+                    .query(&l.query_id)
+                    .map(|q| resources::look_with_query_json(l, &q, content, web_url))
+            })
             .collect(),
     };
     Reply::Json(200, json!(paginate(items, call.query)))
@@ -260,7 +330,11 @@ fn stored_query(state: &State, query: Option<StoredQuery>) -> Reply {
 
 fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
     let bytes = if call.empty_image { Vec::new() } else { bytes };
-    Reply::Bytes { status: 200, content_type: "image/png", bytes }
+    Reply::Bytes {
+        status: 200,
+        content_type: "image/png",
+        bytes,
+    }
 }
 
 /// Runs a query in a result format. A query that cannot run (bad filter, unknown field) answers 200 with the error
@@ -268,7 +342,11 @@ fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
 /// `errors` list for `json_detail`, a `looker_error` line for text formats; image and `sql` formats answer 400.
 fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
     let formatted = call.param::<bool>("apply_formatting").unwrap_or(false);
-    let text = |content_type, body: String| Reply::Bytes { status: 200, content_type, bytes: body.into_bytes() };
+    let text = |content_type, body: String| Reply::Bytes {
+        status: 200,
+        content_type,
+        bytes: body.into_bytes(),
+    };
     if format == "sql" {
         return match crate::query::sql_for(def, state.today) {
             Ok(sql) => text("text/plain", sql),
@@ -287,7 +365,9 @@ fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         let why = if format == "jpg" {
             "The Looker sandbox renders images as png only; ask for png".to_owned()
         } else {
-            format!("Unsupported result format '{format}' (the sandbox serves json, json_detail, csv, txt, sql, png)")
+            format!(
+                "Unsupported result format '{format}' (the sandbox serves json, json_detail, csv, txt, sql, png)"
+            )
         };
         return error(400, why);
     }
@@ -309,7 +389,10 @@ fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         "json_detail" => {
             let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             let drill = call.param::<bool>("generate_drill_links").unwrap_or(true);
-            Reply::Json(200, detail::json_detail(&result, &state.web_url, &ran_at, drill))
+            Reply::Json(
+                200,
+                detail::json_detail(&result, &state.web_url, &ran_at, drill),
+            )
         }
         "csv" => text("text/csv", result.to_delimited(',', formatted)),
         _ => text("text/plain", result.to_delimited('\t', formatted)),
@@ -319,11 +402,21 @@ fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
 fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Reply {
     let format = call.path("result_format");
     if format != "png" {
-        return error(400, format!("The Looker sandbox renders png only, not '{format}'"));
+        return error(
+            400,
+            format!("The Looker sandbox renders png only, not '{format}'"),
+        );
     }
-    let (width, height) = (call.param("width").unwrap_or(0), call.param("height").unwrap_or(0));
+    let (width, height) = (
+        call.param("width").unwrap_or(0),
+        call.param("height").unwrap_or(0),
+    );
     if width == 0 || height == 0 || width > chart::MAX_SIDE || height > chart::MAX_SIDE {
-        let body = validation_error("width", "invalid", "width and height must be between 1 and 4000");
+        let body = validation_error(
+            "width",
+            "invalid",
+            "width and height must be between 1 and 4000",
+        );
         return Reply::Json(422, body);
     }
     let target = match operation_id {
@@ -339,32 +432,49 @@ fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Reply {
             let id = call.path("dashboard_id");
             state.content.dashboard(id).map(|_| Target::Dashboard {
                 id: id.to_owned(),
-                filters: call.body["dashboard_filters"].as_str().unwrap_or_default().to_owned(),
-                style: call.body["dashboard_style"].as_str().unwrap_or("tiled").to_owned(),
+                filters: call.body["dashboard_filters"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                style: call.body["dashboard_style"]
+                    .as_str()
+                    .unwrap_or("tiled")
+                    .to_owned(),
             })
         }
     };
     match target {
-        Some(target) => Reply::Json(200, state.render_tasks.create(target, format, width, height).to_json()),
+        Some(target) => Reply::Json(
+            200,
+            state
+                .render_tasks
+                .create(target, format, width, height)
+                .to_json(),
+        ),
         None => not_found(),
     }
 }
 
 fn render_task_results(state: &State, call: &Call) -> Reply {
-    let Some(task) = state.render_tasks.get(call.path("render_task_id")) else { return not_found() };
+    let Some(task) = state.render_tasks.get(call.path("render_task_id")) else {
+        return not_found();
+    };
     if !task.is_done() {
         return Reply::NotReady;
     }
     let rendered = match &task.target {
-        Target::Query(id) => state.query(id).map(|q| state.chart(&q.def, task.width, task.height)),
+        Target::Query(id) => state
+            .query(id)
+            .map(|q| state.chart(&q.def, task.width, task.height)),
         Target::Look(id) => state
             .content
             .look(id)
             .and_then(|l| state.query(&l.query_id))
             .map(|q| state.chart(&q.def, task.width, task.height)),
-        Target::Dashboard { id, filters, .. } => {
-            state.content.dashboard(id).map(|d| render_dashboard(state, d, filters, task.width, task.height))
-        }
+        Target::Dashboard { id, filters, .. } => state
+            .content
+            .dashboard(id)
+            .map(|d| render_dashboard(state, d, filters, task.width, task.height)),
     };
     match rendered {
         Some(Ok(bytes)) => image_reply(bytes, call),
@@ -385,11 +495,17 @@ pub fn render_dashboard(
     let values: HashMap<String, String> = serde_urlencoded::from_str(filters).unwrap_or_default();
     let mut tiles = Vec::new();
     for tile in &d.tiles {
-        let Some(mut q) = state.query(&tile.query_id) else { continue };
-        if let Some(value) = values.get(content::STATE_FILTER_NAME).filter(|v| !v.is_empty())
+        let Some(mut q) = state.query(&tile.query_id) else {
+            continue;
+        };
+        if let Some(value) = values
+            .get(content::STATE_FILTER_NAME)
+            .filter(|v| !v.is_empty())
             && matches!(tile.listen, Listen::List | Listen::LegacyMap)
         {
-            q.def.filters.insert(content::STATE_FILTER_DIMENSION.into(), value.clone());
+            q.def
+                .filters
+                .insert(content::STATE_FILTER_DIMENSION.into(), value.clone());
         }
         let (_, series) = state.run(&q.def, None)?.chart_series();
         tiles.push((ChartKind::for_vis(q.def.vis_type()), series));
@@ -401,7 +517,11 @@ pub fn render_dashboard(
 /// `validation_errors`) when the action has no `url`, when the action has a `form_url` and the form value `channel`
 /// is missing, or when any form value or action param value is the text `fail` (the error names that field).
 fn perform_data_action(state: &State, body: &Value) -> Reply {
-    state.data_actions.lock().unwrap_or_else(|p| p.into_inner()).push(body.clone());
+    state
+        .data_actions
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(body.clone());
     let action = &body["action"];
     let form = &body["form_values"];
     let failing_param = action["params"]
@@ -410,15 +530,24 @@ fn perform_data_action(state: &State, body: &Value) -> Reply {
         .flatten()
         .find(|p| p["value"] == "fail")
         .and_then(|p| p["name"].as_str());
-    let failing_form = form.as_object().into_iter().flatten().find(|(_, v)| *v == "fail").map(|(k, _)| k.as_str());
+    let failing_form = form
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(_, v)| *v == "fail")
+        .map(|(k, _)| k.as_str());
     let problem = if action["url"].as_str().is_none() {
         Some(("action", "missing", "The action has no url".to_owned()))
     } else if action["form_url"].is_string() && form["channel"].as_str().is_none_or(str::is_empty) {
         Some(("channel", "missing", "Choose a channel".to_owned()))
     } else {
-        failing_form
-            .or(failing_param)
-            .map(|field| ("value", "invalid", format!("The receiving server rejected '{field}'")))
+        failing_form.or(failing_param).map(|field| {
+            (
+                "value",
+                "invalid",
+                format!("The receiving server rejected '{field}'"),
+            )
+        })
     };
     let response = match problem {
         Some((field, code, message)) => json!({
@@ -429,7 +558,10 @@ fn perform_data_action(state: &State, body: &Value) -> Reply {
             let message = if action["url"].as_str().is_some_and(|u| u.ends_with("/ping")) {
                 "Pinged!".to_owned()
             } else {
-                format!("Sent to {}!", form["channel"].as_str().unwrap_or("the channel"))
+                format!(
+                    "Sent to {}!",
+                    form["channel"].as_str().unwrap_or("the channel")
+                )
             };
             json!({"webhook_id": null, "success": true, "refresh_query": false, "validation_errors": null, "message": message})
         }

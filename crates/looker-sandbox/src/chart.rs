@@ -48,7 +48,11 @@ struct Canvas {
 
 impl Canvas {
     fn new(width: u32, height: u32) -> Canvas {
-        Canvas { width, height, pixels: WHITE.repeat((width * height) as usize) }
+        Canvas {
+            width,
+            height,
+            pixels: WHITE.repeat((width * height) as usize),
+        }
     }
 
     fn set(&mut self, x: i64, y: i64, color: [u8; 4]) {
@@ -82,7 +86,9 @@ impl Canvas {
         encoder.set_color(png::ColorType::Rgba);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().expect("PNG header for a valid size");
-        writer.write_image_data(&self.pixels).expect("PNG data of the declared size");
+        writer
+            .write_image_data(&self.pixels)
+            .expect("PNG data of the declared size");
         writer.finish().expect("PNG end");
         out
     }
@@ -94,7 +100,11 @@ pub fn render(kind: ChartKind, values: &[f64], width: u32, height: u32) -> Vec<u
     let mut canvas = Canvas::new(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
     let margin = (w.min(h) * 0.08).max(1.0);
-    let max = values.iter().copied().fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
+    let max = values
+        .iter()
+        .copied()
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
     let n = values.len().max(1) as f64;
     match kind {
         ChartKind::Bars => {
@@ -124,7 +134,13 @@ pub fn render(kind: ChartKind, values: &[f64], width: u32, height: u32) -> Vec<u
             for (i, v) in values.iter().enumerate() {
                 let y = margin + band * i as f64;
                 let right = margin + (w - 2.0 * margin) * (v.max(0.0) / max);
-                canvas.rect(margin, y + band * 0.15, right, y + band * 0.85, PALETTE[i % PALETTE.len()]);
+                canvas.rect(
+                    margin,
+                    y + band * 0.15,
+                    right,
+                    y + band * 0.85,
+                    PALETTE[i % PALETTE.len()],
+                );
             }
         }
     }
@@ -157,7 +173,10 @@ fn draw_pie(canvas: &mut Canvas, values: &[f64], margin: f64) {
                 continue;
             }
             let turn = (dy.atan2(dx).rem_euclid(TAU)) / TAU;
-            let sector = ends.iter().position(|end| turn <= *end).unwrap_or(ends.len() - 1);
+            let sector = ends
+                .iter()
+                .position(|end| turn <= *end)
+                .unwrap_or(ends.len() - 1);
             canvas.set(i64::from(x), i64::from(y), PALETTE[sector % PALETTE.len()]);
         }
     }
@@ -189,7 +208,9 @@ fn decode_rgba(bytes: &[u8]) -> Vec<u8> {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("our own PNG decodes");
     let mut pixels = vec![0; reader.output_buffer_size().expect("size fits")];
-    reader.next_frame(&mut pixels).expect("our own PNG has a frame");
+    reader
+        .next_frame(&mut pixels)
+        .expect("our own PNG has a frame");
     pixels
 }
 
@@ -198,7 +219,9 @@ mod tests {
     use super::*;
 
     fn size_and_pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut pixels).unwrap();
         (info.width, info.height, pixels)
@@ -206,17 +229,32 @@ mod tests {
 
     #[test]
     fn each_kind_draws_something_of_the_asked_size() {
-        for kind in [ChartKind::Bars, ChartKind::Line, ChartKind::Pie, ChartKind::Bands] {
+        for kind in [
+            ChartKind::Bars,
+            ChartKind::Line,
+            ChartKind::Pie,
+            ChartKind::Bands,
+        ] {
             let (w, h, pixels) = size_and_pixels(&render(kind, &[3.0, 1.0, 2.0], 120, 80));
             assert_eq!((w, h), (120, 80));
-            assert!(pixels.chunks(4).any(|p| p != WHITE), "{kind:?} drew nothing");
+            assert!(
+                pixels.chunks(4).any(|p| p != WHITE),
+                "{kind:?} drew nothing"
+            );
         }
     }
 
     #[test]
     fn different_data_gives_different_images() {
-        assert_ne!(render(ChartKind::Bars, &[1.0, 2.0], 50, 50), render(ChartKind::Bars, &[2.0, 1.0], 50, 50));
-        let (w, h, _) = size_and_pixels(&render_grid(&vec![(ChartKind::Pie, vec![1.0]); 3], 200, 100));
+        assert_ne!(
+            render(ChartKind::Bars, &[1.0, 2.0], 50, 50),
+            render(ChartKind::Bars, &[2.0, 1.0], 50, 50)
+        );
+        let (w, h, _) = size_and_pixels(&render_grid(
+            &vec![(ChartKind::Pie, vec![1.0]); 3],
+            200,
+            100,
+        ));
         assert_eq!((w, h), (200, 100));
     }
 }

@@ -108,13 +108,22 @@ pub struct Content {
     pub queries: Vec<QueryDef>,
 }
 
-fn query(view: &str, fields: &[&str], filters: &[(&str, &str)], sorts: &[&str], vis: Value) -> QueryDef {
+fn query(
+    view: &str,
+    fields: &[&str],
+    filters: &[(&str, &str)],
+    sorts: &[&str],
+    vis: Value,
+) -> QueryDef {
     let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     QueryDef {
         model: crate::model::MODEL.into(),
         view: view.into(),
         fields: strings(fields),
-        filters: filters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        filters: filters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         sorts: strings(sorts),
         limit: Some("500".into()),
         vis_config: Some(vis),
@@ -127,22 +136,90 @@ impl Content {
     pub fn build() -> Content {
         let oi = "order_items";
         let mut queries = vec![
-            query(oi, &["orders.status", "orders.count"], &[], &["orders.count desc"], json!({"type": "table"})),
-            query(oi, &["order_items.total_sale_price"], &[], &[], json!({"type": "single_value"})),
             query(
                 oi,
-                &["orders.id", "users.name", "orders.status", "orders.created_date", "order_items.total_sale_price"],
+                &["orders.status", "orders.count"],
+                &[],
+                &["orders.count desc"],
+                json!({"type": "table"}),
+            ),
+            query(
+                oi,
+                &["order_items.total_sale_price"],
+                &[],
+                &[],
+                json!({"type": "single_value"}),
+            ),
+            query(
+                oi,
+                &[
+                    "orders.id",
+                    "users.name",
+                    "orders.status",
+                    "orders.created_date",
+                    "order_items.total_sale_price",
+                ],
                 &[],
                 &["orders.created_date desc", "orders.id desc"],
                 json!({"type": "looker_single_record"}),
             ),
-            query(oi, &["products.category", "order_items.total_sale_price"], &[], &["products.category"], json!({"type": "looker_column"})),
-            query(oi, &["orders.created_month", "orders.count"], &[("orders.created_date", "12 months")], &["orders.created_month"], json!({"type": "looker_line"})),
-            query(oi, &["orders.status", "order_items.count"], &[], &[], json!({"type": "looker_pie"})),
-            query("users", &["users.state", "users.count"], &[("users.country", "USA")], &[], json!({"type": "table", "show_view_names": true})),
-            query("users", &["users.state", "users.count", "users.average_age"], &[], &[], json!({"type": "table", "hidden_fields": ["users.average_age"]})),
-            query(oi, &["products.category", "orders.status", "order_items.total_sale_price"], &[], &["products.category"], json!({"type": "table"})),
-            query(oi, &["products.brand", "order_items.count", "order_items.total_sale_price"], &[], &["products.brand"], json!({"type": "table"})),
+            query(
+                oi,
+                &["products.category", "order_items.total_sale_price"],
+                &[],
+                &["products.category"],
+                json!({"type": "looker_column"}),
+            ),
+            query(
+                oi,
+                &["orders.created_month", "orders.count"],
+                &[("orders.created_date", "12 months")],
+                &["orders.created_month"],
+                json!({"type": "looker_line"}),
+            ),
+            query(
+                oi,
+                &["orders.status", "order_items.count"],
+                &[],
+                &[],
+                json!({"type": "looker_pie"}),
+            ),
+            query(
+                "users",
+                &["users.state", "users.count"],
+                &[("users.country", "USA")],
+                &[],
+                json!({"type": "table", "show_view_names": true}),
+            ),
+            query(
+                "users",
+                &["users.state", "users.count", "users.average_age"],
+                &[],
+                &[],
+                json!({"type": "table", "hidden_fields": ["users.average_age"]}),
+            ),
+            query(
+                oi,
+                &[
+                    "products.category",
+                    "orders.status",
+                    "order_items.total_sale_price",
+                ],
+                &[],
+                &["products.category"],
+                json!({"type": "table"}),
+            ),
+            query(
+                oi,
+                &[
+                    "products.brand",
+                    "order_items.count",
+                    "order_items.total_sale_price",
+                ],
+                &[],
+                &["products.brand"],
+                json!({"type": "table"}),
+            ),
         ];
         queries[8].pivots = vec!["orders.status".into()];
         queries[8].total = true;
@@ -157,58 +234,211 @@ impl Content {
             query_id: id.to_owned(),
         };
         let looks = vec![
-            look(TABLE_LOOK_ID, "Orders by Status", "How many orders are in each status.", MARKETING_FOLDER_ID),
-            look(SINGLE_VALUE_LOOK_ID, "Total Revenue", "Sum of all sale prices.", MARKETING_FOLDER_ID),
-            look(SINGLE_RECORD_LOOK_ID, "Latest Order", "The most recent order.", MARKETING_FOLDER_ID),
-            look(COLUMN_LOOK_ID, "Revenue by Category", "Revenue per product category.", MARKETING_FOLDER_ID),
-            look(LINE_LOOK_ID, "Orders per Month", "Orders over the last 12 months.", MARKETING_FOLDER_ID),
-            look(PIE_LOOK_ID, "Order Items by Status", "Share of items per order status.", MARKETING_FOLDER_ID),
-            look(VIEW_NAMES_LOOK_ID, "US Users by State", "Users per state, with view names.", SHARED_FOLDER_ID),
-            look(HIDDEN_FIELDS_LOOK_ID, "Users by State (hidden age)", "Average age is hidden.", SHARED_FOLDER_ID),
-            look(PIVOT_LOOK_ID, "Revenue by Category and Order Status", "Pivoted on status.", SHARED_FOLDER_ID),
-            look(TOTALS_LOOK_ID, "Brand Revenue with Totals", "Items and revenue per brand.", SHARED_FOLDER_ID),
+            look(
+                TABLE_LOOK_ID,
+                "Orders by Status",
+                "How many orders are in each status.",
+                MARKETING_FOLDER_ID,
+            ),
+            look(
+                SINGLE_VALUE_LOOK_ID,
+                "Total Revenue",
+                "Sum of all sale prices.",
+                MARKETING_FOLDER_ID,
+            ),
+            look(
+                SINGLE_RECORD_LOOK_ID,
+                "Latest Order",
+                "The most recent order.",
+                MARKETING_FOLDER_ID,
+            ),
+            look(
+                COLUMN_LOOK_ID,
+                "Revenue by Category",
+                "Revenue per product category.",
+                MARKETING_FOLDER_ID,
+            ),
+            look(
+                LINE_LOOK_ID,
+                "Orders per Month",
+                "Orders over the last 12 months.",
+                MARKETING_FOLDER_ID,
+            ),
+            look(
+                PIE_LOOK_ID,
+                "Order Items by Status",
+                "Share of items per order status.",
+                MARKETING_FOLDER_ID,
+            ),
+            look(
+                VIEW_NAMES_LOOK_ID,
+                "US Users by State",
+                "Users per state, with view names.",
+                SHARED_FOLDER_ID,
+            ),
+            look(
+                HIDDEN_FIELDS_LOOK_ID,
+                "Users by State (hidden age)",
+                "Average age is hidden.",
+                SHARED_FOLDER_ID,
+            ),
+            look(
+                PIVOT_LOOK_ID,
+                "Revenue by Category and Order Status",
+                "Pivoted on status.",
+                SHARED_FOLDER_ID,
+            ),
+            look(
+                TOTALS_LOOK_ID,
+                "Brand Revenue with Totals",
+                "Items and revenue per brand.",
+                SHARED_FOLDER_ID,
+            ),
         ];
 
         // Dashboard tiles get their own queries, like dashboard elements in Looker.
         let line_query = queries[4].clone();
-        let mut tile = |title: &'static str, look_id: Option<&'static str>, def: QueryDef, listen: Listen| {
-            queries.push(def);
-            let id = queries.len().to_string();
-            Tile { id: format!("10{id}"), title, look_id, query_id: id, listen }
+        let mut tile =
+            |title: &'static str, look_id: Option<&'static str>, def: QueryDef, listen: Listen| {
+                queries.push(def);
+                let id = queries.len().to_string();
+                Tile {
+                    id: format!("10{id}"),
+                    title,
+                    look_id,
+                    query_id: id,
+                    listen,
+                }
+            };
+        let by_state = |fields: &[&str], vis: &str| {
+            query("order_items", fields, &[], &[], json!({"type": vis}))
         };
-        let by_state = |fields: &[&str], vis: &str| query("order_items", fields, &[], &[], json!({"type": vis}));
         let sales = vec![
-            tile("Revenue", Some(SINGLE_VALUE_LOOK_ID), by_state(&["order_items.total_sale_price"], "single_value"), Listen::List),
-            tile("Revenue by Category", None, by_state(&["products.category", "order_items.total_sale_price"], "looker_column"), Listen::List),
-            tile("Orders by Status", None, by_state(&["orders.status", "orders.count"], "looker_pie"), Listen::List),
+            tile(
+                "Revenue",
+                Some(SINGLE_VALUE_LOOK_ID),
+                by_state(&["order_items.total_sale_price"], "single_value"),
+                Listen::List,
+            ),
+            tile(
+                "Revenue by Category",
+                None,
+                by_state(
+                    &["products.category", "order_items.total_sale_price"],
+                    "looker_column",
+                ),
+                Listen::List,
+            ),
+            tile(
+                "Orders by Status",
+                None,
+                by_state(&["orders.status", "orders.count"], "looker_pie"),
+                Listen::List,
+            ),
         ];
         let customers = vec![tile(
             "Customers by Country",
             None,
-            query("users", &["users.country", "users.count"], &[], &[], json!({"type": "table"})),
+            query(
+                "users",
+                &["users.country", "users.count"],
+                &[],
+                &[],
+                json!({"type": "table"}),
+            ),
             Listen::LegacyMap,
         )];
-        let mut returns_query = by_state(&["products.category", "order_items.count"], "looker_column");
-        returns_query.filters.insert("orders.status".into(), "returned".into());
+        let mut returns_query =
+            by_state(&["products.category", "order_items.count"], "looker_column");
+        returns_query
+            .filters
+            .insert("orders.status".into(), "returned".into());
         let returns = vec![tile("Returned Items", None, returns_query, Listen::List)];
-        let hidden = vec![tile("Margin", None, by_state(&["order_items.average_sale_price"], "single_value"), Listen::List)];
-        let marketing = vec![tile("Orders per Month", Some(LINE_LOOK_ID), line_query, Listen::List)];
+        let hidden = vec![tile(
+            "Margin",
+            None,
+            by_state(&["order_items.average_sale_price"], "single_value"),
+            Listen::List,
+        )];
+        let marketing = vec![tile(
+            "Orders per Month",
+            Some(LINE_LOOK_ID),
+            line_query,
+            Listen::List,
+        )];
 
-        let dashboard = |id, title, description, folder_id, tiles| Dashboard { id, title, description, folder_id, tiles };
+        let dashboard = |id, title, description, folder_id, tiles| Dashboard {
+            id,
+            title,
+            description,
+            folder_id,
+            tiles,
+        };
         let dashboards = vec![
-            dashboard(SALES_DASHBOARD_ID, "Sales", "Revenue, categories and order statuses, optionally for one state.", CUSTOM_COMMAND_FOLDER_ID, sales),
-            dashboard(CUSTOMERS_DASHBOARD_ID, "Customers", "Customers per country, optionally for one state.", CUSTOM_COMMAND_FOLDER_ID, customers),
-            dashboard(RETURNS_DASHBOARD_ID, "Returns", "Returned items per category, optionally for one state.", CUSTOM_COMMAND_SUBFOLDER_ID, returns),
-            dashboard(HIDDEN_DASHBOARD_ID, "Margins [hidden]", "Internal: not a public command.", CUSTOM_COMMAND_FOLDER_ID, hidden),
-            dashboard(MARKETING_DASHBOARD_ID, "Marketing Overview", "Orders over time.", MARKETING_FOLDER_ID, marketing),
+            dashboard(
+                SALES_DASHBOARD_ID,
+                "Sales",
+                "Revenue, categories and order statuses, optionally for one state.",
+                CUSTOM_COMMAND_FOLDER_ID,
+                sales,
+            ),
+            dashboard(
+                CUSTOMERS_DASHBOARD_ID,
+                "Customers",
+                "Customers per country, optionally for one state.",
+                CUSTOM_COMMAND_FOLDER_ID,
+                customers,
+            ),
+            dashboard(
+                RETURNS_DASHBOARD_ID,
+                "Returns",
+                "Returned items per category, optionally for one state.",
+                CUSTOM_COMMAND_SUBFOLDER_ID,
+                returns,
+            ),
+            dashboard(
+                HIDDEN_DASHBOARD_ID,
+                "Margins [hidden]",
+                "Internal: not a public command.",
+                CUSTOM_COMMAND_FOLDER_ID,
+                hidden,
+            ),
+            dashboard(
+                MARKETING_DASHBOARD_ID,
+                "Marketing Overview",
+                "Orders over time.",
+                MARKETING_FOLDER_ID,
+                marketing,
+            ),
         ];
         let folders = vec![
-            Folder { id: SHARED_FOLDER_ID, name: "Shared", parent_id: None },
-            Folder { id: CUSTOM_COMMAND_FOLDER_ID, name: "Lookerbot", parent_id: Some(SHARED_FOLDER_ID) },
-            Folder { id: CUSTOM_COMMAND_SUBFOLDER_ID, name: CUSTOM_COMMAND_SUBFOLDER_NAME, parent_id: Some(CUSTOM_COMMAND_FOLDER_ID) },
-            Folder { id: MARKETING_FOLDER_ID, name: "Marketing", parent_id: Some(SHARED_FOLDER_ID) },
+            Folder {
+                id: SHARED_FOLDER_ID,
+                name: "Shared",
+                parent_id: None,
+            },
+            Folder {
+                id: CUSTOM_COMMAND_FOLDER_ID,
+                name: "Lookerbot",
+                parent_id: Some(SHARED_FOLDER_ID),
+            },
+            Folder {
+                id: CUSTOM_COMMAND_SUBFOLDER_ID,
+                name: CUSTOM_COMMAND_SUBFOLDER_NAME,
+                parent_id: Some(CUSTOM_COMMAND_FOLDER_ID),
+            },
+            Folder {
+                id: MARKETING_FOLDER_ID,
+                name: "Marketing",
+                parent_id: Some(SHARED_FOLDER_ID),
+            },
         ];
-        Content { folders, looks, dashboards, queries }
+        Content {
+            folders,
+            looks,
+            dashboards,
+            queries,
+        }
     }
 
     pub fn folder(&self, id: &str) -> Option<&Folder> {
@@ -268,6 +498,9 @@ mod tests {
             let def = &content.queries[look.query_id.parse::<usize>().unwrap() - 1];
             assert!(!def.fields.is_empty(), "look {}", look.id);
         }
-        assert_eq!(content.dashboard(SALES_DASHBOARD_ID).unwrap().tiles.len(), 3);
+        assert_eq!(
+            content.dashboard(SALES_DASHBOARD_ID).unwrap().tiles.len(),
+            3
+        );
     }
 }

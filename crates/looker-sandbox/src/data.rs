@@ -16,17 +16,33 @@ pub const ORDER_ITEMS: i64 = 5000;
 const ORDER_SPAN_DAYS: i64 = 730;
 
 const FIRST_NAMES: &[&str] = &[
-    "Ada", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kara", "Liam", "Mona", "Nils",
-    "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara",
+    "Ada", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kara",
+    "Liam", "Mona", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones", "Khan", "Lopez", "Moreau",
-    "Novak", "Okafor", "Patel",
+    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones",
+    "Khan", "Lopez", "Moreau", "Novak", "Okafor", "Patel",
 ];
-const STATES: &[&str] = &["California", "New York", "Texas", "Florida", "Washington", "Illinois", "Oregon", "Ohio"];
+const STATES: &[&str] = &[
+    "California",
+    "New York",
+    "Texas",
+    "Florida",
+    "Washington",
+    "Illinois",
+    "Oregon",
+    "Ohio",
+];
 const CATEGORIES: &[&str] = &["Jeans", "Tops", "Outerwear", "Shoes", "Accessories", "Swim"];
 const BRANDS: &[&str] = &["Northwind", "Acme", "Bluebird", "Cedar", "Dune"];
-const STATUSES: &[&str] = &["complete", "complete", "complete", "pending", "cancelled", "returned"];
+const STATUSES: &[&str] = &[
+    "complete",
+    "complete",
+    "complete",
+    "pending",
+    "cancelled",
+    "returned",
+];
 
 /// Creates the tables and fills them for the given "today".
 pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
@@ -52,26 +68,54 @@ pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
                 2 => (Some(""), "USA"),
                 _ => (Some(pick(&mut rng, STATES)), "USA"),
             };
-            let email = format!("{}.{}{id}@example.com", first.to_lowercase(), last.to_lowercase());
+            let email = format!(
+                "{}.{}{id}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase()
+            );
             let created = timestamp(&mut rng, midnight, 1000);
-            insert.execute(params![id, first, last, email, rng.random_range(18..80), state, country, created])?;
+            insert.execute(params![
+                id,
+                first,
+                last,
+                email,
+                rng.random_range(18..80),
+                state,
+                country,
+                created
+            ])?;
         }
         let mut insert = tx.prepare("INSERT INTO products VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for id in 1..=PRODUCTS {
             let category = pick(&mut rng, CATEGORIES);
             let brand = pick(&mut rng, BRANDS);
             let price = cents(rng.random_range(500..20000));
-            insert.execute(params![id, format!("{brand} {category} #{id}"), category, brand, price])?;
+            insert.execute(params![
+                id,
+                format!("{brand} {category} #{id}"),
+                category,
+                brand,
+                price
+            ])?;
         }
         let mut insert = tx.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4)")?;
         for id in 1..=ORDERS {
             let created = timestamp(&mut rng, midnight, ORDER_SPAN_DAYS);
-            insert.execute(params![id, rng.random_range(1..=USERS), pick(&mut rng, STATUSES), created])?;
+            insert.execute(params![
+                id,
+                rng.random_range(1..=USERS),
+                pick(&mut rng, STATUSES),
+                created
+            ])?;
         }
         let mut insert = tx.prepare("INSERT INTO order_items VALUES (?1, ?2, ?3, ?4)")?;
         for id in 1..=ORDER_ITEMS {
             // The first items cover every order once so no order is empty.
-            let order = if id <= ORDERS { id } else { rng.random_range(1..=ORDERS) };
+            let order = if id <= ORDERS {
+                id
+            } else {
+                rng.random_range(1..=ORDERS)
+            };
             let price = cents(rng.random_range(300..18000));
             insert.execute(params![id, order, rng.random_range(1..=PRODUCTS), price])?;
         }
@@ -92,7 +136,9 @@ fn cents(n: i64) -> f64 {
 fn timestamp(rng: &mut StdRng, midnight: NaiveDateTime, span_days: i64) -> String {
     let day = rng.random_range(0..span_days);
     let second = rng.random_range(0..86_400);
-    (midnight - Duration::days(day) + Duration::seconds(second)).format("%Y-%m-%d %H:%M:%S").to_string()
+    (midnight - Duration::days(day) + Duration::seconds(second))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -105,11 +151,18 @@ mod tests {
         let a = build(today).unwrap();
         let b = build(today).unwrap();
         let q = "SELECT COUNT(*), SUM(sale_price) FROM order_items";
-        let sum = |c: &Connection| c.query_row(q, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?))).unwrap();
+        let sum = |c: &Connection| {
+            c.query_row(q, [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))
+                .unwrap()
+        };
         assert_eq!(sum(&a), sum(&b));
         assert_eq!(sum(&a).0, ORDER_ITEMS);
         let recent: i64 = a
-            .query_row("SELECT COUNT(*) FROM orders WHERE created_at >= '2026-03-09'", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM orders WHERE created_at >= '2026-03-09'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert!(recent > 5, "orders in the last week: {recent}");
     }

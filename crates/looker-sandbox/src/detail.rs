@@ -13,7 +13,11 @@ pub const ROW_TOTAL_KEY: &str = "$$$_row_total_$$$";
 /// Builds the `json_detail` body. `web_url` makes drill and action links absolute.
 pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: bool) -> Value {
     let sorted = |f: &Field| {
-        result.sorts.iter().position(|(n, _)| *n == f.name).map(|i| json!({"sort_index": i, "desc": result.sorts[i].1}))
+        result
+            .sorts
+            .iter()
+            .position(|(n, _)| *n == f.name)
+            .map(|i| json!({"sort_index": i, "desc": result.sorts[i].1}))
     };
     let meta = |f: &Field| field_meta(f, sorted(f));
     let mut body = json!({
@@ -51,7 +55,10 @@ pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: 
     if let Some(totals) = &result.totals {
         let mut obj = Map::new();
         for (field, values) in result.measures.iter().zip(totals) {
-            obj.insert(field.name.clone(), measure_cells(result, values, None, |v| cell(field, v, vec![])));
+            obj.insert(
+                field.name.clone(),
+                measure_cells(result, values, None, |v| cell(field, v, vec![])),
+            );
         }
         body["totals_data"] = Value::Object(obj);
     }
@@ -60,7 +67,9 @@ pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: 
 
 fn query_result_id(sql: &str) -> String {
     // A stable id per SQL text, like Looker's result hash.
-    let hash = sql.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = sql.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     format!("{hash:016x}{:016x}", hash.rotate_left(17))
 }
 
@@ -129,14 +138,20 @@ fn filter_types(field: &Field) -> [&'static str; 2] {
 
 fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
-    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }
 
 fn applied_filters(result: &Executed) -> Value {
     let mut obj = Map::new();
     for (name, expression) in &result.def.filters {
         if let Some(field) = crate::model::field(result.explore, name) {
-            obj.insert(name.clone(), json!({"field": field_meta(field, None), "value": expression}));
+            obj.insert(
+                name.clone(),
+                json!({"field": field_meta(field, None), "value": expression}),
+            );
         }
     }
     Value::Object(obj)
@@ -164,7 +179,12 @@ fn measure_cells(
     if result.pivot_keys.is_empty() {
         return make(&values[0]);
     }
-    let mut obj: Map<String, Value> = result.pivot_keys.iter().zip(values).map(|(k, v)| (k.key.clone(), make(v))).collect();
+    let mut obj: Map<String, Value> = result
+        .pivot_keys
+        .iter()
+        .zip(values)
+        .map(|(k, v)| (k.key.clone(), make(v)))
+        .collect();
     if let Some(total) = row_total {
         obj.insert(ROW_TOTAL_KEY.into(), total);
     }
@@ -184,9 +204,17 @@ fn rows(result: &Executed, web_url: &str, drill_links: bool) -> Value {
         }
         for (m, (field, values)) in result.measures.iter().zip(&row.measures).enumerate() {
             let links = |value: &Value| {
-                if drill_links { measure_links(result, field, value, &drill, web_url) } else { vec![] }
+                if drill_links {
+                    measure_links(result, field, value, &drill, web_url)
+                } else {
+                    vec![]
+                }
             };
-            let row_total = row.row_totals.as_ref().and_then(|t| t.get(m)).map(|v| cell(field, v, vec![]));
+            let row_total = row
+                .row_totals
+                .as_ref()
+                .and_then(|t| t.get(m))
+                .map(|v| cell(field, v, vec![]));
             let cells = measure_cells(result, values, row_total, |v| cell(field, v, links(v)));
             obj.insert(field.name.clone(), cells);
         }
@@ -206,7 +234,12 @@ fn measure_links(
     let drill_query = QueryDef {
         model: result.def.model.clone(),
         view: result.def.view.clone(),
-        fields: result.dims.iter().map(|f| f.name.clone()).chain([field.name.clone()]).collect(),
+        fields: result
+            .dims
+            .iter()
+            .map(|f| f.name.clone())
+            .chain([field.name.clone()])
+            .collect(),
         filters: drill.clone(),
         limit: Some("500".into()),
         ..QueryDef::default()
@@ -219,7 +252,11 @@ fn measure_links(
         "type_label": format!("Drill into {}", field.label_short),
     })];
     for action in &field.actions {
-        let params: Vec<Value> = action.params.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
+        let params: Vec<Value> = action
+            .params
+            .iter()
+            .map(|(n, v)| json!({"name": n, "value": v}))
+            .collect();
         links.push(json!({
             "label": action.label,
             "type": "action",

@@ -45,11 +45,17 @@ struct KnobState {
 
 impl Knobs {
     fn lock(&self) -> std::sync::MutexGuard<'_, KnobState> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn count(&self, operation_id: &str) {
-        *self.lock().calls.entry(operation_id.to_owned()).or_default() += 1;
+        *self
+            .lock()
+            .calls
+            .entry(operation_id.to_owned())
+            .or_default() += 1;
     }
 
     pub fn calls(&self, operation_id: &str) -> u64 {
@@ -73,8 +79,15 @@ impl Knobs {
     }
 
     pub fn inject(&self, operation_id: &str, fault: Fault, times: Option<u32>) {
-        let injected = Injected { fault, remaining: times };
-        self.lock().faults.entry(operation_id.to_owned()).or_default().push(injected);
+        let injected = Injected {
+            fault,
+            remaining: times,
+        };
+        self.lock()
+            .faults
+            .entry(operation_id.to_owned())
+            .or_default()
+            .push(injected);
     }
 
     pub fn clear_faults(&self) {

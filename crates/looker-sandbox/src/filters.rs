@@ -17,7 +17,11 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use crate::model::{Field, Kind};
 
 /// Builds the SQL condition for `expression` on `field`; `Ok(None)` for an empty expression (no filter).
-pub fn condition(field: &Field, expression: &str, today: NaiveDate) -> Result<Option<String>, String> {
+pub fn condition(
+    field: &Field,
+    expression: &str,
+    today: NaiveDate,
+) -> Result<Option<String>, String> {
     if expression.trim().is_empty() {
         return Ok(None);
     }
@@ -29,7 +33,8 @@ pub fn condition(field: &Field, expression: &str, today: NaiveDate) -> Result<Op
         Kind::Date(_) => date(sql, expression, today),
         Kind::YesNo => yesno(sql, expression),
     };
-    cond.map(Some).map_err(|why| format!("Invalid filter '{expression}' on {}: {why}", field.name))
+    cond.map(Some)
+        .map_err(|why| format!("Invalid filter '{expression}' on {}: {why}", field.name))
 }
 
 /// A SQL string literal.
@@ -59,12 +64,18 @@ fn string(sql: &str, expression: &str) -> String {
             "NULL" => format!("{sql} IS NULL"),
             "EMPTY" if negated => format!("({sql} IS NOT NULL AND {sql} <> '')"),
             "EMPTY" => format!("({sql} IS NULL OR {sql} = '')"),
-            v if v.contains('%') && negated => format!("({sql} NOT LIKE {} OR {sql} IS NULL)", quote(v)),
+            v if v.contains('%') && negated => {
+                format!("({sql} NOT LIKE {} OR {sql} IS NULL)", quote(v))
+            }
             v if v.contains('%') => format!("{sql} LIKE {}", quote(v)),
             v if negated => format!("({sql} <> {} OR {sql} IS NULL)", quote(v)),
             v => format!("{sql} = {}", quote(v)),
         };
-        if negated { negative.push(cond) } else { positive.push(cond) }
+        if negated {
+            negative.push(cond)
+        } else {
+            positive.push(cond)
+        }
     }
     combine(positive, negative)
 }
@@ -80,7 +91,11 @@ fn split_string_terms(expression: &str) -> Vec<String> {
             c => terms.last_mut().expect("never empty").push(c),
         }
     }
-    terms.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect()
+    terms
+        .into_iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn number(sql: &str, expression: &str) -> Result<String, String> {
@@ -91,12 +106,17 @@ fn number(sql: &str, expression: &str) -> Result<String, String> {
             positive.push(format!("{sql} IS NULL"));
         } else if upper == "NOT NULL" {
             negative.push(format!("{sql} IS NOT NULL"));
-        } else if let Some(rest) = upper.strip_prefix("NOT ").or_else(|| upper.strip_prefix("!=")) {
+        } else if let Some(rest) = upper
+            .strip_prefix("NOT ")
+            .or_else(|| upper.strip_prefix("!="))
+        {
             negative.push(format!("({sql} <> {} OR {sql} IS NULL)", num(rest)?));
         } else {
             for alternative in split_keyword(&term, " OR ") {
-                let parts: Result<Vec<String>, String> =
-                    split_keyword(&alternative, " AND ").iter().map(|p| number_term(sql, p)).collect();
+                let parts: Result<Vec<String>, String> = split_keyword(&alternative, " AND ")
+                    .iter()
+                    .map(|p| number_term(sql, p))
+                    .collect();
                 positive.push(format!("({})", parts?.join(" AND ")));
             }
         }
@@ -116,20 +136,32 @@ fn number_term(sql: &str, term: &str) -> Result<String, String> {
         && matches!(close, ']' | ')')
     {
         let inner = &term[1..term.len() - 1];
-        let (low, high) = inner.split_once(',').ok_or("a range needs two bounds: [low,high]")?;
+        let (low, high) = inner
+            .split_once(',')
+            .ok_or("a range needs two bounds: [low,high]")?;
         let low_op = if open == '[' { ">=" } else { ">" };
         let high_op = if close == ']' { "<=" } else { "<" };
-        return Ok(format!("({sql} {low_op} {} AND {sql} {high_op} {})", num(low)?, num(high)?));
+        return Ok(format!(
+            "({sql} {low_op} {} AND {sql} {high_op} {})",
+            num(low)?,
+            num(high)?
+        ));
     }
     if let Some((low, high)) = split_once_keyword(term, " to ") {
-        return Ok(format!("({sql} >= {} AND {sql} <= {})", num(&low)?, num(&high)?));
+        return Ok(format!(
+            "({sql} >= {} AND {sql} <= {})",
+            num(&low)?,
+            num(&high)?
+        ));
     }
     Ok(format!("{sql} = {}", num(term)?))
 }
 
 fn num(text: &str) -> Result<String, String> {
     let text = text.trim();
-    text.parse::<f64>().map(|_| text.to_owned()).map_err(|_| format!("'{text}' is not a number"))
+    text.parse::<f64>()
+        .map(|_| text.to_owned())
+        .map_err(|_| format!("'{text}' is not a number"))
 }
 
 fn split_outside_brackets(expression: &str) -> Vec<String> {
@@ -147,7 +179,11 @@ fn split_outside_brackets(expression: &str) -> Vec<String> {
             terms.last_mut().expect("never empty").push(c);
         }
     }
-    terms.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect()
+    terms
+        .into_iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 /// Splits on a keyword such as ` AND `, case-insensitively.
@@ -202,7 +238,9 @@ impl Unit {
             Unit::Day => day,
             Unit::Week => day - Duration::days(day.weekday().num_days_from_monday().into()),
             Unit::Month => day.with_day(1).expect("day 1 exists"),
-            Unit::Quarter => NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).expect("valid"),
+            Unit::Quarter => {
+                NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).expect("valid")
+            }
             Unit::Year => NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("valid"),
         }
     }
@@ -210,7 +248,12 @@ impl Unit {
     fn add(self, day: NaiveDate, n: i64) -> NaiveDate {
         let months = |m: i64| {
             let shift = Months::new(m.unsigned_abs() as u32);
-            if m >= 0 { day.checked_add_months(shift) } else { day.checked_sub_months(shift) }.unwrap_or(day)
+            if m >= 0 {
+                day.checked_add_months(shift)
+            } else {
+                day.checked_sub_months(shift)
+            }
+            .unwrap_or(day)
         };
         match self {
             Unit::Day => day + Duration::days(n),
@@ -227,7 +270,11 @@ type Span = (NaiveDate, NaiveDate);
 
 fn date(sql: &str, expression: &str, today: NaiveDate) -> Result<String, String> {
     let mut alternatives = Vec::new();
-    for term in expression.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+    for term in expression
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let lower = term.to_lowercase();
         let cond = match lower.as_str() {
             "null" => format!("{sql} IS NULL"),
@@ -262,7 +309,10 @@ fn bound(day: NaiveDate) -> String {
 fn point(phrase: &str, today: NaiveDate) -> Result<Span, String> {
     let words: Vec<&str> = phrase.split_whitespace().collect();
     let unit = |w: &str| Unit::parse(w).ok_or_else(|| format!("unknown time unit '{w}'"));
-    let count = |w: &str| w.parse::<i64>().map_err(|_| format!("'{w}' is not a number"));
+    let count = |w: &str| {
+        w.parse::<i64>()
+            .map_err(|_| format!("'{w}' is not a number"))
+    };
     let period = |u: Unit, offset: i64, length: i64| {
         let start = u.add(u.truncate(today), offset);
         (start, u.add(start, length))
@@ -332,29 +382,73 @@ mod tests {
             cond("users.state", "-Texas").unwrap().unwrap(),
             "((users.state <> 'Texas' OR users.state IS NULL))"
         );
-        assert!(cond("users.state", "New%").unwrap().unwrap().contains("LIKE 'New%'"));
-        assert!(cond("users.state", "O'Brien^,x").unwrap().unwrap().contains("'O''Brien,x'"));
+        assert!(
+            cond("users.state", "New%")
+                .unwrap()
+                .unwrap()
+                .contains("LIKE 'New%'")
+        );
+        assert!(
+            cond("users.state", "O'Brien^,x")
+                .unwrap()
+                .unwrap()
+                .contains("'O''Brien,x'")
+        );
     }
 
     #[test]
     fn number_terms() {
-        assert!(cond("users.age", "[1,10)").unwrap().unwrap().contains("(users.age >= 1 AND users.age < 10)"));
-        assert!(cond("users.age", "1 to 10").unwrap().unwrap().contains("users.age <= 10"));
-        assert!(cond("users.age", "NOT 5").unwrap().unwrap().contains("users.age <> 5"));
-        assert!(cond("users.age", ">1 AND <9").unwrap().unwrap().contains("users.age > 1 AND users.age < 9"));
+        assert!(
+            cond("users.age", "[1,10)")
+                .unwrap()
+                .unwrap()
+                .contains("(users.age >= 1 AND users.age < 10)")
+        );
+        assert!(
+            cond("users.age", "1 to 10")
+                .unwrap()
+                .unwrap()
+                .contains("users.age <= 10")
+        );
+        assert!(
+            cond("users.age", "NOT 5")
+                .unwrap()
+                .unwrap()
+                .contains("users.age <> 5")
+        );
+        assert!(
+            cond("users.age", ">1 AND <9")
+                .unwrap()
+                .unwrap()
+                .contains("users.age > 1 AND users.age < 9")
+        );
         assert!(cond("users.age", "abc").unwrap_err().contains("users.age"));
     }
 
     #[test]
     fn date_terms() {
         let week = cond("orders.created_date", "this week").unwrap().unwrap();
-        assert!(week.contains("'2026-03-16 00:00:00'") && week.contains("'2026-03-23 00:00:00'"), "{week}");
+        assert!(
+            week.contains("'2026-03-16 00:00:00'") && week.contains("'2026-03-23 00:00:00'"),
+            "{week}"
+        );
         let last7 = cond("orders.created_date", "last 7 days").unwrap().unwrap();
-        assert!(last7.contains("'2026-03-12 00:00:00'") && last7.contains("'2026-03-19 00:00:00'"), "{last7}");
-        assert_eq!(last7, cond("orders.created_date", "7 days").unwrap().unwrap());
+        assert!(
+            last7.contains("'2026-03-12 00:00:00'") && last7.contains("'2026-03-19 00:00:00'"),
+            "{last7}"
+        );
+        assert_eq!(
+            last7,
+            cond("orders.created_date", "7 days").unwrap().unwrap()
+        );
         let last_month = cond("orders.created_month", "last month").unwrap().unwrap();
-        assert!(last_month.contains("'2026-02-01 00:00:00'") && last_month.contains("'2026-03-01 00:00:00'"));
-        let range = cond("orders.created_date", "2024-01-01 to 2024-02-01").unwrap().unwrap();
+        assert!(
+            last_month.contains("'2026-02-01 00:00:00'")
+                && last_month.contains("'2026-03-01 00:00:00'")
+        );
+        let range = cond("orders.created_date", "2024-01-01 to 2024-02-01")
+            .unwrap()
+            .unwrap();
         assert!(range.contains("< '2024-02-01 00:00:00'"));
         assert!(cond("orders.created_date", "whenever").is_err());
         assert!(cond("orders.is_complete", "maybe").is_err());

@@ -17,23 +17,42 @@ pub fn rendered(field: &Field, value: &Value) -> Option<String> {
 pub fn apply(format: &str, number: f64) -> String {
     let percent = format.ends_with('%');
     let body = format.trim_end_matches('%');
-    let prefix: String = body.chars().take_while(|c| !matches!(c, '#' | '0' | ',' | '.')).collect();
+    let prefix: String = body
+        .chars()
+        .take_while(|c| !matches!(c, '#' | '0' | ',' | '.'))
+        .collect();
     let pattern = &body[prefix.len()..];
-    let decimals = pattern.split_once('.').map(|(_, d)| d.chars().filter(|c| *c == '0').count()).unwrap_or(0);
+    let decimals = pattern
+        .split_once('.')
+        .map(|(_, d)| d.chars().filter(|c| *c == '0').count())
+        .unwrap_or(0);
     let grouped = pattern.contains(',');
     let scaled = if percent { number * 100.0 } else { number };
     let digits = format!("{:.*}", decimals, scaled.abs());
-    let (int_part, frac_part) = digits.split_once('.').map_or((digits.as_str(), None), |(i, f)| (i, Some(f)));
-    let int_part = if grouped { group_thousands(int_part) } else { int_part.to_owned() };
-    let sign = if scaled < 0.0 && digits.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    let (int_part, frac_part) = digits
+        .split_once('.')
+        .map_or((digits.as_str(), None), |(i, f)| (i, Some(f)));
+    let int_part = if grouped {
+        group_thousands(int_part)
+    } else {
+        int_part.to_owned()
+    };
+    let sign = if scaled < 0.0 && digits.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
     let frac = frac_part.map(|f| format!(".{f}")).unwrap_or_default();
-    format!("{sign}{prefix}{int_part}{frac}{}", if percent { "%" } else { "" })
+    format!(
+        "{sign}{prefix}{int_part}{frac}{}",
+        if percent { "%" } else { "" }
+    )
 }
 
 fn group_thousands(digits: &str) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -105,8 +105,15 @@ impl Sandbox {
                 tracing::warn!(error = %e, "Looker sandbox server stopped with an error");
             }
         });
-        let inner = Inner { state, addr, stop: Mutex::new(Some(stop_tx)), task: Mutex::new(Some(task)) };
-        Ok(Sandbox { inner: Arc::new(inner) })
+        let inner = Inner {
+            state,
+            addr,
+            stop: Mutex::new(Some(stop_tx)),
+            task: Mutex::new(Some(task)),
+        };
+        Ok(Sandbox {
+            inner: Arc::new(inner),
+        })
     }
 
     fn state(&self) -> &State {
@@ -165,7 +172,11 @@ impl Sandbox {
 
     /// Bodies received by `POST /data_actions`, in order.
     pub fn performed_data_actions(&self) -> Vec<serde_json::Value> {
-        self.state().data_actions.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.state()
+            .data_actions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Invalidates every token issued so far (the next call gets 401, and the client must log in again).
@@ -176,11 +187,20 @@ impl Sandbox {
     /// The PNG the API returns for this query at this size (empty if the query is unknown or cannot run).
     pub fn render_png(&self, query_id: &str, width: u32, height: u32) -> Vec<u8> {
         let state = self.state();
-        state.query(query_id).and_then(|q| state.chart(&q.def, width, height).ok()).unwrap_or_default()
+        state
+            .query(query_id)
+            .and_then(|q| state.chart(&q.def, width, height).ok())
+            .unwrap_or_default()
     }
 
     /// The PNG a dashboard render task returns, with dashboard filters in URL query form (`State=Texas`).
-    pub fn render_dashboard_png(&self, dashboard_id: &str, filters: &str, width: u32, height: u32) -> Vec<u8> {
+    pub fn render_dashboard_png(
+        &self,
+        dashboard_id: &str,
+        filters: &str,
+        width: u32,
+        height: u32,
+    ) -> Vec<u8> {
         let state = self.state();
         state
             .content
@@ -192,7 +212,9 @@ impl Sandbox {
     /// Runs raw SQL returning one integer over the sandbox tables (users, products, orders, order_items).
     #[doc(hidden)]
     pub fn sql_count(&self, sql: &str) -> i64 {
-        self.state().sql_count(sql).unwrap_or_else(|e| panic!("sql_count failed: {e}\n{sql}"))
+        self.state()
+            .sql_count(sql)
+            .unwrap_or_else(|e| panic!("sql_count failed: {e}\n{sql}"))
     }
 
     /// The "today" the data and relative date filters are computed from.
@@ -203,11 +225,21 @@ impl Sandbox {
 
     /// Stops serving and waits for the server task to end.
     pub async fn shutdown(self) {
-        let stop = self.inner.stop.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let stop = self
+            .inner
+            .stop
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(stop) = stop {
             let _ = stop.send(());
         }
-        let task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let task = self
+            .inner
+            .task
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(task) = task {
             // Graceful shutdown waits for open connections; do not hang on a client that keeps one open.
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;

@@ -24,7 +24,12 @@ pub enum Timeframe {
 }
 
 impl Timeframe {
-    const ALL: [Timeframe; 4] = [Timeframe::Date, Timeframe::Week, Timeframe::Month, Timeframe::Year];
+    const ALL: [Timeframe; 4] = [
+        Timeframe::Date,
+        Timeframe::Week,
+        Timeframe::Month,
+        Timeframe::Year,
+    ];
 
     fn suffix(self) -> &'static str {
         match self {
@@ -122,7 +127,12 @@ pub const EXPLORES: [Explore; 2] = [
             LEFT JOIN products ON order_items.product_id = products.id",
         views: &["order_items", "orders", "users", "products"],
     },
-    Explore { name: "users", label: "Users", from_sql: "users", views: &["users"] },
+    Explore {
+        name: "users",
+        label: "Users",
+        from_sql: "users",
+        views: &["users"],
+    },
 ];
 
 pub fn explore(model: &str, name: &str) -> Option<&'static Explore> {
@@ -157,7 +167,15 @@ struct ViewBuilder {
 }
 
 impl ViewBuilder {
-    fn push(&mut self, field: &str, label: &str, measure: bool, ty: &str, kind: Kind, sql: String) -> &mut Field {
+    fn push(
+        &mut self,
+        field: &str,
+        label: &str,
+        measure: bool,
+        ty: &str,
+        kind: Kind,
+        sql: String,
+    ) -> &mut Field {
         self.out.push(Field {
             name: format!("{}.{field}", self.view),
             view: self.view,
@@ -184,7 +202,14 @@ impl ViewBuilder {
         self.push(field, label, false, ty, kind, sql.to_owned())
     }
 
-    fn measure(&mut self, field: &str, label: &str, ty: &str, sql: String, format: Option<&'static str>) -> &mut Field {
+    fn measure(
+        &mut self,
+        field: &str,
+        label: &str,
+        ty: &str,
+        sql: String,
+        format: Option<&'static str>,
+    ) -> &mut Field {
         let f = self.push(field, label, true, ty, Kind::Number, sql);
         f.value_format = format;
         f
@@ -210,26 +235,62 @@ impl ViewBuilder {
 fn build_fields() -> Vec<Field> {
     let mut all = Vec::new();
 
-    let mut v = ViewBuilder { view: "users", label: "Users", out: Vec::new() };
+    let mut v = ViewBuilder {
+        view: "users",
+        label: "Users",
+        out: Vec::new(),
+    };
     v.dim("id", "ID", Kind::Number, "users.id");
     v.dim("first_name", "First Name", Kind::String, "users.first_name");
     v.dim("last_name", "Last Name", Kind::String, "users.last_name");
-    v.dim("name", "Name", Kind::String, "(users.first_name || ' ' || users.last_name)");
+    v.dim(
+        "name",
+        "Name",
+        Kind::String,
+        "(users.first_name || ' ' || users.last_name)",
+    );
     v.dim("email", "Email", Kind::String, "users.email");
     v.dim("age", "Age", Kind::Number, "users.age");
     v.dim("state", "State", Kind::String, "users.state");
     v.dim("country", "Country", Kind::String, "users.country");
     v.time_group("created", "Created", "users.created_at");
-    v.measure("count", "Count", "count_distinct", "COUNT(DISTINCT users.id)".into(), COUNT);
-    v.measure("average_age", "Average Age", "average", "AVG(users.age)".into(), Some("0.0"));
+    v.measure(
+        "count",
+        "Count",
+        "count_distinct",
+        "COUNT(DISTINCT users.id)".into(),
+        COUNT,
+    );
+    v.measure(
+        "average_age",
+        "Average Age",
+        "average",
+        "AVG(users.age)".into(),
+        Some("0.0"),
+    );
     all.append(&mut v.out);
 
-    let mut v = ViewBuilder { view: "orders", label: "Orders", out: Vec::new() };
+    let mut v = ViewBuilder {
+        view: "orders",
+        label: "Orders",
+        out: Vec::new(),
+    };
     v.dim("id", "ID", Kind::Number, "orders.id");
     v.dim("status", "Status", Kind::String, "orders.status");
-    v.dim("is_complete", "Is Complete", Kind::YesNo, "(orders.status = 'complete')");
+    v.dim(
+        "is_complete",
+        "Is Complete",
+        Kind::YesNo,
+        "(orders.status = 'complete')",
+    );
     v.time_group("created", "Created", "orders.created_at");
-    v.measure("count", "Count", "count_distinct", "COUNT(DISTINCT orders.id)".into(), COUNT);
+    v.measure(
+        "count",
+        "Count",
+        "count_distinct",
+        "COUNT(DISTINCT orders.id)".into(),
+        COUNT,
+    );
     v.measure(
         "complete_share",
         "Complete Share",
@@ -239,20 +300,59 @@ fn build_fields() -> Vec<Field> {
     );
     all.append(&mut v.out);
 
-    let mut v = ViewBuilder { view: "products", label: "Products", out: Vec::new() };
+    let mut v = ViewBuilder {
+        view: "products",
+        label: "Products",
+        out: Vec::new(),
+    };
     v.dim("id", "ID", Kind::Number, "products.id");
     v.dim("name", "Name", Kind::String, "products.name");
     v.dim("category", "Category", Kind::String, "products.category");
     v.dim("brand", "Brand", Kind::String, "products.brand");
-    v.dim("retail_price", "Retail Price", Kind::Number, "products.retail_price").value_format = MONEY;
-    v.measure("count", "Count", "count_distinct", "COUNT(DISTINCT products.id)".into(), COUNT);
+    v.dim(
+        "retail_price",
+        "Retail Price",
+        Kind::Number,
+        "products.retail_price",
+    )
+    .value_format = MONEY;
+    v.measure(
+        "count",
+        "Count",
+        "count_distinct",
+        "COUNT(DISTINCT products.id)".into(),
+        COUNT,
+    );
     all.append(&mut v.out);
 
-    let mut v = ViewBuilder { view: "order_items", label: "Order Items", out: Vec::new() };
+    let mut v = ViewBuilder {
+        view: "order_items",
+        label: "Order Items",
+        out: Vec::new(),
+    };
     v.dim("id", "ID", Kind::Number, "order_items.id");
-    v.dim("sale_price", "Sale Price", Kind::Number, "order_items.sale_price").value_format = MONEY;
-    v.measure("count", "Count", "count", "COUNT(order_items.id)".into(), COUNT);
-    v.measure("total_sale_price", "Total Sale Price", "sum", "SUM(order_items.sale_price)".into(), MONEY).actions = vec![
+    v.dim(
+        "sale_price",
+        "Sale Price",
+        Kind::Number,
+        "order_items.sale_price",
+    )
+    .value_format = MONEY;
+    v.measure(
+        "count",
+        "Count",
+        "count",
+        "COUNT(order_items.id)".into(),
+        COUNT,
+    );
+    v.measure(
+        "total_sale_price",
+        "Total Sale Price",
+        "sum",
+        "SUM(order_items.sale_price)".into(),
+        MONEY,
+    )
+    .actions = vec![
         Action {
             label: "Ping the sales team",
             path: "/actions/ping",
@@ -266,7 +366,13 @@ fn build_fields() -> Vec<Field> {
             form_path: Some("/actions/send/form"),
         },
     ];
-    v.measure("average_sale_price", "Average Sale Price", "average", "AVG(order_items.sale_price)".into(), MONEY);
+    v.measure(
+        "average_sale_price",
+        "Average Sale Price",
+        "average",
+        "AVG(order_items.sale_price)".into(),
+        MONEY,
+    );
     all.append(&mut v.out);
 
     all

@@ -37,7 +37,12 @@ pub struct QueryDef {
 }
 
 fn strings(value: &Value) -> Vec<String> {
-    value.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn opt_string(value: &Value) -> Option<String> {
@@ -102,7 +107,10 @@ impl QueryDef {
 
     /// The visualization type (`vis_config.type`), `table` when unset.
     pub fn vis_type(&self) -> &str {
-        self.vis_config.as_ref().and_then(|v| v["type"].as_str()).unwrap_or("table")
+        self.vis_config
+            .as_ref()
+            .and_then(|v| v["type"].as_str())
+            .unwrap_or("table")
     }
 }
 
@@ -158,13 +166,21 @@ struct Plan {
     limit: usize,
 }
 
-fn plan(def: &QueryDef, today: NaiveDate, limit_override: Option<usize>) -> Result<Plan, QueryError> {
+fn plan(
+    def: &QueryDef,
+    today: NaiveDate,
+    limit_override: Option<usize>,
+) -> Result<Plan, QueryError> {
     let explore = model::explore(&def.model, &def.view).ok_or_else(|| {
         QueryError(format!("Unknown model or explore '{}::{}' (the sandbox has thelook::order_items and thelook::users)", def.model, def.view))
     })?;
     let lookup = |name: &str| {
-        model::field(explore, name)
-            .ok_or_else(|| QueryError(format!("Unknown field '{name}' in explore '{}'", explore.name)))
+        model::field(explore, name).ok_or_else(|| {
+            QueryError(format!(
+                "Unknown field '{name}' in explore '{}'",
+                explore.name
+            ))
+        })
     };
     let (mut dims, mut pivots, mut measures) = (Vec::new(), Vec::new(), Vec::new());
     for name in &def.fields {
@@ -184,7 +200,11 @@ fn plan(def: &QueryDef, today: NaiveDate, limit_override: Option<usize>) -> Resu
     for (name, expression) in &def.filters {
         let field = lookup(name)?;
         if let Some(cond) = filters::condition(field, expression, today).map_err(QueryError)? {
-            if field.measure { havings.push(cond) } else { wheres.push(cond) }
+            if field.measure {
+                havings.push(cond)
+            } else {
+                wheres.push(cond)
+            }
         }
     }
     let mut sorts = Vec::new();
@@ -203,7 +223,16 @@ fn plan(def: &QueryDef, today: NaiveDate, limit_override: Option<usize>) -> Resu
         .or_else(|| def.limit.as_deref().and_then(|l| l.parse().ok()))
         .unwrap_or(DEFAULT_LIMIT)
         .min(MAX_LIMIT);
-    Ok(Plan { explore, dims, pivots, measures, wheres, havings, sorts, limit })
+    Ok(Plan {
+        explore,
+        dims,
+        pivots,
+        measures,
+        wheres,
+        havings,
+        sorts,
+        limit,
+    })
 }
 
 /// Looker's default order: the first date dimension descending, else the first measure descending, else the first
@@ -239,7 +268,11 @@ fn build_sql(
         .chain(&plan.measures)
         .map(|f| format!("\t{} AS \"{}\"", select_expr(f), f.name))
         .collect();
-    let mut sql = format!("SELECT\n{}\nFROM {}\n", select.join(",\n"), plan.explore.from_sql);
+    let mut sql = format!(
+        "SELECT\n{}\nFROM {}\n",
+        select.join(",\n"),
+        plan.explore.from_sql
+    );
     if !plan.wheres.is_empty() {
         sql += &format!("WHERE {}\n", plan.wheres.join("\n  AND "));
     }
@@ -302,7 +335,12 @@ pub fn execute(
     let plan = plan(def, today, limit_override)?;
     let pivoted = !plan.pivots.is_empty();
     let groups: Vec<&Field> = plan.dims.iter().chain(&plan.pivots).copied().collect();
-    let sql = build_sql(&plan, &groups, &plan.sorts, (!pivoted).then_some(plan.limit));
+    let sql = build_sql(
+        &plan,
+        &groups,
+        &plan.sorts,
+        (!pivoted).then_some(plan.limit),
+    );
     let raw = fetch(conn, &sql)?;
     let (nd, np) = (plan.dims.len(), plan.pivots.len());
 
@@ -316,15 +354,29 @@ pub fn execute(
             }
         }
         seen.sort_by_key(|v| v.iter().map(sort_text).collect::<Vec<_>>());
-        seen.truncate(def.column_limit.as_deref().and_then(|c| c.parse().ok()).unwrap_or(COLUMN_LIMIT));
-        pivot_keys = seen.into_iter().map(|values| PivotKey { key: pivot_key(&values), values }).collect();
+        seen.truncate(
+            def.column_limit
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(COLUMN_LIMIT),
+        );
+        pivot_keys = seen
+            .into_iter()
+            .map(|values| PivotKey {
+                key: pivot_key(&values),
+                values,
+            })
+            .collect();
     }
     let columns = pivot_keys.len().max(1);
     let mut rows: Vec<ResultRow> = Vec::new();
     for row in raw {
         let dims = row[..nd].to_vec();
         let column = if pivoted {
-            match pivot_keys.iter().position(|k| k.values[..] == row[nd..nd + np]) {
+            match pivot_keys
+                .iter()
+                .position(|k| k.values[..] == row[nd..nd + np])
+            {
                 Some(c) => c,
                 None => continue,
             }
@@ -335,7 +387,11 @@ pub fn execute(
             Some(i) if pivoted => i,
             _ => {
                 let measures = vec![vec![Value::Null; columns]; plan.measures.len()];
-                rows.push(ResultRow { dims, measures, row_totals: None });
+                rows.push(ResultRow {
+                    dims,
+                    measures,
+                    row_totals: None,
+                });
                 rows.len() - 1
             }
         };
@@ -352,7 +408,11 @@ pub fn execute(
             row.row_totals = Some(total.map(|t| t[nd..].to_vec()).unwrap_or_default());
         }
     }
-    let totals = if def.total { Some(compute_totals(conn, &plan, &pivot_keys)?) } else { None };
+    let totals = if def.total {
+        Some(compute_totals(conn, &plan, &pivot_keys)?)
+    } else {
+        None
+    };
     Ok(Executed {
         def: def.clone(),
         explore: plan.explore,
@@ -369,13 +429,21 @@ pub fn execute(
 
 /// Column totals: the measures over all rows (per pivot column when pivoted), computed in SQL so distinct counts
 /// stay right.
-fn compute_totals(conn: &Connection, plan: &Plan, keys: &[PivotKey]) -> Result<Vec<Vec<Value>>, QueryError> {
+fn compute_totals(
+    conn: &Connection,
+    plan: &Plan,
+    keys: &[PivotKey],
+) -> Result<Vec<Vec<Value>>, QueryError> {
     let np = plan.pivots.len();
     let raw = fetch(conn, &build_sql(plan, &plan.pivots, &[], None))?;
     let columns = keys.len().max(1);
     let mut totals = vec![vec![Value::Null; columns]; plan.measures.len()];
     for row in raw {
-        let column = if np == 0 { Some(0) } else { keys.iter().position(|k| k.values[..] == row[..np]) };
+        let column = if np == 0 {
+            Some(0)
+        } else {
+            keys.iter().position(|k| k.values[..] == row[..np])
+        };
         if let Some(c) = column {
             for (m, value) in row[np..].iter().enumerate() {
                 totals[m][c] = value.clone();
@@ -394,7 +462,11 @@ fn sort_text(value: &Value) -> String {
 }
 
 pub fn pivot_key(values: &[Value]) -> String {
-    values.iter().map(plain_text).collect::<Vec<_>>().join("|FIELD|")
+    values
+        .iter()
+        .map(plain_text)
+        .collect::<Vec<_>>()
+        .join("|FIELD|")
 }
 
 /// A value as text, with no formatting (`null` as empty).
@@ -419,7 +491,11 @@ impl Executed {
                     cell_value(field, &values[0], formatted)
                 } else {
                     let per_key = self.pivot_keys.iter().zip(values);
-                    Value::Object(per_key.map(|(k, v)| (k.key.clone(), cell_value(field, v, formatted))).collect())
+                    Value::Object(
+                        per_key
+                            .map(|(k, v)| (k.key.clone(), cell_value(field, v, formatted)))
+                            .collect(),
+                    )
                 };
                 obj.insert(field.name.clone(), cell);
             }
@@ -442,28 +518,56 @@ impl Executed {
             if self.pivot_keys.is_empty() {
                 header.push(m.label());
             } else {
-                header.extend(self.pivot_keys.iter().map(|k| format!("{} {}", m.label(), k.key)));
+                header.extend(
+                    self.pivot_keys
+                        .iter()
+                        .map(|k| format!("{} {}", m.label(), k.key)),
+                );
             }
         }
-        let mut lines = vec![header.into_iter().map(escape).collect::<Vec<_>>().join(&separator.to_string())];
+        let mut lines = vec![
+            header
+                .into_iter()
+                .map(escape)
+                .collect::<Vec<_>>()
+                .join(&separator.to_string()),
+        ];
         for row in &self.rows {
-            let mut cells: Vec<String> =
-                self.dims.iter().zip(&row.dims).map(|(f, v)| text_cell(f, v, formatted)).collect();
+            let mut cells: Vec<String> = self
+                .dims
+                .iter()
+                .zip(&row.dims)
+                .map(|(f, v)| text_cell(f, v, formatted))
+                .collect();
             for (m, values) in self.measures.iter().zip(&row.measures) {
                 cells.extend(values.iter().map(|v| text_cell(m, v, formatted)));
             }
-            lines.push(cells.into_iter().map(escape).collect::<Vec<_>>().join(&separator.to_string()));
+            lines.push(
+                cells
+                    .into_iter()
+                    .map(escape)
+                    .collect::<Vec<_>>()
+                    .join(&separator.to_string()),
+            );
         }
         lines.join("\n") + "\n"
     }
 
     /// The first dimension's labels and the first measure's values, for charts.
     pub fn chart_series(&self) -> (Vec<String>, Vec<f64>) {
-        let labels = self.rows.iter().map(|r| r.dims.first().map(plain_text).unwrap_or_default()).collect();
+        let labels = self
+            .rows
+            .iter()
+            .map(|r| r.dims.first().map(plain_text).unwrap_or_default())
+            .collect();
         let values = self
             .rows
             .iter()
-            .map(|r| r.measures.first().and_then(|m| m.iter().filter_map(Value::as_f64).reduce(|a, b| a + b)))
+            .map(|r| {
+                r.measures
+                    .first()
+                    .and_then(|m| m.iter().filter_map(Value::as_f64).reduce(|a, b| a + b))
+            })
             .map(Option::unwrap_or_default)
             .collect();
         (labels, values)

@@ -1,4 +1,4 @@
-//! Render tasks: created, then advancing one status per poll (or every 50 ms) until the image is ready.
+//! Render tasks: created, then advancing one status per poll (or every 100 ms) until the image is ready.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,14 +9,18 @@ use serde_json::{Value, json};
 /// Looker's status sequence for a render task.
 const STATUSES: [&str; 4] = ["enqueued_for_query", "querying", "rendering", "success"];
 /// A task advances one status at least this often, even if nobody polls it.
-const STEP: Duration = Duration::from_millis(50);
+const STEP: Duration = Duration::from_millis(100);
 
 /// What a task renders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Query(String),
     Look(String),
-    Dashboard { id: String, filters: String, style: String },
+    Dashboard {
+        id: String,
+        filters: String,
+        style: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -47,9 +51,13 @@ impl Task {
         let (query_id, look_id, dashboard_id, filters, style) = match &self.target {
             Target::Query(id) => (Some(id.as_str()), None, None, None, None),
             Target::Look(id) => (None, Some(id.as_str()), None, None, None),
-            Target::Dashboard { id, filters, style } => {
-                (None, None, Some(id.as_str()), Some(filters.as_str()), Some(style.as_str()))
-            }
+            Target::Dashboard { id, filters, style } => (
+                None,
+                None,
+                Some(id.as_str()),
+                Some(filters.as_str()),
+                Some(style.as_str()),
+            ),
         };
         let done = self.is_done();
         json!({
@@ -84,7 +92,9 @@ pub struct RenderTasks {
 
 impl RenderTasks {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Task>> {
-        self.tasks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn create(&self, target: Target, format: &str, width: u32, height: u32) -> Task {
@@ -125,7 +135,14 @@ mod tests {
         let tasks = RenderTasks::default();
         let task = tasks.create(Target::Query("1".into()), "png", 10, 10);
         assert_eq!(task.to_json()["status"], "enqueued_for_query");
-        let seen: Vec<String> = (0..4).map(|_| tasks.poll(&task.id).unwrap().to_json()["status"].as_str().unwrap().to_owned()).collect();
+        let seen: Vec<String> = (0..4)
+            .map(|_| {
+                tasks.poll(&task.id).unwrap().to_json()["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
         assert_eq!(seen.last().unwrap(), "success");
         assert!(tasks.get(&task.id).unwrap().is_done());
         assert!(tasks.poll("nope").is_none());

@@ -18,7 +18,12 @@ pub struct StoredQuery {
 
 impl StoredQuery {
     pub fn new(id: String, def: QueryDef) -> StoredQuery {
-        StoredQuery { slug: content::query_slug(&id), client_id: format!("SbxC{id:0>18}"), id, def }
+        StoredQuery {
+            slug: content::query_slug(&id),
+            client_id: format!("SbxC{id:0>18}"),
+            id,
+            def,
+        }
     }
 }
 
@@ -61,7 +66,11 @@ fn user_ref() -> Value {
 }
 
 pub fn folder_base_json(folder: &Folder, content: &Content) -> Value {
-    let children = content.folders.iter().filter(|f| f.parent_id == Some(folder.id)).count();
+    let children = content
+        .folders
+        .iter()
+        .filter(|f| f.parent_id == Some(folder.id))
+        .count();
     json!({
         "name": folder.name,
         "parent_id": folder.parent_id,
@@ -95,8 +104,12 @@ pub fn folder_json(folder: &Folder, content: &Content, web_url: &str) -> Value {
             look
         })
         .collect();
-    let dashboards: Vec<Value> =
-        content.dashboards.iter().filter(|d| d.folder_id == folder.id).map(|d| dashboard_base_json(d, content)).collect();
+    let dashboards: Vec<Value> = content
+        .dashboards
+        .iter()
+        .filter(|d| d.folder_id == folder.id)
+        .map(|d| dashboard_base_json(d, content))
+        .collect();
     obj["looks"] = json!(looks);
     obj["dashboards"] = json!(dashboards);
     obj
@@ -104,7 +117,9 @@ pub fn folder_json(folder: &Folder, content: &Content, web_url: &str) -> Value {
 
 /// The `Look` resource (without its query).
 pub fn look_json(look: &Look, content: &Content, web_url: &str) -> Value {
-    let folder = content.folder(look.folder_id).map(|f| folder_base_json(f, content));
+    let folder = content
+        .folder(look.folder_id)
+        .map(|f| folder_base_json(f, content));
     json!({
         "can": {"run": true, "show": true, "index": true},
         "content_metadata_id": look.id,
@@ -143,7 +158,12 @@ pub fn look_json(look: &Look, content: &Content, web_url: &str) -> Value {
 }
 
 /// `LookWithQuery`: the Look, its query and its web URL.
-pub fn look_with_query_json(look: &Look, query: &StoredQuery, content: &Content, web_url: &str) -> Value {
+pub fn look_with_query_json(
+    look: &Look,
+    query: &StoredQuery,
+    content: &Content,
+    web_url: &str,
+) -> Value {
     let mut obj = look_json(look, content, web_url);
     obj["query"] = query_json(query, web_url);
     obj["url"] = json!(format!("{web_url}/looks/{}", look.id));
@@ -172,7 +192,12 @@ pub fn dashboard_base_json(d: &Dashboard, content: &Content) -> Value {
 }
 
 /// The full `Dashboard`, with its elements and its State filter.
-pub fn dashboard_json(d: &Dashboard, content: &Content, query: &dyn Fn(&str) -> Option<StoredQuery>, web_url: &str) -> Value {
+pub fn dashboard_json(
+    d: &Dashboard,
+    content: &Content,
+    query: &dyn Fn(&str) -> Option<StoredQuery>,
+    web_url: &str,
+) -> Value {
     let mut obj = dashboard_base_json(d, content);
     let extra = json!({
         "folder_id": d.folder_id,
@@ -227,17 +252,28 @@ pub fn element_json(
     let stored = query(&tile.query_id);
     let q = stored.as_ref().map(|s| query_json(s, web_url));
     let listen = match tile.listen {
-        Listen::List => json!([{"dashboard_filter_name": content::STATE_FILTER_NAME, "field": content::STATE_FILTER_DIMENSION}]),
+        Listen::List => {
+            json!([{"dashboard_filter_name": content::STATE_FILTER_NAME, "field": content::STATE_FILTER_DIMENSION}])
+        }
         Listen::LegacyMap => {
             let mut map = Map::new();
-            map.insert(content::STATE_FILTER_NAME.into(), json!(content::STATE_FILTER_DIMENSION));
+            map.insert(
+                content::STATE_FILTER_NAME.into(),
+                json!(content::STATE_FILTER_DIMENSION),
+            );
             Value::Object(map)
         }
     };
-    let view = stored.as_ref().map(|s| s.def.view.clone()).unwrap_or_default();
-    let look = tile.look_id.and_then(|id| content.look(id)).and_then(|look| {
-        query(&look.query_id).map(|lq| look_with_query_json(look, &lq, content, web_url))
-    });
+    let view = stored
+        .as_ref()
+        .map(|s| s.def.view.clone())
+        .unwrap_or_default();
+    let look = tile
+        .look_id
+        .and_then(|id| content.look(id))
+        .and_then(|look| {
+            query(&look.query_id).map(|lq| look_with_query_json(look, &lq, content, web_url))
+        });
     json!({
         "can": {"show": true},
         "body_text": null,

@@ -31,11 +31,23 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path();
-    let query: HashMap<String, String> =
-        uri.query().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+    let query: HashMap<String, String> = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
     if let Some(api_path) = path.strip_prefix("/api/4.0") {
-        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        return api_call(&state, method.as_str(), api_path, &query, authorization, &body).await;
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        return api_call(
+            &state,
+            method.as_str(),
+            api_path,
+            &query,
+            authorization,
+            &body,
+        )
+        .await;
     }
     if path == "/versions" && method == Method::GET {
         return into_response(Reply::Json(200, api::versions(&state.web_url)));
@@ -72,7 +84,9 @@ async fn api_call(
     let mut empty_image = false;
     match state.knobs.take_fault(operation_id) {
         Some(Fault::Status(401)) => return into_response(unauthenticated()),
-        Some(Fault::Status(status)) => return into_response(api::error(status, format!("Injected fault: HTTP {status}"))),
+        Some(Fault::Status(status)) => {
+            return into_response(api::error(status, format!("Injected fault: HTTP {status}")));
+        }
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::EmptyImage) => empty_image = true,
         None => {}
@@ -87,7 +101,14 @@ async fn api_call(
         Ok(value) => value,
         Err(rejection) => return into_response(violation(&rejection)),
     };
-    let call = Call { path: &matched.path_params, query, body: &json_body, raw_body: body, authorization, empty_image };
+    let call = Call {
+        path: &matched.path_params,
+        query,
+        body: &json_body,
+        raw_body: body,
+        authorization,
+        empty_image,
+    };
     let mut reply = api::dispatch(state, operation_id, &call);
     if let (Reply::Json(200, value), Some(fields)) = (&mut reply, query.get("fields")) {
         keep_fields(value, fields);
@@ -101,14 +122,21 @@ fn unauthenticated() -> Reply {
 
 fn rejection_reply(rejection: &Rejection) -> Reply {
     match (rejection.status, &rejection.field) {
-        (422, Some(field)) => Reply::Json(422, api::validation_error(field, "invalid", &rejection.message)),
+        (422, Some(field)) => Reply::Json(
+            422,
+            api::validation_error(field, "invalid", &rejection.message),
+        ),
         (status, _) => api::error(status, rejection.message.clone()),
     }
 }
 
 /// The `fields` parameter: keeps only the listed top-level keys (of each element, for arrays).
 fn keep_fields(value: &mut Value, fields: &str) {
-    let wanted: Vec<&str> = fields.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
+    let wanted: Vec<&str> = fields
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
     if wanted.is_empty() {
         return;
     }
@@ -124,19 +152,27 @@ fn keep_fields(value: &mut Value, fields: &str) {
 }
 
 fn into_response(reply: Reply) -> Response {
-    let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match reply {
-        Reply::Json(code, value) => {
-            (status(code), [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
-        }
-        Reply::Bytes { status: code, content_type, bytes } => {
-            (status(code), [(header::CONTENT_TYPE, content_type)], bytes).into_response()
-        }
+        Reply::Json(code, value) => (
+            status(code),
+            [(header::CONTENT_TYPE, "application/json")],
+            value.to_string(),
+        )
+            .into_response(),
+        Reply::Bytes {
+            status: code,
+            content_type,
+            bytes,
+        } => (status(code), [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Reply::NoContent => StatusCode::NO_CONTENT.into_response(),
         Reply::NotReady => {
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::ACCEPTED;
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
     }
@@ -147,8 +183,13 @@ fn web_page(state: &State, method: &Method, path: &str) -> Response {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let title = match parts.as_slice() {
         ["looks", id] => state.content.look(id).map(|l| format!("Look: {}", l.title)),
-        ["dashboards", id] => state.content.dashboard(id).map(|d| format!("Dashboard: {}", d.title)),
-        ["x", slug] => state.query_by_slug(slug).map(|q| format!("Explore: {}", q.def.fields.join(", "))),
+        ["dashboards", id] => state
+            .content
+            .dashboard(id)
+            .map(|d| format!("Dashboard: {}", d.title)),
+        ["x", slug] => state
+            .query_by_slug(slug)
+            .map(|q| format!("Explore: {}", q.def.fields.join(", "))),
         ["explore", model, view] => Some(format!("Explore {model}::{view}")),
         ["actions", ..] if method == Method::POST => {
             let body = r#"{"looker":{"success":true,"message":"Pinged!","refresh_query":false}}"#;
@@ -160,7 +201,9 @@ fn web_page(state: &State, method: &Method, path: &str) -> Response {
     match title {
         Some(title) => {
             let title = html_escape(&title);
-            let page = format!("<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>");
+            let page = format!(
+                "<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+            );
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
         }
         None => (StatusCode::NOT_FOUND, "Not found in the Looker sandbox").into_response(),
@@ -168,5 +211,8 @@ fn web_page(state: &State, method: &Method, path: &str) -> Response {
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

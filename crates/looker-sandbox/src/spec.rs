@@ -84,16 +84,27 @@ pub struct TypeRef {
 impl TypeRef {
     fn parse(node: &Value) -> TypeRef {
         if let Some(name) = ref_name(node) {
-            return TypeRef { ty: JsonType::Object, schema: Some(name) };
+            return TypeRef {
+                ty: JsonType::Object,
+                schema: Some(name),
+            };
         }
         let ty = JsonType::parse(node.get("type").and_then(Value::as_str));
-        let schema = if ty == JsonType::Array { node.get("items").and_then(ref_name) } else { None };
+        let schema = if ty == JsonType::Array {
+            node.get("items").and_then(ref_name)
+        } else {
+            None
+        };
         TypeRef { ty, schema }
     }
 }
 
 fn ref_name(node: &Value) -> Option<String> {
-    node.get("$ref")?.as_str()?.rsplit('/').next().map(str::to_owned)
+    node.get("$ref")?
+        .as_str()?
+        .rsplit('/')
+        .next()
+        .map(str::to_owned)
 }
 
 /// A named object schema: its properties and their types.
@@ -167,28 +178,47 @@ fn parse(text: &str) -> Spec {
         }
     }
     let mut schemas = HashMap::new();
-    for (name, schema) in root["components"]["schemas"].as_object().into_iter().flatten() {
+    for (name, schema) in root["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         let properties = schema
             .get("properties")
             .and_then(Value::as_object)
-            .map(|props| props.iter().map(|(k, v)| (k.clone(), TypeRef::parse(v))).collect())
+            .map(|props| {
+                props
+                    .iter()
+                    .map(|(k, v)| (k.clone(), TypeRef::parse(v)))
+                    .collect()
+            })
             .unwrap_or_default();
         schemas.insert(name.clone(), Schema { properties });
     }
     let info = &root["info"];
     let full_version = info["version"].as_str().unwrap_or("4.0").to_owned();
-    let looker_release_version = info["x-looker-release-version"].as_str().unwrap_or("").to_owned();
-    Spec { operations, schemas, looker_release_version, full_version }
+    let looker_release_version = info["x-looker-release-version"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    Spec {
+        operations,
+        schemas,
+        looker_release_version,
+        full_version,
+    }
 }
 
 fn parse_operation(id: &str, method: &str, path: &str, op: &Value) -> Operation {
     let segments = path
         .trim_matches('/')
         .split('/')
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => Segment::Param(name.to_owned()),
-            None => Segment::Literal(s.to_owned()),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => Segment::Param(name.to_owned()),
+                None => Segment::Literal(s.to_owned()),
+            },
+        )
         .collect();
     let params = op["parameters"]
         .as_array()
@@ -196,7 +226,11 @@ fn parse_operation(id: &str, method: &str, path: &str, op: &Value) -> Operation 
         .flatten()
         .map(|p| Param {
             name: p["name"].as_str().unwrap_or_default().to_owned(),
-            location: if p["in"] == "path" { ParamLocation::Path } else { ParamLocation::Query },
+            location: if p["in"] == "path" {
+                ParamLocation::Path
+            } else {
+                ParamLocation::Query
+            },
             required: p["required"].as_bool().unwrap_or(false),
             ty: JsonType::parse(p["schema"]["type"].as_str()),
         })
@@ -213,7 +247,14 @@ fn parse_operation(id: &str, method: &str, path: &str, op: &Value) -> Operation 
         .iter()
         .find_map(|code| op["responses"][code]["content"]["application/json"]["schema"].as_object())
         .map(|schema| TypeRef::parse(&Value::Object(schema.clone())));
-    Operation { id: id.to_owned(), method: method.to_uppercase(), segments, params, body, response }
+    Operation {
+        id: id.to_owned(),
+        method: method.to_uppercase(),
+        segments,
+        params,
+        body,
+        response,
+    }
 }
 
 /// A request matched to its operation, with the path parameters taken out of the path.
@@ -234,7 +275,11 @@ pub struct Rejection {
 
 impl Rejection {
     fn new(status: u16, message: impl Into<String>) -> Self {
-        Rejection { status, message: message.into(), field: None }
+        Rejection {
+            status,
+            message: message.into(),
+            field: None,
+        }
     }
 }
 
@@ -271,8 +316,15 @@ impl Spec {
             }
         }
         let Some((_, operation)) = best else {
-            let why = if path_exists { "method not allowed for this path" } else { "no such API path" };
-            return Err(Rejection::new(404, format!("Not found ({why}: {method} /api/4.0{path})")));
+            let why = if path_exists {
+                "method not allowed for this path"
+            } else {
+                "no such API path"
+            };
+            return Err(Rejection::new(
+                404,
+                format!("Not found ({why}: {method} /api/4.0{path})"),
+            ));
         };
         let path_params = operation
             .segments
@@ -283,7 +335,10 @@ impl Spec {
                 Segment::Literal(_) => None,
             })
             .collect();
-        Ok(Matched { operation, path_params })
+        Ok(Matched {
+            operation,
+            path_params,
+        })
     }
 
     /// Checks path and query parameters against the operation's declarations.
@@ -299,12 +354,20 @@ impl Spec {
             };
             match value {
                 None if param.required => {
-                    return Err(Rejection::new(400, format!("Missing required parameter '{}'", param.name)));
+                    return Err(Rejection::new(
+                        400,
+                        format!("Missing required parameter '{}'", param.name),
+                    ));
                 }
                 Some(text) if !param.ty.admits_text(text) => {
                     return Err(Rejection::new(
                         400,
-                        format!("Parameter '{}' must be {}, got '{}'", param.name, param.ty.name(), text),
+                        format!(
+                            "Parameter '{}' must be {}, got '{}'",
+                            param.name,
+                            param.ty.name(),
+                            text
+                        ),
                     ));
                 }
                 _ => {}
@@ -316,7 +379,9 @@ impl Spec {
     /// Checks a JSON request body: present when required, the right top-level type, and known properties typed as
     /// the schema says. Returns the parsed body (Null when there is none).
     pub fn check_json_body(&self, matched: &Matched, body: &[u8]) -> Result<Value, Rejection> {
-        let Some(declared) = &matched.operation.body else { return Ok(Value::Null) };
+        let Some(declared) = &matched.operation.body else {
+            return Ok(Value::Null);
+        };
         if !declared.content_type.contains("json") {
             return Ok(Value::Null);
         }
@@ -386,7 +451,13 @@ mod tests {
     fn required_and_typed_params_are_checked() {
         let m = spec().find("POST", "/render_tasks/queries/1/png").unwrap();
         let mut q = HashMap::from([("width".to_owned(), "100".to_owned())]);
-        assert!(spec().check_params(&m, &q).unwrap_err().message.contains("height"));
+        assert!(
+            spec()
+                .check_params(&m, &q)
+                .unwrap_err()
+                .message
+                .contains("height")
+        );
         q.insert("height".into(), "abc".into());
         assert_eq!(spec().check_params(&m, &q).unwrap_err().status, 400);
         q.insert("height".into(), "80".into());
@@ -398,8 +469,14 @@ mod tests {
         let m = spec().find("POST", "/queries").unwrap();
         assert_eq!(spec().check_json_body(&m, b"{").unwrap_err().status, 400);
         assert_eq!(spec().check_json_body(&m, b"[]").unwrap_err().status, 422);
-        let err = spec().check_json_body(&m, br#"{"model":"m","view":"v","fields":"x"}"#).unwrap_err();
+        let err = spec()
+            .check_json_body(&m, br#"{"model":"m","view":"v","fields":"x"}"#)
+            .unwrap_err();
         assert_eq!((err.status, err.field.as_deref()), (422, Some("fields")));
-        assert!(spec().check_json_body(&m, br#"{"model":"m","view":"v","limit":"5"}"#).is_ok());
+        assert!(
+            spec()
+                .check_json_body(&m, br#"{"model":"m","view":"v","limit":"5"}"#)
+                .is_ok()
+        );
     }
 }

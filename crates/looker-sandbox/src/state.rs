@@ -32,7 +32,9 @@ pub struct State {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl State {
@@ -98,6 +100,11 @@ impl State {
     pub fn chart(&self, def: &QueryDef, width: u32, height: u32) -> Result<Vec<u8>, QueryError> {
         let result = self.run(def, None)?;
         let (_, values) = result.chart_series();
-        Ok(chart::render(ChartKind::for_vis(def.vis_type()), &values, width, height))
+        Ok(chart::render(
+            ChartKind::for_vis(def.vis_type()),
+            &values,
+            width,
+            height,
+        ))
     }
 }

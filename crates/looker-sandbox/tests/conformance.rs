@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 
 async fn error_body(res: reqwest::Response) -> Value {
     let body: Value = res.json().await.unwrap();
-    assert!(body["message"].is_string() && body["documentation_url"].is_string(), "{body}");
+    assert!(
+        body["message"].is_string() && body["documentation_url"].is_string(),
+        "{body}"
+    );
     body
 }
 
@@ -31,9 +34,20 @@ async fn unknown_paths_are_404_violations() {
 #[tokio::test]
 async fn bad_params_are_400_violations() {
     let c = start().await;
-    let res = c.http.post(c.url("/render_tasks/queries/1/png?width=100")).header("Authorization", format!("token {}", c.token)).send().await.unwrap();
+    let res = c
+        .http
+        .post(c.url("/render_tasks/queries/1/png?width=100"))
+        .header("Authorization", format!("token {}", c.token))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
-    assert!(error_body(res).await["message"].as_str().unwrap().contains("height"));
+    assert!(
+        error_body(res).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("height")
+    );
     let res = c.get("/queries/1/run/json?limit=lots").await;
     assert_eq!(res.status(), 400);
     let res = c.get("/queries/1/run/json?cache=yes").await;
@@ -46,13 +60,32 @@ async fn bad_params_are_400_violations() {
 async fn bad_bodies_are_400_or_422_violations() {
     let c = start().await;
     let auth = format!("token {}", c.token);
-    let malformed = c.http.post(c.url("/queries")).header("Authorization", &auth).header("Content-Type", "application/json").body("{nope").send().await.unwrap();
+    let malformed = c
+        .http
+        .post(c.url("/queries"))
+        .header("Authorization", &auth)
+        .header("Content-Type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(malformed.status(), 400);
     error_body(malformed).await;
-    let missing = c.http.post(c.url("/queries/run/json")).header("Authorization", &auth).send().await.unwrap();
+    let missing = c
+        .http
+        .post(c.url("/queries/run/json"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 400);
 
-    let wrong_type = c.post("/queries", &json!({"model": "thelook", "view": "users", "fields": ["users.count"], "limit": 10})).await;
+    let wrong_type = c
+        .post(
+            "/queries",
+            &json!({"model": "thelook", "view": "users", "fields": ["users.count"], "limit": 10}),
+        )
+        .await;
     assert_eq!(wrong_type.status(), 422);
     let body: Value = wrong_type.json().await.unwrap();
     assert_eq!(body["message"], "Validation Failed");
@@ -70,25 +103,56 @@ async fn auth_is_required_in_either_header_form() {
     let res = c.http.get(c.url("/user")).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(error_body(res).await["message"], "Requires authentication.");
-    let bearer = c.http.get(c.url("/user")).bearer_auth(&c.token).send().await.unwrap();
+    let bearer = c
+        .http
+        .get(c.url("/user"))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status(), 200);
-    let wrong = c.http.get(c.url("/user")).header("Authorization", "token nope").send().await.unwrap();
+    let wrong = c
+        .http
+        .get(c.url("/user"))
+        .header("Authorization", "token nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
-    assert!(c.sandbox.violations().is_empty(), "missing auth is not a spec violation");
+    assert!(
+        c.sandbox.violations().is_empty(),
+        "missing auth is not a spec violation"
+    );
 }
 
 #[tokio::test]
 async fn tokens_expire() {
-    let c = start_with(SandboxConfig { expires_in: 1, ..SandboxConfig::default() }).await;
+    let c = start_with(SandboxConfig {
+        expires_in: 1,
+        ..SandboxConfig::default()
+    })
+    .await;
     assert_eq!(c.get("/user").await.status(), 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(c.get("/user").await.status(), 401);
 
     let fresh = login(&c.http, &c.sandbox).await;
-    let ok = c.http.get(c.url("/user")).header("Authorization", format!("token {fresh}")).send().await.unwrap();
+    let ok = c
+        .http
+        .get(c.url("/user"))
+        .header("Authorization", format!("token {fresh}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     c.sandbox.expire_tokens();
-    let gone = c.http.get(c.url("/user")).header("Authorization", format!("token {fresh}")).send().await.unwrap();
+    let gone = c
+        .http
+        .get(c.url("/user"))
+        .header("Authorization", format!("token {fresh}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gone.status(), 401);
 }
 
@@ -100,7 +164,11 @@ async fn faults_latency_and_counters() {
     let res = c.get("/looks/1").await;
     assert_eq!(res.status(), 500);
     error_body(res).await;
-    assert_eq!(c.get("/looks/1").await.status(), 200, "the fault was for one call only");
+    assert_eq!(
+        c.get("/looks/1").await.status(),
+        200,
+        "the fault was for one call only"
+    );
     c.sandbox.inject_fault("me", Fault::Status(401), None);
     assert_eq!(c.get("/user").await.status(), 401);
     assert_eq!(c.get("/user").await.status(), 401);
@@ -109,7 +177,8 @@ async fn faults_latency_and_counters() {
     assert_eq!((c.sandbox.calls("look"), c.sandbox.calls("me")), (2, 3));
     assert_eq!(c.sandbox.total_calls(), 5);
 
-    c.sandbox.inject_fault("me", Fault::Slow(Duration::from_millis(150)), Some(1));
+    c.sandbox
+        .inject_fault("me", Fault::Slow(Duration::from_millis(150)), Some(1));
     let started = Instant::now();
     assert_eq!(c.get("/user").await.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(150));
@@ -119,11 +188,19 @@ async fn faults_latency_and_counters() {
     assert!(started.elapsed() >= Duration::from_millis(100));
     c.sandbox.set_latency(Duration::ZERO);
 
-    c.sandbox.inject_fault("run_query", Fault::EmptyImage, Some(1));
+    c.sandbox
+        .inject_fault("run_query", Fault::EmptyImage, Some(1));
     let empty = c.get("/queries/4/run/png").await;
     assert_eq!(empty.status(), 200);
     assert!(empty.bytes().await.unwrap().is_empty());
-    assert!(!c.get("/queries/4/run/png").await.bytes().await.unwrap().is_empty());
+    assert!(
+        !c.get("/queries/4/run/png")
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
