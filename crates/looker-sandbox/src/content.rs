@@ -405,7 +405,7 @@ impl Content {
             ),
             dashboard(
                 MARKETING_DASHBOARD_ID,
-                "Marketing Overview",
+                "Marketing Orders Overview",
                 "Orders over time.",
                 MARKETING_FOLDER_ID,
                 marketing,

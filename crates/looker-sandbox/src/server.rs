@@ -110,7 +110,10 @@ async fn api_call(
         empty_image,
     };
     let mut reply = api::dispatch(state, operation_id, &call);
-    if let (Reply::Json(200, value), Some(fields)) = (&mut reply, query.get("fields")) {
+    let takes_fields = matched.operation.params.iter().any(|p| p.name == "fields");
+    if let (Reply::Json(200, value), Some(fields), true) =
+        (&mut reply, query.get("fields"), takes_fields)
+    {
         keep_fields(value, fields);
     }
     into_response(reply)

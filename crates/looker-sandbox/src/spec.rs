@@ -132,6 +132,8 @@ pub struct RequestBody {
     pub required: bool,
     pub content_type: String,
     pub shape: TypeRef,
+    /// For map-like bodies (`additionalProperties`): the type every value must have.
+    pub values: Option<JsonType>,
 }
 
 #[derive(Debug)]
@@ -241,12 +243,16 @@ fn parse_operation(id: &str, method: &str, path: &str, op: &Value) -> Operation 
             required: b["required"].as_bool().unwrap_or(false),
             content_type: content_type.clone(),
             shape: TypeRef::parse(&media["schema"]),
+            values: media["schema"]["additionalProperties"]["type"]
+                .as_str()
+                .map(|t| JsonType::parse(Some(t))),
         })
     });
     let response = ["200", "201"]
         .iter()
-        .find_map(|code| op["responses"][code]["content"]["application/json"]["schema"].as_object())
-        .map(|schema| TypeRef::parse(&Value::Object(schema.clone())));
+        .map(|code| &op["responses"][code]["content"]["application/json"]["schema"])
+        .find(|schema| schema.is_object())
+        .map(TypeRef::parse);
     Operation {
         id: id.to_owned(),
         method: method.to_uppercase(),
@@ -399,6 +405,15 @@ impl Spec {
                 status: 422,
                 message: format!("Request body must be a JSON {}", shape.ty.name()),
                 field: Some("body".into()),
+            });
+        }
+        if let (Some(ty), Value::Object(fields)) = (declared.values, &value)
+            && let Some((key, _)) = fields.iter().find(|(_, v)| !ty.admits(v))
+        {
+            return Err(Rejection {
+                status: 422,
+                message: format!("'{key}' must be {}", ty.name()),
+                field: Some(key.clone()),
             });
         }
         if let (Some(name), Value::Object(fields)) = (&shape.schema, &value)

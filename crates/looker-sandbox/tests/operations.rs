@@ -214,6 +214,8 @@ async fn dashboards_and_elements() {
     let found = c.get_json("/dashboards/search?title=%25hidden%25").await;
     assert_operation_response("search_dashboards", &found);
     assert_eq!(found[0]["id"], content::HIDDEN_DASHBOARD_ID);
+    let orders = c.get_json("/dashboards/search?title=%25ORDERS%25").await;
+    assert_eq!(orders[0]["id"], content::MARKETING_DASHBOARD_ID);
     let in_folder = c
         .get_json(&format!(
             "/dashboards/search?folder_id={}",
@@ -326,6 +328,9 @@ async fn fields_parameter_keeps_listed_keys() {
             .iter()
             .all(|l| l.as_object().unwrap().len() == 1)
     );
+    // run_query has no `fields` parameter: it does not filter result rows.
+    let rows = c.get_json("/queries/1/run/json?fields=id").await;
+    assert!(rows[0]["orders.status"].is_string());
 }
 
 #[tokio::test]
