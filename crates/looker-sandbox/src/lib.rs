@@ -22,6 +22,7 @@ mod server;
 #[doc(hidden)]
 pub mod spec;
 mod state;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -207,6 +208,12 @@ impl Sandbox {
             .dashboard(dashboard_id)
             .and_then(|d| api::render_dashboard(state, d, filters, width, height).ok())
             .unwrap_or_default()
+    }
+
+    /// The JSON body Looker would POST to a webhook for a scheduled Look in `format` (`wysiwyg_png`, `csv`,
+    /// `txt`, `json`, `json_detail`, `inline_json`), with this sandbox's data; `None` for an unknown Look or format.
+    pub fn scheduled_look_webhook(&self, look_id: &str, format: &str) -> Option<serde_json::Value> {
+        webhooks::scheduled_look_payload(self.state(), look_id, format)
     }
 
     /// Runs raw SQL returning one integer over the sandbox tables (users, products, orders, order_items).

@@ -56,7 +56,7 @@ async fn handle(
 }
 
 async fn api_call(
-    state: &State,
+    state: &Arc<State>,
     method: &str,
     path: &str,
     query: &HashMap<String, String>,
@@ -101,15 +101,24 @@ async fn api_call(
         Ok(value) => value,
         Err(rejection) => return into_response(violation(&rejection)),
     };
-    let call = Call {
-        path: &matched.path_params,
-        query,
-        body: &json_body,
-        raw_body: body,
-        authorization,
-        empty_image,
-    };
-    let mut reply = api::dispatch(state, operation_id, &call);
+    // Queries and chart drawing are CPU work: keep them off the async workers.
+    let (worker_state, path_params, query_params) =
+        (state.clone(), matched.path_params.clone(), query.clone());
+    let (raw_body, authorization) = (body.to_vec(), authorization.map(str::to_owned));
+    let work = tokio::task::spawn_blocking(move || {
+        let call = Call {
+            path: &path_params,
+            query: &query_params,
+            body: &json_body,
+            raw_body: &raw_body,
+            authorization: authorization.as_deref(),
+            empty_image,
+        };
+        api::dispatch(&worker_state, operation_id, &call)
+    });
+    let mut reply = work
+        .await
+        .unwrap_or_else(|e| api::error(500, format!("The Looker sandbox failed: {e}")));
     let takes_fields = matched.operation.params.iter().any(|p| p.name == "fields");
     if let (Reply::Json(200, value), Some(fields), true) =
         (&mut reply, query.get("fields"), takes_fields)
@@ -186,7 +195,7 @@ fn web_page(state: &State, method: &Method, path: &str) -> Response {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let title = match parts.as_slice() {
         ["looks", id] => state.content.look(id).map(|l| format!("Look: {}", l.title)),
-        ["dashboards", id] => state
+        ["dashboards" | "dashboards-next", id] => state
             .content
             .dashboard(id)
             .map(|d| format!("Dashboard: {}", d.title)),

@@ -164,3 +164,43 @@ async fn dashboard_render_task_applies_filters() {
         .unwrap();
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn scheduled_look_webhook_payloads() {
+    use base64::Engine;
+    let c = start().await;
+    let payload = c
+        .sandbox
+        .scheduled_look_webhook(content::COLUMN_LOOK_ID, "wysiwyg_png")
+        .unwrap();
+    assert_eq!(payload["type"], "query");
+    assert_eq!(
+        payload["scheduled_plan"]["query_id"], 4,
+        "webhook ids are numbers"
+    );
+    assert_eq!(payload["attachment"]["mimetype"], "image/png;base64");
+    let text: String = payload["attachment"]["data"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap();
+    assert_eq!(png_size(&png), (800, 600));
+    let csv = c
+        .sandbox
+        .scheduled_look_webhook(content::TABLE_LOOK_ID, "csv")
+        .unwrap();
+    assert!(
+        csv["attachment"]["data"]
+            .as_str()
+            .unwrap()
+            .starts_with("Orders Status,Orders Count\n")
+    );
+    assert!(
+        c.sandbox
+            .scheduled_look_webhook(content::TABLE_LOOK_ID, "pdf")
+            .is_none()
+    );
+}
