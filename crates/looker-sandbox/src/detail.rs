@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::format;
 use crate::model::{Field, Kind};
-use crate::query::{Executed, QueryDef, plain_text};
+use crate::query::{Executed, PivotKey, QueryDef, plain_text};
 
 /// Key of the row-total column in pivoted measure cells, as Looker names it.
 pub const ROW_TOTAL_KEY: &str = "$$$_row_total_$$$";
@@ -57,7 +57,7 @@ pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: 
         for (field, values) in result.measures.iter().zip(totals) {
             obj.insert(
                 field.name.clone(),
-                measure_cells(result, values, None, |v| cell(field, v, vec![])),
+                measure_cells(result, values, None, |v, _| cell(field, v, vec![])),
             );
         }
         body["totals_data"] = Value::Object(obj);
@@ -174,16 +174,16 @@ fn measure_cells(
     result: &Executed,
     values: &[Value],
     row_total: Option<Value>,
-    make: impl Fn(&Value) -> Value,
+    make: impl Fn(&Value, Option<&PivotKey>) -> Value,
 ) -> Value {
     if result.pivot_keys.is_empty() {
-        return make(&values[0]);
+        return make(&values[0], None);
     }
     let mut obj: Map<String, Value> = result
         .pivot_keys
         .iter()
         .zip(values)
-        .map(|(k, v)| (k.key.clone(), make(v)))
+        .map(|(k, v)| (k.key.clone(), make(v, Some(k))))
         .collect();
     if let Some(total) = row_total {
         obj.insert(ROW_TOTAL_KEY.into(), total);
@@ -203,19 +203,29 @@ fn rows(result: &Executed, web_url: &str, drill_links: bool) -> Value {
             drill.insert(field.name.clone(), plain_text(value));
         }
         for (m, (field, values)) in result.measures.iter().zip(&row.measures).enumerate() {
-            let links = |value: &Value| {
-                if drill_links {
-                    measure_links(result, field, value, &drill, web_url)
-                } else {
-                    vec![]
+            // A pivoted cell drills into its pivot values too.
+            let links = |value: &Value, key: Option<&PivotKey>| {
+                if !drill_links {
+                    return vec![];
                 }
+                let mut filters = drill.clone();
+                for (pivot, v) in result
+                    .pivots
+                    .iter()
+                    .zip(key.map(|k| k.values.as_slice()).unwrap_or_default())
+                {
+                    filters.insert(pivot.name.clone(), plain_text(v));
+                }
+                measure_links(result, field, value, &filters, web_url)
             };
             let row_total = row
                 .row_totals
                 .as_ref()
                 .and_then(|t| t.get(m))
                 .map(|v| cell(field, v, vec![]));
-            let cells = measure_cells(result, values, row_total, |v| cell(field, v, links(v)));
+            let cells = measure_cells(result, values, row_total, |v, key| {
+                cell(field, v, links(v, key))
+            });
             obj.insert(field.name.clone(), cells);
         }
         Value::Object(obj)

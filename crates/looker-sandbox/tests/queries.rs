@@ -340,6 +340,8 @@ async fn pivots_with_row_totals_and_totals() {
         cents(&cell["$$$_row_total_$$$"]["value"]),
         c.sandbox.sql_count(&row_total)
     );
+    let drill = cell["complete"]["links"][0]["url"].as_str().unwrap();
+    assert!(drill.contains("f%5Borders.status%5D=complete"), "{drill}");
     assert_eq!(detail["has_totals"], true);
     let column_total = format!(
         "SELECT CAST(ROUND(SUM(sale_price) * 100) AS INTEGER) {JOINS} WHERE orders.status = 'returned'"
