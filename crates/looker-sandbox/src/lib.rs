@@ -10,6 +10,7 @@ mod auth;
 mod chart;
 pub mod content;
 mod data;
+mod data_actions;
 mod detail;
 mod faults;
 mod filters;
@@ -18,6 +19,8 @@ mod model;
 mod query;
 mod render_tasks;
 mod resources;
+mod run;
+mod search;
 mod server;
 #[doc(hidden)]
 pub mod spec;
@@ -206,7 +209,7 @@ impl Sandbox {
         state
             .content
             .dashboard(dashboard_id)
-            .and_then(|d| api::render_dashboard(state, d, filters, width, height).ok())
+            .and_then(|d| run::render_dashboard(state, d, filters, width, height).ok())
             .unwrap_or_default()
     }
 
