@@ -16,6 +16,7 @@ mod faults;
 mod filters;
 mod format;
 mod model;
+mod output;
 mod query;
 mod render_tasks;
 mod resources;
