@@ -7,9 +7,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::signer::HeaderName;
-use object_store::{
-    BackoffConfig, ClientOptions, HeaderMap, HeaderValue, ObjectStore, RetryConfig,
-};
+use object_store::{BackoffConfig, ClientOptions, HeaderMap, HeaderValue, ObjectStore, RetryConfig};
 
 use crate::backend::Backend;
 use crate::error::{ErrorContext, StoreError};
@@ -82,9 +80,7 @@ fn build_s3(
         .with_client_options(client_options(endpoint).with_default_headers(headers));
     match (access_key_id, secret_access_key) {
         (Some(id), Some(secret)) => {
-            builder = builder
-                .with_access_key_id(id)
-                .with_secret_access_key(secret.expose());
+            builder = builder.with_access_key_id(id).with_secret_access_key(secret.expose());
         }
         (None, None) => {}
         _ => {
@@ -96,9 +92,7 @@ fn build_s3(
     }
     let public_base = match endpoint {
         Some(endpoint) => {
-            builder = builder
-                .with_endpoint(endpoint)
-                .with_virtual_hosted_style_request(false);
+            builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
             format!("{endpoint}/{bucket}/")
         }
         None => format!("{default_endpoint}/"),
@@ -120,10 +114,7 @@ fn build_azure(
     endpoint: Option<&str>,
 ) -> Result<Client, StoreError> {
     let endpoint = endpoint.map(trim_endpoint);
-    let account_url = endpoint.map_or_else(
-        || format!("https://{account}.blob.core.windows.net"),
-        str::to_owned,
-    );
+    let account_url = endpoint.map_or_else(|| format!("https://{account}.blob.core.windows.net"), str::to_owned);
     let context = ErrorContext {
         backend: Backend::Azure,
         bucket: container.to_owned(),
@@ -153,11 +144,7 @@ fn build_azure(
     })
 }
 
-fn build_gcs(
-    bucket: &str,
-    credentials_json: Option<&Secret>,
-    endpoint: Option<&str>,
-) -> Result<Client, StoreError> {
+fn build_gcs(bucket: &str, credentials_json: Option<&Secret>, endpoint: Option<&str>) -> Result<Client, StoreError> {
     let endpoint = endpoint.map(trim_endpoint);
     let base_url = endpoint.unwrap_or("https://storage.googleapis.com");
     let context = ErrorContext {

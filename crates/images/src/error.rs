@@ -133,8 +133,7 @@ impl ErrorContext {
 fn classify(error: &object_store::Error) -> StoreErrorKind {
     match error {
         object_store::Error::NotFound { .. } => return StoreErrorKind::BucketMissing,
-        object_store::Error::PermissionDenied { .. }
-        | object_store::Error::Unauthenticated { .. } => {
+        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
             return StoreErrorKind::AccessDenied;
         }
         _ => {}
@@ -211,33 +210,22 @@ mod tests {
              - Server returned non-2xx status code: 403 Forbidden",
         );
         assert_eq!(classify(&error), StoreErrorKind::NoCredentials);
-        let message = context()
-            .operation_failed("uploading the image", &error)
-            .to_string();
-        assert!(
-            message.contains("GOOGLE_CLOUD_CREDENTIALS_JSON"),
-            "{message}"
-        );
+        let message = context().operation_failed("uploading the image", &error).to_string();
+        assert!(message.contains("GOOGLE_CLOUD_CREDENTIALS_JSON"), "{message}");
     }
 
     #[test]
     fn statuses_in_text_are_classified() {
         assert_eq!(
-            classify(&generic(
-                "Server returned non-2xx status code: 404 Not Found"
-            )),
+            classify(&generic("Server returned non-2xx status code: 404 Not Found")),
             StoreErrorKind::BucketMissing
         );
         assert_eq!(
-            classify(&generic(
-                "Server returned non-2xx status code: 403 Forbidden"
-            )),
+            classify(&generic("Server returned non-2xx status code: 403 Forbidden")),
             StoreErrorKind::AccessDenied
         );
         assert_eq!(
-            classify(&generic(
-                "Server returned non-2xx status code: 400 Bad Request"
-            )),
+            classify(&generic("Server returned non-2xx status code: 400 Bad Request")),
             StoreErrorKind::Rejected
         );
     }

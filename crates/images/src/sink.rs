@@ -21,7 +21,14 @@ impl StoringSink {
     async fn store_images(&self, reply: &Reply) -> Reply {
         let mut out = reply.clone();
         for block in &mut out.blocks {
-            let Block::Image { source: ImageSource::Png(png), title, .. } = block else { continue };
+            let Block::Image {
+                source: ImageSource::Png(png),
+                title,
+                ..
+            } = block
+            else {
+                continue;
+            };
             match self.store.put_png(Bytes::from(std::mem::take(png))).await {
                 Ok(stored) => {
                     if let Block::Image { source, .. } = block {

@@ -63,24 +63,14 @@ impl ImageStore {
     /// Writes a small object the way images are written, then deletes it: proves the bucket exists and the
     /// credentials may write (and, for S3, set the public-read ACL).
     pub async fn check(&self) -> Result<(), StoreError> {
-        let key = format!(
-            "lookerbot-check-{}",
-            random_png_key().trim_end_matches(".png")
-        );
-        self.put(
-            &key,
-            Bytes::from_static(b"lookerbot store check\n"),
-            "text/plain",
-        )
-        .await
-        .map_err(|e| self.context.operation_failed("writing a test object", &e))?;
-        self.store
-            .delete(&Path::from(key.as_str()))
+        let key = format!("lookerbot-check-{}", random_png_key().trim_end_matches(".png"));
+        self.put(&key, Bytes::from_static(b"lookerbot store check\n"), "text/plain")
             .await
-            .map_err(|e| {
-                self.context
-                    .operation_failed(&format!("deleting the test object `{key}`"), &e)
-            })
+            .map_err(|e| self.context.operation_failed("writing a test object", &e))?;
+        self.store.delete(&Path::from(key.as_str())).await.map_err(|e| {
+            self.context
+                .operation_failed(&format!("deleting the test object `{key}`"), &e)
+        })
     }
 
     /// The URL an object is publicly readable at.
@@ -88,12 +78,7 @@ impl ImageStore {
         format!("{}{key}", self.public_base)
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        body: Bytes,
-        content_type: &'static str,
-    ) -> object_store::Result<()> {
+    async fn put(&self, key: &str, body: Bytes, content_type: &'static str) -> object_store::Result<()> {
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::ContentType, content_type.into());
         let options = PutOptions {
@@ -156,10 +141,7 @@ mod tests {
             access_key: Secret::from("a2V5"),
             endpoint: endpoint.map(Into::into),
         };
-        assert_eq!(
-            url_for(azure(None)),
-            "https://acct.blob.core.windows.net/charts/k.png"
-        );
+        assert_eq!(url_for(azure(None)), "https://acct.blob.core.windows.net/charts/k.png");
         assert_eq!(
             url_for(azure(Some("http://127.0.0.1:10000/devstoreaccount1"))),
             "http://127.0.0.1:10000/devstoreaccount1/charts/k.png"
@@ -174,10 +156,7 @@ mod tests {
             credentials_json: None,
             endpoint: endpoint.map(Into::into),
         };
-        assert_eq!(
-            url_for(gcs(None)),
-            "https://storage.googleapis.com/charts/k.png"
-        );
+        assert_eq!(url_for(gcs(None)), "https://storage.googleapis.com/charts/k.png");
         assert_eq!(
             url_for(gcs(Some("http://127.0.0.1:9023"))),
             "http://127.0.0.1:9023/charts/k.png"
@@ -192,9 +171,6 @@ mod tests {
             credentials_json: None,
             endpoint: None,
         };
-        assert_eq!(
-            ImageStore::new(&gcs).expect("store").name(),
-            "Google Cloud Storage"
-        );
+        assert_eq!(ImageStore::new(&gcs).expect("store").name(), "Google Cloud Storage");
     }
 }

@@ -92,25 +92,16 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             Some(d) => Reply::Json(200, dashboard(state, d)),
             None => not_found(),
         },
-        "search_dashboards" => {
-            Reply::Json(200, json!(search::search_dashboards(state, call.query)))
-        }
-        "dashboard_dashboard_elements" => {
-            match state.content.dashboard(call.path("dashboard_id")) {
-                Some(d) => Reply::Json(200, dashboard(state, d)["dashboard_elements"].clone()),
-                None => not_found(),
-            }
-        }
-        "folder" => match state.content.folder(call.path("folder_id")) {
-            Some(f) => Reply::Json(
-                200,
-                resources::folder_json(f, &state.content, &state.web_url),
-            ),
+        "search_dashboards" => Reply::Json(200, json!(search::search_dashboards(state, call.query))),
+        "dashboard_dashboard_elements" => match state.content.dashboard(call.path("dashboard_id")) {
+            Some(d) => Reply::Json(200, dashboard(state, d)["dashboard_elements"].clone()),
             None => not_found(),
         },
-        "folder_children" | "folder_dashboards" | "folder_looks" => {
-            folder_contents(state, operation_id, call)
-        }
+        "folder" => match state.content.folder(call.path("folder_id")) {
+            Some(f) => Reply::Json(200, resources::folder_json(f, &state.content, &state.web_url)),
+            None => not_found(),
+        },
+        "folder_children" | "folder_dashboards" | "folder_looks" => folder_contents(state, operation_id, call),
         "search_folders" => Reply::Json(200, json!(search::search_folders(state, call.query))),
         "query" => stored_query(state, state.query(call.path("query_id"))),
         "query_for_slug" => stored_query(state, state.query_by_slug(call.path("slug"))),
@@ -122,12 +113,7 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             Some(q) => run::run(state, &q.def, call.path("result_format"), call),
             None => not_found(),
         },
-        "run_inline_query" => run::run(
-            state,
-            &QueryDef::from_json(call.body),
-            call.path("result_format"),
-            call,
-        ),
+        "run_inline_query" => run::run(state, &QueryDef::from_json(call.body), call.path("result_format"), call),
         "create_query_render_task" | "create_look_render_task" | "create_dashboard_render_task" => {
             run::create_render_task(state, operation_id, call)
         }
@@ -146,13 +132,8 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
 }
 
 fn login(state: &State, call: &Call) -> Reply {
-    let form: HashMap<String, String> =
-        serde_urlencoded::from_bytes(call.raw_body).unwrap_or_default();
-    let value = |name: &str| {
-        form.get(name)
-            .or_else(|| call.query.get(name))
-            .map(String::as_str)
-    };
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(call.raw_body).unwrap_or_default();
+    let value = |name: &str| form.get(name).or_else(|| call.query.get(name)).map(String::as_str);
     if value("client_id") != Some(state.client_id.as_str())
         || value("client_secret") != Some(state.client_secret.as_str())
     {

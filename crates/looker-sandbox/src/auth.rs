@@ -16,11 +16,7 @@ pub struct Tokens {
 impl Tokens {
     /// Issues a new random 40-character token, like Looker's.
     pub fn issue(&self, lifetime: Duration) -> String {
-        let token: String = rand::rng()
-            .sample_iter(Alphanumeric)
-            .take(40)
-            .map(char::from)
-            .collect();
+        let token: String = rand::rng().sample_iter(Alphanumeric).take(40).map(char::from).collect();
         self.lock().insert(token.clone(), Instant::now() + lifetime);
         token
     }
@@ -30,9 +26,7 @@ impl Tokens {
         let Some(token) = header.and_then(token_of) else {
             return false;
         };
-        self.lock()
-            .get(token)
-            .is_some_and(|expiry| Instant::now() < *expiry)
+        self.lock().get(token).is_some_and(|expiry| Instant::now() < *expiry)
     }
 
     /// Forgets a token (`logout`).
@@ -48,16 +42,13 @@ impl Tokens {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn token_of(header: &str) -> Option<&str> {
     let (scheme, token) = header.trim().split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
-        .then_some(token.trim())
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")).then_some(token.trim())
 }
 
 #[cfg(test)]

@@ -100,11 +100,7 @@ pub fn render(kind: ChartKind, values: &[f64], width: u32, height: u32) -> Vec<u
     let mut canvas = Canvas::new(width, height);
     let (w, h) = (f64::from(width), f64::from(height));
     let margin = (w.min(h) * 0.08).max(1.0);
-    let max = values
-        .iter()
-        .copied()
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let max = values.iter().copied().fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let n = values.len().max(1) as f64;
     match kind {
         ChartKind::Bars => {
@@ -173,10 +169,7 @@ fn draw_pie(canvas: &mut Canvas, values: &[f64], margin: f64) {
                 continue;
             }
             let turn = (dy.atan2(dx).rem_euclid(TAU)) / TAU;
-            let sector = ends
-                .iter()
-                .position(|end| turn <= *end)
-                .unwrap_or(ends.len() - 1);
+            let sector = ends.iter().position(|end| turn <= *end).unwrap_or(ends.len() - 1);
             canvas.set(i64::from(x), i64::from(y), PALETTE[sector % PALETTE.len()]);
         }
     }
@@ -208,9 +201,7 @@ fn decode_rgba(bytes: &[u8]) -> Vec<u8> {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("our own PNG decodes");
     let mut pixels = vec![0; reader.output_buffer_size().expect("size fits")];
-    reader
-        .next_frame(&mut pixels)
-        .expect("our own PNG has a frame");
+    reader.next_frame(&mut pixels).expect("our own PNG has a frame");
     pixels
 }
 
@@ -219,9 +210,7 @@ mod tests {
     use super::*;
 
     fn size_and_pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-            .read_info()
-            .unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut pixels).unwrap();
         (info.width, info.height, pixels)
@@ -229,18 +218,10 @@ mod tests {
 
     #[test]
     fn each_kind_draws_something_of_the_asked_size() {
-        for kind in [
-            ChartKind::Bars,
-            ChartKind::Line,
-            ChartKind::Pie,
-            ChartKind::Bands,
-        ] {
+        for kind in [ChartKind::Bars, ChartKind::Line, ChartKind::Pie, ChartKind::Bands] {
             let (w, h, pixels) = size_and_pixels(&render(kind, &[3.0, 1.0, 2.0], 120, 80));
             assert_eq!((w, h), (120, 80));
-            assert!(
-                pixels.chunks(4).any(|p| p != WHITE),
-                "{kind:?} drew nothing"
-            );
+            assert!(pixels.chunks(4).any(|p| p != WHITE), "{kind:?} drew nothing");
         }
     }
 
@@ -250,11 +231,7 @@ mod tests {
             render(ChartKind::Bars, &[1.0, 2.0], 50, 50),
             render(ChartKind::Bars, &[2.0, 1.0], 50, 50)
         );
-        let (w, h, _) = size_and_pixels(&render_grid(
-            &vec![(ChartKind::Pie, vec![1.0]); 3],
-            200,
-            100,
-        ));
+        let (w, h, _) = size_and_pixels(&render_grid(&vec![(ChartKind::Pie, vec![1.0]); 3], 200, 100));
         assert_eq!((w, h), (200, 100));
     }
 }

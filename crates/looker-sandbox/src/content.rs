@@ -108,22 +108,13 @@ pub struct Content {
     pub queries: Vec<QueryDef>,
 }
 
-fn query(
-    view: &str,
-    fields: &[&str],
-    filters: &[(&str, &str)],
-    sorts: &[&str],
-    vis: Value,
-) -> QueryDef {
+fn query(view: &str, fields: &[&str], filters: &[(&str, &str)], sorts: &[&str], vis: Value) -> QueryDef {
     let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     QueryDef {
         model: crate::model::MODEL.into(),
         view: view.into(),
         fields: strings(fields),
-        filters: filters
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        filters: filters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         sorts: strings(sorts),
         limit: Some("500".into()),
         vis_config: Some(vis),
@@ -200,22 +191,14 @@ impl Content {
             ),
             query(
                 oi,
-                &[
-                    "products.category",
-                    "orders.status",
-                    "order_items.total_sale_price",
-                ],
+                &["products.category", "orders.status", "order_items.total_sale_price"],
                 &[],
                 &["products.category"],
                 json!({"type": "table"}),
             ),
             query(
                 oi,
-                &[
-                    "products.brand",
-                    "order_items.count",
-                    "order_items.total_sale_price",
-                ],
+                &["products.brand", "order_items.count", "order_items.total_sale_price"],
                 &[],
                 &["products.brand"],
                 json!({"type": "table"}),
@@ -298,21 +281,18 @@ impl Content {
 
         // Dashboard tiles get their own queries, like dashboard elements in Looker.
         let line_query = queries[4].clone();
-        let mut tile =
-            |title: &'static str, look_id: Option<&'static str>, def: QueryDef, listen: Listen| {
-                queries.push(def);
-                let id = queries.len().to_string();
-                Tile {
-                    id: format!("10{id}"),
-                    title,
-                    look_id,
-                    query_id: id,
-                    listen,
-                }
-            };
-        let by_state = |fields: &[&str], vis: &str| {
-            query("order_items", fields, &[], &[], json!({"type": vis}))
+        let mut tile = |title: &'static str, look_id: Option<&'static str>, def: QueryDef, listen: Listen| {
+            queries.push(def);
+            let id = queries.len().to_string();
+            Tile {
+                id: format!("10{id}"),
+                title,
+                look_id,
+                query_id: id,
+                listen,
+            }
         };
+        let by_state = |fields: &[&str], vis: &str| query("order_items", fields, &[], &[], json!({"type": vis}));
         let sales = vec![
             tile(
                 "Revenue",
@@ -323,10 +303,7 @@ impl Content {
             tile(
                 "Revenue by Category",
                 None,
-                by_state(
-                    &["products.category", "order_items.total_sale_price"],
-                    "looker_column",
-                ),
+                by_state(&["products.category", "order_items.total_sale_price"], "looker_column"),
                 Listen::List,
             ),
             tile(
@@ -348,11 +325,8 @@ impl Content {
             ),
             Listen::LegacyMap,
         )];
-        let mut returns_query =
-            by_state(&["products.category", "order_items.count"], "looker_column");
-        returns_query
-            .filters
-            .insert("orders.status".into(), "returned".into());
+        let mut returns_query = by_state(&["products.category", "order_items.count"], "looker_column");
+        returns_query.filters.insert("orders.status".into(), "returned".into());
         let returns = vec![tile("Returned Items", None, returns_query, Listen::List)];
         let hidden = vec![tile(
             "Margin",
@@ -360,12 +334,7 @@ impl Content {
             by_state(&["order_items.average_sale_price"], "single_value"),
             Listen::List,
         )];
-        let marketing = vec![tile(
-            "Orders per Month",
-            Some(LINE_LOOK_ID),
-            line_query,
-            Listen::List,
-        )];
+        let marketing = vec![tile("Orders per Month", Some(LINE_LOOK_ID), line_query, Listen::List)];
 
         let dashboard = |id, title, description, folder_id, tiles| Dashboard {
             id,
@@ -498,9 +467,6 @@ mod tests {
             let def = &content.queries[look.query_id.parse::<usize>().unwrap() - 1];
             assert!(!def.fields.is_empty(), "look {}", look.id);
         }
-        assert_eq!(
-            content.dashboard(SALES_DASHBOARD_ID).unwrap().tiles.len(),
-            3
-        );
+        assert_eq!(content.dashboard(SALES_DASHBOARD_ID).unwrap().tiles.len(), 3);
     }
 }

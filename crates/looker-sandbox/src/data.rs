@@ -16,12 +16,12 @@ pub const ORDER_ITEMS: i64 = 5000;
 const ORDER_SPAN_DAYS: i64 = 730;
 
 const FIRST_NAMES: &[&str] = &[
-    "Ada", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kara",
-    "Liam", "Mona", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara",
+    "Ada", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kara", "Liam", "Mona",
+    "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones",
-    "Khan", "Lopez", "Moreau", "Novak", "Okafor", "Patel",
+    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones", "Khan", "Lopez",
+    "Moreau", "Novak", "Okafor", "Patel",
 ];
 const STATES: &[&str] = &[
     "California",
@@ -35,14 +35,7 @@ const STATES: &[&str] = &[
 ];
 const CATEGORIES: &[&str] = &["Jeans", "Tops", "Outerwear", "Shoes", "Accessories", "Swim"];
 const BRANDS: &[&str] = &["Northwind", "Acme", "Bluebird", "Cedar", "Dune"];
-const STATUSES: &[&str] = &[
-    "complete",
-    "complete",
-    "complete",
-    "pending",
-    "cancelled",
-    "returned",
-];
+const STATUSES: &[&str] = &["complete", "complete", "complete", "pending", "cancelled", "returned"];
 
 /// Creates the tables and fills them for the given "today".
 pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
@@ -68,11 +61,7 @@ pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
                 2 => (Some(""), "USA"),
                 _ => (Some(pick(&mut rng, STATES)), "USA"),
             };
-            let email = format!(
-                "{}.{}{id}@example.com",
-                first.to_lowercase(),
-                last.to_lowercase()
-            );
+            let email = format!("{}.{}{id}@example.com", first.to_lowercase(), last.to_lowercase());
             let created = timestamp(&mut rng, midnight, 1000);
             insert.execute(params![
                 id,
@@ -90,13 +79,7 @@ pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
             let category = pick(&mut rng, CATEGORIES);
             let brand = pick(&mut rng, BRANDS);
             let price = cents(rng.random_range(500..20000));
-            insert.execute(params![
-                id,
-                format!("{brand} {category} #{id}"),
-                category,
-                brand,
-                price
-            ])?;
+            insert.execute(params![id, format!("{brand} {category} #{id}"), category, brand, price])?;
         }
         let mut insert = tx.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4)")?;
         for id in 1..=ORDERS {
@@ -111,11 +94,7 @@ pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
         let mut insert = tx.prepare("INSERT INTO order_items VALUES (?1, ?2, ?3, ?4)")?;
         for id in 1..=ORDER_ITEMS {
             // The first items cover every order once so no order is empty.
-            let order = if id <= ORDERS {
-                id
-            } else {
-                rng.random_range(1..=ORDERS)
-            };
+            let order = if id <= ORDERS { id } else { rng.random_range(1..=ORDERS) };
             let price = cents(rng.random_range(300..18000));
             insert.execute(params![id, order, rng.random_range(1..=PRODUCTS), price])?;
         }

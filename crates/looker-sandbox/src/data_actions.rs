@@ -33,13 +33,9 @@ pub fn perform_data_action(state: &State, body: &Value) -> Reply {
     } else if action["form_url"].is_string() && form["channel"].as_str().is_none_or(str::is_empty) {
         Some(("channel", "missing", "Choose a channel".to_owned()))
     } else {
-        failing_form.or(failing_param).map(|field| {
-            (
-                "value",
-                "invalid",
-                format!("The receiving server rejected '{field}'"),
-            )
-        })
+        failing_form
+            .or(failing_param)
+            .map(|field| ("value", "invalid", format!("The receiving server rejected '{field}'")))
     };
     let response = match problem {
         Some((field, code, message)) => json!({
@@ -50,10 +46,7 @@ pub fn perform_data_action(state: &State, body: &Value) -> Reply {
             let message = if action["url"].as_str().is_some_and(|u| u.ends_with("/ping")) {
                 "Pinged!".to_owned()
             } else {
-                format!(
-                    "Sent to {}!",
-                    form["channel"].as_str().unwrap_or("the channel")
-                )
+                format!("Sent to {}!", form["channel"].as_str().unwrap_or("the channel"))
             };
             json!({"webhook_id": null, "success": true, "refresh_query": false, "validation_errors": null, "message": message})
         }

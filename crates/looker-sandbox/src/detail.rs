@@ -223,9 +223,7 @@ fn rows(result: &Executed, web_url: &str, drill_links: bool) -> Value {
                 .as_ref()
                 .and_then(|t| t.get(m))
                 .map(|v| cell(field, v, vec![]));
-            let cells = measure_cells(result, values, row_total, |v, key| {
-                cell(field, v, links(v, key))
-            });
+            let cells = measure_cells(result, values, row_total, |v, key| cell(field, v, links(v, key)));
             obj.insert(field.name.clone(), cells);
         }
         Value::Object(obj)
@@ -283,10 +281,18 @@ fn measure_links(
 
 fn pivots(result: &Executed) -> Value {
     let pivots = result.pivot_keys.iter().map(|key| {
-        let data: Map<String, Value> =
-            result.pivots.iter().zip(&key.values).map(|(f, v)| (f.name.clone(), v.clone())).collect();
-        let labels: Map<String, Value> =
-            result.pivots.iter().zip(&key.values).map(|(f, v)| (f.name.clone(), json!(plain_text(v)))).collect();
+        let data: Map<String, Value> = result
+            .pivots
+            .iter()
+            .zip(&key.values)
+            .map(|(f, v)| (f.name.clone(), v.clone()))
+            .collect();
+        let labels: Map<String, Value> = result
+            .pivots
+            .iter()
+            .zip(&key.values)
+            .map(|(f, v)| (f.name.clone(), json!(plain_text(v))))
+            .collect();
         json!({"key": key.key, "is_total": false, "data": data, "sort_values": data, "labels": labels, "metadata": {}})
     });
     Value::Array(pivots.collect())

@@ -45,17 +45,11 @@ struct KnobState {
 
 impl Knobs {
     fn lock(&self) -> std::sync::MutexGuard<'_, KnobState> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn count(&self, operation_id: &str) {
-        *self
-            .lock()
-            .calls
-            .entry(operation_id.to_owned())
-            .or_default() += 1;
+        *self.lock().calls.entry(operation_id.to_owned()).or_default() += 1;
     }
 
     pub fn calls(&self, operation_id: &str) -> u64 {

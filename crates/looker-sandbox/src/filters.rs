@@ -17,11 +17,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use crate::model::{Field, Kind};
 
 /// Builds the SQL condition for `expression` on `field`; `Ok(None)` for an empty expression (no filter).
-pub fn condition(
-    field: &Field,
-    expression: &str,
-    today: NaiveDate,
-) -> Result<Option<String>, String> {
+pub fn condition(field: &Field, expression: &str, today: NaiveDate) -> Result<Option<String>, String> {
     if expression.trim().is_empty() {
         return Ok(None);
     }
@@ -106,10 +102,7 @@ fn number(sql: &str, expression: &str) -> Result<String, String> {
             positive.push(format!("{sql} IS NULL"));
         } else if upper == "NOT NULL" {
             negative.push(format!("{sql} IS NOT NULL"));
-        } else if let Some(rest) = upper
-            .strip_prefix("NOT ")
-            .or_else(|| upper.strip_prefix("!="))
-        {
+        } else if let Some(rest) = upper.strip_prefix("NOT ").or_else(|| upper.strip_prefix("!=")) {
             negative.push(format!("({sql} <> {} OR {sql} IS NULL)", num(rest)?));
         } else {
             for alternative in split_keyword(&term, " OR ") {
@@ -136,9 +129,7 @@ fn number_term(sql: &str, term: &str) -> Result<String, String> {
         && matches!(close, ']' | ')')
     {
         let inner = &term[1..term.len() - 1];
-        let (low, high) = inner
-            .split_once(',')
-            .ok_or("a range needs two bounds: [low,high]")?;
+        let (low, high) = inner.split_once(',').ok_or("a range needs two bounds: [low,high]")?;
         let low_op = if open == '[' { ">=" } else { ">" };
         let high_op = if close == ']' { "<=" } else { "<" };
         return Ok(format!(
@@ -148,11 +139,7 @@ fn number_term(sql: &str, term: &str) -> Result<String, String> {
         ));
     }
     if let Some((low, high)) = split_once_keyword(term, " to ") {
-        return Ok(format!(
-            "({sql} >= {} AND {sql} <= {})",
-            num(&low)?,
-            num(&high)?
-        ));
+        return Ok(format!("({sql} >= {} AND {sql} <= {})", num(&low)?, num(&high)?));
     }
     Ok(format!("{sql} = {}", num(term)?))
 }
@@ -238,9 +225,7 @@ impl Unit {
             Unit::Day => day,
             Unit::Week => day - Duration::days(day.weekday().num_days_from_monday().into()),
             Unit::Month => day.with_day(1).expect("day 1 exists"),
-            Unit::Quarter => {
-                NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).expect("valid")
-            }
+            Unit::Quarter => NaiveDate::from_ymd_opt(day.year(), (day.month0() / 3) * 3 + 1, 1).expect("valid"),
             Unit::Year => NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("valid"),
         }
     }
@@ -270,11 +255,7 @@ type Span = (NaiveDate, NaiveDate);
 
 fn date(sql: &str, expression: &str, today: NaiveDate) -> Result<String, String> {
     let mut alternatives = Vec::new();
-    for term in expression
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    for term in expression.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         let lower = term.to_lowercase();
         let cond = match lower.as_str() {
             "null" => format!("{sql} IS NULL"),
@@ -309,10 +290,7 @@ fn bound(day: NaiveDate) -> String {
 fn point(phrase: &str, today: NaiveDate) -> Result<Span, String> {
     let words: Vec<&str> = phrase.split_whitespace().collect();
     let unit = |w: &str| Unit::parse(w).ok_or_else(|| format!("unknown time unit '{w}'"));
-    let count = |w: &str| {
-        w.parse::<i64>()
-            .map_err(|_| format!("'{w}' is not a number"))
-    };
+    let count = |w: &str| w.parse::<i64>().map_err(|_| format!("'{w}' is not a number"));
     let period = |u: Unit, offset: i64, length: i64| {
         let start = u.add(u.truncate(today), offset);
         (start, u.add(start, length))
@@ -382,12 +360,7 @@ mod tests {
             cond("users.state", "-Texas").unwrap().unwrap(),
             "((users.state <> 'Texas' OR users.state IS NULL))"
         );
-        assert!(
-            cond("users.state", "New%")
-                .unwrap()
-                .unwrap()
-                .contains("LIKE 'New%'")
-        );
+        assert!(cond("users.state", "New%").unwrap().unwrap().contains("LIKE 'New%'"));
         assert!(
             cond("users.state", "O'Brien^,x")
                 .unwrap()
@@ -410,12 +383,7 @@ mod tests {
                 .unwrap()
                 .contains("users.age <= 10")
         );
-        assert!(
-            cond("users.age", "NOT 5")
-                .unwrap()
-                .unwrap()
-                .contains("users.age <> 5")
-        );
+        assert!(cond("users.age", "NOT 5").unwrap().unwrap().contains("users.age <> 5"));
         assert!(
             cond("users.age", ">1 AND <9")
                 .unwrap()
@@ -437,15 +405,9 @@ mod tests {
             last7.contains("'2026-03-12 00:00:00'") && last7.contains("'2026-03-19 00:00:00'"),
             "{last7}"
         );
-        assert_eq!(
-            last7,
-            cond("orders.created_date", "7 days").unwrap().unwrap()
-        );
+        assert_eq!(last7, cond("orders.created_date", "7 days").unwrap().unwrap());
         let last_month = cond("orders.created_month", "last month").unwrap().unwrap();
-        assert!(
-            last_month.contains("'2026-02-01 00:00:00'")
-                && last_month.contains("'2026-03-01 00:00:00'")
-        );
+        assert!(last_month.contains("'2026-02-01 00:00:00'") && last_month.contains("'2026-03-01 00:00:00'"));
         let range = cond("orders.created_date", "2024-01-01 to 2024-02-01")
             .unwrap()
             .unwrap();

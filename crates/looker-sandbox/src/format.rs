@@ -43,10 +43,7 @@ pub fn apply(format: &str, number: f64) -> String {
         ""
     };
     let frac = frac_part.map(|f| format!(".{f}")).unwrap_or_default();
-    format!(
-        "{sign}{prefix}{int_part}{frac}{}",
-        if percent { "%" } else { "" }
-    )
+    format!("{sign}{prefix}{int_part}{frac}{}", if percent { "%" } else { "" })
 }
 
 fn group_thousands(digits: &str) -> String {

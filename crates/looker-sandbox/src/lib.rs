@@ -116,9 +116,7 @@ impl Sandbox {
             stop: Mutex::new(Some(stop_tx)),
             task: Mutex::new(Some(task)),
         };
-        Ok(Sandbox {
-            inner: Arc::new(inner),
-        })
+        Ok(Sandbox { inner: Arc::new(inner) })
     }
 
     fn state(&self) -> &State {
@@ -199,13 +197,7 @@ impl Sandbox {
     }
 
     /// The PNG a dashboard render task returns, with dashboard filters in URL query form (`State=Texas`).
-    pub fn render_dashboard_png(
-        &self,
-        dashboard_id: &str,
-        filters: &str,
-        width: u32,
-        height: u32,
-    ) -> Vec<u8> {
+    pub fn render_dashboard_png(&self, dashboard_id: &str, filters: &str, width: u32, height: u32) -> Vec<u8> {
         let state = self.state();
         state
             .content
@@ -236,21 +228,11 @@ impl Sandbox {
 
     /// Stops serving and waits for the server task to end.
     pub async fn shutdown(self) {
-        let stop = self
-            .inner
-            .stop
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let stop = self.inner.stop.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(stop) = stop {
             let _ = stop.send(());
         }
-        let task = self
-            .inner
-            .task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(task) = task {
             // Graceful shutdown waits for open connections; do not hang on a client that keeps one open.
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;

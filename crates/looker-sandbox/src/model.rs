@@ -24,12 +24,7 @@ pub enum Timeframe {
 }
 
 impl Timeframe {
-    const ALL: [Timeframe; 4] = [
-        Timeframe::Date,
-        Timeframe::Week,
-        Timeframe::Month,
-        Timeframe::Year,
-    ];
+    const ALL: [Timeframe; 4] = [Timeframe::Date, Timeframe::Week, Timeframe::Month, Timeframe::Year];
 
     fn suffix(self) -> &'static str {
         match self {
@@ -167,15 +162,7 @@ struct ViewBuilder {
 }
 
 impl ViewBuilder {
-    fn push(
-        &mut self,
-        field: &str,
-        label: &str,
-        measure: bool,
-        ty: &str,
-        kind: Kind,
-        sql: String,
-    ) -> &mut Field {
+    fn push(&mut self, field: &str, label: &str, measure: bool, ty: &str, kind: Kind, sql: String) -> &mut Field {
         self.out.push(Field {
             name: format!("{}.{field}", self.view),
             view: self.view,
@@ -202,14 +189,7 @@ impl ViewBuilder {
         self.push(field, label, false, ty, kind, sql.to_owned())
     }
 
-    fn measure(
-        &mut self,
-        field: &str,
-        label: &str,
-        ty: &str,
-        sql: String,
-        format: Option<&'static str>,
-    ) -> &mut Field {
+    fn measure(&mut self, field: &str, label: &str, ty: &str, sql: String, format: Option<&'static str>) -> &mut Field {
         let f = self.push(field, label, true, ty, Kind::Number, sql);
         f.value_format = format;
         f
@@ -309,13 +289,8 @@ fn build_fields() -> Vec<Field> {
     v.dim("name", "Name", Kind::String, "products.name");
     v.dim("category", "Category", Kind::String, "products.category");
     v.dim("brand", "Brand", Kind::String, "products.brand");
-    v.dim(
-        "retail_price",
-        "Retail Price",
-        Kind::Number,
-        "products.retail_price",
-    )
-    .value_format = MONEY;
+    v.dim("retail_price", "Retail Price", Kind::Number, "products.retail_price")
+        .value_format = MONEY;
     v.measure(
         "count",
         "Count",
@@ -331,20 +306,9 @@ fn build_fields() -> Vec<Field> {
         out: Vec::new(),
     };
     v.dim("id", "ID", Kind::Number, "order_items.id");
-    v.dim(
-        "sale_price",
-        "Sale Price",
-        Kind::Number,
-        "order_items.sale_price",
-    )
-    .value_format = MONEY;
-    v.measure(
-        "count",
-        "Count",
-        "count",
-        "COUNT(order_items.id)".into(),
-        COUNT,
-    );
+    v.dim("sale_price", "Sale Price", Kind::Number, "order_items.sale_price")
+        .value_format = MONEY;
+    v.measure("count", "Count", "count", "COUNT(order_items.id)".into(), COUNT);
     v.measure(
         "total_sale_price",
         "Total Sale Price",

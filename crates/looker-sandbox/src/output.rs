@@ -45,11 +45,7 @@ impl Executed {
             if self.pivot_keys.is_empty() {
                 header.push(m.label());
             } else {
-                header.extend(
-                    self.pivot_keys
-                        .iter()
-                        .map(|k| format!("{} {}", m.label(), k.key)),
-                );
+                header.extend(self.pivot_keys.iter().map(|k| format!("{} {}", m.label(), k.key)));
             }
         }
         let mut lines = vec![

@@ -166,21 +166,16 @@ struct Plan {
     limit: usize,
 }
 
-fn plan(
-    def: &QueryDef,
-    today: NaiveDate,
-    limit_override: Option<usize>,
-) -> Result<Plan, QueryError> {
+fn plan(def: &QueryDef, today: NaiveDate, limit_override: Option<usize>) -> Result<Plan, QueryError> {
     let explore = model::explore(&def.model, &def.view).ok_or_else(|| {
-        QueryError(format!("Unknown model or explore '{}::{}' (the sandbox has thelook::order_items and thelook::users)", def.model, def.view))
+        QueryError(format!(
+            "Unknown model or explore '{}::{}' (the sandbox has thelook::order_items and thelook::users)",
+            def.model, def.view
+        ))
     })?;
     let lookup = |name: &str| {
-        model::field(explore, name).ok_or_else(|| {
-            QueryError(format!(
-                "Unknown field '{name}' in explore '{}'",
-                explore.name
-            ))
-        })
+        model::field(explore, name)
+            .ok_or_else(|| QueryError(format!("Unknown field '{name}' in explore '{}'", explore.name)))
     };
     let (mut dims, mut pivots, mut measures) = (Vec::new(), Vec::new(), Vec::new());
     for name in &def.fields {
@@ -257,22 +252,13 @@ fn select_expr(field: &Field) -> String {
 }
 
 /// Writes the SELECT for grouping by `groups` and computing `measures`.
-fn build_sql(
-    plan: &Plan,
-    groups: &[&Field],
-    order: &[(String, bool)],
-    limit: Option<usize>,
-) -> String {
+fn build_sql(plan: &Plan, groups: &[&Field], order: &[(String, bool)], limit: Option<usize>) -> String {
     let select: Vec<String> = groups
         .iter()
         .chain(&plan.measures)
         .map(|f| format!("\t{} AS \"{}\"", select_expr(f), f.name))
         .collect();
-    let mut sql = format!(
-        "SELECT\n{}\nFROM {}\n",
-        select.join(",\n"),
-        plan.explore.from_sql
-    );
+    let mut sql = format!("SELECT\n{}\nFROM {}\n", select.join(",\n"), plan.explore.from_sql);
     if !plan.wheres.is_empty() {
         sql += &format!("WHERE {}\n", plan.wheres.join("\n  AND "));
     }
@@ -335,12 +321,7 @@ pub fn execute(
     let plan = plan(def, today, limit_override)?;
     let pivoted = !plan.pivots.is_empty();
     let groups: Vec<&Field> = plan.dims.iter().chain(&plan.pivots).copied().collect();
-    let sql = build_sql(
-        &plan,
-        &groups,
-        &plan.sorts,
-        (!pivoted).then_some(plan.limit),
-    );
+    let sql = build_sql(&plan, &groups, &plan.sorts, (!pivoted).then_some(plan.limit));
     let raw = fetch(conn, &sql)?;
     let (nd, np) = (plan.dims.len(), plan.pivots.len());
 
@@ -373,10 +354,7 @@ pub fn execute(
     for row in raw {
         let dims = row[..nd].to_vec();
         let column = if pivoted {
-            match pivot_keys
-                .iter()
-                .position(|k| k.values[..] == row[nd..nd + np])
-            {
+            match pivot_keys.iter().position(|k| k.values[..] == row[nd..nd + np]) {
                 Some(c) => c,
                 None => continue,
             }
@@ -429,11 +407,7 @@ pub fn execute(
 
 /// Column totals: the measures over all rows (per pivot column when pivoted), computed in SQL so distinct counts
 /// stay right.
-fn compute_totals(
-    conn: &Connection,
-    plan: &Plan,
-    keys: &[PivotKey],
-) -> Result<Vec<Vec<Value>>, QueryError> {
+fn compute_totals(conn: &Connection, plan: &Plan, keys: &[PivotKey]) -> Result<Vec<Vec<Value>>, QueryError> {
     let np = plan.pivots.len();
     let raw = fetch(conn, &build_sql(plan, &plan.pivots, &[], None))?;
     let columns = keys.len().max(1);
@@ -462,11 +436,7 @@ fn sort_text(value: &Value) -> String {
 }
 
 pub fn pivot_key(values: &[Value]) -> String {
-    values
-        .iter()
-        .map(plain_text)
-        .collect::<Vec<_>>()
-        .join("|FIELD|")
+    values.iter().map(plain_text).collect::<Vec<_>>().join("|FIELD|")
 }
 
 /// A value as text, with no formatting (`null` as empty).

@@ -16,11 +16,7 @@ const STEP: Duration = Duration::from_millis(100);
 pub enum Target {
     Query(String),
     Look(String),
-    Dashboard {
-        id: String,
-        filters: String,
-        style: String,
-    },
+    Dashboard { id: String, filters: String, style: String },
 }
 
 #[derive(Debug, Clone)]
@@ -92,9 +88,7 @@ pub struct RenderTasks {
 
 impl RenderTasks {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Task>> {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.tasks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn create(&self, target: Target, format: &str, width: u32, height: u32) -> Task {

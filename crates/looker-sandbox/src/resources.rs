@@ -117,9 +117,7 @@ pub fn folder_json(folder: &Folder, content: &Content, web_url: &str) -> Value {
 
 /// The `Look` resource (without its query).
 pub fn look_json(look: &Look, content: &Content, web_url: &str) -> Value {
-    let folder = content
-        .folder(look.folder_id)
-        .map(|f| folder_base_json(f, content));
+    let folder = content.folder(look.folder_id).map(|f| folder_base_json(f, content));
     json!({
         "can": {"run": true, "show": true, "index": true},
         "content_metadata_id": look.id,
@@ -158,12 +156,7 @@ pub fn look_json(look: &Look, content: &Content, web_url: &str) -> Value {
 }
 
 /// `LookWithQuery`: the Look, its query and its web URL.
-pub fn look_with_query_json(
-    look: &Look,
-    query: &StoredQuery,
-    content: &Content,
-    web_url: &str,
-) -> Value {
+pub fn look_with_query_json(look: &Look, query: &StoredQuery, content: &Content, web_url: &str) -> Value {
     let mut obj = look_json(look, content, web_url);
     obj["query"] = query_json(query, web_url);
     obj["url"] = json!(format!("{web_url}/looks/{}", look.id));
@@ -264,16 +257,11 @@ pub fn element_json(
             Value::Object(map)
         }
     };
-    let view = stored
-        .as_ref()
-        .map(|s| s.def.view.clone())
-        .unwrap_or_default();
+    let view = stored.as_ref().map(|s| s.def.view.clone()).unwrap_or_default();
     let look = tile
         .look_id
         .and_then(|id| content.look(id))
-        .and_then(|look| {
-            query(&look.query_id).map(|lq| look_with_query_json(look, &lq, content, web_url))
-        });
+        .and_then(|look| query(&look.query_id).map(|lq| look_with_query_json(look, &lq, content, web_url)));
     json!({
         "can": {"show": true},
         "body_text": null,

@@ -52,9 +52,7 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         let why = if format == "jpg" {
             "The Looker sandbox renders images as png only; ask for png".to_owned()
         } else {
-            format!(
-                "Unsupported result format '{format}' (the sandbox serves json, json_detail, csv, txt, sql, png)"
-            )
+            format!("Unsupported result format '{format}' (the sandbox serves json, json_detail, csv, txt, sql, png)")
         };
         return error(400, why);
     }
@@ -76,10 +74,7 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         "json_detail" => {
             let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             let drill = call.param::<bool>("generate_drill_links").unwrap_or(true);
-            Reply::Json(
-                200,
-                detail::json_detail(&result, &state.web_url, &ran_at, drill),
-            )
+            Reply::Json(200, detail::json_detail(&result, &state.web_url, &ran_at, drill))
         }
         "csv" => text("text/csv", result.to_delimited(',', formatted)),
         _ => text("text/plain", result.to_delimited('\t', formatted)),
@@ -89,21 +84,11 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
 pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Reply {
     let format = call.path("result_format");
     if format != "png" {
-        return error(
-            400,
-            format!("The Looker sandbox renders png only, not '{format}'"),
-        );
+        return error(400, format!("The Looker sandbox renders png only, not '{format}'"));
     }
-    let (width, height) = (
-        call.param("width").unwrap_or(0),
-        call.param("height").unwrap_or(0),
-    );
+    let (width, height) = (call.param("width").unwrap_or(0), call.param("height").unwrap_or(0));
     if width == 0 || height == 0 || width > chart::MAX_SIDE || height > chart::MAX_SIDE {
-        let body = validation_error(
-            "width",
-            "invalid",
-            "width and height must be between 1 and 4000",
-        );
+        let body = validation_error("width", "invalid", "width and height must be between 1 and 4000");
         return Reply::Json(422, body);
     }
     let target = match operation_id {
@@ -119,25 +104,13 @@ pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Rep
             let id = call.path("dashboard_id");
             state.content.dashboard(id).map(|_| Target::Dashboard {
                 id: id.to_owned(),
-                filters: call.body["dashboard_filters"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                style: call.body["dashboard_style"]
-                    .as_str()
-                    .unwrap_or("tiled")
-                    .to_owned(),
+                filters: call.body["dashboard_filters"].as_str().unwrap_or_default().to_owned(),
+                style: call.body["dashboard_style"].as_str().unwrap_or("tiled").to_owned(),
             })
         }
     };
     match target {
-        Some(target) => Reply::Json(
-            200,
-            state
-                .render_tasks
-                .create(target, format, width, height)
-                .to_json(),
-        ),
+        Some(target) => Reply::Json(200, state.render_tasks.create(target, format, width, height).to_json()),
         None => not_found(),
     }
 }
@@ -150,9 +123,7 @@ pub fn render_task_results(state: &State, call: &Call) -> Reply {
         return Reply::NotReady;
     }
     let rendered = match &task.target {
-        Target::Query(id) => state
-            .query(id)
-            .map(|q| state.chart(&q.def, task.width, task.height)),
+        Target::Query(id) => state.query(id).map(|q| state.chart(&q.def, task.width, task.height)),
         Target::Look(id) => state
             .content
             .look(id)
@@ -185,9 +156,7 @@ pub fn render_dashboard(
         let Some(mut q) = state.query(&tile.query_id) else {
             continue;
         };
-        if let Some(value) = values
-            .get(content::STATE_FILTER_NAME)
-            .filter(|v| !v.is_empty())
+        if let Some(value) = values.get(content::STATE_FILTER_NAME).filter(|v| !v.is_empty())
             && matches!(tile.listen, Listen::List | Listen::LegacyMap)
         {
             q.def

@@ -25,10 +25,7 @@ fn search_match(params: &HashMap<String, String>, fields: &[(&str, Option<&str>)
 pub fn paginate(items: Vec<Value>, params: &HashMap<String, String>) -> Vec<Value> {
     let num = |name: &str| params.get(name).and_then(|v| v.parse::<usize>().ok());
     let (offset, limit) = match (num("per_page"), num("page")) {
-        (Some(per_page), page) => (
-            per_page * page.unwrap_or(1).saturating_sub(1),
-            Some(per_page),
-        ),
+        (Some(per_page), page) => (per_page * page.unwrap_or(1).saturating_sub(1), Some(per_page)),
         _ => (num("offset").unwrap_or(0), num("limit")),
     };
     items
@@ -80,11 +77,7 @@ pub fn search_folders(state: &State, params: &HashMap<String, String>) -> Vec<Va
     let found = state.content.folders.iter().filter(|f| {
         search_match(
             params,
-            &[
-                ("id", Some(f.id)),
-                ("name", Some(f.name)),
-                ("parent_id", f.parent_id),
-            ],
+            &[("id", Some(f.id)), ("name", Some(f.name)), ("parent_id", f.parent_id)],
         )
     });
     paginate(

@@ -36,18 +36,8 @@ async fn handle(
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
     if let Some(api_path) = path.strip_prefix("/api/4.0") {
-        let authorization = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        return api_call(
-            &state,
-            method.as_str(),
-            api_path,
-            &query,
-            authorization,
-            &body,
-        )
-        .await;
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        return api_call(&state, method.as_str(), api_path, &query, authorization, &body).await;
     }
     if path == "/versions" && method == Method::GET {
         return into_response(Reply::Json(200, api::versions(&state.web_url)));
@@ -102,8 +92,7 @@ async fn api_call(
         Err(rejection) => return into_response(violation(&rejection)),
     };
     // Queries and chart drawing are CPU work: keep them off the async workers.
-    let (worker_state, path_params, query_params) =
-        (state.clone(), matched.path_params.clone(), query.clone());
+    let (worker_state, path_params, query_params) = (state.clone(), matched.path_params.clone(), query.clone());
     let (raw_body, authorization) = (body.to_vec(), authorization.map(str::to_owned));
     let work = tokio::task::spawn_blocking(move || {
         let call = Call {
@@ -120,9 +109,7 @@ async fn api_call(
         .await
         .unwrap_or_else(|e| api::error(500, format!("The Looker sandbox failed: {e}")));
     let takes_fields = matched.operation.params.iter().any(|p| p.name == "fields");
-    if let (Reply::Json(200, value), Some(fields), true) =
-        (&mut reply, query.get("fields"), takes_fields)
-    {
+    if let (Reply::Json(200, value), Some(fields), true) = (&mut reply, query.get("fields"), takes_fields) {
         keep_fields(value, fields);
     }
     into_response(reply)
@@ -134,21 +121,14 @@ fn unauthenticated() -> Reply {
 
 fn rejection_reply(rejection: &Rejection) -> Reply {
     match (rejection.status, &rejection.field) {
-        (422, Some(field)) => Reply::Json(
-            422,
-            api::validation_error(field, "invalid", &rejection.message),
-        ),
+        (422, Some(field)) => Reply::Json(422, api::validation_error(field, "invalid", &rejection.message)),
         (status, _) => api::error(status, rejection.message.clone()),
     }
 }
 
 /// The `fields` parameter: keeps only the listed top-level keys (of each element, for arrays).
 fn keep_fields(value: &mut Value, fields: &str) {
-    let wanted: Vec<&str> = fields
-        .split(',')
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .collect();
+    let wanted: Vec<&str> = fields.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
     if wanted.is_empty() {
         return;
     }
@@ -164,8 +144,7 @@ fn keep_fields(value: &mut Value, fields: &str) {
 }
 
 fn into_response(reply: Reply) -> Response {
-    let status =
-        |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match reply {
         Reply::Json(code, value) => (
             status(code),
@@ -195,10 +174,9 @@ fn web_page(state: &State, method: &Method, path: &str) -> Response {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let title = match parts.as_slice() {
         ["looks", id] => state.content.look(id).map(|l| format!("Look: {}", l.title)),
-        ["dashboards" | "dashboards-next", id] => state
-            .content
-            .dashboard(id)
-            .map(|d| format!("Dashboard: {}", d.title)),
+        ["dashboards" | "dashboards-next", id] => {
+            state.content.dashboard(id).map(|d| format!("Dashboard: {}", d.title))
+        }
         ["x", slug] => state
             .query_by_slug(slug)
             .map(|q| format!("Explore: {}", q.def.fields.join(", "))),
@@ -213,9 +191,8 @@ fn web_page(state: &State, method: &Method, path: &str) -> Response {
     match title {
         Some(title) => {
             let title = html_escape(&title);
-            let page = format!(
-                "<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
-            );
+            let page =
+                format!("<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>");
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
         }
         None => (StatusCode::NOT_FOUND, "Not found in the Looker sandbox").into_response(),

@@ -100,11 +100,7 @@ impl TypeRef {
 }
 
 fn ref_name(node: &Value) -> Option<String> {
-    node.get("$ref")?
-        .as_str()?
-        .rsplit('/')
-        .next()
-        .map(str::to_owned)
+    node.get("$ref")?.as_str()?.rsplit('/').next().map(str::to_owned)
 }
 
 /// A named object schema: its properties and their types.
@@ -180,29 +176,17 @@ fn parse(text: &str) -> Spec {
         }
     }
     let mut schemas = HashMap::new();
-    for (name, schema) in root["components"]["schemas"]
-        .as_object()
-        .into_iter()
-        .flatten()
-    {
+    for (name, schema) in root["components"]["schemas"].as_object().into_iter().flatten() {
         let properties = schema
             .get("properties")
             .and_then(Value::as_object)
-            .map(|props| {
-                props
-                    .iter()
-                    .map(|(k, v)| (k.clone(), TypeRef::parse(v)))
-                    .collect()
-            })
+            .map(|props| props.iter().map(|(k, v)| (k.clone(), TypeRef::parse(v))).collect())
             .unwrap_or_default();
         schemas.insert(name.clone(), Schema { properties });
     }
     let info = &root["info"];
     let full_version = info["version"].as_str().unwrap_or("4.0").to_owned();
-    let looker_release_version = info["x-looker-release-version"]
-        .as_str()
-        .unwrap_or("")
-        .to_owned();
+    let looker_release_version = info["x-looker-release-version"].as_str().unwrap_or("").to_owned();
     Spec {
         operations,
         schemas,
@@ -215,12 +199,10 @@ fn parse_operation(id: &str, method: &str, path: &str, op: &Value) -> Operation 
     let segments = path
         .trim_matches('/')
         .split('/')
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param(name.to_owned()),
-                None => Segment::Literal(s.to_owned()),
-            },
-        )
+        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => Segment::Param(name.to_owned()),
+            None => Segment::Literal(s.to_owned()),
+        })
         .collect();
     let params = op["parameters"]
         .as_array()
@@ -341,18 +323,11 @@ impl Spec {
                 Segment::Literal(_) => None,
             })
             .collect();
-        Ok(Matched {
-            operation,
-            path_params,
-        })
+        Ok(Matched { operation, path_params })
     }
 
     /// Checks path and query parameters against the operation's declarations.
-    pub fn check_params(
-        &self,
-        matched: &Matched,
-        query: &HashMap<String, String>,
-    ) -> Result<(), Rejection> {
+    pub fn check_params(&self, matched: &Matched, query: &HashMap<String, String>) -> Result<(), Rejection> {
         for param in &matched.operation.params {
             let value = match param.location {
                 ParamLocation::Path => matched.path_params.get(&param.name),
@@ -368,12 +343,7 @@ impl Spec {
                 Some(text) if !param.ty.admits_text(text) => {
                     return Err(Rejection::new(
                         400,
-                        format!(
-                            "Parameter '{}' must be {}, got '{}'",
-                            param.name,
-                            param.ty.name(),
-                            text
-                        ),
+                        format!("Parameter '{}' must be {}, got '{}'", param.name, param.ty.name(), text),
                     ));
                 }
                 _ => {}
@@ -466,13 +436,7 @@ mod tests {
     fn required_and_typed_params_are_checked() {
         let m = spec().find("POST", "/render_tasks/queries/1/png").unwrap();
         let mut q = HashMap::from([("width".to_owned(), "100".to_owned())]);
-        assert!(
-            spec()
-                .check_params(&m, &q)
-                .unwrap_err()
-                .message
-                .contains("height")
-        );
+        assert!(spec().check_params(&m, &q).unwrap_err().message.contains("height"));
         q.insert("height".into(), "abc".into());
         assert_eq!(spec().check_params(&m, &q).unwrap_err().status, 400);
         q.insert("height".into(), "80".into());

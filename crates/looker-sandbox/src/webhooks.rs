@@ -25,11 +25,7 @@ pub fn scheduled_look_payload(state: &State, look_id: &str, format: &str) -> Opt
         }
         "csv" => ("text/csv", "csv", result.to_delimited(',', true)),
         "txt" => ("text/plain", "txt", result.to_delimited('\t', true)),
-        "json" | "inline_json" => (
-            "application/json",
-            "json",
-            result.to_json_rows(false).to_string(),
-        ),
+        "json" | "inline_json" => ("application/json", "json", result.to_json_rows(false).to_string()),
         "json_detail" => {
             let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             let body = detail::json_detail(&result, &state.web_url, &ran_at, true);

@@ -42,12 +42,7 @@ async fn bad_params_are_400_violations() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    assert!(
-        error_body(res).await["message"]
-            .as_str()
-            .unwrap()
-            .contains("height")
-    );
+    assert!(error_body(res).await["message"].as_str().unwrap().contains("height"));
     let res = c.get("/queries/1/run/json?limit=lots").await;
     assert_eq!(res.status(), 400);
     let res = c.get("/queries/1/run/json?cache=yes").await;
@@ -103,13 +98,7 @@ async fn auth_is_required_in_either_header_form() {
     let res = c.http.get(c.url("/user")).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(error_body(res).await["message"], "Requires authentication.");
-    let bearer = c
-        .http
-        .get(c.url("/user"))
-        .bearer_auth(&c.token)
-        .send()
-        .await
-        .unwrap();
+    let bearer = c.http.get(c.url("/user")).bearer_auth(&c.token).send().await.unwrap();
     assert_eq!(bearer.status(), 200);
     let wrong = c
         .http
@@ -164,11 +153,7 @@ async fn faults_latency_and_counters() {
     let res = c.get("/looks/1").await;
     assert_eq!(res.status(), 500);
     error_body(res).await;
-    assert_eq!(
-        c.get("/looks/1").await.status(),
-        200,
-        "the fault was for one call only"
-    );
+    assert_eq!(c.get("/looks/1").await.status(), 200, "the fault was for one call only");
     c.sandbox.inject_fault("me", Fault::Status(401), None);
     assert_eq!(c.get("/user").await.status(), 401);
     assert_eq!(c.get("/user").await.status(), 401);
@@ -188,19 +173,11 @@ async fn faults_latency_and_counters() {
     assert!(started.elapsed() >= Duration::from_millis(100));
     c.sandbox.set_latency(Duration::ZERO);
 
-    c.sandbox
-        .inject_fault("run_query", Fault::EmptyImage, Some(1));
+    c.sandbox.inject_fault("run_query", Fault::EmptyImage, Some(1));
     let empty = c.get("/queries/4/run/png").await;
     assert_eq!(empty.status(), 200);
     assert!(empty.bytes().await.unwrap().is_empty());
-    assert!(
-        !c.get("/queries/4/run/png")
-            .await
-            .bytes()
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!c.get("/queries/4/run/png").await.bytes().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -9,9 +9,7 @@ use looker_sandbox::content;
 use serde_json::{Value, json};
 
 fn png_size(bytes: &[u8]) -> (u32, u32) {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut pixels).unwrap();
     assert!(
@@ -49,14 +47,9 @@ async fn run_endpoints_render_pngs_of_the_asked_size() {
     assert_eq!(png_size(&look.bytes().await.unwrap()), (120, 90));
     let query = json!({"model": "thelook", "view": "order_items", "fields": ["orders.created_month", "orders.count"],
                        "vis_config": {"type": "looker_line"}});
-    let inline = c
-        .post("/queries/run/png?image_width=64&image_height=48", &query)
-        .await;
+    let inline = c.post("/queries/run/png?image_width=64&image_height=48", &query).await;
     assert_eq!(png_size(&inline.bytes().await.unwrap()), (64, 48));
-    assert_ne!(
-        c.sandbox.render_png("4", 100, 100),
-        c.sandbox.render_png("6", 100, 100)
-    );
+    assert_ne!(c.sandbox.render_png("4", 100, 100), c.sandbox.render_png("6", 100, 100));
 }
 
 async fn wait_for_png(c: &common::Client, task: &Value) -> Vec<u8> {
@@ -100,17 +93,11 @@ async fn query_and_look_render_tasks() {
     assert_eq!(task["status"], "enqueued_for_query");
     let bytes = wait_for_png(&c, &task).await;
     assert_eq!(png_size(&bytes), (320, 240));
-    assert_eq!(
-        bytes,
-        c.sandbox.render_png(content::COLUMN_LOOK_ID, 320, 240)
-    );
+    assert_eq!(bytes, c.sandbox.render_png(content::COLUMN_LOOK_ID, 320, 240));
 
     let task: Value = c
         .post(
-            &format!(
-                "/render_tasks/looks/{}/png?width=100&height=80",
-                content::LINE_LOOK_ID
-            ),
+            &format!("/render_tasks/looks/{}/png?width=100&height=80", content::LINE_LOOK_ID),
             &Value::Null,
         )
         .await
@@ -123,10 +110,7 @@ async fn query_and_look_render_tasks() {
 
     assert_eq!(c.get("/render_tasks/nope/results").await.status(), 404);
     let jpg = c
-        .post(
-            "/render_tasks/queries/1/jpg?width=10&height=10",
-            &Value::Null,
-        )
+        .post("/render_tasks/queries/1/jpg?width=10&height=10", &Value::Null)
         .await;
     assert_eq!(jpg.status(), 400);
 }
@@ -174,24 +158,16 @@ async fn scheduled_look_webhook_payloads() {
         .scheduled_look_webhook(content::COLUMN_LOOK_ID, "wysiwyg_png")
         .unwrap();
     assert_eq!(payload["type"], "query");
-    assert_eq!(
-        payload["scheduled_plan"]["query_id"], 4,
-        "webhook ids are numbers"
-    );
+    assert_eq!(payload["scheduled_plan"]["query_id"], 4, "webhook ids are numbers");
     assert_eq!(payload["attachment"]["mimetype"], "image/png;base64");
     let text: String = payload["attachment"]["data"]
         .as_str()
         .unwrap()
         .split_whitespace()
         .collect();
-    let png = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .unwrap();
+    let png = base64::engine::general_purpose::STANDARD.decode(text).unwrap();
     assert_eq!(png_size(&png), (800, 600));
-    let csv = c
-        .sandbox
-        .scheduled_look_webhook(content::TABLE_LOOK_ID, "csv")
-        .unwrap();
+    let csv = c.sandbox.scheduled_look_webhook(content::TABLE_LOOK_ID, "csv").unwrap();
     assert!(
         csv["attachment"]["data"]
             .as_str()

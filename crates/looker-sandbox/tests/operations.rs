@@ -9,10 +9,7 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn versions_at_root_and_under_api() {
     let c = start().await;
-    for url in [
-        format!("{}/versions", c.sandbox.web_url()),
-        c.url("/versions"),
-    ] {
+    for url in [format!("{}/versions", c.sandbox.web_url()), c.url("/versions")] {
         let body: Value = c.http.get(&url).send().await.unwrap().json().await.unwrap();
         assert_operation_response("versions", &body);
         let v40 = body["supported_versions"]
@@ -53,22 +50,10 @@ async fn login_shapes_and_bad_credentials() {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3600);
     // Query parameters are accepted too.
-    let res = c
-        .http
-        .post(c.url("/login"))
-        .query(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = c.http.post(c.url("/login")).query(&form).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let bad = [("client_id", "sandbox-client"), ("client_secret", "wrong")];
-    let res = c
-        .http
-        .post(c.url("/login"))
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
+    let res = c.http.post(c.url("/login")).form(&bad).send().await.unwrap();
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["message"], "Not found");
@@ -89,27 +74,17 @@ async fn me_and_logout() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(
-        c.get("/user").await.status(),
-        401,
-        "the token is gone after logout"
-    );
+    assert_eq!(c.get("/user").await.status(), 401, "the token is gone after logout");
 }
 
 #[tokio::test]
 async fn looks_and_searches() {
     let c = start().await;
-    let look = c
-        .get_json(&format!("/looks/{}", content::TABLE_LOOK_ID))
-        .await;
+    let look = c.get_json(&format!("/looks/{}", content::TABLE_LOOK_ID)).await;
     assert_operation_response("look", &look);
     assert_eq!(
         look["query"]["share_url"],
-        format!(
-            "{}/x/{}",
-            c.sandbox.web_url(),
-            content::TABLE_LOOK_SHARE_SLUG
-        )
+        format!("{}/x/{}", c.sandbox.web_url(), content::TABLE_LOOK_SHARE_SLUG)
     );
     assert_eq!(
         look["url"],
@@ -135,9 +110,7 @@ async fn looks_and_searches() {
         none.as_array().unwrap().is_empty(),
         "without wildcards the title must match exactly"
     );
-    let limited = c
-        .get_json("/looks/search?folder_id=4&limit=2&offset=1")
-        .await;
+    let limited = c.get_json("/looks/search?folder_id=4&limit=2&offset=1").await;
     assert_eq!(limited.as_array().unwrap().len(), 2);
     assert_eq!(limited[0]["id"], "2");
 
@@ -153,28 +126,21 @@ async fn looks_and_searches() {
             "looker_pie"
         ]
     );
-    let names = c
-        .get_json(&format!("/looks/{}", content::VIEW_NAMES_LOOK_ID))
-        .await;
+    let names = c.get_json(&format!("/looks/{}", content::VIEW_NAMES_LOOK_ID)).await;
     assert_eq!(names["query"]["vis_config"]["show_view_names"], true);
-    let hidden = c
-        .get_json(&format!("/looks/{}", content::HIDDEN_FIELDS_LOOK_ID))
-        .await;
+    let hidden = c.get_json(&format!("/looks/{}", content::HIDDEN_FIELDS_LOOK_ID)).await;
     assert_eq!(
         hidden["query"]["vis_config"]["hidden_fields"],
         json!(["users.average_age"])
     );
-    let pivot = c
-        .get_json(&format!("/looks/{}", content::PIVOT_LOOK_ID))
-        .await;
+    let pivot = c.get_json(&format!("/looks/{}", content::PIVOT_LOOK_ID)).await;
     assert_eq!(pivot["query"]["pivots"], json!(["orders.status"]));
 }
 
 async fn futures_kinds(c: &common::Client) -> Vec<Value> {
     let mut kinds = Vec::new();
     for id in ["1", "2", "3", "4", "5", "6"] {
-        kinds
-            .push(c.get_json(&format!("/looks/{id}")).await["query"]["vis_config"]["type"].clone());
+        kinds.push(c.get_json(&format!("/looks/{id}")).await["query"]["vis_config"]["type"].clone());
     }
     kinds
 }
@@ -246,10 +212,7 @@ async fn folders() {
         .collect();
     assert_eq!(titles, ["Sales", "Customers", "Margins [hidden]"]);
     let sub = c
-        .get_json(&format!(
-            "/folders/{}/dashboards",
-            content::CUSTOM_COMMAND_SUBFOLDER_ID
-        ))
+        .get_json(&format!("/folders/{}/dashboards", content::CUSTOM_COMMAND_SUBFOLDER_ID))
         .await;
     assert_eq!(sub[0]["id"], content::RETURNS_DASHBOARD_ID);
     let looks = c
@@ -280,20 +243,11 @@ async fn queries_create_and_fetch() {
     let created: Value = res.json().await.unwrap();
     assert_operation_response("create_query", &created);
     let again: Value = c.post("/queries", &body).await.json().await.unwrap();
-    assert_eq!(
-        created["id"], again["id"],
-        "identical queries are saved once"
-    );
+    assert_eq!(created["id"], again["id"], "identical queries are saved once");
     let slug = created["slug"].as_str().unwrap();
-    assert_eq!(
-        created["share_url"],
-        format!("{}/x/{slug}", c.sandbox.web_url())
-    );
+    assert_eq!(created["share_url"], format!("{}/x/{slug}", c.sandbox.web_url()));
     let rows = c
-        .get_json(&format!(
-            "/queries/{}/run/json",
-            created["id"].as_str().unwrap()
-        ))
+        .get_json(&format!("/queries/{}/run/json", created["id"].as_str().unwrap()))
         .await;
     assert_eq!(rows.as_array().unwrap().len(), 5);
     // The web pages the bot links to exist.
@@ -337,10 +291,7 @@ async fn fields_parameter_keeps_listed_keys() {
 async fn data_actions() {
     let c = start().await;
     let detail = c
-        .get_json(&format!(
-            "/queries/{}/run/json_detail",
-            content::SINGLE_VALUE_LOOK_ID
-        ))
+        .get_json(&format!("/queries/{}/run/json_detail", content::SINGLE_VALUE_LOOK_ID))
         .await;
     let links = detail["data"][0]["order_items.total_sale_price"]["links"]
         .as_array()
@@ -365,38 +316,21 @@ async fn data_actions() {
     assert_eq!(res["message"], "Pinged!");
 
     let form_body = json!({"url": with_form["form_url"]});
-    let form: Value = c
-        .post("/data_actions/form", &form_body)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let form: Value = c.post("/data_actions/form", &form_body).await.json().await.unwrap();
     assert_operation_response("fetch_remote_data_action_form", &form);
     assert_eq!(form["fields"][0]["name"], "channel");
 
     let missing: Value = c
-        .post(
-            "/data_actions",
-            &json!({"action": with_form, "form_values": {}}),
-        )
+        .post("/data_actions", &json!({"action": with_form, "form_values": {}}))
         .await
         .json()
         .await
         .unwrap();
     assert_operation_response("perform_data_action", &missing);
     assert_eq!(missing["success"], false);
-    assert_eq!(
-        missing["validation_errors"]["errors"][0]["field"],
-        "channel"
-    );
-    let failing =
-        json!({"action": with_form, "form_values": {"channel": "C0SANDBOX1", "message": "fail"}});
-    let failed: Value = c
-        .post("/data_actions", &failing)
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(missing["validation_errors"]["errors"][0]["field"], "channel");
+    let failing = json!({"action": with_form, "form_values": {"channel": "C0SANDBOX1", "message": "fail"}});
+    let failed: Value = c.post("/data_actions", &failing).await.json().await.unwrap();
     assert_eq!(failed["success"], false);
     let sent = json!({"action": with_form, "form_values": {"channel": "C0SANDBOX1"}});
     let ok: Value = c.post("/data_actions", &sent).await.json().await.unwrap();

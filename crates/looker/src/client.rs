@@ -432,3 +432,32 @@ fn parse_error_body(bytes: &[u8]) -> (String, Vec<String>) {
         .unwrap_or_default();
     (message, details)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_user_agent_carries_hashed_chat_ids_only() {
+        let instance = LookerInstance {
+            url: Url::parse("https://me.looker.com").unwrap(),
+            api_base_url: Url::parse("https://me.looker.com/api/4.0").unwrap(),
+            client_id: "id".into(),
+            client_secret: config::Secret::new("secret"),
+            custom_command_folder_id: None,
+            webhook_token: None,
+            ca_bundle: None,
+            verify_tls: true,
+        };
+        let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
+        assert_eq!(&*client.user_agent, format!("lookerbot/{}", env!("CARGO_PKG_VERSION")));
+        let chat = client.for_chat(&ChatContext {
+            user_id: Some("U0ALICE".into()),
+            team_id: Some("T0SIM".into()),
+            channel_id: None,
+        });
+        assert!(chat.user_agent.contains(&format!("user:{}", short_hash("U0ALICE"))));
+        assert!(chat.user_agent.contains("team:"));
+        assert!(!chat.user_agent.contains("U0ALICE") && !chat.user_agent.contains("T0SIM"));
+    }
+}

@@ -3,7 +3,11 @@
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "lookerbot", version, about = "Slack and Looker, connected: ask for data in chat and get it instantly.")]
+#[command(
+    name = "lookerbot",
+    version,
+    about = "Slack and Looker, connected: ask for data in chat and get it instantly."
+)]
 #[command(after_long_help = config::variables::help_text(), after_help = "Run `lookerbot --help` to list every environment variable.")]
 pub struct Cli {
     /// Log debug details (or set RUST_LOG).

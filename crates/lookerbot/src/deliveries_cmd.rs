@@ -22,7 +22,11 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         println!("Delivery {id} is queued again; a running `lookerbot serve` will deliver it.");
         return Ok(ExitCode::SUCCESS);
     }
-    let selection = if args.failed { JobSelection::Failed } else { JobSelection::All };
+    let selection = if args.failed {
+        JobSelection::Failed
+    } else {
+        JobSelection::All
+    };
     let jobs = store.list(ListFilter::new(selection, args.limit)).await?;
     let counts = store.counts().await?;
     println!(
@@ -34,11 +38,25 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         config.data_dir.display()
     );
     for job in jobs {
-        let target = job.payload.as_object().and_then(|o| o.values().next()).and_then(|v| v.get("target")).cloned();
+        let target = job
+            .payload
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.get("target"))
+            .cloned();
         let target = target.map(|t| t.to_string()).unwrap_or_default();
         let when = job.created_at.format("%Y-%m-%d %H:%M:%S");
-        let reason = job.last_error.as_deref().map(|e| format!("  — {e}")).unwrap_or_default();
-        println!("#{:<6} {when}  {:<8} attempts={} {target}{reason}", job.id, job.status.to_string(), job.attempts);
+        let reason = job
+            .last_error
+            .as_deref()
+            .map(|e| format!("  — {e}"))
+            .unwrap_or_default();
+        println!(
+            "#{:<6} {when}  {:<8} attempts={} {target}{reason}",
+            job.id,
+            job.status.to_string(),
+            job.attempts
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,15 @@ fn main() -> ExitCode {
 /// Logs go to stderr; `RUST_LOG` picks what (default: info for lookerbot's crates, warnings for the rest).
 fn init_logging(verbose: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if verbose { "debug" } else { "info,hyper=warn,reqwest=warn" };
+    let default = if verbose {
+        "debug"
+    } else {
+        "info,hyper=warn,reqwest=warn"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }

@@ -37,13 +37,23 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let lookers = stack::lookers(&config)?;
-    let bot = Bot::new(lookers, stack::bot_settings(&config, config.slack.can_verify_requests()));
+    let bot = Bot::new(
+        lookers,
+        stack::bot_settings(&config, config.slack.can_verify_requests()),
+    );
     let (web, auth) = slack_wiring::web_client(&config).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
     let queue = stack::open_queue(&config.data_dir)?;
     let queue_dyn: Arc<dyn Store> = queue.clone();
     let decorate = image_store(&config)?;
-    let slack = slack_wiring::connect(&config, &bot, web, &auth, Arc::new(DurableDedupe(queue_dyn.clone())), decorate)?;
+    let slack = slack_wiring::connect(
+        &config,
+        &bot,
+        web,
+        &auth,
+        Arc::new(DurableDedupe(queue_dyn.clone())),
+        decorate,
+    )?;
     let catalog = bot.refresh_commands().await;
     tracing::info!(commands = catalog.commands.len(), "custom commands loaded");
     let refresh = bot.spawn_refresh();
@@ -61,7 +71,10 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     .await?;
     tracing::info!(address = %stack.addr, "lookerbot is ready");
     stack::stop_signal().await;
-    tracing::info!("stopping: no new work is taken; deliveries in flight get {}s", SHUTDOWN_GRACE.as_secs());
+    tracing::info!(
+        "stopping: no new work is taken; deliveries in flight get {}s",
+        SHUTDOWN_GRACE.as_secs()
+    );
     refresh.abort();
     if let Some(client) = slack.client {
         client.shutdown().await;
@@ -72,11 +85,16 @@ pub async fn run() -> anyhow::Result<ExitCode> {
 
 /// The image store of the configuration, as a decorator that stores images before they reach Slack.
 pub fn image_store(config: &Config) -> anyhow::Result<Option<SinkDecorator>> {
-    let Some(settings) = &config.image_store else { return Ok(None) };
+    let Some(settings) = &config.image_store else {
+        return Ok(None);
+    };
     let store = ImageStore::new(&store_settings(settings)).context("the chart image store is misconfigured")?;
     tracing::info!(store = store.name(), "chart images go to {}", store.name());
     Ok(Some(Arc::new(move |inner: Arc<dyn ChatSink>| -> Arc<dyn ChatSink> {
-        Arc::new(StoringSink { store: store.clone(), inner })
+        Arc::new(StoringSink {
+            store: store.clone(),
+            inner,
+        })
     })))
 }
 
@@ -84,20 +102,36 @@ pub fn image_store(config: &Config) -> anyhow::Result<Option<SinkDecorator>> {
 pub fn store_settings(settings: &ImageStoreSettings) -> StoreSettings {
     let secret = |s: &config::Secret| images::Secret::new(s.expose());
     match settings {
-        ImageStoreSettings::S3 { bucket, region, access_key_id, secret_access_key, endpoint } => StoreSettings::S3 {
+        ImageStoreSettings::S3 {
+            bucket,
+            region,
+            access_key_id,
+            secret_access_key,
+            endpoint,
+        } => StoreSettings::S3 {
             bucket: bucket.clone(),
             region: region.clone(),
             access_key_id: access_key_id.clone(),
             secret_access_key: secret_access_key.as_ref().map(secret),
             endpoint: endpoint.clone(),
         },
-        ImageStoreSettings::Azure { account, container, access_key, endpoint } => StoreSettings::Azure {
+        ImageStoreSettings::Azure {
+            account,
+            container,
+            access_key,
+            endpoint,
+        } => StoreSettings::Azure {
             account: account.clone(),
             container: container.clone(),
             access_key: secret(access_key),
             endpoint: endpoint.clone(),
         },
-        ImageStoreSettings::Gcs { bucket, project, credentials_json, endpoint } => StoreSettings::Gcs {
+        ImageStoreSettings::Gcs {
+            bucket,
+            project,
+            credentials_json,
+            endpoint,
+        } => StoreSettings::Gcs {
             bucket: bucket.clone(),
             project: project.clone(),
             credentials_json: credentials_json.as_ref().map(secret),

@@ -34,7 +34,10 @@ fn secret(s: &config::Secret) -> slack::secret::Secret {
 pub async fn web_client(config: &Config) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
     let token = config.slack.bot_token.as_ref().context("SLACK_API_KEY is missing")?;
     let web = SlackWeb::new(config.slack.api_url.as_str(), secret(token))?;
-    let auth = web.auth_test().await.context("Slack refused the bot token (SLACK_API_KEY)")?;
+    let auth = web
+        .auth_test()
+        .await
+        .context("Slack refused the bot token (SLACK_API_KEY)")?;
     Ok((web, auth))
 }
 
@@ -79,12 +82,18 @@ pub fn connect(
         config.slack.signing_secret.as_ref().map(secret),
         config.slack.verification_token.as_ref().map(secret),
     );
-    let routes = SlackHttp::new(verification, parser.clone(), handler.clone()).with_dedupe(dedupe.clone()).router();
+    let routes = SlackHttp::new(verification, parser.clone(), handler.clone())
+        .with_dedupe(dedupe.clone())
+        .router();
     let client = match config.slack.mode {
         Some(SlackMode::Socket) => {
             let app_token = config.slack.app_token.as_ref().context("SLACK_APP_TOKEN is missing")?;
             tracing::info!("connecting to Slack with Socket Mode");
-            Some(SocketModeClient::new(web.clone(), secret(app_token), parser, handler).with_dedupe(dedupe).start())
+            Some(
+                SocketModeClient::new(web.clone(), secret(app_token), parser, handler)
+                    .with_dedupe(dedupe)
+                    .start(),
+            )
         }
         Some(SlackMode::Rtm) => {
             tracing::info!("connecting to Slack with the RTM API (classic app token)");
@@ -100,7 +109,12 @@ pub fn connect(
         Some(decorate) => decorate(plain),
         None => plain,
     };
-    Ok(SlackParts { sink: delivery_sink, routes, directory: Arc::new(SlackDirectory(web)), client })
+    Ok(SlackParts {
+        sink: delivery_sink,
+        routes,
+        directory: Arc::new(SlackDirectory(web)),
+        client,
+    })
 }
 
 /// Channels and people for the data-action form, from the Web API.
@@ -109,18 +123,30 @@ struct SlackDirectory(SlackWeb);
 #[async_trait]
 impl Directory for SlackDirectory {
     async fn post_targets(&self) -> Result<Vec<FormOption>, String> {
-        let channels = self.0.conversations_list("public_channel").await.map_err(|e| e.to_string())?;
+        let channels = self
+            .0
+            .conversations_list("public_channel")
+            .await
+            .map_err(|e| e.to_string())?;
         let mut channel_options: Vec<FormOption> = channels
             .into_iter()
             .filter(|c| c.is_member && !c.is_archived)
-            .filter_map(|c| Some(FormOption { label: format!("#{}", c.name?), name: c.id }))
+            .filter_map(|c| {
+                Some(FormOption {
+                    label: format!("#{}", c.name?),
+                    name: c.id,
+                })
+            })
             .collect();
         channel_options.sort_by(|a, b| a.label.cmp(&b.label));
         let users = self.0.users_list().await.map_err(|e| e.to_string())?;
         let mut people: Vec<FormOption> = users
             .into_iter()
             .filter(|u| !u.deleted && !u.is_bot && !u.is_restricted && !u.is_ultra_restricted && u.id != "USLACKBOT")
-            .map(|u| FormOption { label: format!("@{}", u.name), name: u.id })
+            .map(|u| FormOption {
+                label: format!("@{}", u.name),
+                name: u.id,
+            })
             .collect();
         people.sort_by(|a, b| a.label.cmp(&b.label));
         channel_options.extend(people);
@@ -134,7 +160,11 @@ pub struct DurableDedupe(pub Arc<dyn queue::Store>);
 #[async_trait]
 impl EventDedupe for DurableDedupe {
     async fn first_sighting(&self, event_id: &str) -> bool {
-        match self.0.first_sighting(&format!("slack-event:{event_id}"), Duration::from_secs(3600)).await {
+        match self
+            .0
+            .first_sighting(&format!("slack-event:{event_id}"), Duration::from_secs(3600))
+            .await
+        {
             Ok(first) => first,
             Err(e) => {
                 tracing::warn!(error = %e, "event dedupe store failed; handling the event");

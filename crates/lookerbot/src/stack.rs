@@ -53,8 +53,12 @@ pub fn bot_settings(config: &Config, clicks_verified: bool) -> BotSettings {
 
 /// Opens the durable queue in the data directory.
 pub fn open_queue(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {} (LOOKERBOT_DATA_DIR)", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {} (LOOKERBOT_DATA_DIR)",
+            data_dir.display()
+        )
+    })?;
     let path = SqliteStore::default_path(data_dir);
     let store = SqliteStore::open(&path, QUEUE_CAPACITY).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(Arc::new(store))
@@ -83,11 +87,17 @@ pub struct StackParts {
 
 impl Stack {
     pub async fn start(parts: StackParts) -> anyhow::Result<Stack> {
-        let handler = Arc::new(DeliveryHandler { bot: parts.bot.clone(), sink: parts.sink });
+        let handler = Arc::new(DeliveryHandler {
+            bot: parts.bot.clone(),
+            sink: parts.sink,
+        });
         let workers = Workers::spawn(parts.queue.clone(), handler, parts.workers);
         let waker = workers.waker();
         let state = AppState {
-            auth: PushAuth { lookers: parts.bot.lookers().clone(), auth_token: parts.auth_token },
+            auth: PushAuth {
+                lookers: parts.bot.lookers().clone(),
+                auth_token: parts.auth_token,
+            },
             bot: parts.bot,
             queue: parts.queue,
             wake_workers: Arc::new(move || waker.notify()),
@@ -108,7 +118,12 @@ impl Stack {
                 tracing::error!(error = %e, "the HTTP server stopped");
             }
         });
-        Ok(Stack { addr, workers, server, stop })
+        Ok(Stack {
+            addr,
+            workers,
+            server,
+            stop,
+        })
     }
 
     /// Stops taking requests, lets in-flight deliveries finish for up to `grace`, and leaves the rest queued.

@@ -41,7 +41,10 @@ impl InboundHandler for BotHandler {
             Ok(AccessDecision::Refused(text)) => {
                 tracing::info!(user = %sender, "refused a person the access policy does not allow");
                 if !silent {
-                    let to = Destination::Conversation { conversation, asker: Some(sender) };
+                    let to = Destination::Conversation {
+                        conversation,
+                        asker: Some(sender),
+                    };
                     let _ = sink.post(&to, &Reply::text(text).only_asker()).await;
                 }
                 return;
@@ -49,7 +52,10 @@ impl InboundHandler for BotHandler {
             Err(e) => {
                 tracing::error!(error = %e, "could not look up who is asking; not answering");
                 if !silent {
-                    let to = Destination::Conversation { conversation, asker: Some(sender) };
+                    let to = Destination::Conversation {
+                        conversation,
+                        asker: Some(sender),
+                    };
                     let warning = Reply::warning(format!("I could not check who you are: {e}")).only_asker();
                     let _ = sink.post(&to, &warning).await;
                 }
@@ -71,7 +77,10 @@ impl BotHandler {
 
     fn plain_sink_for(&self, inbound: &InboundEvent) -> Arc<dyn ChatSink> {
         if let Some(target) = &inbound.context.unfurl {
-            return Arc::new(UnfurlSink { sink: self.sink.clone(), target: target.clone() });
+            return Arc::new(UnfurlSink {
+                sink: self.sink.clone(),
+                target: target.clone(),
+            });
         }
         let channel = match &inbound.event {
             ChatEvent::Message(m) if m.origin == Origin::SlashCommand => Some(&m.conversation.channel_id),
@@ -95,7 +104,11 @@ struct UnfurlSink {
 impl ChatSink for UnfurlSink {
     async fn post(&self, _to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
         match &reply.source_link {
-            Some(url) => self.sink.unfurl(&self.target, &[(url.clone(), reply.clone())]).await.map(|_| None),
+            Some(url) => self
+                .sink
+                .unfurl(&self.target, &[(url.clone(), reply.clone())])
+                .await
+                .map(|_| None),
             None => Ok(None),
         }
     }

@@ -33,15 +33,8 @@ async fn uploaded_png_is_readable_by_its_url() {
     let image = store.put_png(png.clone()).await.expect("upload");
 
     // Azurite is path-style: the account is part of the endpoint.
-    assert_eq!(
-        image.url,
-        format!("{}/{container}/{}", azure_endpoint(), image.key)
-    );
-    assert!(
-        image.url.contains(&format!("/{ACCOUNT}/{container}/")),
-        "{}",
-        image.url
-    );
+    assert_eq!(image.url, format!("{}/{container}/{}", azure_endpoint(), image.key));
+    assert!(image.url.contains(&format!("/{ACCOUNT}/{container}/")), "{}", image.url);
     let (status, content_type, body) = fetch_anonymously(&image.url).await;
     assert_eq!(status, 200);
     assert_eq!(content_type.as_deref(), Some("image/png"));
@@ -69,10 +62,7 @@ async fn missing_container_is_reported() {
     init();
     let store = ImageStore::new(&settings("no-such-container", ACCOUNT_KEY)).expect("store");
 
-    let error = store
-        .put_png(sample_png())
-        .await
-        .expect_err("container is missing");
+    let error = store.put_png(sample_png()).await.expect_err("container is missing");
 
     assert_eq!(error.kind(), StoreErrorKind::BucketMissing);
     assert!(

@@ -20,20 +20,13 @@ fn settings(bucket: &str) -> StoreSettings {
 async fn create_bucket() -> String {
     let bucket = unique_name("charts");
     let response = reqwest::Client::new()
-        .post(format!(
-            "{}/storage/v1/b?project=lookerbot-test",
-            gcs_endpoint()
-        ))
+        .post(format!("{}/storage/v1/b?project=lookerbot-test", gcs_endpoint()))
         .header("content-type", "application/json")
         .body(format!(r#"{{"name":"{bucket}"}}"#))
         .send()
         .await
         .expect("emulator answers");
-    assert!(
-        response.status().is_success(),
-        "creating bucket: {}",
-        response.status()
-    );
+    assert!(response.status().is_success(), "creating bucket: {}", response.status());
     bucket
 }
 
@@ -47,10 +40,7 @@ async fn uploaded_png_is_readable_by_its_url() {
 
     let image = store.put_png(png.clone()).await.expect("upload");
 
-    assert_eq!(
-        image.url,
-        format!("{}/{bucket}/{}", gcs_endpoint(), image.key)
-    );
+    assert_eq!(image.url, format!("{}/{bucket}/{}", gcs_endpoint(), image.key));
     let (status, content_type, body) = fetch_anonymously(&image.url).await;
     assert_eq!(status, 200);
     assert_eq!(content_type.as_deref(), Some("image/png"));
@@ -62,10 +52,7 @@ async fn missing_bucket_is_reported() {
     init();
     let store = ImageStore::new(&settings("no-such-bucket")).expect("store");
 
-    let error = store
-        .put_png(sample_png())
-        .await
-        .expect_err("bucket is missing");
+    let error = store.put_png(sample_png()).await.expect_err("bucket is missing");
 
     assert_eq!(error.kind(), StoreErrorKind::BucketMissing);
     let message = error.to_string();

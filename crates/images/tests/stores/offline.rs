@@ -16,10 +16,7 @@ async fn unreachable_endpoint_names_the_endpoint_variable() {
     })
     .expect("store");
 
-    let error = store
-        .put_png(sample_png())
-        .await
-        .expect_err("nothing listens");
+    let error = store.put_png(sample_png()).await.expect_err("nothing listens");
 
     assert_eq!(
         error.kind(),
@@ -28,10 +25,7 @@ async fn unreachable_endpoint_names_the_endpoint_variable() {
         error.detail()
     );
     let message = error.to_string();
-    assert!(
-        message.contains(&format!("cannot reach {endpoint}")),
-        "{message}"
-    );
+    assert!(message.contains(&format!("cannot reach {endpoint}")), "{message}");
     assert!(message.contains("SLACKBOT_S3_ENDPOINT"), "{message}");
 }
 
@@ -47,9 +41,7 @@ fn malformed_azure_key_is_invalid_settings_without_the_key() {
     .expect_err("key is not base64");
     assert_eq!(error.kind(), StoreErrorKind::InvalidSettings);
     assert!(
-        error
-            .to_string()
-            .starts_with("Azure Storage: invalid settings"),
+        error.to_string().starts_with("Azure Storage: invalid settings"),
         "{error}"
     );
     assert!(!format!("{error} {}", error.detail()).contains("not base64 !!"));
@@ -67,10 +59,7 @@ fn malformed_gcs_credentials_are_invalid_settings_without_the_json() {
     })
     .expect_err("JSON is cut short");
     assert_eq!(error.kind(), StoreErrorKind::InvalidSettings);
-    assert!(
-        error.to_string().contains("GOOGLE_CLOUD_CREDENTIALS_JSON"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("GOOGLE_CLOUD_CREDENTIALS_JSON"), "{error}");
     assert!(!format!("{error} {}", error.detail()).contains("sekrit-material"));
 }
 
@@ -86,10 +75,7 @@ fn half_an_aws_key_pair_is_invalid_settings() {
     })
     .expect_err("secret is missing");
     assert_eq!(error.kind(), StoreErrorKind::InvalidSettings);
-    assert!(
-        error.to_string().contains("AWS_SECRET_ACCESS_KEY"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{error}");
 }
 
 #[test]

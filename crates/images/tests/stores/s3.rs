@@ -21,11 +21,7 @@ async fn create_bucket() -> String {
         .send()
         .await
         .expect("moto answers");
-    assert!(
-        response.status().is_success(),
-        "creating bucket: {}",
-        response.status()
-    );
+    assert!(response.status().is_success(), "creating bucket: {}", response.status());
     bucket
 }
 
@@ -39,10 +35,7 @@ async fn uploaded_png_is_public_read_and_readable_by_its_url() {
 
     let image = store.put_png(png.clone()).await.expect("upload");
 
-    assert_eq!(
-        image.url,
-        format!("{}/{bucket}/{}", s3_endpoint(), image.key)
-    );
+    assert_eq!(image.url, format!("{}/{bucket}/{}", s3_endpoint(), image.key));
     let (status, content_type, body) = fetch_anonymously(&image.url).await;
     assert_eq!(status, 200);
     assert_eq!(content_type.as_deref(), Some("image/png"));
@@ -60,10 +53,7 @@ async fn missing_bucket_is_reported_with_store_and_cause() {
     init();
     let store = ImageStore::new(&settings("no-such-bucket-here", s3_endpoint())).expect("store");
 
-    let error = store
-        .put_png(sample_png())
-        .await
-        .expect_err("bucket is missing");
+    let error = store.put_png(sample_png()).await.expect_err("bucket is missing");
 
     assert_eq!(error.kind(), StoreErrorKind::BucketMissing);
     let message = error.to_string();
@@ -83,9 +73,7 @@ async fn check_passes_on_a_good_bucket_and_fails_on_a_missing_one() {
     let good = ImageStore::new(&settings(&bucket, s3_endpoint())).expect("store");
     good.check().await.expect("check on an existing bucket");
 
-    let listing = reqwest::get(format!("{}/{bucket}", s3_endpoint()))
-        .await
-        .expect("list");
+    let listing = reqwest::get(format!("{}/{bucket}", s3_endpoint())).await.expect("list");
     let listing = listing.text().await.expect("listing body");
     assert!(
         !listing.contains("lookerbot-check-"),

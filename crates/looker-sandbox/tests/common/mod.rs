@@ -26,11 +26,7 @@ pub async fn start_with(config: SandboxConfig) -> Client {
     let sandbox = Sandbox::start_on(config, today()).await.unwrap();
     let http = reqwest::Client::new();
     let token = login(&http, &sandbox).await;
-    Client {
-        sandbox,
-        http,
-        token,
-    }
+    Client { sandbox, http, token }
 }
 
 pub async fn login(http: &reqwest::Client, sandbox: &Sandbox) -> String {
@@ -109,9 +105,7 @@ pub fn assert_matches_schema(schema: &str, value: &Value, at: &str) {
             prop.ty.name()
         );
         match (&prop.schema, v) {
-            (Some(inner), Value::Object(_)) if prop.ty == JsonType::Object => {
-                assert_matches_schema(inner, v, &here)
-            }
+            (Some(inner), Value::Object(_)) if prop.ty == JsonType::Object => assert_matches_schema(inner, v, &here),
             (Some(inner), Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     assert_matches_schema(inner, item, &format!("{here}[{i}]"));
@@ -137,10 +131,7 @@ pub fn assert_operation_response(operation_id: &str, value: &Value) {
         .unwrap_or_else(|| panic!("{operation_id}: response has no schema"));
     match (response.ty, value) {
         (JsonType::Array, Value::Array(items)) => {
-            assert!(
-                !items.is_empty(),
-                "{operation_id}: expected some items to check"
-            );
+            assert!(!items.is_empty(), "{operation_id}: expected some items to check");
             for (i, item) in items.iter().enumerate() {
                 assert_matches_schema(schema, item, &format!("{operation_id}[{i}]"));
             }

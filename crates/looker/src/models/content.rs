@@ -61,7 +61,30 @@ pub struct ResultMakerFilterable {
     pub model: Option<String>,
     pub view: Option<String>,
     pub name: Option<String>,
+    /// A list of `{dashboard_filter_name, field}` in API 4.0; older instances send a map of filter name to field.
+    #[serde(deserialize_with = "listen_list")]
     pub listen: Vec<FilterListen>,
+}
+
+fn listen_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<FilterListen>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Listen {
+        List(Vec<FilterListen>),
+        Map(std::collections::BTreeMap<String, String>),
+        Nothing(()),
+    }
+    Ok(match Listen::deserialize(d)? {
+        Listen::List(list) => list,
+        Listen::Map(map) => map
+            .into_iter()
+            .map(|(filter, field)| FilterListen {
+                dashboard_filter_name: Some(filter),
+                field: Some(field),
+            })
+            .collect(),
+        Listen::Nothing(()) => Vec::new(),
+    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

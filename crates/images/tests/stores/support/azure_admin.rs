@@ -16,13 +16,8 @@ const API_VERSION: &str = "2021-08-06";
 /// blobs (what Lookerbot needs for Slack to show the images).
 pub async fn create_public_container(account_endpoint: &str, container: &str) {
     let url = format!("{account_endpoint}/{container}?restype=container");
-    let date = chrono::Utc::now()
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    let path = reqwest::Url::parse(&url)
-        .expect("container url")
-        .path()
-        .to_owned();
+    let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let path = reqwest::Url::parse(&url).expect("container url").path().to_owned();
     let string_to_sign = format!(
         "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-blob-public-access:blob\nx-ms-date:{date}\nx-ms-version:{API_VERSION}\n\
          /{ACCOUNT}{path}\nrestype:container"

@@ -100,14 +100,7 @@ pub const MOTO: EmulatorSpec = EmulatorSpec {
     name: "moto (S3 emulator)",
     env_var: "LOOKERBOT_TEST_S3_ENDPOINT",
     command: "moto_server",
-    args: |port| {
-        vec![
-            "-H".into(),
-            "127.0.0.1".into(),
-            "-p".into(),
-            port.to_string(),
-        ]
-    },
+    args: |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
     endpoint_suffix: "",
 };
 

@@ -19,9 +19,7 @@ struct Upstream {
 /// test); returns its base URL.
 pub fn start(upstream: &str) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy port");
-    listener
-        .set_nonblocking(true)
-        .expect("nonblocking listener");
+    listener.set_nonblocking(true).expect("nonblocking listener");
     let address = listener.local_addr().expect("proxy address");
     let state = Upstream {
         base: upstream.trim_end_matches('/').to_owned(),
@@ -61,10 +59,7 @@ async fn forward(
         }
         _ => format!("{}{path}{query}", upstream.base),
     };
-    let mut request = upstream
-        .client
-        .request(method.clone(), target)
-        .body(body.clone());
+    let mut request = upstream.client.request(method.clone(), target).body(body.clone());
     for (name, value) in &headers {
         if name != header::HOST && name != header::CONTENT_LENGTH {
             request = request.header(name, value);
@@ -78,21 +73,13 @@ async fn forward(
     let mut response_headers = answer.headers().clone();
     let response_body = answer.bytes().await.unwrap_or_default();
     if status.is_success() {
-        let hashed = if method == Method::PUT {
-            &body
-        } else {
-            &response_body
-        };
+        let hashed = if method == Method::PUT { &body } else { &response_body };
         add_if_missing(
             &mut response_headers,
             header::ETAG,
             &format!("\"{}\"", hex_sha256(hashed)),
         );
-        add_if_missing(
-            &mut response_headers,
-            header::LAST_MODIFIED,
-            &http_date_now(),
-        );
+        add_if_missing(&mut response_headers, header::LAST_MODIFIED, &http_date_now());
     }
     response_headers.remove(header::TRANSFER_ENCODING);
     response_headers.remove(header::CONNECTION);
@@ -102,11 +89,7 @@ async fn forward(
 /// `(bucket, object)` for an XML API object path, i.e. not one of the JSON API's prefixes.
 fn xml_api_object<'a>(method: &Method, path: &'a str) -> Option<(&'a str, &'a str)> {
     let rest = path.strip_prefix('/')?;
-    if ["storage/", "upload/", "download/"]
-        .iter()
-        .any(|p| rest.starts_with(p))
-        || method == Method::POST
-    {
+    if ["storage/", "upload/", "download/"].iter().any(|p| rest.starts_with(p)) || method == Method::POST {
         return None;
     }
     rest.split_once('/')
@@ -118,9 +101,7 @@ fn percent_decode(text: &str) -> String {
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 decoded.push(byte);
@@ -142,14 +123,9 @@ fn add_if_missing(headers: &mut HeaderMap, name: header::HeaderName, value: &str
 }
 
 fn hex_sha256(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn http_date_now() -> String {
-    chrono::Utc::now()
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string()
+    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }

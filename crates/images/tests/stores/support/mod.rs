@@ -45,9 +45,7 @@ pub fn sample_png() -> Bytes {
 
 /// GET a URL without credentials, as Slack would; returns status, content type and body.
 pub async fn fetch_anonymously(url: &str) -> (u16, Option<String>, Bytes) {
-    let response = reqwest::get(url)
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
     let status = response.status().as_u16();
     let content_type = response
         .headers()
