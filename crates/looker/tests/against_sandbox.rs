@@ -250,11 +250,11 @@ async fn queries_run_and_render() {
     let id = task.id.unwrap();
     let mut ready = None;
     for _ in 0..50 {
-        if client.render_task(&id).await.unwrap().is_success() {
-            if let RenderResult::Ready(bytes) = client.render_task_results(&id).await.unwrap() {
-                ready = Some(bytes);
-                break;
-            }
+        if client.render_task(&id).await.unwrap().is_success()
+            && let RenderResult::Ready(bytes) = client.render_task_results(&id).await.unwrap()
+        {
+            ready = Some(bytes);
+            break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
