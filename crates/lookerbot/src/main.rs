@@ -1,17 +1,10 @@
 //! `lookerbot`: the binary. Each subcommand is one of the product's verbs; this crate only wires the others.
 
-mod cli;
-mod deliveries_cmd;
-mod sandbox_cmd;
-mod serve;
-mod slack_wiring;
-mod stack;
-
 use std::process::ExitCode;
 
 use clap::Parser;
-
-use cli::{Cli, Verb};
+use lookerbot::cli::{Cli, Verb};
+use lookerbot::{deliveries_cmd, sandbox_cmd, serve};
 
 fn main() -> ExitCode {
     // reqwest and the WebSocket client both bring rustls; one crypto provider must be chosen for the process.

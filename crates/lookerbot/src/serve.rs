@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bot::Bot;
+use bot::settings::BotSettings;
 use bot::sink::ChatSink;
 use config::{Config, Environment, ImageStoreSettings, Needs};
 use images::{ImageStore, StoreSettings, StoringSink};
 use queue::{Store, WorkerConfig};
 use slack::app::SinkDecorator;
+use slack::web::WebConfig;
 
 use crate::slack_wiring::{self, DurableDedupe};
 use crate::stack::{self, Stack, StackParts};
@@ -36,24 +38,62 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
-    let lookers = stack::lookers(&config)?;
-    let bot = Bot::new(
-        lookers,
-        stack::bot_settings(&config, config.slack.can_verify_requests()),
-    );
-    let (web, auth) = slack_wiring::web_client(&config).await?;
+    let running = start(&config, SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port))).await?;
+    tracing::info!(address = %running.addr(), "lookerbot is ready");
+    stack::stop_signal().await;
+    tracing::info!("stopping: no new work is taken; deliveries in flight get {}s", SHUTDOWN_GRACE.as_secs());
+    running.shutdown(SHUTDOWN_GRACE).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A bot connected to Slack and Looker, serving HTTP.
+pub struct RunningBot {
+    pub bot: Bot,
+    stack: Stack,
+    slack_client: Option<slack::ClientHandle>,
+    refresh: tokio::task::JoinHandle<()>,
+}
+
+impl RunningBot {
+    /// Where the HTTP server listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.stack.addr
+    }
+
+    /// Stops taking work (Slack connection, HTTP), lets deliveries in flight finish for up to `grace`.
+    pub async fn shutdown(self, grace: Duration) {
+        self.refresh.abort();
+        if let Some(client) = self.slack_client {
+            client.shutdown().await;
+        }
+        self.stack.shutdown(grace).await;
+    }
+}
+
+/// Starts everything `serve` runs: Looker clients, the bot, Slack in its mode, the queue, workers and HTTP.
+pub async fn start(config: &Config, bind: SocketAddr) -> anyhow::Result<RunningBot> {
+    start_with(config, bind, StartOptions::default()).await
+}
+
+/// Settings that are not configuration: tests and benchmarks shorten waits.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    pub workers: WorkerConfig,
+    pub slack: WebConfig,
+    pub bot: Option<BotSettings>,
+}
+
+/// [`start`] with chosen options.
+pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
+    let lookers = stack::lookers(config)?;
+    let settings = options.bot.unwrap_or_else(|| stack::bot_settings(config, config.slack.can_verify_requests()));
+    let bot = Bot::new(lookers, settings);
+    let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
     let queue = stack::open_queue(&config.data_dir)?;
-    let queue_dyn: Arc<dyn Store> = queue.clone();
-    let decorate = image_store(&config)?;
-    let slack = slack_wiring::connect(
-        &config,
-        &bot,
-        web,
-        &auth,
-        Arc::new(DurableDedupe(queue_dyn.clone())),
-        decorate,
-    )?;
+    let queue_dyn: Arc<dyn Store> = queue;
+    let decorate = image_store(config)?;
+    let slack = slack_wiring::connect(config, &bot, web, &auth, Arc::new(DurableDedupe(queue_dyn.clone())), decorate)?;
     let catalog = bot.refresh_commands().await;
     tracing::info!(commands = catalog.commands.len(), "custom commands loaded");
     let refresh = bot.spawn_refresh();
@@ -65,22 +105,11 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         slack_routes: slack.routes,
         auth_token: config.auth_token.clone(),
         public_url: config.public_url.clone(),
-        bind: SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port)),
-        workers: WorkerConfig::default(),
+        bind,
+        workers: options.workers,
     })
     .await?;
-    tracing::info!(address = %stack.addr, "lookerbot is ready");
-    stack::stop_signal().await;
-    tracing::info!(
-        "stopping: no new work is taken; deliveries in flight get {}s",
-        SHUTDOWN_GRACE.as_secs()
-    );
-    refresh.abort();
-    if let Some(client) = slack.client {
-        client.shutdown().await;
-    }
-    stack.shutdown(SHUTDOWN_GRACE).await;
-    Ok(ExitCode::SUCCESS)
+    Ok(RunningBot { bot, stack, slack_client: slack.client, refresh })
 }
 
 /// The image store of the configuration, as a decorator that stores images before they reach Slack.

@@ -20,7 +20,7 @@ use slack::rtm::RtmClient;
 use slack::sink::SlackSink;
 use slack::socket::SocketModeClient;
 use slack::verify::Verification;
-use slack::web::SlackWeb;
+use slack::web::{SlackWeb, WebConfig};
 use slack::ws::ClientHandle;
 
 /// How long people and channels are cached (lookups for access checks and channel names).
@@ -31,9 +31,9 @@ fn secret(s: &config::Secret) -> slack::secret::Secret {
 }
 
 /// The Slack Web API client, checked with `auth.test`.
-pub async fn web_client(config: &Config) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
+pub async fn web_client(config: &Config, web_config: WebConfig) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
     let token = config.slack.bot_token.as_ref().context("SLACK_API_KEY is missing")?;
-    let web = SlackWeb::new(config.slack.api_url.as_str(), secret(token))?;
+    let web = SlackWeb::with_config(config.slack.api_url.as_str(), secret(token), web_config)?;
     let auth = web
         .auth_test()
         .await

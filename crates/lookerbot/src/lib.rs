@@ -1,0 +1,9 @@
+//! The `lookerbot` binary's verbs, as a library so that integration tests and benchmarks start the bot exactly as
+//! `lookerbot serve` does. This crate only wires the others.
+
+pub mod cli;
+pub mod deliveries_cmd;
+pub mod sandbox_cmd;
+pub mod serve;
+pub mod slack_wiring;
+pub mod stack;
