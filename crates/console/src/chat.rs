@@ -94,13 +94,15 @@ pub async fn run_chat(
     let mut buffer = Vec::new();
     loop {
         if options.interactive {
-            sink.write(PROMPT)?;
+            sink.show_prompt(PROMPT)?;
         }
         buffer.clear();
-        if input.read_until(b'\n', &mut buffer).await? == 0 {
+        let read = input.read_until(b'\n', &mut buffer).await?;
+        sink.prompt_answered();
+        if read == 0 {
             if options.interactive {
                 // Leave the shell's prompt on a line of its own after Ctrl-D.
-                sink.write("\n")?;
+                sink.say("")?;
             }
             return Ok(());
         }

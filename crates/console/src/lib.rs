@@ -3,6 +3,16 @@
 //!
 //! [`chat::run_chat`] reads lines and hands them to the bot core as direct messages; [`sink::TerminalSink`] prints
 //! the answers, rendered by [`render::render`], and saves chart images to a folder.
+//!
+//! ```no_run
+//! # async fn chat(bot: bot::Bot) -> std::io::Result<()> {
+//! use std::sync::Arc;
+//!
+//! let sink = Arc::new(console::TerminalSink::stdout("lookerbot-images"));
+//! let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+//! console::run_chat(bot, stdin, sink, console::ChatOptions::for_stdin()).await
+//! # }
+//! ```
 
 pub mod chat;
 mod images;

@@ -36,6 +36,19 @@ struct State {
     saved: Vec<PathBuf>,
     last_ts: u64,
     posted: BTreeMap<u64, Posted>,
+    /// The prompt, while it waits for a line.
+    prompt: Option<&'static str>,
+}
+
+impl State {
+    /// Writes and flushes; while a prompt is showing, the text goes on a line of its own and the prompt after it.
+    fn emit(&mut self, text: &str) -> io::Result<()> {
+        match self.prompt {
+            Some(prompt) => write!(self.out, "\n{text}{prompt}")?,
+            None => self.out.write_all(text.as_bytes())?,
+        }
+        self.out.flush()
+    }
 }
 
 /// What the sink remembers of a posted message, to print its replacement under the same speaker.
@@ -55,6 +68,7 @@ impl TerminalSink {
                 saved: Vec::new(),
                 last_ts: 0,
                 posted: BTreeMap::new(),
+                prompt: None,
             }),
         }
     }
@@ -80,14 +94,23 @@ impl TerminalSink {
 
     /// Prints a line of the console's own (a greeting, a notice), as given.
     pub fn say(&self, line: &str) -> io::Result<()> {
-        self.write(&format!("{line}\n"))
+        let mut state = self.state();
+        state.emit(&format!("{line}\n"))
     }
 
-    /// Writes text as is, without a newline, and flushes (for the prompt).
-    pub(crate) fn write(&self, text: &str) -> io::Result<()> {
+    /// Shows the prompt. Messages printed while it waits (deliveries to channels) go above a fresh prompt rather
+    /// than after it on the same line.
+    pub(crate) fn show_prompt(&self, prompt: &'static str) -> io::Result<()> {
         let mut state = self.state();
-        state.out.write_all(text.as_bytes())?;
-        state.out.flush()
+        state.prompt = None;
+        state.emit(prompt)?;
+        state.prompt = Some(prompt);
+        Ok(())
+    }
+
+    /// The person ended their line: the prompt no longer needs keeping at the bottom.
+    pub(crate) fn prompt_answered(&self) {
+        self.state().prompt = None;
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -119,9 +142,7 @@ impl TerminalSink {
         state.saved.extend(paths);
         let message = message_text(&self.style.bold_if_color(&format!("{speaker}:")), &body);
         state
-            .out
-            .write_all(message.as_bytes())
-            .and_then(|()| state.out.flush())
+            .emit(&message)
             .map_err(|e| SinkError::permanent(format!("Could not write to the terminal: {e}")))
     }
 

@@ -195,3 +195,16 @@ fn say_prints_the_consoles_own_lines() {
     assert_eq!(f.out.contents(), "Welcome.\n");
     assert_eq!(f.sink.image_dir(), f.dir.path().join("images"));
 }
+
+#[tokio::test]
+async fn a_message_arriving_at_the_prompt_goes_above_a_fresh_prompt() {
+    let f = fixture();
+    f.sink.show_prompt("you> ").unwrap();
+    f.sink
+        .post(&Destination::Channel("sales".into()), &Reply::text("Weekly"))
+        .await
+        .unwrap();
+    f.sink.prompt_answered();
+    f.sink.post(&console(), &Reply::text("answer")).await.unwrap();
+    assert_eq!(f.out.contents(), "you> \n#sales: Weekly\nyou> lookerbot: answer\n");
+}
