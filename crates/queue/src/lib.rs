@@ -22,4 +22,4 @@ pub use error::QueueError;
 pub use job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
 pub use sqlite::{Pruned, Retention, SqliteStore};
 pub use store::Store;
-pub use workers::{JobError, JobHandler, WorkerConfig, Workers};
+pub use workers::{JobError, JobHandler, Waker, WorkerConfig, Workers};

@@ -62,6 +62,16 @@ impl Default for WorkerConfig {
     }
 }
 
+/// Wakes the workers of a pool after an enqueue; cheap to clone.
+#[derive(Clone)]
+pub struct Waker(Arc<Notify>);
+
+impl Waker {
+    pub fn notify(&self) {
+        self.0.notify_one();
+    }
+}
+
 /// A running pool of workers. Dropping it stops them abruptly; prefer [`Workers::shutdown`].
 pub struct Workers {
     // Declared first so that, when the pool is dropped, the tasks are aborted before the stop signal's sender goes.
@@ -93,6 +103,11 @@ impl Workers {
     /// Wakes an idle worker; call after enqueueing so the job goes out without waiting for the next poll.
     pub fn notify(&self) {
         self.wake.notify_one();
+    }
+
+    /// A handle that wakes the workers, for code that enqueues but does not own the pool (the HTTP handlers).
+    pub fn waker(&self) -> Waker {
+        Waker(Arc::clone(&self.wake))
     }
 
     /// Stops claiming jobs and waits up to `grace` for the jobs in progress. Jobs still unfinished then are

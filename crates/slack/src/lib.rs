@@ -6,6 +6,7 @@
 //! written by hand on reqwest so that rate limiting, pacing and timeouts follow one policy.
 
 pub mod access;
+pub mod app;
 pub mod cache;
 pub mod dedupe;
 pub mod directory;

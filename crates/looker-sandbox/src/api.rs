@@ -1,0 +1,241 @@
+//! The operations the sandbox serves, by spec operationId. Requests reaching here already match the spec.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use crate::content::Dashboard;
+use crate::query::QueryDef;
+use crate::resources::{self, StoredQuery};
+use crate::state::State;
+use crate::{data_actions, run, search};
+
+pub const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/4.0";
+
+/// What an operation answers.
+#[derive(Debug)]
+pub enum Reply {
+    Json(u16, Value),
+    Bytes {
+        status: u16,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
+    NoContent,
+    /// 202 with an empty body and `Retry-After: 1` (render results not ready).
+    NotReady,
+}
+
+/// Looker's `Error` body.
+pub fn error(status: u16, message: impl Into<String>) -> Reply {
+    Reply::Json(
+        status,
+        json!({"message": message.into(), "documentation_url": DOCS_URL}),
+    )
+}
+
+/// Looker's `ValidationError` body with one error.
+pub fn validation_error(field: &str, code: &str, message: &str) -> Value {
+    json!({
+        "message": "Validation Failed",
+        "errors": [{"field": field, "code": code, "message": message, "documentation_url": DOCS_URL}],
+        "documentation_url": DOCS_URL,
+    })
+}
+
+pub(crate) fn not_found() -> Reply {
+    error(404, "Not found")
+}
+
+/// One call's inputs.
+pub struct Call<'a> {
+    pub path: &'a HashMap<String, String>,
+    pub query: &'a HashMap<String, String>,
+    pub body: &'a Value,
+    pub raw_body: &'a [u8],
+    pub authorization: Option<&'a str>,
+    /// Whether an `EmptyImage` fault applies to this call.
+    pub empty_image: bool,
+}
+
+impl Call<'_> {
+    pub(crate) fn path(&self, name: &str) -> &str {
+        self.path.get(name).map(String::as_str).unwrap_or_default()
+    }
+
+    pub(crate) fn param<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
+        self.query.get(name).and_then(|v| v.parse().ok())
+    }
+}
+
+pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
+    match operation_id {
+        "login" => login(state, call),
+        "logout" => {
+            state.tokens.revoke(call.authorization);
+            Reply::NoContent
+        }
+        "me" => Reply::Json(200, resources::user_json(&state.web_url)),
+        "versions" => Reply::Json(200, versions(&state.web_url)),
+        "look" => look(state, call.path("look_id")),
+        "all_looks" => Reply::Json(200, json!(search::search_looks(state, &HashMap::new()))),
+        "search_looks" => Reply::Json(200, json!(search::search_looks(state, call.query))),
+        "run_look" => match state
+            .content
+            .look(call.path("look_id"))
+            .and_then(|l| state.query(&l.query_id))
+        {
+            Some(q) => run::run(state, &q.def, call.path("result_format"), call),
+            None => not_found(),
+        },
+        "dashboard" => match state.content.dashboard(call.path("dashboard_id")) {
+            Some(d) => Reply::Json(200, dashboard(state, d)),
+            None => not_found(),
+        },
+        "search_dashboards" => {
+            Reply::Json(200, json!(search::search_dashboards(state, call.query)))
+        }
+        "dashboard_dashboard_elements" => {
+            match state.content.dashboard(call.path("dashboard_id")) {
+                Some(d) => Reply::Json(200, dashboard(state, d)["dashboard_elements"].clone()),
+                None => not_found(),
+            }
+        }
+        "folder" => match state.content.folder(call.path("folder_id")) {
+            Some(f) => Reply::Json(
+                200,
+                resources::folder_json(f, &state.content, &state.web_url),
+            ),
+            None => not_found(),
+        },
+        "folder_children" | "folder_dashboards" | "folder_looks" => {
+            folder_contents(state, operation_id, call)
+        }
+        "search_folders" => Reply::Json(200, json!(search::search_folders(state, call.query))),
+        "query" => stored_query(state, state.query(call.path("query_id"))),
+        "query_for_slug" => stored_query(state, state.query_by_slug(call.path("slug"))),
+        "create_query" => {
+            let stored = state.save_query(QueryDef::from_json(call.body));
+            Reply::Json(200, resources::query_json(&stored, &state.web_url))
+        }
+        "run_query" => match state.query(call.path("query_id")) {
+            Some(q) => run::run(state, &q.def, call.path("result_format"), call),
+            None => not_found(),
+        },
+        "run_inline_query" => run::run(
+            state,
+            &QueryDef::from_json(call.body),
+            call.path("result_format"),
+            call,
+        ),
+        "create_query_render_task" | "create_look_render_task" | "create_dashboard_render_task" => {
+            run::create_render_task(state, operation_id, call)
+        }
+        "render_task" => match state.render_tasks.poll(call.path("render_task_id")) {
+            Some(task) => Reply::Json(200, task.to_json()),
+            None => not_found(),
+        },
+        "render_task_results" => run::render_task_results(state, call),
+        "perform_data_action" => data_actions::perform_data_action(state, call.body),
+        "fetch_remote_data_action_form" => Reply::Json(200, data_actions::data_action_form()),
+        other => error(
+            404,
+            format!("Not found (the Looker sandbox does not implement '{other}')"),
+        ),
+    }
+}
+
+fn login(state: &State, call: &Call) -> Reply {
+    let form: HashMap<String, String> =
+        serde_urlencoded::from_bytes(call.raw_body).unwrap_or_default();
+    let value = |name: &str| {
+        form.get(name)
+            .or_else(|| call.query.get(name))
+            .map(String::as_str)
+    };
+    if value("client_id") != Some(state.client_id.as_str())
+        || value("client_secret") != Some(state.client_secret.as_str())
+    {
+        return not_found();
+    }
+    let token = state.tokens.issue(state.token_lifetime);
+    Reply::Json(
+        200,
+        json!({"access_token": token, "token_type": "Bearer", "expires_in": state.token_lifetime.as_secs(), "refresh_token": null}),
+    )
+}
+
+/// The `ApiVersion` resource, served with and without the `/api/4.0` prefix.
+pub fn versions(web_url: &str) -> Value {
+    let spec = crate::spec::spec();
+    let element = json!({
+        "version": "4.0",
+        "full_version": spec.full_version,
+        "status": "current",
+        "swagger_url": format!("{web_url}/api/4.0/swagger.json"),
+    });
+    json!({
+        "looker_release_version": spec.looker_release_version,
+        "current_version": element,
+        "supported_versions": [element],
+        "api_server_url": web_url,
+        "web_server_url": web_url,
+    })
+}
+
+fn look(state: &State, id: &str) -> Reply {
+    let Some(look) = state.content.look(id) else {
+        return not_found();
+    };
+    match state.query(&look.query_id) {
+        Some(q) => Reply::Json(
+            200,
+            resources::look_with_query_json(look, &q, &state.content, &state.web_url),
+        ),
+        None => not_found(),
+    }
+}
+
+pub(crate) fn dashboard(state: &State, d: &Dashboard) -> Value {
+    resources::dashboard_json(d, &state.content, &|id| state.query(id), &state.web_url)
+}
+
+fn folder_contents(state: &State, operation_id: &str, call: &Call) -> Reply {
+    let id = call.path("folder_id");
+    if state.content.folder(id).is_none() {
+        return not_found();
+    }
+    let (content, web_url) = (&state.content, state.web_url.as_str());
+    let items: Vec<Value> = match operation_id {
+        "folder_children" => content
+            .folders
+            .iter()
+            .filter(|f| f.parent_id == Some(id))
+            .map(|f| resources::folder_json(f, content, web_url))
+            .collect(),
+        "folder_dashboards" => content
+            .dashboards
+            .iter()
+            .filter(|d| d.folder_id == id)
+            .map(|d| dashboard(state, d))
+            .collect(),
+        _ => content
+            .looks
+            .iter()
+            .filter(|l| l.folder_id == id)
+            .filter_map(|l| {
+                state
+                    .query(&l.query_id)
+                    .map(|q| resources::look_with_query_json(l, &q, content, web_url))
+            })
+            .collect(),
+    };
+    Reply::Json(200, json!(search::paginate(items, call.query)))
+}
+
+fn stored_query(state: &State, query: Option<StoredQuery>) -> Reply {
+    match query {
+        Some(q) => Reply::Json(200, resources::query_json(&q, &state.web_url)),
+        None => not_found(),
+    }
+}

@@ -1,0 +1,201 @@
+//! Running queries into result formats, and render tasks.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use crate::api::{Call, Reply, error, not_found, validation_error};
+use crate::chart::{self, ChartKind};
+use crate::content::{self, Dashboard, Listen};
+use crate::detail;
+use crate::query::QueryDef;
+use crate::render_tasks::Target;
+use crate::state::State;
+
+const DEFAULT_IMAGE_WIDTH: u32 = 800;
+const DEFAULT_IMAGE_HEIGHT: u32 = 600;
+
+fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
+    let bytes = if call.empty_image { Vec::new() } else { bytes };
+    Reply::Bytes {
+        status: 200,
+        content_type: "image/png",
+        bytes,
+    }
+}
+
+/// Runs a query in a result format. A query that cannot run (bad filter, unknown field) answers 200 with the error
+/// in the body, as Looker does for SQL errors: `[{"looker_error": ...}]` for `json`, a `looker_error` row and an
+/// `errors` list for `json_detail`, a `looker_error` line for text formats; image and `sql` formats answer 400.
+pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
+    let formatted = call.param::<bool>("apply_formatting").unwrap_or(false);
+    let text = |content_type, body: String| Reply::Bytes {
+        status: 200,
+        content_type,
+        bytes: body.into_bytes(),
+    };
+    if format == "sql" {
+        return match crate::query::sql_for(def, state.today) {
+            Ok(sql) => text("text/plain", sql),
+            Err(e) => error(400, e.0),
+        };
+    }
+    if format == "png" {
+        let width = call.param("image_width").unwrap_or(DEFAULT_IMAGE_WIDTH);
+        let height = call.param("image_height").unwrap_or(DEFAULT_IMAGE_HEIGHT);
+        return match state.chart(def, width, height) {
+            Ok(bytes) => image_reply(bytes, call),
+            Err(e) => error(400, e.0),
+        };
+    }
+    if !matches!(format, "json" | "json_detail" | "csv" | "txt") {
+        let why = if format == "jpg" {
+            "The Looker sandbox renders images as png only; ask for png".to_owned()
+        } else {
+            format!(
+                "Unsupported result format '{format}' (the sandbox serves json, json_detail, csv, txt, sql, png)"
+            )
+        };
+        return error(400, why);
+    }
+    let result = match state.run(def, call.param("limit")) {
+        Ok(result) => result,
+        Err(e) => {
+            return match format {
+                "json" => Reply::Json(200, json!([{"looker_error": e.0}])),
+                "json_detail" => Reply::Json(
+                    200,
+                    json!({"status": "error", "data": [{"looker_error": e.0}], "errors": [{"message": e.0, "level": "error"}], "sql": ""}),
+                ),
+                _ => text("text/plain", format!("looker_error\n{}\n", e.0)),
+            };
+        }
+    };
+    match format {
+        "json" => Reply::Json(200, result.to_json_rows(formatted)),
+        "json_detail" => {
+            let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+            let drill = call.param::<bool>("generate_drill_links").unwrap_or(true);
+            Reply::Json(
+                200,
+                detail::json_detail(&result, &state.web_url, &ran_at, drill),
+            )
+        }
+        "csv" => text("text/csv", result.to_delimited(',', formatted)),
+        _ => text("text/plain", result.to_delimited('\t', formatted)),
+    }
+}
+
+pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Reply {
+    let format = call.path("result_format");
+    if format != "png" {
+        return error(
+            400,
+            format!("The Looker sandbox renders png only, not '{format}'"),
+        );
+    }
+    let (width, height) = (
+        call.param("width").unwrap_or(0),
+        call.param("height").unwrap_or(0),
+    );
+    if width == 0 || height == 0 || width > chart::MAX_SIDE || height > chart::MAX_SIDE {
+        let body = validation_error(
+            "width",
+            "invalid",
+            "width and height must be between 1 and 4000",
+        );
+        return Reply::Json(422, body);
+    }
+    let target = match operation_id {
+        "create_query_render_task" => {
+            let id = call.path("query_id");
+            state.query(id).map(|_| Target::Query(id.to_owned()))
+        }
+        "create_look_render_task" => {
+            let id = call.path("look_id");
+            state.content.look(id).map(|_| Target::Look(id.to_owned()))
+        }
+        _ => {
+            let id = call.path("dashboard_id");
+            state.content.dashboard(id).map(|_| Target::Dashboard {
+                id: id.to_owned(),
+                filters: call.body["dashboard_filters"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                style: call.body["dashboard_style"]
+                    .as_str()
+                    .unwrap_or("tiled")
+                    .to_owned(),
+            })
+        }
+    };
+    match target {
+        Some(target) => Reply::Json(
+            200,
+            state
+                .render_tasks
+                .create(target, format, width, height)
+                .to_json(),
+        ),
+        None => not_found(),
+    }
+}
+
+pub fn render_task_results(state: &State, call: &Call) -> Reply {
+    let Some(task) = state.render_tasks.get(call.path("render_task_id")) else {
+        return not_found();
+    };
+    if !task.is_done() {
+        return Reply::NotReady;
+    }
+    let rendered = match &task.target {
+        Target::Query(id) => state
+            .query(id)
+            .map(|q| state.chart(&q.def, task.width, task.height)),
+        Target::Look(id) => state
+            .content
+            .look(id)
+            .and_then(|l| state.query(&l.query_id))
+            .map(|q| state.chart(&q.def, task.width, task.height)),
+        Target::Dashboard { id, filters, .. } => state
+            .content
+            .dashboard(id)
+            .map(|d| render_dashboard(state, d, filters, task.width, task.height)),
+    };
+    match rendered {
+        Some(Ok(bytes)) => image_reply(bytes, call),
+        Some(Err(e)) => error(400, e.0),
+        None => not_found(),
+    }
+}
+
+/// Renders a dashboard's tiles in a grid, applying `filters` (URL query format, e.g. `State=Texas`) to the tiles
+/// that listen to them.
+pub fn render_dashboard(
+    state: &State,
+    d: &Dashboard,
+    filters: &str,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, crate::query::QueryError> {
+    let values: HashMap<String, String> = serde_urlencoded::from_str(filters).unwrap_or_default();
+    let mut tiles = Vec::new();
+    for tile in &d.tiles {
+        let Some(mut q) = state.query(&tile.query_id) else {
+            continue;
+        };
+        if let Some(value) = values
+            .get(content::STATE_FILTER_NAME)
+            .filter(|v| !v.is_empty())
+            && matches!(tile.listen, Listen::List | Listen::LegacyMap)
+        {
+            q.def
+                .filters
+                .insert(content::STATE_FILTER_DIMENSION.into(), value.clone());
+        }
+        let (_, series) = state.run(&q.def, None)?.chart_series();
+        tiles.push((ChartKind::for_vis(q.def.vis_type()), series));
+    }
+    Ok(chart::render_grid(&tiles, width, height))
+}

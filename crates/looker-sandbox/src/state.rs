@@ -1,0 +1,110 @@
+//! Everything the running sandbox holds: data, content, saved queries, tokens, render tasks and test knobs.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::auth::Tokens;
+use crate::chart::{self, ChartKind};
+use crate::content::Content;
+use crate::faults::Knobs;
+use crate::query::{self, Executed, QueryDef, QueryError};
+use crate::render_tasks::RenderTasks;
+use crate::resources::StoredQuery;
+
+pub struct State {
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_lifetime: Duration,
+    pub web_url: String,
+    pub today: NaiveDate,
+    db: Mutex<Connection>,
+    pub content: Content,
+    /// Every saved query; content queries first (id = index + 1).
+    queries: Mutex<Vec<StoredQuery>>,
+    pub tokens: Tokens,
+    pub knobs: Knobs,
+    pub render_tasks: RenderTasks,
+    pub data_actions: Mutex<Vec<Value>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl State {
+    pub fn new(
+        client_id: String,
+        client_secret: String,
+        token_lifetime: Duration,
+        web_url: String,
+        today: NaiveDate,
+    ) -> rusqlite::Result<State> {
+        let content = Content::build();
+        let queries = content
+            .queries
+            .iter()
+            .enumerate()
+            .map(|(i, def)| StoredQuery::new((i + 1).to_string(), def.clone()))
+            .collect();
+        Ok(State {
+            client_id,
+            client_secret,
+            token_lifetime,
+            web_url,
+            today,
+            db: Mutex::new(crate::data::build(today)?),
+            content,
+            queries: Mutex::new(queries),
+            tokens: Tokens::default(),
+            knobs: Knobs::default(),
+            render_tasks: RenderTasks::default(),
+            data_actions: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn query(&self, id: &str) -> Option<StoredQuery> {
+        lock(&self.queries).iter().find(|q| q.id == id).cloned()
+    }
+
+    pub fn query_by_slug(&self, slug: &str) -> Option<StoredQuery> {
+        lock(&self.queries).iter().find(|q| q.slug == slug).cloned()
+    }
+
+    /// Saves a query, returning the existing one when an identical query was saved before (as Looker does).
+    pub fn save_query(&self, def: QueryDef) -> StoredQuery {
+        let mut queries = lock(&self.queries);
+        if let Some(existing) = queries.iter().find(|q| q.def == def) {
+            return existing.clone();
+        }
+        let stored = StoredQuery::new((queries.len() + 1).to_string(), def);
+        queries.push(stored.clone());
+        stored
+    }
+
+    pub fn run(&self, def: &QueryDef, limit: Option<usize>) -> Result<Executed, QueryError> {
+        query::execute(&lock(&self.db), def, self.today, limit)
+    }
+
+    /// Counts rows of raw SQL over the sandbox tables (for tests comparing with hand-written SQL).
+    pub fn sql_count(&self, sql: &str) -> rusqlite::Result<i64> {
+        lock(&self.db).query_row(sql, [], |row| row.get(0))
+    }
+
+    /// A PNG chart of a query, following its visualization type.
+    pub fn chart(&self, def: &QueryDef, width: u32, height: u32) -> Result<Vec<u8>, QueryError> {
+        let result = self.run(def, None)?;
+        let (_, values) = result.chart_series();
+        Ok(chart::render(
+            ChartKind::for_vis(def.vis_type()),
+            &values,
+            width,
+            height,
+        ))
+    }
+}

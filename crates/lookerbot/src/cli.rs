@@ -1,0 +1,45 @@
+//! The command line: verbs and their flags. Configuration itself comes from environment variables.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "lookerbot", version, about = "Slack and Looker, connected: ask for data in chat and get it instantly.")]
+#[command(after_long_help = config::variables::help_text(), after_help = "Run `lookerbot --help` to list every environment variable.")]
+pub struct Cli {
+    /// Log debug details (or set RUST_LOG).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub verb: Option<Verb>,
+}
+
+#[derive(Debug, Default, Subcommand)]
+pub enum Verb {
+    /// Run the bot: Slack (Socket Mode, Events API or RTM) and the HTTP server for Looker's webhooks and actions.
+    #[default]
+    #[command(after_long_help = config::variables::help_text())]
+    Serve,
+    /// Run the built-in Looker sandbox alone, on loopback, and print its URL and credentials.
+    Sandbox {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 19999)]
+        port: u16,
+    },
+    /// List recent and failed deliveries, or retry a failed one.
+    #[command(after_long_help = "Reads LOOKERBOT_DATA_DIR (default ./lookerbot-data).")]
+    Deliveries(DeliveriesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeliveriesArgs {
+    /// Show only failed deliveries.
+    #[arg(long)]
+    pub failed: bool,
+    /// How many to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Put a failed delivery back in the queue; a running `lookerbot serve` delivers it.
+    #[arg(long, value_name = "ID")]
+    pub retry: Option<i64>,
+}

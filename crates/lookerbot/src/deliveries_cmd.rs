@@ -1,0 +1,44 @@
+//! `lookerbot deliveries`: what the queue holds, and retrying a failed delivery.
+
+use std::process::ExitCode;
+
+use config::{Config, Environment, Needs};
+use queue::{JobSelection, ListFilter, Store};
+
+use crate::cli::DeliveriesArgs;
+
+pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
+    let env = Environment::load().map_err(anyhow::Error::msg)?;
+    let config = match Config::from_env(&env, Needs::NOTHING) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let store = crate::stack::open_queue(&config.data_dir)?;
+    if let Some(id) = args.retry {
+        store.requeue_failed(id).await?;
+        println!("Delivery {id} is queued again; a running `lookerbot serve` will deliver it.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let selection = if args.failed { JobSelection::Failed } else { JobSelection::All };
+    let jobs = store.list(ListFilter::new(selection, args.limit)).await?;
+    let counts = store.counts().await?;
+    println!(
+        "{} pending, {} running, {} done, {} failed ({})",
+        counts.pending,
+        counts.running,
+        counts.done,
+        counts.failed,
+        config.data_dir.display()
+    );
+    for job in jobs {
+        let target = job.payload.as_object().and_then(|o| o.values().next()).and_then(|v| v.get("target")).cloned();
+        let target = target.map(|t| t.to_string()).unwrap_or_default();
+        let when = job.created_at.format("%Y-%m-%d %H:%M:%S");
+        let reason = job.last_error.as_deref().map(|e| format!("  — {e}")).unwrap_or_default();
+        println!("#{:<6} {when}  {:<8} attempts={} {target}{reason}", job.id, job.status.to_string(), job.attempts);
+    }
+    Ok(ExitCode::SUCCESS)
+}

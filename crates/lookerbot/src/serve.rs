@@ -1,0 +1,107 @@
+//! `lookerbot serve`: the bot, connected to Slack and Looker, with its HTTP server.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bot::Bot;
+use bot::sink::ChatSink;
+use config::{Config, Environment, ImageStoreSettings, Needs};
+use images::{ImageStore, StoreSettings, StoringSink};
+use queue::{Store, WorkerConfig};
+use slack::app::SinkDecorator;
+
+use crate::slack_wiring::{self, DurableDedupe};
+use crate::stack::{self, Stack, StackParts};
+
+/// How long shutdown waits for deliveries in flight before leaving them queued for the next start.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Reads the configuration, or explains what is wrong and exits with code 2.
+pub fn load_config(needs: Needs) -> Result<Config, ExitCode> {
+    let env = Environment::load().map_err(|e| {
+        eprintln!("lookerbot: {e}");
+        ExitCode::from(2)
+    })?;
+    Config::from_env(&env, needs).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+pub async fn run() -> anyhow::Result<ExitCode> {
+    let config = match load_config(Needs::SERVER) {
+        Ok(config) => config,
+        Err(code) => return Ok(code),
+    };
+    let lookers = stack::lookers(&config)?;
+    let bot = Bot::new(lookers, stack::bot_settings(&config, config.slack.can_verify_requests()));
+    let (web, auth) = slack_wiring::web_client(&config).await?;
+    tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
+    let queue = stack::open_queue(&config.data_dir)?;
+    let queue_dyn: Arc<dyn Store> = queue.clone();
+    let decorate = image_store(&config)?;
+    let slack = slack_wiring::connect(&config, &bot, web, &auth, Arc::new(DurableDedupe(queue_dyn.clone())), decorate)?;
+    let catalog = bot.refresh_commands().await;
+    tracing::info!(commands = catalog.commands.len(), "custom commands loaded");
+    let refresh = bot.spawn_refresh();
+    let stack = Stack::start(StackParts {
+        bot: bot.clone(),
+        sink: slack.sink,
+        directory: slack.directory,
+        queue: queue_dyn,
+        slack_routes: slack.routes,
+        auth_token: config.auth_token.clone(),
+        public_url: config.public_url.clone(),
+        bind: SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port)),
+        workers: WorkerConfig::default(),
+    })
+    .await?;
+    tracing::info!(address = %stack.addr, "lookerbot is ready");
+    stack::stop_signal().await;
+    tracing::info!("stopping: no new work is taken; deliveries in flight get {}s", SHUTDOWN_GRACE.as_secs());
+    refresh.abort();
+    if let Some(client) = slack.client {
+        client.shutdown().await;
+    }
+    stack.shutdown(SHUTDOWN_GRACE).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The image store of the configuration, as a decorator that stores images before they reach Slack.
+pub fn image_store(config: &Config) -> anyhow::Result<Option<SinkDecorator>> {
+    let Some(settings) = &config.image_store else { return Ok(None) };
+    let store = ImageStore::new(&store_settings(settings)).context("the chart image store is misconfigured")?;
+    tracing::info!(store = store.name(), "chart images go to {}", store.name());
+    Ok(Some(Arc::new(move |inner: Arc<dyn ChatSink>| -> Arc<dyn ChatSink> {
+        Arc::new(StoringSink { store: store.clone(), inner })
+    })))
+}
+
+/// The images crate's settings from the configuration's (the two crates do not depend on each other).
+pub fn store_settings(settings: &ImageStoreSettings) -> StoreSettings {
+    let secret = |s: &config::Secret| images::Secret::new(s.expose());
+    match settings {
+        ImageStoreSettings::S3 { bucket, region, access_key_id, secret_access_key, endpoint } => StoreSettings::S3 {
+            bucket: bucket.clone(),
+            region: region.clone(),
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secret_access_key.as_ref().map(secret),
+            endpoint: endpoint.clone(),
+        },
+        ImageStoreSettings::Azure { account, container, access_key, endpoint } => StoreSettings::Azure {
+            account: account.clone(),
+            container: container.clone(),
+            access_key: secret(access_key),
+            endpoint: endpoint.clone(),
+        },
+        ImageStoreSettings::Gcs { bucket, project, credentials_json, endpoint } => StoreSettings::Gcs {
+            bucket: bucket.clone(),
+            project: project.clone(),
+            credentials_json: credentials_json.as_ref().map(secret),
+            endpoint: endpoint.clone(),
+        },
+    }
+}

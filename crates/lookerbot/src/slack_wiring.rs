@@ -1,0 +1,145 @@
+//! Slack, wired from the configuration: the Web API client, the sink, access control, the transport of the
+//! chosen mode (Socket Mode, Events API over HTTP, RTM), and the HTTP routes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use axum::Router;
+use bot::Bot;
+use bot::sink::ChatSink;
+use config::{Config, SlackMode};
+use server::{Directory, FormOption};
+use slack::access::{AccessControl, AccessPolicy};
+use slack::app::{BotHandler, SinkDecorator};
+use slack::dedupe::EventDedupe;
+use slack::http::SlackHttp;
+use slack::inbound::InboundParser;
+use slack::rtm::RtmClient;
+use slack::sink::SlackSink;
+use slack::socket::SocketModeClient;
+use slack::verify::Verification;
+use slack::web::SlackWeb;
+use slack::ws::ClientHandle;
+
+/// How long people and channels are cached (lookups for access checks and channel names).
+const DIRECTORY_TTL: Duration = Duration::from_secs(300);
+
+fn secret(s: &config::Secret) -> slack::secret::Secret {
+    slack::secret::Secret::new(s.expose())
+}
+
+/// The Slack Web API client, checked with `auth.test`.
+pub async fn web_client(config: &Config) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
+    let token = config.slack.bot_token.as_ref().context("SLACK_API_KEY is missing")?;
+    let web = SlackWeb::new(config.slack.api_url.as_str(), secret(token))?;
+    let auth = web.auth_test().await.context("Slack refused the bot token (SLACK_API_KEY)")?;
+    Ok((web, auth))
+}
+
+/// Everything Slack-side a running bot has.
+pub struct SlackParts {
+    /// Posts deliveries (scheduled Looks, data actions).
+    pub sink: Arc<dyn ChatSink>,
+    pub routes: Router,
+    pub directory: Arc<dyn Directory>,
+    /// The WebSocket client (Socket Mode or RTM), if the mode has one.
+    pub client: Option<ClientHandle>,
+}
+
+/// Connects the bot to Slack in the configured mode.
+pub fn connect(
+    config: &Config,
+    bot: &Bot,
+    web: SlackWeb,
+    auth: &slack::web::AuthInfo,
+    dedupe: Arc<dyn EventDedupe>,
+    decorate: Option<SinkDecorator>,
+) -> anyhow::Result<SlackParts> {
+    let directory = Arc::new(slack::directory::Directory::new(web.clone(), DIRECTORY_TTL));
+    let sink = SlackSink::new(web.clone(), directory);
+    let policy = AccessPolicy {
+        allow_guests: config.slack.allow_guests,
+        allow_shared_workspaces: config.slack.allow_shared_workspaces,
+        home_team_id: Some(auth.team_id.clone()),
+    };
+    let parser = InboundParser {
+        bot_user_id: Some(auth.user_id.clone()),
+        bot_id: auth.bot_id.clone(),
+        expand_urls: config.slack.expand_urls,
+    };
+    let handler = Arc::new(BotHandler {
+        bot: bot.clone(),
+        sink: sink.clone(),
+        access: AccessControl::new(web.clone(), policy, DIRECTORY_TTL),
+        decorate: decorate.clone(),
+    });
+    let verification = Verification::from_config(
+        config.slack.signing_secret.as_ref().map(secret),
+        config.slack.verification_token.as_ref().map(secret),
+    );
+    let routes = SlackHttp::new(verification, parser.clone(), handler.clone()).with_dedupe(dedupe.clone()).router();
+    let client = match config.slack.mode {
+        Some(SlackMode::Socket) => {
+            let app_token = config.slack.app_token.as_ref().context("SLACK_APP_TOKEN is missing")?;
+            tracing::info!("connecting to Slack with Socket Mode");
+            Some(SocketModeClient::new(web.clone(), secret(app_token), parser, handler).with_dedupe(dedupe).start())
+        }
+        Some(SlackMode::Rtm) => {
+            tracing::info!("connecting to Slack with the RTM API (classic app token)");
+            Some(RtmClient::new(web.clone(), parser, handler).start())
+        }
+        Some(SlackMode::Events) | None => {
+            tracing::info!("receiving Slack events over HTTP at /slack/events");
+            None
+        }
+    };
+    let plain: Arc<dyn ChatSink> = Arc::new(sink);
+    let delivery_sink = match &decorate {
+        Some(decorate) => decorate(plain),
+        None => plain,
+    };
+    Ok(SlackParts { sink: delivery_sink, routes, directory: Arc::new(SlackDirectory(web)), client })
+}
+
+/// Channels and people for the data-action form, from the Web API.
+struct SlackDirectory(SlackWeb);
+
+#[async_trait]
+impl Directory for SlackDirectory {
+    async fn post_targets(&self) -> Result<Vec<FormOption>, String> {
+        let channels = self.0.conversations_list("public_channel").await.map_err(|e| e.to_string())?;
+        let mut channel_options: Vec<FormOption> = channels
+            .into_iter()
+            .filter(|c| c.is_member && !c.is_archived)
+            .filter_map(|c| Some(FormOption { label: format!("#{}", c.name?), name: c.id }))
+            .collect();
+        channel_options.sort_by(|a, b| a.label.cmp(&b.label));
+        let users = self.0.users_list().await.map_err(|e| e.to_string())?;
+        let mut people: Vec<FormOption> = users
+            .into_iter()
+            .filter(|u| !u.deleted && !u.is_bot && !u.is_restricted && !u.is_ultra_restricted && u.id != "USLACKBOT")
+            .map(|u| FormOption { label: format!("@{}", u.name), name: u.id })
+            .collect();
+        people.sort_by(|a, b| a.label.cmp(&b.label));
+        channel_options.extend(people);
+        Ok(channel_options)
+    }
+}
+
+/// Slack event ids remembered in the durable store, so retries are dropped even across restarts.
+pub struct DurableDedupe(pub Arc<dyn queue::Store>);
+
+#[async_trait]
+impl EventDedupe for DurableDedupe {
+    async fn first_sighting(&self, event_id: &str) -> bool {
+        match self.0.first_sighting(&format!("slack-event:{event_id}"), Duration::from_secs(3600)).await {
+            Ok(first) => first,
+            Err(e) => {
+                tracing::warn!(error = %e, "event dedupe store failed; handling the event");
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! What every running bot has, whatever the chat: the Looker clients, the bot core, the durable delivery queue
+//! with its workers, and the HTTP server.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use bot::Bot;
+use bot::lookers::Lookers;
+use bot::settings::BotSettings;
+use bot::sink::ChatSink;
+use config::Config;
+use looker::{ClientOptions, LookerClient};
+use queue::{SqliteStore, Store, WorkerConfig, Workers};
+use server::{AppState, DeliveryHandler, Directory, PushAuth};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Most deliveries waiting at once; past it webhooks get 503 rather than the file growing without bound.
+pub const QUEUE_CAPACITY: usize = 10_000;
+
+/// The Looker clients of the configuration.
+pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
+    if config.tls_insecure {
+        tracing::warn!(
+            "!!! TLS certificate checks for Looker are OFF (NODE_TLS_REJECT_UNAUTHORIZED=0 or LOOKERSDK_VERIFY_SSL=false). \
+             Anyone on the network path can read the bot's Looker credentials. Prefer LOOKER_CA_BUNDLE. !!!"
+        );
+    }
+    let clients = config
+        .lookers
+        .iter()
+        .map(|instance| LookerClient::new(instance, ClientOptions::default()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Lookers::new(clients))
+}
+
+/// The bot core's settings from the configuration; `clicks_verified` says whether button clicks can be trusted.
+pub fn bot_settings(config: &Config, clicks_verified: bool) -> BotSettings {
+    let mut settings = BotSettings {
+        loading_messages: config.loading_messages,
+        data_action_buttons: config.data_actions_in_messages && clicks_verified,
+        ..BotSettings::default()
+    };
+    settings.render.width = config.image_width;
+    settings.render.height = config.image_height;
+    settings
+}
+
+/// Opens the durable queue in the data directory.
+pub fn open_queue(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {} (LOOKERBOT_DATA_DIR)", data_dir.display()))?;
+    let path = SqliteStore::default_path(data_dir);
+    let store = SqliteStore::open(&path, QUEUE_CAPACITY).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// A running HTTP server and delivery workers.
+pub struct Stack {
+    pub addr: SocketAddr,
+    workers: Workers,
+    server: JoinHandle<()>,
+    stop: watch::Sender<bool>,
+}
+
+/// What [`Stack::start`] needs.
+pub struct StackParts {
+    pub bot: Bot,
+    pub sink: Arc<dyn ChatSink>,
+    pub directory: Arc<dyn Directory>,
+    pub queue: Arc<dyn Store>,
+    pub slack_routes: Router,
+    pub auth_token: Option<config::Secret>,
+    pub public_url: Option<url::Url>,
+    pub bind: SocketAddr,
+    pub workers: WorkerConfig,
+}
+
+impl Stack {
+    pub async fn start(parts: StackParts) -> anyhow::Result<Stack> {
+        let handler = Arc::new(DeliveryHandler { bot: parts.bot.clone(), sink: parts.sink });
+        let workers = Workers::spawn(parts.queue.clone(), handler, parts.workers);
+        let waker = workers.waker();
+        let state = AppState {
+            auth: PushAuth { lookers: parts.bot.lookers().clone(), auth_token: parts.auth_token },
+            bot: parts.bot,
+            queue: parts.queue,
+            wake_workers: Arc::new(move || waker.notify()),
+            directory: parts.directory,
+            public_url: parts.public_url,
+        };
+        let app = server::router(state, parts.slack_routes);
+        let listener = TcpListener::bind(parts.bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (is PORT in use?)", parts.bind))?;
+        let addr = listener.local_addr()?;
+        let (stop, mut stopped) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "the HTTP server stopped");
+            }
+        });
+        Ok(Stack { addr, workers, server, stop })
+    }
+
+    /// Stops taking requests, lets in-flight deliveries finish for up to `grace`, and leaves the rest queued.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(grace, self.server).await;
+        self.workers.shutdown(grace).await;
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
