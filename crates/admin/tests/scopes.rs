@@ -18,7 +18,9 @@ fn looks_like_method(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
     (2..=3).contains(&parts.len())
         && parts[0].starts_with(|c: char| c.is_ascii_lowercase())
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 /// Every string literal shaped like a Web API method in the Slack edge's sources.
@@ -46,8 +48,12 @@ fn methods_called_by_slack_crate() -> Vec<String> {
 }
 
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}; copy it from the Slack API reference (see data/README.md)", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; copy it from the Slack API reference (see data/README.md)",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).unwrap()
 }
 
@@ -90,7 +96,11 @@ fn every_web_api_method_the_slack_crate_calls_is_covered() {
 
 /// The reference spells one scope `app_mentions.read`; the real scope is `app_mentions:read`.
 fn normalize(scope: &str) -> String {
-    if scope.contains(':') { scope.to_string() } else { scope.replacen('.', ":", 1) }
+    if scope.contains(':') {
+        scope.to_string()
+    } else {
+        scope.replacen('.', ":", 1)
+    }
 }
 
 #[test]
@@ -131,7 +141,10 @@ fn list(doc: &Yaml, path: &[&str]) -> Vec<String> {
 
 #[test]
 fn events_manifest_points_slack_at_the_public_url() {
-    let hosts = vec!["https://mycompany.looker.com".to_string(), "other.looker.com".to_string()];
+    let hosts = vec![
+        "https://mycompany.looker.com".to_string(),
+        "other.looker.com".to_string(),
+    ];
     let yaml = manifest_yaml(SlackMode::Events, Some("https://bot.example.com/"), true, &hosts);
     let doc = parse(&yaml);
     assert_eq!(text(&doc, &["display_information", "name"]), Some("Lookerbot"));
@@ -196,5 +209,10 @@ fn socket_manifest_has_no_urls_and_enables_socket_mode() {
         assert_eq!(scopes, required_bot_scopes(SlackMode::Socket, false), "{mode:?}");
     }
     let rtm = manifest_yaml(SlackMode::Rtm, None, false, &[]);
-    assert!(rtm.lines().take_while(|l| l.starts_with('#')).any(|l| l.contains("classic")), "{rtm}");
+    assert!(
+        rtm.lines()
+            .take_while(|l| l.starts_with('#'))
+            .any(|l| l.contains("classic")),
+        "{rtm}"
+    );
 }

@@ -53,11 +53,12 @@ impl Target<'_> {
         format!("Looker {}: {check}", self.instance.url.as_str().trim_end_matches('/'))
     }
 
-    /// Where the setting `single` (a single-instance variable) or `key` (of a `LOOKERS` entry) lives.
+    /// Where a setting lives: the single-instance variable `single`, or `key` of a `LOOKERS` entry when several
+    /// Lookers are configured.
     fn setting(&self, single: &str, key: &str) -> String {
         match self.entry {
             Some(n) => format!("\"{key}\" of entry {n} of LOOKERS"),
-            None => format!("{single} (or \"{key}\" in LOOKERS)"),
+            None => single.to_string(),
         }
     }
 }
@@ -100,9 +101,14 @@ async fn check_session(target: &Target<'_>, client: &LookerClient) -> Vec<CheckL
         let detail = match e {
             LookerError::Login { message } => format!(
                 "Looker refused the API credentials ({message}): fix {} and {} with the client id and secret \
-                 of the bot's API key (Admin > Users > the bot's user > API Keys)",
+                 of the bot's API key (Admin > Users > the bot's user > API Keys){}",
                 target.setting("LOOKER_API_3_CLIENT_ID", "clientId"),
                 target.setting("LOOKER_API_3_CLIENT_SECRET", "clientSecret"),
+                if target.entry.is_none() {
+                    " (or clientId and clientSecret of the LOOKERS entry)"
+                } else {
+                    ""
+                },
             ),
             other => other.to_string(),
         };
