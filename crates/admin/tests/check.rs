@@ -83,7 +83,10 @@ fn fake_looker(fake: Arc<Fake>) -> Router {
         .with_state(fake)
 }
 
-async fn auth_test(State(fake): State<Arc<Fake>>) -> Response {
+async fn auth_test(State(fake): State<Arc<Fake>>, headers: HeaderMap) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer xoxb-1") {
+        return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
+    }
     let scopes = fake.granted_scopes.join(",");
     let body = json!({"ok": true, "user_id": "UBOT", "team_id": "T1", "user": "looker", "team": "Acme", "url": "https://acme.slack.com/"});
     ([("x-oauth-scopes", scopes)], Json(body)).into_response()
@@ -129,11 +132,21 @@ async fn setup(fake: Fake) -> Vec<(String, String)> {
 }
 
 fn config(env: &[(String, String)], changes: &[(&str, &str)]) -> Config {
-    let mut environment = Environment::from_pairs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    config_without(env, &[], changes)
+}
+
+/// The configuration of `env` without the variables in `removed`, and with `changes`.
+fn config_without(env: &[(String, String)], removed: &[&str], changes: &[(&str, &str)]) -> Config {
+    let kept = env.iter().filter(|(k, _)| !removed.contains(&k.as_str()));
+    let mut environment = Environment::from_pairs(kept.map(|(k, v)| (k.as_str(), v.as_str())));
     for (name, value) in changes {
         environment.set(name, value);
     }
     Config::from_env(&environment, Needs::SERVER).unwrap()
+}
+
+fn looker_url(env: &[(String, String)]) -> String {
+    env.iter().find(|(k, _)| k == "LOOKER_URL").unwrap().1.clone()
 }
 
 fn line<'a>(lines: &'a [CheckLine], subject_end: &str) -> &'a CheckLine {
@@ -153,19 +166,20 @@ fn printed(lines: &[CheckLine]) -> String {
 async fn a_good_configuration_passes_every_check() {
     let env = setup(Fake::default()).await;
     let lines = run_checks(&config(&env, &[]), None).await;
-    let subjects: Vec<&str> = lines.iter().map(|l| l.subject.rsplit(": ").next().unwrap()).collect();
+    let looker = looker_url(&env);
+    let subjects: Vec<String> = lines.iter().map(|l| l.subject.replace(&looker, "<looker>")).collect();
     assert_eq!(
         subjects,
         [
-            "reachable",
-            "login",
-            "bot user",
-            "custom commands",
-            "webhook token",
-            "token",
-            "scopes",
-            "socket mode",
-            "request verification",
+            "Looker <looker> reachable",
+            "Looker <looker> login",
+            "Looker <looker> bot user",
+            "Looker <looker> custom commands",
+            "Looker <looker> webhook token",
+            "Slack token",
+            "Slack scopes",
+            "Slack socket mode",
+            "Slack request verification",
             "Image store"
         ]
     );
@@ -180,11 +194,7 @@ async fn a_good_configuration_passes_every_check() {
         commands.contains("\"Slack commands\"") && commands.contains("sales today"),
         "{commands}"
     );
-    assert!(
-        line(&lines, "Slack: token")
-            .detail
-            .contains("@looker in workspace Acme")
-    );
+    assert!(line(&lines, "Slack token").detail.contains("@looker in workspace Acme"));
     assert!(line(&lines, "Image store").detail.contains("uploaded into Slack"));
     let text = printed(&lines);
     assert_eq!(text.lines().count(), lines.len());
@@ -210,7 +220,7 @@ async fn a_missing_scope_is_named() {
     fake.granted_scopes.retain(|s| s != "links:write");
     let env = setup(fake).await;
     let lines = run_checks(&config(&env, &[]), None).await;
-    let scopes = line(&lines, "Slack: scopes");
+    let scopes = line(&lines, "Slack scopes");
     assert_eq!(scopes.outcome, Outcome::Fail);
     assert!(scopes.detail.contains("links:write"), "{}", scopes.detail);
     assert!(scopes.detail.contains("OAuth & Permissions"), "{}", scopes.detail);
@@ -221,7 +231,7 @@ async fn a_missing_scope_is_named() {
 async fn expanding_urls_needs_channel_history() {
     let env = setup(Fake::default()).await;
     let lines = run_checks(&config(&env, &[("LOOKER_SLACKBOT_EXPAND_URLS", "true")]), None).await;
-    let scopes = line(&lines, "Slack: scopes");
+    let scopes = line(&lines, "Slack scopes");
     assert_eq!(scopes.outcome, Outcome::Fail);
     assert!(scopes.detail.contains("channels:history"), "{}", scopes.detail);
 }
@@ -248,7 +258,7 @@ async fn an_unreachable_looker_fails_with_advice() {
         reachable.detail
     );
     assert!(reachable.detail.contains("LOOKER_API_BASE_URL"), "{}", reachable.detail);
-    assert!(!lines.iter().any(|l| l.subject.ends_with(": login")));
+    assert!(!lines.iter().any(|l| l.subject.ends_with(" login")));
     assert_eq!(exit_code(&lines), 1);
     assert_eq!(printed(&lines).lines().count(), lines.len());
 }
@@ -256,15 +266,12 @@ async fn an_unreachable_looker_fails_with_advice() {
 #[tokio::test]
 async fn warnings_do_not_fail_the_check() {
     let env = setup(Fake::default()).await;
-    let looker = env.iter().find(|(k, _)| k == "LOOKER_URL").unwrap().1.clone();
-    let legacy = format!("{looker}/api/3.1");
-    let mut environment = Environment::from_pairs(
-        env.iter()
-            .filter(|(k, _)| k != "LOOKER_CUSTOM_COMMAND_FOLDER_ID" && k != "LOOKER_WEBHOOK_TOKEN")
-            .map(|(k, v)| (k.as_str(), v.as_str())),
+    let legacy = format!("{}/api/3.1", looker_url(&env));
+    let config = config_without(
+        &env,
+        &["LOOKER_CUSTOM_COMMAND_FOLDER_ID", "LOOKER_WEBHOOK_TOKEN"],
+        &[("LOOKER_API_BASE_URL", &legacy), ("LOOKERSDK_VERIFY_SSL", "false")],
     );
-    environment.set("LOOKER_API_BASE_URL", &legacy);
-    let config = Config::from_env(&environment, Needs::SERVER).unwrap();
     let lines = run_checks(&config, None).await;
     let reachable = line(&lines, "reachable");
     assert_eq!(reachable.outcome, Outcome::Warn);
@@ -280,6 +287,9 @@ async fn warnings_do_not_fail_the_check() {
     assert_eq!(webhook.outcome, Outcome::Warn);
     assert!(webhook.detail.contains("refused"));
     assert_eq!(line(&lines, "login").outcome, Outcome::Pass);
+    let tls = line(&lines, "Looker TLS");
+    assert_eq!(tls.outcome, Outcome::Warn);
+    assert!(tls.detail.contains("LOOKER_CA_BUNDLE"));
     assert_eq!(exit_code(&lines), 0);
 }
 
@@ -313,4 +323,88 @@ async fn the_image_store_probe_is_reported() {
     assert_eq!(store.subject, "Image store");
     assert_eq!(store.outcome, Outcome::Fail);
     assert!(store.detail.contains("S3 bucket charts") && store.detail.contains("s3:PutObject"));
+}
+
+#[tokio::test]
+async fn events_mode_needs_the_signing_secret_and_names_the_url() {
+    let env = setup(Fake::default()).await;
+    let changes = [
+        ("SLACK_MODE", "events"),
+        ("SLACK_SIGNING_SECRET", "shh"),
+        ("LOOKERBOT_PUBLIC_URL", "https://bot.example.com"),
+    ];
+    let lines = run_checks(&config_without(&env, &["SLACK_APP_TOKEN"], &changes), None).await;
+    let mode = line(&lines, "Slack events mode");
+    assert_eq!(mode.outcome, Outcome::Pass);
+    assert!(
+        mode.detail.contains("https://bot.example.com/slack/events"),
+        "{}",
+        mode.detail
+    );
+    assert_eq!(line(&lines, "request verification").outcome, Outcome::Pass);
+    assert_eq!(exit_code(&lines), 0);
+}
+
+#[tokio::test]
+async fn rtm_mode_is_discouraged_and_unverified_requests_are_flagged() {
+    let env = setup(Fake::default()).await;
+    let lines = run_checks(
+        &config_without(&env, &["SLACK_APP_TOKEN"], &[("SLACK_MODE", "rtm")]),
+        None,
+    )
+    .await;
+    let mode = line(&lines, "Slack rtm mode");
+    assert_eq!(mode.outcome, Outcome::Warn);
+    assert!(mode.detail.contains("Socket Mode"));
+    // The fake grants granular scopes, not the classic `bot` scope RTM needs.
+    let scopes = line(&lines, "Slack scopes");
+    assert_eq!(scopes.outcome, Outcome::Fail);
+    assert!(scopes.detail.contains("`bot`"), "{}", scopes.detail);
+    let verification = line(&lines, "request verification");
+    assert_eq!(verification.outcome, Outcome::Warn);
+    assert!(verification.detail.contains("SLACK_SIGNING_SECRET"));
+}
+
+#[tokio::test]
+async fn an_invalid_bot_token_fails_and_names_the_variable() {
+    let env = setup(Fake::default()).await;
+    let lines = run_checks(&config(&env, &[("SLACK_API_KEY", "xoxb-revoked")]), None).await;
+    let token = line(&lines, "Slack token");
+    assert_eq!(token.outcome, Outcome::Fail);
+    assert!(
+        token.detail.contains("invalid_auth") && token.detail.contains("SLACK_API_KEY"),
+        "{}",
+        token.detail
+    );
+    assert!(!token.detail.contains("xoxb-revoked"));
+    assert!(!lines.iter().any(|l| l.subject == "Slack scopes"));
+}
+
+#[tokio::test]
+async fn several_lookers_get_advice_about_their_lookers_entry() {
+    let env = setup(Fake::default()).await;
+    let url = looker_url(&env);
+    let entry = |secret: &str| json!({"url": url, "apiBaseUrl": format!("{url}/api/4.0"), "clientId": "bot-id", "clientSecret": secret});
+    let lookers = json!([entry("right-secret"), entry("wrong")]).to_string();
+    let single: Vec<&str> = env
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| k.starts_with("LOOKER_"))
+        .collect();
+    let lines = run_checks(&config_without(&env, &single, &[("LOOKERS", &lookers)]), None).await;
+    let logins: Vec<&CheckLine> = lines.iter().filter(|l| l.subject.ends_with(" login")).collect();
+    assert_eq!(logins.len(), 2);
+    assert_eq!(logins[0].outcome, Outcome::Pass);
+    assert_eq!(logins[1].outcome, Outcome::Fail);
+    assert!(
+        logins[1].detail.contains("\"clientSecret\" of entry 2 of LOOKERS"),
+        "{}",
+        logins[1].detail
+    );
+    let folder = lines.iter().find(|l| l.subject.ends_with("custom commands")).unwrap();
+    assert!(
+        folder.detail.contains("\"customCommandFolderId\" of entry 1"),
+        "{}",
+        folder.detail
+    );
 }

@@ -50,7 +50,7 @@ struct Target<'a> {
 
 impl Target<'_> {
     fn subject(&self, check: &str) -> String {
-        format!("Looker {}: {check}", self.instance.url.as_str().trim_end_matches('/'))
+        format!("Looker {} {check}", self.instance.url.as_str().trim_end_matches('/'))
     }
 
     /// Where a setting lives: the single-instance variable `single`, or `key` of a `LOOKERS` entry when several
@@ -237,7 +237,7 @@ fn no_command_folder(target: &Target<'_>) -> CheckLine {
 fn webhook_token(target: &Target<'_>) -> CheckLine {
     let subject = target.subject("webhook token");
     if target.instance.webhook_token.is_some() {
-        CheckLine::pass(subject, "set: scheduled deliveries from this Looker are accepted")
+        CheckLine::pass(subject, "set, so scheduled deliveries from this Looker are accepted")
     } else {
         CheckLine::warn(
             subject,

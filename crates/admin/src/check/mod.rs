@@ -41,7 +41,7 @@ impl Outcome {
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckLine {
-    /// What was checked, e.g. `Looker https://mycompany.looker.com: login`.
+    /// What was checked, e.g. `Looker https://mycompany.looker.com login`.
     pub subject: String,
     pub outcome: Outcome,
     /// What was found, and for `Warn`/`Fail` what to fix.
@@ -153,15 +153,15 @@ mod tests {
     #[test]
     fn print_keeps_each_check_on_one_line() {
         let lines = vec![
-            CheckLine::pass("Slack: token", "bot @looker in Acme"),
-            CheckLine::fail("Looker x: login", "refused\nfirst detail\r\nsecond"),
+            CheckLine::pass("Slack token", "bot @looker in Acme"),
+            CheckLine::fail("Looker x login", "refused\nfirst detail\r\nsecond"),
         ];
         let mut out = Vec::new();
         print(&lines, &mut out, false).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "PASS  Slack: token: bot @looker in Acme\nFAIL  Looker x: login: refused / first detail / second\n"
+            "PASS  Slack token: bot @looker in Acme\nFAIL  Looker x login: refused / first detail / second\n"
         );
         let mut colored = Vec::new();
         print(&lines, &mut colored, true).unwrap();

@@ -15,14 +15,14 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
     let settings = &config.slack;
     let Some(token) = &settings.bot_token else {
         return vec![CheckLine::fail(
-            "Slack: token",
+            "Slack token",
             "SLACK_API_KEY is not set: set it to the Bot User OAuth Token (xoxb-...) from your Slack app's \
              OAuth & Permissions page",
         )];
     };
     let Some(mode) = settings.mode else {
         return vec![CheckLine::fail(
-            "Slack: mode",
+            "Slack mode",
             "no mode chosen: set SLACK_MODE to socket, events or rtm",
         )];
     };
@@ -38,19 +38,19 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
         web_config,
     ) {
         Ok(web) => web,
-        Err(e) => return vec![CheckLine::fail("Slack: token", e.to_string())],
+        Err(e) => return vec![CheckLine::fail("Slack token", e.to_string())],
     };
     let mut lines = Vec::new();
     match web.auth_test().await {
         Ok(info) => {
             lines.push(CheckLine::pass(
-                "Slack: token",
-                format!("valid: bot @{} in workspace {}", info.user, info.team),
+                "Slack token",
+                format!("valid, bot @{} in workspace {}", info.user, info.team),
             ));
             lines.push(scopes_line(&info, mode, settings.expand_urls));
         }
         Err(e) => lines.push(CheckLine::fail(
-            "Slack: token",
+            "Slack token",
             format!("{e}; check SLACK_API_KEY (the Bot User OAuth Token, xoxb-...)"),
         )),
     }
@@ -60,7 +60,7 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
 }
 
 fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool) -> CheckLine {
-    const SUBJECT: &str = "Slack: scopes";
+    const SUBJECT: &str = "Slack scopes";
     if info.scopes.is_empty() {
         return CheckLine::warn(
             SUBJECT,
@@ -88,7 +88,7 @@ fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool) -> CheckLine
 }
 
 async fn mode_line(web: &SlackWeb, settings: &SlackSettings, mode: SlackMode, config: &Config) -> CheckLine {
-    let subject = format!("Slack: {} mode", mode.name());
+    let subject = format!("Slack {} mode", mode.name());
     match mode {
         SlackMode::Socket => match &settings.app_token {
             None => CheckLine::fail(
@@ -133,7 +133,7 @@ async fn mode_line(web: &SlackWeb, settings: &SlackSettings, mode: SlackMode, co
 }
 
 fn verification_line(settings: &SlackSettings, mode: SlackMode) -> CheckLine {
-    const SUBJECT: &str = "Slack: request verification";
+    const SUBJECT: &str = "Slack request verification";
     if mode == SlackMode::Socket {
         return CheckLine::pass(
             SUBJECT,
