@@ -49,6 +49,15 @@ pub fn required_bot_scopes(mode: SlackMode, expand_urls: bool) -> Vec<&'static s
     scopes
 }
 
+/// Why the bot needs `scope` (the calls or events it allows), for advice about missing scopes.
+pub fn why_needed(scope: &str) -> Option<&'static str> {
+    BASE_SCOPES
+        .iter()
+        .chain(EXPAND_URL_SCOPES)
+        .find(|(name, _)| *name == scope)
+        .map(|(_, why)| *why)
+}
+
 /// The bot events to subscribe to (Socket Mode and Events API mode; RTM receives everything anyway).
 pub fn bot_events(expand_urls: bool) -> Vec<&'static str> {
     let mut events = vec!["app_mention", "link_shared", "message.im"];
@@ -77,5 +86,14 @@ mod tests {
         );
         assert!(bot_events(true).contains(&"message.channels"));
         assert!(!bot_events(false).contains(&"message.channels"));
+    }
+
+    #[test]
+    fn every_required_scope_says_why() {
+        for scope in required_bot_scopes(SlackMode::Events, true) {
+            assert!(why_needed(scope).is_some(), "{scope}");
+        }
+        assert_eq!(why_needed("links:write"), Some("chat.unfurl"));
+        assert_eq!(why_needed("admin"), None);
     }
 }

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use config::{Config, SlackMode, SlackSettings};
 use slack::web::{AuthInfo, SlackWeb, WebConfig};
+use url::Url;
 
 use super::CheckLine;
-use crate::scopes::{CLASSIC_BOT_SCOPE, required_bot_scopes};
+use crate::scopes::{CLASSIC_BOT_SCOPE, required_bot_scopes, why_needed};
 
 const REINSTALL: &str = "add them under OAuth & Permissions and reinstall the app";
 
@@ -54,7 +55,7 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
             format!("{e}; check SLACK_API_KEY (the Bot User OAuth Token, xoxb-...)"),
         )),
     }
-    lines.push(mode_line(&web, settings, mode, config).await);
+    lines.push(mode_line(&web, settings, mode, config.public_url.as_ref()).await);
     lines.push(verification_line(settings, mode));
     lines
 }
@@ -84,10 +85,18 @@ fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool) -> CheckLine
             ),
         );
     }
-    CheckLine::fail(SUBJECT, format!("missing {}: {REINSTALL}", missing.join(", ")))
+    let described: Vec<String> = missing
+        .iter()
+        .map(|scope| match why_needed(scope) {
+            Some(why) => format!("{scope} (for {why})"),
+            None => scope.to_string(),
+        })
+        .collect();
+    CheckLine::fail(SUBJECT, format!("missing {}: {REINSTALL}", described.join(", ")))
 }
 
-async fn mode_line(web: &SlackWeb, settings: &SlackSettings, mode: SlackMode, config: &Config) -> CheckLine {
+/// The mode's own credential; `public_url` is where Slack must reach the bot in Events API mode.
+async fn mode_line(web: &SlackWeb, settings: &SlackSettings, mode: SlackMode, public_url: Option<&Url>) -> CheckLine {
     let subject = format!("Slack {} mode", mode.name());
     match mode {
         SlackMode::Socket => match &settings.app_token {
@@ -107,7 +116,7 @@ async fn mode_line(web: &SlackWeb, settings: &SlackSettings, mode: SlackMode, co
                 ),
             },
         },
-        SlackMode::Events => match (&settings.signing_secret, &config.public_url) {
+        SlackMode::Events => match (&settings.signing_secret, public_url) {
             (None, _) => CheckLine::fail(
                 subject,
                 "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the app's Basic Information page",
