@@ -222,7 +222,11 @@ async fn a_missing_scope_is_named() {
     let lines = run_checks(&config(&env, &[]), None).await;
     let scopes = line(&lines, "Slack scopes");
     assert_eq!(scopes.outcome, Outcome::Fail);
-    assert!(scopes.detail.contains("links:write (for chat.unfurl)"), "{}", scopes.detail);
+    assert!(
+        scopes.detail.contains("links:write (for chat.unfurl)"),
+        "{}",
+        scopes.detail
+    );
     assert!(scopes.detail.contains("OAuth & Permissions"), "{}", scopes.detail);
     assert_eq!(exit_code(&lines), 1);
 }

@@ -9,7 +9,7 @@ use config::{Config, LookerInstance};
 use looker::models::ApiVersion;
 use looker::{ClientOptions, LookerClient, LookerError};
 
-use super::CheckLine;
+use super::{CheckLine, Outcome};
 
 /// `check` should answer quickly even when a Looker hangs.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(15);
@@ -79,7 +79,7 @@ async fn check_one(target: &Target<'_>) -> Vec<CheckLine> {
             )),
             Ok(versions) => {
                 let line = version_line(target, reachable, &versions);
-                let usable = line.outcome != super::Outcome::Fail;
+                let usable = line.outcome != Outcome::Fail;
                 lines.push(line);
                 if usable {
                     lines.extend(check_session(target, &client).await);
