@@ -1,0 +1,178 @@
+//! `lookerbot manifest`: a Slack app manifest (YAML) that asks for exactly the scopes and events the bot uses,
+//! with the request URLs of the chosen mode. Paste it at api.slack.com/apps > Create New App > From a manifest.
+
+use config::SlackMode;
+use serde::Serialize;
+
+use crate::scopes::{bot_events, required_bot_scopes};
+
+/// Stands in for the bot's public URL in Events API mode when none was given.
+pub const URL_PLACEHOLDER: &str = "https://YOUR-BOT-URL";
+
+#[derive(Serialize)]
+struct Manifest {
+    display_information: DisplayInformation,
+    features: Features,
+    oauth_config: OauthConfig,
+    settings: Settings,
+}
+
+#[derive(Serialize)]
+struct DisplayInformation {
+    name: &'static str,
+    description: &'static str,
+}
+
+#[derive(Serialize)]
+struct Features {
+    bot_user: BotUser,
+    slash_commands: Vec<SlashCommand>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unfurl_domains: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct BotUser {
+    display_name: &'static str,
+    always_online: bool,
+}
+
+#[derive(Serialize)]
+struct SlashCommand {
+    command: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    description: &'static str,
+    usage_hint: &'static str,
+    should_escape: bool,
+}
+
+#[derive(Serialize)]
+struct OauthConfig {
+    scopes: Scopes,
+}
+
+#[derive(Serialize)]
+struct Scopes {
+    bot: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Settings {
+    event_subscriptions: EventSubscriptions,
+    interactivity: Interactivity,
+    org_deploy_enabled: bool,
+    socket_mode_enabled: bool,
+    token_rotation_enabled: bool,
+}
+
+#[derive(Serialize)]
+struct EventSubscriptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_url: Option<String>,
+    bot_events: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Interactivity {
+    is_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_url: Option<String>,
+}
+
+/// The manifest for `mode`. `public_url` is where Slack reaches the bot (Events API mode only); `looker_hosts`
+/// (hosts or URLs of the configured Lookers) become the unfurl domains. RTM needs a classic app, which no
+/// manifest can create, so RTM gets the Socket Mode manifest with a comment saying so.
+pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: bool, looker_hosts: &[String]) -> String {
+    let mut notes = Vec::new();
+    let http_base = match mode {
+        SlackMode::Events => Some(match public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                notes.push(format!(
+                    "Replace {URL_PLACEHOLDER} with the public HTTPS URL of your lookerbot server (or run \
+                     `lookerbot manifest --url https://...`)."
+                ));
+                URL_PLACEHOLDER.to_string()
+            }
+        }),
+        SlackMode::Socket => None,
+        SlackMode::Rtm => {
+            notes.push(
+                "RTM needs a classic Slack app, which cannot be created from a manifest. This manifest sets up \
+                 Socket Mode instead: create an app-level token with connections:write, put it in \
+                 SLACK_APP_TOKEN and set SLACK_MODE=socket."
+                    .to_string(),
+            );
+            None
+        }
+    };
+    let at = |path: &str| http_base.as_ref().map(|base| format!("{base}{path}"));
+    let manifest = Manifest {
+        display_information: DisplayInformation {
+            name: "Lookerbot",
+            description: "Ask Looker questions, share Looks and dashboards, and get scheduled deliveries in Slack.",
+        },
+        features: Features {
+            bot_user: BotUser {
+                display_name: "looker",
+                always_online: true,
+            },
+            slash_commands: vec![SlashCommand {
+                command: "/looker",
+                url: at("/slack/receive"),
+                description: "Ask Looker a question, or run a custom command",
+                usage_hint: "help",
+                should_escape: false,
+            }],
+            unfurl_domains: unfurl_domains(looker_hosts),
+        },
+        oauth_config: OauthConfig {
+            scopes: Scopes {
+                bot: required_bot_scopes(manifest_mode(mode), expand_urls),
+            },
+        },
+        settings: Settings {
+            event_subscriptions: EventSubscriptions {
+                request_url: at("/slack/events"),
+                bot_events: bot_events(expand_urls),
+            },
+            interactivity: Interactivity {
+                is_enabled: true,
+                request_url: at("/slack/action"),
+            },
+            org_deploy_enabled: false,
+            socket_mode_enabled: manifest_mode(mode) == SlackMode::Socket,
+            token_rotation_enabled: false,
+        },
+    };
+    let yaml = serde_yaml_ng::to_string(&manifest).expect("the manifest is plain data and always serializes");
+    let comments: String = notes.iter().map(|note| format!("# {note}\n")).collect();
+    format!(
+        "# Slack app manifest for lookerbot ({} mode).\n{comments}{yaml}",
+        mode.name()
+    )
+}
+
+/// The mode the manifest describes: RTM apps cannot come from a manifest, so they get Socket Mode.
+fn manifest_mode(mode: SlackMode) -> SlackMode {
+    match mode {
+        SlackMode::Rtm => SlackMode::Socket,
+        other => other,
+    }
+}
+
+/// Hosts for Slack's `unfurl_domains`: bare host names, without duplicates.
+fn unfurl_domains(looker_hosts: &[String]) -> Vec<String> {
+    let mut domains: Vec<String> = Vec::new();
+    for host in looker_hosts {
+        let host = url::Url::parse(host)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_string))
+            .unwrap_or_else(|| host.trim().trim_end_matches('/').to_string());
+        if !host.is_empty() && !domains.contains(&host) {
+            domains.push(host);
+        }
+    }
+    domains
+}

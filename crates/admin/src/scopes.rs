@@ -1,0 +1,99 @@
+//! The Slack bot scopes and event subscriptions each mode needs, in one place, so that `manifest` asks for exactly
+//! what `check` verifies.
+//!
+//! Derived from the Web API methods `crates/slack` calls (see `data/README.md`; `tests/scopes.rs` keeps them in
+//! step) and the events it handles.
+
+use config::SlackMode;
+
+/// The scope a classic Slack app's bot token carries; RTM only works with such tokens.
+pub const CLASSIC_BOT_SCOPE: &str = "bot";
+
+/// Scopes needed in Socket Mode and Events API mode alike, each with why.
+const BASE_SCOPES: &[(&str, &str)] = &[
+    ("app_mentions:read", "app_mention events"),
+    (
+        "channels:read",
+        "conversations.list of public channels (scheduled deliveries name them)",
+    ),
+    ("chat:write", "chat.postMessage, chat.postEphemeral, chat.update"),
+    ("commands", "the /looker slash command"),
+    (
+        "files:write",
+        "chart uploads (files.getUploadURLExternal, files.completeUploadExternal)",
+    ),
+    ("groups:read", "conversations.list of private channels"),
+    ("im:history", "message.im events: direct messages to the bot"),
+    ("im:write", "conversations.open of a direct message"),
+    ("links:read", "link_shared events"),
+    ("links:write", "chat.unfurl"),
+    ("team:read", "team.info"),
+    (
+        "users:read",
+        "users.info and users.list (guest and shared-workspace checks)",
+    ),
+];
+
+/// Needed only when the bot reads along in channels to expand Looker links (`LOOKER_SLACKBOT_EXPAND_URLS`).
+const EXPAND_URL_SCOPES: &[(&str, &str)] = &[("channels:history", "message.channels events")];
+
+/// The bot-token scopes `mode` needs, sorted. `chat:write.public` is left out on purpose: the bot posts only where
+/// it was invited, so a Looker schedule cannot reach channels nobody invited it to.
+pub fn required_bot_scopes(mode: SlackMode, expand_urls: bool) -> Vec<&'static str> {
+    if mode == SlackMode::Rtm {
+        return vec![CLASSIC_BOT_SCOPE];
+    }
+    let extra = if expand_urls { EXPAND_URL_SCOPES } else { &[] };
+    let mut scopes: Vec<&'static str> = BASE_SCOPES.iter().chain(extra).map(|(scope, _)| *scope).collect();
+    scopes.sort_unstable();
+    scopes
+}
+
+/// Why the bot needs `scope` (the calls or events it allows), for advice about missing scopes.
+pub fn why_needed(scope: &str) -> Option<&'static str> {
+    BASE_SCOPES
+        .iter()
+        .chain(EXPAND_URL_SCOPES)
+        .find(|(name, _)| *name == scope)
+        .map(|(_, why)| *why)
+}
+
+/// The bot events to subscribe to (Socket Mode and Events API mode; RTM receives everything anyway).
+pub fn bot_events(expand_urls: bool) -> Vec<&'static str> {
+    let mut events = vec!["app_mention", "link_shared", "message.im"];
+    if expand_urls {
+        events.push("message.channels");
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtm_needs_the_classic_bot_scope_only() {
+        assert_eq!(required_bot_scopes(SlackMode::Rtm, true), vec!["bot"]);
+    }
+
+    #[test]
+    fn reading_along_adds_channel_history() {
+        assert!(!required_bot_scopes(SlackMode::Socket, false).contains(&"channels:history"));
+        assert!(required_bot_scopes(SlackMode::Socket, true).contains(&"channels:history"));
+        assert_eq!(
+            required_bot_scopes(SlackMode::Socket, true),
+            required_bot_scopes(SlackMode::Events, true)
+        );
+        assert!(bot_events(true).contains(&"message.channels"));
+        assert!(!bot_events(false).contains(&"message.channels"));
+    }
+
+    #[test]
+    fn every_required_scope_says_why() {
+        for scope in required_bot_scopes(SlackMode::Events, true) {
+            assert!(why_needed(scope).is_some(), "{scope}");
+        }
+        assert_eq!(why_needed("links:write"), Some("chat.unfurl"));
+        assert_eq!(why_needed("admin"), None);
+    }
+}
