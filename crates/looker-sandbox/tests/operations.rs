@@ -197,10 +197,10 @@ async fn dashboards_and_elements() {
         .get_json(&format!("/dashboards/{}", content::CUSTOMERS_DASHBOARD_ID))
         .await;
     assert_operation_response("dashboard", &legacy);
-    assert_eq!(
-        legacy["dashboard_elements"][0]["result_maker"]["filterables"][0]["listen"]["State"],
-        "users.state"
-    );
+    let old_form = &legacy["dashboard_elements"][0];
+    assert_eq!(old_form["listen"]["State"], "users.state");
+    assert!(old_form["result_maker"].is_null());
+    assert!(d["dashboard_elements"][0].get("listen").is_none());
 
     let elements = c
         .get_json(&format!(
