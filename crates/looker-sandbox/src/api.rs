@@ -239,3 +239,48 @@ fn stored_query(state: &State, query: Option<StoredQuery>) -> Reply {
         None => not_found(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::spec;
+
+    #[test]
+    fn served_operations_exist_in_the_spec() {
+        let served = [
+            "login",
+            "logout",
+            "me",
+            "versions",
+            "look",
+            "all_looks",
+            "search_looks",
+            "run_look",
+            "dashboard",
+            "search_dashboards",
+            "dashboard_dashboard_elements",
+            "folder",
+            "folder_children",
+            "folder_dashboards",
+            "folder_looks",
+            "search_folders",
+            "query",
+            "query_for_slug",
+            "create_query",
+            "run_query",
+            "run_inline_query",
+            "create_query_render_task",
+            "create_look_render_task",
+            "create_dashboard_render_task",
+            "render_task",
+            "render_task_results",
+            "perform_data_action",
+            "fetch_remote_data_action_form",
+        ];
+        for id in served {
+            assert!(
+                spec().operation(id).is_some(),
+                "{id} is not an operation of the spec"
+            );
+        }
+    }
+}

@@ -30,6 +30,16 @@ async fn versions_at_root_and_under_api() {
         1,
         "only the /api/4.0 call is an operation call"
     );
+    let swagger: Value = c
+        .http
+        .get(c.url("/swagger.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(swagger["openapi"], "3.0.0");
 }
 
 #[tokio::test]
