@@ -132,7 +132,7 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             run::create_render_task(state, operation_id, call)
         }
         "render_task" => match state.render_tasks.poll(call.path("render_task_id")) {
-            Some(task) => Reply::Json(200, task.to_json()),
+            Some(task) => Reply::Json(200, task),
             None => not_found(),
         },
         "render_task_results" => run::render_task_results(state, call),
