@@ -68,6 +68,7 @@ impl Call<'_> {
     }
 }
 
+/// Runs one operation. Faults, auth and spec checks were applied by the server before.
 pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
     match operation_id {
         "login" => login(state, call),

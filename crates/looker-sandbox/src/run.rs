@@ -15,6 +15,7 @@ use crate::state::State;
 const DEFAULT_IMAGE_WIDTH: u32 = 800;
 const DEFAULT_IMAGE_HEIGHT: u32 = 600;
 
+/// A PNG answer, or an empty body when the `EmptyImage` fault is injected.
 fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
     let bytes = if call.empty_image { Vec::new() } else { bytes };
     Reply::Bytes {
@@ -86,6 +87,7 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
     }
 }
 
+/// `create_{query,look,dashboard}_render_task`: png only, 1..=4000 pixels each side.
 pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Reply {
     let format = call.path("result_format");
     if format != "png" {
