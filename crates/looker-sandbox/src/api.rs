@@ -68,6 +68,7 @@ impl Call<'_> {
     }
 }
 
+/// Runs one operation. Faults, auth and spec checks were applied by the server before.
 pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
     match operation_id {
         "login" => login(state, call),
@@ -118,7 +119,7 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             run::create_render_task(state, operation_id, call)
         }
         "render_task" => match state.render_tasks.poll(call.path("render_task_id")) {
-            Some(task) => Reply::Json(200, task.to_json()),
+            Some(task) => Reply::Json(200, task),
             None => not_found(),
         },
         "render_task_results" => run::render_task_results(state, call),
@@ -218,5 +219,47 @@ fn stored_query(state: &State, query: Option<StoredQuery>) -> Reply {
     match query {
         Some(q) => Reply::Json(200, resources::query_json(&q, &state.web_url)),
         None => not_found(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::spec;
+
+    #[test]
+    fn served_operations_exist_in_the_spec() {
+        let served = [
+            "login",
+            "logout",
+            "me",
+            "versions",
+            "look",
+            "all_looks",
+            "search_looks",
+            "run_look",
+            "dashboard",
+            "search_dashboards",
+            "dashboard_dashboard_elements",
+            "folder",
+            "folder_children",
+            "folder_dashboards",
+            "folder_looks",
+            "search_folders",
+            "query",
+            "query_for_slug",
+            "create_query",
+            "run_query",
+            "run_inline_query",
+            "create_query_render_task",
+            "create_look_render_task",
+            "create_dashboard_render_task",
+            "render_task",
+            "render_task_results",
+            "perform_data_action",
+            "fetch_remote_data_action_form",
+        ];
+        for id in served {
+            assert!(spec().operation(id).is_some(), "{id} is not an operation of the spec");
+        }
     }
 }

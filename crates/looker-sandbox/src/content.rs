@@ -32,7 +32,7 @@ pub const TOTALS_LOOK_ID: &str = "10";
 
 /// Custom command "sales": three tiles, all listening to the State filter.
 pub const SALES_DASHBOARD_ID: &str = "1";
-/// Custom command "customers": one tile listening through the older `listen` map form.
+/// Custom command "customers": one tile listening through the older element-level `listen` map (no result maker).
 pub const CUSTOMERS_DASHBOARD_ID: &str = "2";
 /// Custom command "returns", in the subfolder category.
 pub const RETURNS_DASHBOARD_ID: &str = "3";
@@ -77,7 +77,7 @@ pub struct Look {
 pub enum Listen {
     /// `filterables[].listen: [{dashboard_filter_name, field}]` (API 4.0).
     List,
-    /// `filterables[].listen: {"<filter name>": "<field>"}`, the older form some instances still return.
+    /// No result maker, and `listen: {"<filter name>": "<field>"}` on the element itself: the older form.
     LegacyMap,
 }
 

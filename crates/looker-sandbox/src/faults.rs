@@ -23,6 +23,12 @@ pub struct Violation {
     pub reason: String,
 }
 
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.method, self.path, self.reason)
+    }
+}
+
 #[derive(Debug)]
 struct Injected {
     fault: Fault,

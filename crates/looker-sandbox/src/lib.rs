@@ -71,6 +71,14 @@ pub struct Sandbox {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("web_url", &self.web_url())
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     state: Arc<State>,
     addr: SocketAddr,

@@ -244,25 +244,29 @@ pub fn element_json(
 ) -> Value {
     let stored = query(&tile.query_id);
     let q = stored.as_ref().map(|s| query_json(s, web_url));
-    let listen = match tile.listen {
-        Listen::List => {
-            json!([{"dashboard_filter_name": content::STATE_FILTER_NAME, "field": content::STATE_FILTER_DIMENSION}])
-        }
-        Listen::LegacyMap => {
-            let mut map = Map::new();
-            map.insert(
-                content::STATE_FILTER_NAME.into(),
-                json!(content::STATE_FILTER_DIMENSION),
-            );
-            Value::Object(map)
-        }
-    };
     let view = stored.as_ref().map(|s| s.def.view.clone()).unwrap_or_default();
     let look = tile
         .look_id
         .and_then(|id| content.look(id))
         .and_then(|look| query(&look.query_id).map(|lq| look_with_query_json(look, &lq, content, web_url)));
-    json!({
+    let result_maker = json!({
+        "id": tile.id,
+        "dynamic_fields": null,
+        "filterables": [{
+            "model": crate::model::MODEL,
+            "view": view,
+            "name": tile.title,
+            "listen": [{"dashboard_filter_name": content::STATE_FILTER_NAME, "field": content::STATE_FILTER_DIMENSION}],
+        }],
+        "sorts": stored.as_ref().map(|s| s.def.sorts.clone()).unwrap_or_default(),
+        "merge_result_id": null,
+        "total": false,
+        "query_id": tile.query_id,
+        "sql_query_id": null,
+        "query": q,
+        "vis_config": stored.as_ref().and_then(|s| s.def.vis_config.clone()),
+    });
+    let mut element = json!({
         "can": {"show": true},
         "body_text": null,
         "dashboard_id": d.id,
@@ -276,25 +280,27 @@ pub fn element_json(
         "note_text": null,
         "query": q,
         "query_id": tile.query_id,
-        "result_maker": {
-            "id": tile.id,
-            "dynamic_fields": null,
-            "filterables": [{"model": crate::model::MODEL, "view": view, "name": tile.title, "listen": listen}],
-            "sorts": stored.as_ref().map(|s| s.def.sorts.clone()).unwrap_or_default(),
-            "merge_result_id": null,
-            "total": false,
-            "query_id": tile.query_id,
-            "sql_query_id": null,
-            "query": q,
-            "vis_config": stored.as_ref().and_then(|s| s.def.vis_config.clone()),
-        },
+        "result_maker": result_maker,
         "result_maker_id": tile.id,
         "subtitle_text": null,
         "title": tile.title,
         "title_hidden": false,
         "title_text": tile.title,
         "type": "vis",
-    })
+    });
+    if tile.listen == Listen::LegacyMap {
+        // Older Lookers had no result maker and put `listen: {filter name: field}` on the element itself. Not in
+        // the 4.0 spec; served on purpose so clients keep handling it.
+        let mut listen = Map::new();
+        listen.insert(
+            content::STATE_FILTER_NAME.into(),
+            json!(content::STATE_FILTER_DIMENSION),
+        );
+        element["result_maker"] = Value::Null;
+        element["result_maker_id"] = Value::Null;
+        element["listen"] = Value::Object(listen);
+    }
+    element
 }
 
 /// `GET /user`: the API user the sandbox credentials belong to.

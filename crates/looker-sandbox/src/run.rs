@@ -8,13 +8,14 @@ use crate::api::{Call, Reply, error, not_found, validation_error};
 use crate::chart::{self, ChartKind};
 use crate::content::{self, Dashboard, Listen};
 use crate::detail;
-use crate::query::QueryDef;
-use crate::render_tasks::Target;
+use crate::query::{QueryDef, QueryError};
+use crate::render_tasks::{Target, TaskResult};
 use crate::state::State;
 
 const DEFAULT_IMAGE_WIDTH: u32 = 800;
 const DEFAULT_IMAGE_HEIGHT: u32 = 600;
 
+/// A PNG answer, or an empty body when the `EmptyImage` fault is injected.
 fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
     let bytes = if call.empty_image { Vec::new() } else { bytes };
     Reply::Bytes {
@@ -81,6 +82,7 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
     }
 }
 
+/// `create_{query,look,dashboard}_render_task`: png only, 1..=4000 pixels each side.
 pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Reply {
     let format = call.path("result_format");
     if format != "png" {
@@ -109,35 +111,40 @@ pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Rep
             })
         }
     };
+    let Some(target) = target else {
+        return not_found();
+    };
+    // Rendered now, handed out when the task reaches its last status; a query that cannot run makes it fail.
+    let outcome = render_target(state, &target, width, height).map_err(|e| e.0);
+    let task = state.render_tasks.create(target, format, width, height, outcome);
+    Reply::Json(200, task)
+}
+
+fn render_target(state: &State, target: &Target, width: u32, height: u32) -> Result<Vec<u8>, QueryError> {
+    let missing = || QueryError("The content of this render task no longer exists".into());
     match target {
-        Some(target) => Reply::Json(200, state.render_tasks.create(target, format, width, height).to_json()),
-        None => not_found(),
+        Target::Query(id) => state.chart(&state.query(id).ok_or_else(missing)?.def, width, height),
+        Target::Look(id) => {
+            let look = state.content.look(id).ok_or_else(missing)?;
+            state.chart(&state.query(&look.query_id).ok_or_else(missing)?.def, width, height)
+        }
+        Target::Dashboard { id, filters, .. } => render_dashboard(
+            state,
+            state.content.dashboard(id).ok_or_else(missing)?,
+            filters,
+            width,
+            height,
+        ),
     }
 }
 
+/// The image of a finished task; 202 until then. A failed task's results answer 400 with the reason.
 pub fn render_task_results(state: &State, call: &Call) -> Reply {
-    let Some(task) = state.render_tasks.get(call.path("render_task_id")) else {
-        return not_found();
-    };
-    if !task.is_done() {
-        return Reply::NotReady;
-    }
-    let rendered = match &task.target {
-        Target::Query(id) => state.query(id).map(|q| state.chart(&q.def, task.width, task.height)),
-        Target::Look(id) => state
-            .content
-            .look(id)
-            .and_then(|l| state.query(&l.query_id))
-            .map(|q| state.chart(&q.def, task.width, task.height)),
-        Target::Dashboard { id, filters, .. } => state
-            .content
-            .dashboard(id)
-            .map(|d| render_dashboard(state, d, filters, task.width, task.height)),
-    };
-    match rendered {
-        Some(Ok(bytes)) => image_reply(bytes, call),
-        Some(Err(e)) => error(400, e.0),
+    match state.render_tasks.result(call.path("render_task_id")) {
         None => not_found(),
+        Some(TaskResult::NotReady) => Reply::NotReady,
+        Some(TaskResult::Image(bytes)) => image_reply(bytes.to_vec(), call),
+        Some(TaskResult::Failed(reason)) => error(400, reason),
     }
 }
 
@@ -149,7 +156,7 @@ pub fn render_dashboard(
     filters: &str,
     width: u32,
     height: u32,
-) -> Result<Vec<u8>, crate::query::QueryError> {
+) -> Result<Vec<u8>, QueryError> {
     let values: HashMap<String, String> = serde_urlencoded::from_str(filters).unwrap_or_default();
     let mut tiles = Vec::new();
     for tile in &d.tiles {

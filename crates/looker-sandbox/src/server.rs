@@ -35,6 +35,9 @@ async fn handle(
         .query()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
+    if path == "/api/4.0/swagger.json" && method == Method::GET {
+        return ([(header::CONTENT_TYPE, "application/json")], crate::spec::SPEC_TEXT).into_response();
+    }
     if let Some(api_path) = path.strip_prefix("/api/4.0") {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         return api_call(&state, method.as_str(), api_path, &query, authorization, &body).await;

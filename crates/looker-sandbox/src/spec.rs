@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-const SPEC_TEXT: &str = include_str!("../data/Looker.4.0.oas.json");
+/// The spec as published, also served at `/api/4.0/swagger.json` (the `swagger_url` of `/versions`).
+pub const SPEC_TEXT: &str = include_str!("../data/Looker.4.0.oas.json");
 
 /// A JSON type as the spec names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -180,3 +180,23 @@ async fn scheduled_look_webhook_payloads() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_query_that_cannot_run_fails_its_render_task() {
+    let c = start().await;
+    let bad = json!({"model": "thelook", "view": "users", "fields": ["users.count"], "filters": {"users.age": "old"}});
+    let query: Value = c.post("/queries", &bad).await.json().await.unwrap();
+    let path = format!(
+        "/render_tasks/queries/{}/png?width=50&height=50",
+        query["id"].as_str().unwrap()
+    );
+    let task: Value = c.post(&path, &Value::Null).await.json().await.unwrap();
+    let id = task["id"].as_str().unwrap();
+    let mut last = Value::Null;
+    for _ in 0..4 {
+        last = c.get_json(&format!("/render_tasks/{id}")).await;
+    }
+    assert_eq!(last["status"], "failure");
+    assert!(last["status_detail"].as_str().unwrap().contains("users.age"));
+    assert_eq!(c.get(&format!("/render_tasks/{id}/results")).await.status(), 400);
+}

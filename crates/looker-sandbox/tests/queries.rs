@@ -31,6 +31,7 @@ async fn string_filters_match_sql() {
         ("NULL", "state IS NULL"),
         ("-NULL", "state IS NOT NULL"),
         ("EMPTY", "(state IS NULL OR state = '')"),
+        ("-%o%", "(state NOT LIKE '%o%' OR state IS NULL)"),
         ("-EMPTY", "(state IS NOT NULL AND state <> '')"),
     ];
     for (expression, sql) in cases {
@@ -90,6 +91,10 @@ async fn date_filters_match_sql() {
         (
             "2 months ago",
             "created_at >= '2026-01-01' AND created_at < '2026-02-01'",
+        ),
+        (
+            "3 months ago for 2 months",
+            "created_at >= '2025-12-01' AND created_at < '2026-02-01'",
         ),
         ("2025-06-01", "created_at >= '2025-06-01' AND created_at < '2025-06-02'"),
         ("2025-06", "created_at >= '2025-06-01' AND created_at < '2025-07-01'"),

@@ -41,7 +41,10 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     let running = start(&config, SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port))).await?;
     tracing::info!(address = %running.addr(), "lookerbot is ready");
     stack::stop_signal().await;
-    tracing::info!("stopping: no new work is taken; deliveries in flight get {}s", SHUTDOWN_GRACE.as_secs());
+    tracing::info!(
+        "stopping: no new work is taken; deliveries in flight get {}s",
+        SHUTDOWN_GRACE.as_secs()
+    );
     running.shutdown(SHUTDOWN_GRACE).await;
     Ok(ExitCode::SUCCESS)
 }
@@ -86,14 +89,23 @@ pub struct StartOptions {
 /// [`start`] with chosen options.
 pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
     let lookers = stack::lookers(config)?;
-    let settings = options.bot.unwrap_or_else(|| stack::bot_settings(config, config.slack.can_verify_requests()));
+    let settings = options
+        .bot
+        .unwrap_or_else(|| stack::bot_settings(config, config.slack.can_verify_requests()));
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
     let queue = stack::open_queue(&config.data_dir)?;
     let queue_dyn: Arc<dyn Store> = queue;
     let decorate = image_store(config)?;
-    let slack = slack_wiring::connect(config, &bot, web, &auth, Arc::new(DurableDedupe(queue_dyn.clone())), decorate)?;
+    let slack = slack_wiring::connect(
+        config,
+        &bot,
+        web,
+        &auth,
+        Arc::new(DurableDedupe(queue_dyn.clone())),
+        decorate,
+    )?;
     let catalog = bot.refresh_commands().await;
     tracing::info!(commands = catalog.commands.len(), "custom commands loaded");
     let refresh = bot.spawn_refresh();
@@ -109,7 +121,12 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
         workers: options.workers,
     })
     .await?;
-    Ok(RunningBot { bot, stack, slack_client: slack.client, refresh })
+    Ok(RunningBot {
+        bot,
+        stack,
+        slack_client: slack.client,
+        refresh,
+    })
 }
 
 /// The image store of the configuration, as a decorator that stores images before they reach Slack.

@@ -11,18 +11,39 @@ async fn help_lists_commands_by_folder_without_hidden_ones() {
     let world = World::start().await;
     assert_eq!(world.dm("help").await.status(), 200);
     let messages = world.settled().await;
-    let help = messages.iter().find(|m| all_text(m).contains("Built-in commands")).expect("a help message");
+    let help = messages
+        .iter()
+        .find(|m| all_text(m).contains("Built-in commands"))
+        .expect("a help message");
     assert_eq!(help.channel, ALICE_DM);
     let text = all_text(help);
-    for expected in ["Shortcuts", "sales", "customers", content::CUSTOM_COMMAND_SUBFOLDER_NAME, "returns", "<state>", "find"] {
+    for expected in [
+        "Shortcuts",
+        "sales",
+        "customers",
+        content::CUSTOM_COMMAND_SUBFOLDER_NAME,
+        "returns",
+        "<state>",
+        "find",
+    ] {
         assert!(text.contains(expected), "help lacks {expected:?}: {text}");
     }
-    assert!(!text.to_lowercase().contains("margins"), "hidden commands stay out of help: {text}");
+    assert!(
+        !text.to_lowercase().contains("margins"),
+        "hidden commands stay out of help: {text}"
+    );
     let shortcuts = text.find("Shortcuts").unwrap();
     let reports = text.find(content::CUSTOM_COMMAND_SUBFOLDER_NAME).unwrap();
     assert!(shortcuts < reports, "the top folder comes first");
-    assert!(text.contains(&format!("/folders/{}", content::CUSTOM_COMMAND_FOLDER_ID)), "where to add commands");
-    assert!(world.sandbox.violations().is_empty(), "{:?}", world.sandbox.violations());
+    assert!(
+        text.contains(&format!("/folders/{}", content::CUSTOM_COMMAND_FOLDER_ID)),
+        "where to add commands"
+    );
+    assert!(
+        world.sandbox.violations().is_empty(),
+        "{:?}",
+        world.sandbox.violations()
+    );
     world.stop().await;
 }
 
@@ -32,7 +53,10 @@ async fn help_by_slash_command_is_private_to_the_asker() {
     let (response, _) = world.slash("help").await;
     assert_eq!(response.status(), 200);
     let messages = world.messages(1).await;
-    let help = messages.iter().find(|m| all_text(m).contains("Built-in commands")).expect("help");
+    let help = messages
+        .iter()
+        .find(|m| all_text(m).contains("Built-in commands"))
+        .expect("help");
     assert_eq!(help.method, "response_url");
     assert_eq!(help.response_type.as_deref(), Some("ephemeral"));
     world.stop().await;
@@ -44,10 +68,13 @@ async fn unknown_text_in_a_dm_gets_the_original_answer() {
     let r = world.dm("what is the meaning of life").await;
     eprintln!("status {} {}", r.status(), r.text().await.unwrap());
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    for c in world.sim.calls() { eprintln!("CALL {} {} {}", c.method, c.args, c.response); }
+    for c in world.sim.calls() {
+        eprintln!("CALL {} {} {}", c.method, c.args, c.response);
+    }
     let messages = world.messages(1).await;
     assert!(
-        all_text(&messages[0]).contains("I couldn't understand that command. You can use `help` to see the list of possible commands."),
+        all_text(&messages[0])
+            .contains("I couldn't understand that command. You can use `help` to see the list of possible commands."),
         "{messages:?}"
     );
     world.stop().await;
@@ -63,7 +90,10 @@ async fn find_lists_matching_looks_or_says_none_match() {
     world.sim.clear_calls();
     world.dm("find zebra crossings").await;
     let messages = world.messages(2).await;
-    assert!(all_text(&messages[1]).contains("No Looks match \"zebra crossings\"."), "{messages:?}");
+    assert!(
+        all_text(&messages[1]).contains("No Looks match \"zebra crossings\"."),
+        "{messages:?}"
+    );
     world.stop().await;
 }
 
@@ -72,16 +102,29 @@ async fn a_custom_command_filters_its_tiles_by_the_argument() {
     let world = World::start().await;
     world.dm("customers California").await;
     let messages = world.settled().await;
-    let reply = messages.iter().find(|m| all_text(m).contains("Customers by Country")).expect("the tile's reply");
+    let reply = messages
+        .iter()
+        .find(|m| all_text(m).contains("Customers by Country"))
+        .expect("the tile's reply");
     // The loading message was replaced in place, so the conversation keeps its order.
     assert_eq!(reply.method, "chat.update");
     let text = all_text(reply);
     assert!(text.contains("USA"), "{text}");
     // The filtered count equals the users of California in the data.
-    let expected = world.sandbox.sql_count("SELECT COUNT(*) FROM users WHERE state = 'California'");
-    assert!(text.contains(&expected.to_string()), "expected {expected} users in California: {text}");
-    let total = world.sandbox.sql_count("SELECT COUNT(*) FROM users WHERE country = 'USA'");
-    assert!(!text.contains(&total.to_string()) || total == expected, "the filter was not applied: {text}");
+    let expected = world
+        .sandbox
+        .sql_count("SELECT COUNT(*) FROM users WHERE state = 'California'");
+    assert!(
+        text.contains(&expected.to_string()),
+        "expected {expected} users in California: {text}"
+    );
+    let total = world
+        .sandbox
+        .sql_count("SELECT COUNT(*) FROM users WHERE country = 'USA'");
+    assert!(
+        !text.contains(&total.to_string()) || total == expected,
+        "the filter was not applied: {text}"
+    );
     world.stop().await;
 }
 
@@ -95,12 +138,20 @@ async fn a_multi_tile_command_answers_once_per_tile_in_order() {
         .map(|title| {
             messages
                 .iter()
-                .position(|m| all_text(m).lines().any(|l| l.trim() == *title || l.contains(&format!("|{title}>"))))
+                .position(|m| {
+                    all_text(m)
+                        .lines()
+                        .any(|l| l.trim() == *title || l.contains(&format!("|{title}>")))
+                })
                 .unwrap_or_else(|| panic!("no reply titled {title}: {messages:#?}"))
         })
         .collect();
     assert!(titles.windows(2).all(|w| w[0] < w[1]), "tiles out of order: {titles:?}");
-    assert_eq!(world.sim.files().len(), 2, "the two chart tiles were uploaded as images");
+    assert_eq!(
+        world.sim.files().len(),
+        2,
+        "the two chart tiles were uploaded as images"
+    );
     world.stop().await;
 }
 
@@ -110,10 +161,20 @@ async fn look_links_expand_into_results() {
     let link = format!("{}/looks/{}", world.sandbox.web_url(), content::TABLE_LOOK_ID);
     world.dm(&format!("have a look at <{link}>")).await;
     let messages = world.settled().await;
-    let reply = messages.iter().find(|m| all_text(m).contains("Orders by Status")).expect("the Look");
-    assert!(reply.blocks.as_ref().unwrap().to_string().contains("\"table\""), "rows as a table block");
+    let reply = messages
+        .iter()
+        .find(|m| all_text(m).contains("Orders by Status"))
+        .expect("the Look");
+    assert!(
+        reply.blocks.as_ref().unwrap().to_string().contains("\"table\""),
+        "rows as a table block"
+    );
     assert_eq!(world.sandbox.calls("look"), 1);
-    assert_eq!(world.sandbox.calls("run_query"), 1, "the floor: the Look and its results");
+    assert_eq!(
+        world.sandbox.calls("run_query"),
+        1,
+        "the floor: the Look and its results"
+    );
     world.stop().await;
 }
 
@@ -125,8 +186,14 @@ async fn share_links_and_single_values_with_buttons() {
     let single = format!("{}/looks/{}", world.sandbox.web_url(), content::SINGLE_VALUE_LOOK_ID);
     world.dm(&single).await;
     let messages = world.settled().await;
-    assert!(messages.iter().any(|m| all_text(m).contains("complete")), "the shared query's rows: {messages:#?}");
-    let value = messages.iter().find(|m| all_text(m).contains("Total Revenue")).expect("the single value");
+    assert!(
+        messages.iter().any(|m| all_text(m).contains("complete")),
+        "the shared query's rows: {messages:#?}"
+    );
+    let value = messages
+        .iter()
+        .find(|m| all_text(m).contains("Total Revenue"))
+        .expect("the single value");
     let blocks = value.blocks.as_ref().unwrap().to_string();
     assert!(blocks.contains("\"button\""), "data actions become buttons: {blocks}");
     assert!(all_text(value).contains('$'), "the rendered value: {}", all_text(value));
@@ -154,7 +221,11 @@ async fn charts_arrive_as_uploaded_images() {
     let files = world.sim.files();
     assert_eq!(files.len(), 1, "{files:?}");
     let query_id = content::COLUMN_LOOK_ID;
-    assert_eq!(files[0].bytes, world.sandbox.render_png(query_id, 400, 300), "the PNG Looker rendered");
+    assert_eq!(
+        files[0].bytes,
+        world.sandbox.render_png(query_id, 400, 300),
+        "the PNG Looker rendered"
+    );
     assert_eq!(files[0].channel.as_deref(), Some(ALICE_DM));
     world.stop().await;
 }
@@ -165,7 +236,10 @@ async fn a_slash_command_result_is_posted_in_the_channel() {
     let link = format!("{}/looks/{}", world.sandbox.web_url(), content::TABLE_LOOK_ID);
     world.slash(&link).await;
     let messages = world.settled().await;
-    let reply = messages.iter().find(|m| all_text(m).contains("Orders by Status")).expect("result");
+    let reply = messages
+        .iter()
+        .find(|m| all_text(m).contains("Orders by Status"))
+        .expect("result");
     assert_eq!(reply.response_type.as_deref(), Some("in_channel"));
     assert!(reply.channel == GENERAL || reply.channel.is_empty() || reply.method == "response_url");
     world.stop().await;

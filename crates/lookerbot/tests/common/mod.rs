@@ -56,7 +56,9 @@ impl World {
             env.set(k, v);
         }
         let config = Config::from_env(&env, Needs::SERVER).unwrap();
-        let bot = start_with(&config, SocketAddr::from(([127, 0, 0, 1], 0)), options()).await.unwrap();
+        let bot = start_with(&config, SocketAddr::from(([127, 0, 0, 1], 0)), options())
+            .await
+            .unwrap();
         let url = format!("http://{}", bot.addr());
         World {
             sandbox,
@@ -93,7 +95,8 @@ impl World {
             "event": {"type": "message", "channel": ALICE_DM, "user": ALICE, "text": text,
                       "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}"), "channel_type": "im"}
         });
-        self.post_signed("/slack/events", "application/json", body.to_string()).await
+        self.post_signed("/slack/events", "application/json", body.to_string())
+            .await
     }
 
     /// Alice uses `/looker text` in #general; the reply goes to the returned response_url.
@@ -114,14 +117,19 @@ impl World {
             ("trigger_id", "1.2.3"),
         ])
         .unwrap();
-        let response = self.post_signed("/slack/receive", "application/x-www-form-urlencoded", form).await;
+        let response = self
+            .post_signed("/slack/receive", "application/x-www-form-urlencoded", form)
+            .await;
         (response, response_url)
     }
 
     /// Waits until the simulator holds `n` messages (posted, updated in place, ephemeral, response_url).
     pub async fn messages(&self, n: usize) -> Vec<PostedMessage> {
         let messages = self.sim.wait_for_messages(n, Duration::from_secs(15)).await;
-        assert!(messages.len() >= n, "expected {n} messages, Slack received {messages:#?}");
+        assert!(
+            messages.len() >= n,
+            "expected {n} messages, Slack received {messages:#?}"
+        );
         messages
     }
 
@@ -154,7 +162,10 @@ pub fn options() -> StartOptions {
             poll_interval: Duration::from_millis(100),
             ..WorkerConfig::default()
         },
-        slack: WebConfig { post_interval: Duration::from_millis(0), ..WebConfig::default() },
+        slack: WebConfig {
+            post_interval: Duration::from_millis(0),
+            ..WebConfig::default()
+        },
         bot: None,
     }
 }
