@@ -126,10 +126,12 @@ impl Bot {
             .find(|c| c.accepts(&turn, text));
         match command {
             Some(command) => command.run(&turn, text).await,
-            None if message.origin == Origin::DirectMessage || message.origin == Origin::SlashCommand => {
+            None if message.origin == Origin::SlashCommand => {
                 turn.reply(Reply::text(NOT_UNDERSTOOD).only_asker()).await
             }
-            None if message.origin == Origin::Mention => turn.reply(Reply::text(NOT_UNDERSTOOD)).await,
+            None if message.origin == Origin::DirectMessage || message.origin == Origin::Mention => {
+                turn.reply(Reply::text(NOT_UNDERSTOOD)).await
+            }
             None => {}
         }
         turn.replier.finish().await;

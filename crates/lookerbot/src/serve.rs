@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bot::Bot;
-use bot::settings::BotSettings;
 use bot::sink::ChatSink;
 use config::{Config, Environment, ImageStoreSettings, Needs};
 use images::{ImageStore, StoreSettings, StoringSink};
@@ -83,15 +82,17 @@ pub async fn start(config: &Config, bind: SocketAddr) -> anyhow::Result<RunningB
 pub struct StartOptions {
     pub workers: WorkerConfig,
     pub slack: WebConfig,
-    pub bot: Option<BotSettings>,
+    /// First wait between polls of a Looker render task (default 250 ms).
+    pub render_poll: Option<Duration>,
 }
 
 /// [`start`] with chosen options.
 pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
     let lookers = stack::lookers(config)?;
-    let settings = options
-        .bot
-        .unwrap_or_else(|| stack::bot_settings(config, config.slack.can_verify_requests()));
+    let mut settings = stack::bot_settings(config, config.slack.can_verify_requests());
+    if let Some(poll) = options.render_poll {
+        settings.render.poll_interval = poll;
+    }
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");

@@ -23,7 +23,7 @@ async fn help_lists_commands_by_folder_without_hidden_ones() {
         "customers",
         content::CUSTOM_COMMAND_SUBFOLDER_NAME,
         "returns",
-        "<state>",
+        "&lt;state&gt;",
         "find",
     ] {
         assert!(text.contains(expected), "help lacks {expected:?}: {text}");
@@ -217,9 +217,9 @@ async fn charts_arrive_as_uploaded_images() {
     let world = World::start().await;
     let link = format!("{}/looks/{}", world.sandbox.web_url(), content::COLUMN_LOOK_ID);
     world.dm(&link).await;
-    world.settled().await;
+    let messages = world.settled().await;
     let files = world.sim.files();
-    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files.len(), 1, "{messages:#?}");
     let query_id = content::COLUMN_LOOK_ID;
     assert_eq!(
         files[0].bytes,

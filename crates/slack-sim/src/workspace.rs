@@ -188,11 +188,17 @@ impl Workspace {
         let mut archived = Conversation::public("C0ARCHIVED", "old-project", &[BOT_USER_ID, "U0ALICE"]);
         archived.is_archived = true;
 
-        Workspace {
+        let mut workspace = Workspace {
             users: vec![alice, bob, guest, ultra, helper, gone, other, bot],
             conversations: vec![general, alerts, random, secret, archived],
             mpim_count: 0,
+        };
+        // People who can write to the bot have a DM with it already, as in a real workspace where the bot's
+        // "Messages" tab is open to everyone.
+        for user in ["U0ALICE", "U0BOB", "U0GUEST", "U0ULTRA", "U0OTHER"] {
+            workspace.open_im(user);
         }
+        workspace
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {

@@ -137,7 +137,7 @@ impl World {
     pub async fn settled(&self) -> Vec<PostedMessage> {
         let mut seen = usize::MAX;
         loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            tokio::time::sleep(Duration::from_millis(600)).await;
             let now = self.sim.messages();
             if now.len() == seen {
                 return now;
@@ -166,7 +166,7 @@ pub fn options() -> StartOptions {
             post_interval: Duration::from_millis(0),
             ..WebConfig::default()
         },
-        bot: None,
+        render_poll: Some(Duration::from_millis(20)),
     }
 }
 
