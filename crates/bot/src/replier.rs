@@ -27,9 +27,19 @@ impl Replier {
         }
     }
 
-    /// Posts the loading message (when enabled); the next public reply replaces it.
+    /// Posts the loading message; the next public reply replaces it.
     pub async fn loading(&self) {
-        match self.sink.post(&self.to, &Reply::text(LOADING_TEXT)).await {
+        self.post_loading(Reply::text(LOADING_TEXT)).await;
+    }
+
+    /// Posts the loading message for the asker only. It cannot be replaced, so it is for where a public one would
+    /// stay behind for everyone (answers through a slash command's `response_url`).
+    pub async fn loading_for_asker(&self) {
+        self.post_loading(Reply::text(LOADING_TEXT).only_asker()).await;
+    }
+
+    async fn post_loading(&self, loading: Reply) {
+        match self.sink.post(&self.to, &loading).await {
             Ok(posted) => *self.loading.lock().await = posted,
             Err(e) => tracing::warn!(error = %e, "could not post the loading message"),
         }

@@ -50,10 +50,16 @@ impl Turn<'_> {
         )
     }
 
-    /// Shows the loading message, when enabled, before slow work.
+    /// Shows the loading message, when enabled, before slow work. A slash command's answers go through its
+    /// `response_url`, where a message cannot be replaced later: its loading message is private, or it would stay
+    /// in the channel for everyone.
     pub async fn loading(&self) {
         if self.settings.loading_messages && self.addressed() {
-            self.replier.loading().await;
+            if self.message.origin == Origin::SlashCommand {
+                self.replier.loading_for_asker().await;
+            } else {
+                self.replier.loading().await;
+            }
         }
     }
 
