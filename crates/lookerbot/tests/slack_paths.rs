@@ -662,6 +662,16 @@ async fn slash_commands_are_acknowledged_at_once_when_looker_is_slow() {
         waited < Duration::from_secs(3),
         "Slack wants an ack within 3 s, took {waited:?}"
     );
+    let (dm, _) = callback(
+        "events/message_im.event_callback.json",
+        &Said::alice_dm(&look_url(&world, content::SINGLE_VALUE_LOOK_ID)),
+    );
+    let started_event = Instant::now();
+    assert_eq!(post_event(&world, "/slack/events", &dm, None).await.status(), 200);
+    assert!(
+        started_event.elapsed() < Duration::from_secs(3),
+        "events are acked at once too"
+    );
     let answer = message_containing(&world, "Orders by Status").await;
     assert_eq!(answer.method, "response_url");
     assert_eq!(answer.response_type.as_deref(), Some("in_channel"));
@@ -720,5 +730,84 @@ async fn a_slash_command_loading_message_is_private_and_the_answer_public() {
     );
     assert!(all_text(&messages[1]).contains("Orders by Status"));
     assert_eq!(messages[1].response_type.as_deref(), Some("in_channel"));
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_mention_in_a_thread_is_answered_in_the_thread() {
+    let world = World::start().await;
+    let (mut mention, _) = callback(
+        "events/app_mention.event_callback.json",
+        &Said::alice_general("<@UBOT> customers Texas"),
+    );
+    mention["event"]["thread_ts"] = json!("1700000000.000001");
+    post_event(&world, "/slack/events", &mention, None).await;
+    let messages = world.settled().await;
+    assert_eq!(
+        messages.len(),
+        1,
+        "the loading message became the answer: {messages:#?}"
+    );
+    assert!(all_text(&messages[0]).contains("Customers by Country"));
+    assert_eq!(messages[0].thread_ts.as_deref(), Some("1700000000.000001"));
+    let posted = world.sim.calls_to("chat.postMessage");
+    assert_eq!(
+        posted[0].args["thread_ts"], "1700000000.000001",
+        "the loading message too"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn charts_asked_for_where_the_bot_is_not_a_member_say_to_invite_it() {
+    let world = World::start().await;
+    let random = "C0RANDOM";
+    let response_url = world.sim.response_url_in("not-member", random);
+    let form = serde_urlencoded::to_string([
+        ("team_id", TEAM),
+        ("channel_id", random),
+        ("channel_name", "random"),
+        ("user_id", ALICE),
+        ("user_name", "alice"),
+        ("command", "/looker"),
+        ("text", "returns"),
+        ("response_url", response_url.as_str()),
+    ])
+    .unwrap();
+    let response = world
+        .post_signed("/slack/receive", "application/x-www-form-urlencoded", form)
+        .await;
+    assert_eq!(response.status(), 200);
+    let warning = message_containing(&world, ":warning:").await;
+    assert_eq!(warning.method, "response_url");
+    assert_eq!(
+        warning.response_type.as_deref(),
+        Some("ephemeral"),
+        "only the asker sees it"
+    );
+    assert!(all_text(&warning).contains("/invite"), "{}", all_text(&warning));
+    assert!(world.sim.files().is_empty());
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn rtm_reconnects_after_a_dropped_socket() {
+    let world = World::start_with(&[("SLACK_SIGNING_SECRET", ""), ("SLACK_MODE", "rtm")]).await;
+    assert!(world.sim.wait_for_socket_connections(1, Duration::from_secs(10)).await);
+    world.sim.drop_socket().await;
+    assert!(
+        world.sim.wait_for_socket_connections(2, Duration::from_secs(10)).await,
+        "a new RTM connection"
+    );
+    world
+        .sim
+        .send_rtm_event(
+            json!({"type": "message", "channel": ALICE_DM, "user": ALICE, "text": "find orders",
+                               "ts": format!("1700000500.{:06}", unique())}),
+        )
+        .await
+        .unwrap();
+    let found = message_containing(&world, "Orders by Status").await;
+    assert_eq!(found.channel, ALICE_DM);
     world.stop().await;
 }
