@@ -304,29 +304,70 @@ async fn a_query_looker_cannot_run_says_why() {
     world.stop().await;
 }
 
+/// What `content::MARKUP_STATE` must look like in mrkdwn: every `&`, `<` and `>` escaped.
+const MARKUP_ESCAPED: &str = "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;";
+
+/// Asserts that nothing Slack parses as mrkdwn (text fallback, mrkdwn objects) holds live markup.
+fn assert_no_live_markup(message: &PostedMessage) {
+    let fallback = message.text.as_deref().unwrap();
+    let parsed = std::iter::once(fallback.to_string()).chain(block_texts(message));
+    for text in parsed {
+        assert!(
+            !text.contains("<!channel>") && !text.contains("<https://evil.example"),
+            "{text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn user_text_and_filter_values_cannot_ping_or_forge_links() {
     let world = world().await;
     // What Slack sends when someone types `<!channel>` and a fake link: its own entities.
-    let typed = "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;";
-    let escaped = "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;";
-    let found = reply_to(&world, &format!("find {typed}")).await;
+    let found = reply_to(&world, &format!("find {MARKUP_ESCAPED}")).await;
     assert_eq!(
         section_text(&blocks(&found)[0]),
-        format!("No Looks match \"{escaped}\".")
+        format!("No Looks match \"{MARKUP_ESCAPED}\".")
     );
-    let filtered = reply_to(&world, &format!("customers {typed}")).await;
-    assert_eq!(context_text(&blocks(&filtered)[1]), format!("State: {escaped}"));
+    let filtered = reply_to(&world, &format!("customers {MARKUP_ESCAPED}")).await;
+    assert_eq!(context_text(&blocks(&filtered)[1]), format!("State: {MARKUP_ESCAPED}"));
     for message in [&found, &filtered] {
-        let everything = format!(
-            "{} {}",
-            message.text.as_deref().unwrap(),
-            message.blocks.as_ref().unwrap()
+        assert_no_live_markup(message);
+        assert!(
+            message.text.as_deref().unwrap().contains(MARKUP_ESCAPED),
+            "{:?}",
+            message.text
         );
-        assert!(!everything.contains("<!channel>"), "{everything}");
-        assert!(!everything.contains("<https://evil.example"), "{everything}");
-        assert!(message.text.as_deref().unwrap().contains(escaped), "{:?}", message.text);
     }
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn data_values_cannot_ping_or_forge_links() {
+    let world = world().await;
+    // In a table, values are raw_text cells, which Slack shows as they are; the fallback is mrkdwn.
+    let table = reply_to(&world, &look_url(&world, content::VIEW_NAMES_LOOK_ID)).await;
+    let rows = table_rows(block_of(&table, "table"));
+    assert!(
+        rows.iter().any(|r| r[0] == content::MARKUP_STATE),
+        "the value itself, in a raw_text cell: {rows:?}"
+    );
+    assert_no_live_markup(&table);
+    assert!(table.text.as_deref().unwrap().contains(MARKUP_ESCAPED));
+
+    // In a record, values are mrkdwn fields.
+    let slug = create_query(
+        &world,
+        json!({"model": "thelook", "view": "users", "fields": ["users.state", "users.count"],
+               "filters": {"users.state": content::MARKUP_STATE}, "vis_config": {"type": "table"}}),
+    )
+    .await;
+    let record = reply_to(&world, &format!("{}/x/{slug}", world.sandbox.web_url())).await;
+    let fields = blocks(&record)[1]["fields"]
+        .as_array()
+        .expect("one row, as fields")
+        .clone();
+    assert_eq!(fields[0]["text"], format!("*State*\n{MARKUP_ESCAPED}"));
+    assert_no_live_markup(&record);
     world.stop().await;
 }
 
