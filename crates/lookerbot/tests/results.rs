@@ -455,3 +455,23 @@ async fn looker_failures_are_warnings_that_say_what_to_do() {
     );
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_record_too_large_for_one_message_is_cut_to_fifty_blocks() {
+    let world = world().await;
+    // Hundreds of fields in one row: 10 per section, far more sections than a message may hold.
+    let fields: Vec<&str> = ["users.state", "users.country", "users.name", "users.count"].repeat(150);
+    let slug = create_query(
+        &world,
+        json!({"model": "thelook", "view": "users", "fields": fields, "limit": "1",
+               "vis_config": {"type": "looker_single_record"}}),
+    )
+    .await;
+    let reply = reply_to(&world, &format!("{}/x/{slug}", world.sandbox.web_url())).await;
+    let blocks = blocks(&reply);
+    assert_eq!(blocks.len(), 50, "Slack's limit, exactly");
+    let note = context_text(&blocks[49]);
+    assert!(note.ends_with("more blocks not shown"), "{note}");
+    assert!(reply.text.as_deref().unwrap().starts_with("Query\nState: "));
+    world.stop().await;
+}

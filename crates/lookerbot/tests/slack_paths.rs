@@ -811,3 +811,51 @@ async fn rtm_reconnects_after_a_dropped_socket() {
     assert_eq!(found.channel, ALICE_DM);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn refusals_to_slash_commands_and_clicks_are_private_and_run_nothing() {
+    let world = World::start().await;
+    let slash_url = world.sim.response_url_in("guest-slash", GENERAL);
+    let form = serde_urlencoded::to_string([
+        ("team_id", TEAM),
+        ("channel_id", GENERAL),
+        ("user_id", GUEST),
+        ("user_name", "guest"),
+        ("command", "/looker"),
+        ("text", look_url(&world, content::TABLE_LOOK_ID).as_str()),
+        ("response_url", slash_url.as_str()),
+    ])
+    .unwrap();
+    let response = world
+        .post_signed("/slack/receive", "application/x-www-form-urlencoded", form)
+        .await;
+    assert_eq!(response.status(), 200);
+    let refused = message_containing(&world, GUEST_REFUSAL).await;
+    assert_eq!(refused.method, "response_url");
+    assert_eq!(refused.response_type.as_deref(), Some("ephemeral"));
+
+    let click_url = world.sim.response_url_in("gone-click", GENERAL);
+    let mut click = click_payload(
+        fixture("interactivity/block_actions.message.json"),
+        GENERAL,
+        r#"{"lookerUrl":"http://127.0.0.1:1","action":{}}"#,
+        &click_url,
+    );
+    click["user"]["id"] = json!("U0GONE");
+    post_interactive(&world, "/slack/action", &click).await;
+    let deactivated = message_containing(&world, slack::access::DEACTIVATED_REFUSAL).await;
+    assert_eq!(deactivated.response_type.as_deref(), Some("ephemeral"));
+
+    // When Slack cannot say who is asking, the bot does not guess: it says so, privately.
+    world.sim.fail("users.info", 1, 500);
+    dm_from(&world, "U0BOB", "D0BOB", "help").await;
+    let unknown = message_containing(&world, "could not check who you are").await;
+    assert_eq!(unknown.method, "chat.postEphemeral");
+    assert_eq!(unknown.user.as_deref(), Some("U0BOB"));
+
+    let messages = world.settled().await;
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert_eq!(world.sandbox.calls("look"), 0);
+    assert!(world.sandbox.performed_data_actions().is_empty());
+    world.stop().await;
+}
