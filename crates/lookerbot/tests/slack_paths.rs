@@ -225,7 +225,10 @@ async fn socket_mode_reconnects_after_a_dropped_socket_and_disconnect_frames() {
         );
     }
     for (name, push) in pushes {
-        assert!(push.await.unwrap().is_err(), "a disconnect frame is not acknowledged ({name})");
+        assert!(
+            push.await.unwrap().is_err(),
+            "a disconnect frame is not acknowledged ({name})"
+        );
     }
     let before = world.sim.messages().len();
     let last = events_envelope(
@@ -864,5 +867,28 @@ async fn refusals_to_slash_commands_and_clicks_are_private_and_run_nothing() {
     assert_eq!(messages.len(), 3, "{messages:#?}");
     assert_eq!(world.sandbox.calls("look"), 0);
     assert!(world.sandbox.performed_data_actions().is_empty());
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn looker_failures_stay_unsaid_when_reading_along_and_are_said_when_asked() {
+    let world = World::start_with(&[("LOOKER_SLACKBOT_EXPAND_URLS", "true")]).await;
+    world
+        .sandbox
+        .inject_fault("run_query", looker_sandbox::Fault::Status(500), Some(50));
+    let look = look_url(&world, content::TABLE_LOOK_ID);
+    let (body, _) = callback("events/message_im.event_callback.json", &Said::alice_general(&look));
+    post_event(&world, "/slack/events", &body, None).await;
+    let mut shared = fixture("events/link_shared.composer.event.json");
+    shared["user"] = json!(ALICE);
+    shared["links"] = json!([{"domain": "127.0.0.1", "url": look}]);
+    post_event(&world, "/slack/events", &callback_around(shared), None).await;
+    assert_silent(&world, "a link in a channel that Looker fails to run").await;
+    assert!(world.sandbox.calls("run_query") >= 2, "both links were tried");
+
+    world.dm(&look).await;
+    let warning = message_containing(&world, ":warning: Orders by Status: Looker answered 500").await;
+    assert_eq!(warning.channel, ALICE_DM);
+    assert!(all_text(&warning).contains("try again later"));
     world.stop().await;
 }
