@@ -45,6 +45,7 @@ pub enum Verb {
     #[command(after_long_help = config::variables::help_text())]
     Check,
     /// Print a Slack app manifest (YAML) for the configured mode: create the Slack app from it.
+    #[command(after_long_help = config::variables::help_text())]
     Manifest {
         /// The bot's public URL (needed for the Events API mode's request URLs).
         #[arg(long)]

@@ -7,7 +7,11 @@ const CI: &str = include_str!("../../../.ci/run");
 fn the_readme_documents_every_variable() {
     for (_, variables) in config::variables::GROUPS {
         for variable in *variables {
-            assert!(README.contains(&format!("`{}`", variable.name)), "README.md does not document {}", variable.name);
+            assert!(
+                README.contains(&format!("`{}`", variable.name)),
+                "README.md does not document {}",
+                variable.name
+            );
         }
     }
 }
@@ -20,7 +24,10 @@ fn ci_runs_the_readme_test_command() {
         .and_then(|block| block.lines().next())
         .expect("the README's second code block is the test command");
     assert_eq!(command, "cargo test --workspace");
-    assert!(CI.lines().any(|line| line.trim() == command), ".ci/run must run `{command}`");
+    assert!(
+        CI.lines().any(|line| line.trim() == command),
+        ".ci/run must run `{command}`"
+    );
     let demo = README.split("```sh\n").nth(1).and_then(|b| b.lines().next()).unwrap();
     assert_eq!(demo, "cargo run -p lookerbot -- demo");
 }
