@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use config::{Config, Environment, Needs, SlackMode};
 use images::ImageStore;
 
-use crate::serve::store_settings;
+use crate::serve::{load_config, store_settings};
 
 /// `lookerbot check`: one line per check, exit code 0 only when all pass.
 pub async fn check() -> anyhow::Result<ExitCode> {
@@ -43,13 +43,9 @@ pub async fn check() -> anyhow::Result<ExitCode> {
 
 /// `lookerbot manifest`: the Slack app manifest for the configured mode.
 pub fn manifest(url: Option<String>) -> anyhow::Result<ExitCode> {
-    let env = Environment::load().map_err(anyhow::Error::msg)?;
-    let config = match Config::from_env(&env, Needs::NOTHING) {
+    let config = match load_config(Needs::NOTHING) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let url = url.or_else(|| config.public_url.as_ref().map(|u| u.to_string()));
     // A manifest is made before any token exists; without a chosen mode, Socket Mode is the simplest setup.

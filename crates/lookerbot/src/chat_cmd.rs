@@ -36,13 +36,7 @@ pub async fn demo(port: u16, images: PathBuf) -> anyhow::Result<ExitCode> {
     bot.refresh_commands().await;
     let stack = start_demo_server(&config, &bot, sink.clone(), queue, port).await?;
     greet(&sink, &sandbox, stack.addr, &images)?;
-    run_chat(
-        bot,
-        tokio::io::BufReader::new(tokio::io::stdin()),
-        sink,
-        ChatOptions::for_stdin(),
-    )
-    .await?;
+    chat_on_stdin(bot, sink).await?;
     stack.shutdown(Duration::from_secs(5)).await;
     sandbox.shutdown().await;
     Ok(ExitCode::SUCCESS)
@@ -65,14 +59,19 @@ pub async fn console(images: PathBuf) -> anyhow::Result<ExitCode> {
     for problem in &catalog.problems {
         sink.say(&format!(":warning: {problem}"))?;
     }
+    chat_on_stdin(bot, sink).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The chat, line by line from standard input (a terminal, or a script).
+async fn chat_on_stdin(bot: Bot, sink: Arc<TerminalSink>) -> std::io::Result<()> {
     run_chat(
         bot,
         tokio::io::BufReader::new(tokio::io::stdin()),
         sink,
         ChatOptions::for_stdin(),
     )
-    .await?;
-    Ok(ExitCode::SUCCESS)
+    .await
 }
 
 /// The demo's configuration: the sandbox as the one Looker, no Slack; the real environment may set PORT etc.
