@@ -53,7 +53,7 @@ impl Directory {
         let find = |channels: &[SlackChannel]| {
             channels
                 .iter()
-                .find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+                .find(|c| c.id == wanted || c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
                 .cloned()
         };
         let web = &self.web;
@@ -70,6 +70,19 @@ impl Directory {
         }
     }
 
+    /// Like [`Directory::channel`], but a channel the bot is not a member of is an error saying how to fix it:
+    /// scheduled content is only posted where the bot was invited.
+    pub async fn postable_channel(&self, name_or_id: &str) -> Result<ChannelRef, SlackError> {
+        let channel = self.channel(name_or_id).await?;
+        if channel.is_member == Some(false) {
+            let name = &channel.name;
+            return Err(SlackError::NotFound(format!(
+                "the bot is not a member of #{name}; invite it with /invite @bot in #{name}"
+            )));
+        }
+        Ok(channel)
+    }
+
     /// A user name, display name, real name or user id -> the user id.
     pub async fn person(&self, name_or_id: &str) -> Result<String, SlackError> {
         let wanted = name_or_id.trim().trim_start_matches('@');
@@ -82,6 +95,7 @@ impl Directory {
                 .filter(|u| !u.deleted)
                 .find(|u| {
                     [
+                        u.id.as_str(),
                         u.name.as_str(),
                         u.profile.display_name.as_str(),
                         u.profile.real_name.as_str(),
