@@ -40,6 +40,12 @@ async fn a_scheduled_look_is_accepted_at_once_and_posted_to_the_named_channel() 
         (posted.method.as_str(), posted.channel.as_str()),
         ("chat.postMessage", GENERAL)
     );
+    let post_call = &world.sim.calls_to("chat.postMessage")[0];
+    assert_eq!(
+        post_call.args["channel"],
+        json!(GENERAL),
+        "the name was resolved to the id"
+    );
     let text = all_text(&posted);
     let look_url = format!("{}/looks/{}", world.sandbox.web_url(), content::TABLE_LOOK_ID);
     assert!(text.contains(&look_url), "links the Look: {text}");
@@ -132,6 +138,43 @@ async fn a_dashboard_plan_posts_the_rendered_dashboard() {
             .render_dashboard_png(content::SALES_DASHBOARD_ID, "", 400, 300),
         "the PNG Looker rendered for the dashboard"
     );
+
+    let filtered = format!("{url}?State=California");
+    let payload = with_plan(json!({"title": "Sales in California", "type": "LookMLDashboard", "url": filtered}));
+    let (status, body) = push(&world, "/slack/post/channel/alerts", &payload).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eventually("the filtered dashboard image", || world.sim.files().len() == 2).await;
+    let file = &world.sim.files()[1];
+    assert_eq!(file.channel.as_deref(), Some("C0ALERTS"));
+    assert_eq!(
+        file.bytes,
+        world
+            .sandbox
+            .render_dashboard_png(content::SALES_DASHBOARD_ID, "State=California", 400, 300),
+        "rendered with the plan's filters"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_delivery_slack_fails_is_retried_from_the_queue() {
+    let world = World::start().await;
+    world.sim.fail("chat.postMessage", 3, 503);
+    let (status, _) = push(
+        &world,
+        "/slack/post/channel/general",
+        &look_webhook(&world, content::TABLE_LOOK_ID),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let posted = message_where(&world, |m| all_text(m).contains("Orders by Status")).await;
+    assert_eq!(posted.channel, GENERAL);
+    assert_eq!(
+        world.sim.calls_to("chat.postMessage").len(),
+        4,
+        "three failures, then the post"
+    );
+    assert_eq!(world.settled().await.len(), 1, "posted once");
     world.stop().await;
 }
 
@@ -278,6 +321,25 @@ async fn the_auth_token_admits_pushes_when_it_is_set() {
     let (status, list) = post(&world, "/", None, &[("authorization", &good)]).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["label"], json!("Lookerbot"));
+    let message = json!({"form_params": {"channel": "C0ALERTS", "message": "hello"}});
+    let lower_case = format!("token token=\"{AUTH_TOKEN}\"");
+    let (status, _) = post(
+        &world,
+        "/data_actions",
+        Some(&message),
+        &[("authorization", &lower_case)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    message_where(&world, |m| m.text.as_deref() == Some("hello")).await;
+    let (status, _) = post(
+        &world,
+        "/data_actions",
+        Some(&message),
+        &[("authorization", "Token token=\"x\"")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     world.stop().await;
 }
 
@@ -456,8 +518,7 @@ async fn data_action_params_must_be_strings_and_tokens_right() {
 
 /// Alice asks for the single-value Look in a DM; returns the buttons of the answer.
 async fn single_value_buttons(world: &World) -> Vec<PostedButton> {
-    let link = format!("{}/looks/{}", world.sandbox.web_url(), content::SINGLE_VALUE_LOOK_ID);
-    world.dm(&link).await;
+    world.dm(&single_value_link(world)).await;
     let answer = message_where(world, |m| all_text(m).contains("Total Revenue")).await;
     buttons(&answer)
 }
@@ -519,6 +580,47 @@ async fn click_answers_show_validation_errors_and_unknown_lookers_are_not_run() 
 }
 
 #[tokio::test]
+async fn buttons_of_the_old_bot_still_work_and_failures_are_told() {
+    let world = World::start().await;
+    let web = world.sandbox.web_url();
+    let ping = button_value(
+        &web,
+        json!({"label": "Ping", "type": "action", "url": format!("{web}/actions/ping")}),
+    );
+    // The original bot's buttons were message attachments: a click is a legacy `interactive_message`.
+    let response_url = world.sim.response_url_in("legacy", GENERAL);
+    let legacy = json!({
+        "type": "interactive_message",
+        "actions": [{"name": "Ping", "type": "button", "value": ping}],
+        "callback_id": "data_action", "team": {"id": "T0SIM", "domain": "sim"},
+        "channel": {"id": GENERAL, "name": "general"}, "user": {"id": common::ALICE, "name": "alice"},
+        "action_ts": "1700000001.000200", "message_ts": "1700000000.000100", "attachment_id": "1", "token": "unused",
+        "original_message": {"text": "Total Revenue", "bot_id": "B0SIMBOT", "type": "message", "ts": "1700000000.000100"},
+        "response_url": response_url,
+    });
+    let form = serde_urlencoded::to_string([("payload", legacy.to_string())]).unwrap();
+    let response = world
+        .post_signed("/slack/action", "application/x-www-form-urlencoded", form)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer = click_answer(&world, GENERAL).await;
+    assert_eq!(answer.text.as_deref(), Some(":white_check_mark: Pinged!!"));
+
+    world
+        .sandbox
+        .inject_fault("perform_data_action", looker_sandbox::Fault::Status(500), Some(1));
+    click(&world, "/slack/action", &ping, "C0ALERTS", "broken").await;
+    let answer = click_answer(&world, "C0ALERTS").await;
+    assert_eq!(answer.response_type.as_deref(), Some("ephemeral"));
+    assert!(
+        all_text(&answer).contains("The action could not be run."),
+        "{}",
+        all_text(&answer)
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn a_click_through_socket_mode_runs_the_action() {
     let world = World::start_with(&[
         ("SLACK_MODE", "socket"),
@@ -541,6 +643,53 @@ async fn a_click_through_socket_mode_runs_the_action() {
     let answer = click_answer(&world, GENERAL).await;
     assert_eq!(answer.text.as_deref(), Some(":white_check_mark: Pinged!!"));
     assert_eq!(world.sandbox.performed_data_actions().len(), 1);
+    world.stop().await;
+}
+
+/// The single-value Look's link, which Alice sends to get a button.
+fn single_value_link(world: &World) -> String {
+    format!("{}/looks/{}", world.sandbox.web_url(), content::SINGLE_VALUE_LOOK_ID)
+}
+
+#[tokio::test]
+async fn socket_mode_offers_buttons_without_a_signing_secret() {
+    // Clicks arrive over the authenticated socket, so they need no signature to be trusted.
+    let world = World::start_with(&[
+        ("SLACK_MODE", "socket"),
+        ("SLACK_APP_TOKEN", slack_sim::DEFAULT_APP_TOKEN),
+        ("SLACK_SIGNING_SECRET", ""),
+    ])
+    .await;
+    assert!(world.sim.wait_for_socket_connections(1, Duration::from_secs(10)).await);
+    let event = json!({
+        "token": "unused", "team_id": "T0SIM", "api_app_id": "A0SIM", "type": "event_callback",
+        "event_id": "Ev0SOCKET1", "event_time": 1_700_000_000,
+        "event": {"type": "message", "channel": ALICE_DM, "user": common::ALICE, "text": single_value_link(&world),
+                  "ts": "1700000000.000001", "event_ts": "1700000000.000001", "channel_type": "im"}
+    });
+    let envelope = json!({"type": "events_api", "accepts_response_payload": false, "retry_attempt": 0,
+                          "retry_reason": "", "payload": event});
+    world.sim.send_socket_envelope(envelope).await.unwrap();
+    let answer = message_where(&world, |m| all_text(m).contains("Total Revenue")).await;
+    let offered = buttons(&answer);
+    assert_eq!(offered.len(), 1, "{answer:#?}");
+    let response_url = world.sim.response_url_in("socket-click", ALICE_DM);
+    let envelope = json!({"type": "interactive", "payload": block_actions(&offered[0].value, ALICE_DM, &response_url)});
+    world.sim.send_socket_envelope(envelope).await.unwrap();
+    let answer = click_answer(&world, ALICE_DM).await;
+    assert_eq!(answer.text.as_deref(), Some(":white_check_mark: Pinged!!"));
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn no_buttons_when_clicks_cannot_be_verified() {
+    // RTM without a signing secret: clicks could only come to /slack/action, unverified.
+    let world = World::start_with(&[("SLACK_MODE", "rtm"), ("SLACK_SIGNING_SECRET", "")]).await;
+    let event = json!({"type": "message", "channel": ALICE_DM, "user": common::ALICE,
+                       "text": single_value_link(&world), "ts": "1700000000.000001"});
+    world.sim.send_rtm_event(event).await.unwrap();
+    let answer = message_where(&world, |m| all_text(m).contains("Total Revenue")).await;
+    assert_eq!(buttons(&answer), []);
     world.stop().await;
 }
 
