@@ -150,11 +150,12 @@ impl Bot {
         }
     }
 
-    /// Runs a delivery Looker pushed (called by the queue's workers).
+    /// Runs a delivery Looker pushed (called by the queue's workers). Scheduled single values get their
+    /// data-action buttons like answers do.
     pub async fn deliver(&self, delivery: &Delivery, sink: &dyn ChatSink) -> Result<(), DeliveryError> {
         let settings = answer::AnswerSettings {
             render: self.inner.settings.render,
-            buttons: false,
+            buttons: self.inner.settings.data_action_buttons,
         };
         delivery::deliver(&self.inner.lookers, delivery, sink, &settings).await
     }
