@@ -551,6 +551,22 @@ fn button_value(looker_url: &str, action: Value) -> String {
 }
 
 #[tokio::test]
+async fn a_scheduled_single_value_carries_its_buttons_too() {
+    let world = World::start().await;
+    let payload = look_webhook(&world, content::SINGLE_VALUE_LOOK_ID);
+    let (status, _) = push(&world, "/slack/post/channel/general", &payload).await;
+    assert_eq!(status, StatusCode::OK);
+    let posted = message_where(&world, |m| all_text(m).contains("Total Revenue")).await;
+    let offered = buttons(&posted);
+    assert_eq!(offered.len(), 1, "{posted:#?}");
+    assert_eq!(offered[0].label, "Ping the sales team");
+    click(&world, "/slack/action", &offered[0].value, GENERAL, "scheduled").await;
+    let answer = click_answer(&world, GENERAL).await;
+    assert_eq!(answer.text.as_deref(), Some(":white_check_mark: Pinged!!"));
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn click_answers_show_validation_errors_and_unknown_lookers_are_not_run() {
     let world = World::start().await;
     let web = world.sandbox.web_url();
