@@ -43,6 +43,12 @@ fn parse_payload(body: &Bytes) -> Result<WebhookPayload, String> {
     serde_json::from_slice(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
 }
 
+/// The URL of the payload's plan, which names the Looker whose token must be given (none for an unreadable body,
+/// so the request is checked before it is told what is wrong with it).
+fn plan_url(payload: &Result<WebhookPayload, String>) -> Option<&str> {
+    payload.as_ref().ok()?.scheduled_plan.as_ref()?.url.as_deref()
+}
+
 /// Writes the delivery to the durable queue; the answer says whether it was accepted. A destination the chat
 /// says does not exist (or the bot is not in) is refused here, where Looker and its admin can see why.
 async fn enqueue(state: &AppState, delivery: &Delivery) -> Result<(), (StatusCode, String)> {
@@ -88,16 +94,15 @@ pub async fn post_scheduled(
             return plan_answer(StatusCode::NOT_FOUND, false, reason);
         }
     };
-    let payload = match parse_payload(&body) {
-        Ok(payload) => payload,
-        Err(reason) => return plan_answer(StatusCode::BAD_REQUEST, false, reason),
-    };
-    let plan_url = payload.scheduled_plan.as_ref().and_then(|p| p.url.as_deref());
-    if !state.auth.allows_plan(&headers, plan_url) {
+    let payload = parse_payload(&body);
+    if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
         return plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.");
     }
-    accept_plan(&state, &payload, target).await
+    match payload {
+        Ok(payload) => accept_plan(&state, &payload, target).await,
+        Err(reason) => plan_answer(StatusCode::BAD_REQUEST, false, reason),
+    }
 }
 
 async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target) -> Response {
@@ -118,15 +123,15 @@ async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target)
 /// Answers the scheduled-delivery `{success, reason}` (as the original did) together with the Action API's
 /// `{looker: {success, message}}`, which is what Looker reads.
 pub async fn post_from_query_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let payload = match parse_payload(&body) {
-        Ok(payload) => payload,
-        Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
-    };
-    let plan_url = payload.scheduled_plan.as_ref().and_then(|p| p.url.as_deref());
-    if !state.auth.allows_plan(&headers, plan_url) {
+    let payload = parse_payload(&body);
+    if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a query action with missing or wrong authorization");
         return action_unauthorized();
     }
+    let payload = match payload {
+        Ok(payload) => payload,
+        Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
+    };
     let channel = match payload.param("channel") {
         Ok(Some(channel)) if !channel.trim().is_empty() => channel,
         Ok(_) => return query_action_answer(StatusCode::BAD_REQUEST, false, "Channel not specified."),
