@@ -211,6 +211,23 @@ async fn refused_plans_get_the_originals_reasons_and_nothing_is_posted() {
         answer,
         (StatusCode::BAD_REQUEST, refused("No scheduled plan in payload."))
     );
+    let garbage = world
+        .http
+        .post(format!("{}/slack/post/channel/general", world.url))
+        .header(WEBHOOK_HEADER, WEBHOOK_TOKEN)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
+    let reason = garbage.json::<Value>().await.unwrap()["reason"].clone();
+    assert!(
+        reason
+            .as_str()
+            .unwrap()
+            .starts_with("The request body is not a Looker webhook payload"),
+        "{reason}"
+    );
     let (status, _) = push(&world, "/slack/post/fax/general", &look_webhook(&world, "1")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(world.settled().await.is_empty(), "nothing reached Slack");
@@ -273,6 +290,19 @@ async fn webhook_tokens_must_be_those_of_the_plans_looker() {
     )
     .await;
     assert_eq!(action_hub, unauthorized, "no LOOKERBOT_AUTH_TOKEN is set");
+    let garbage = world
+        .http
+        .post(format!("{}{path}", world.url))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        garbage.status(),
+        StatusCode::UNAUTHORIZED,
+        "checked before the body is judged"
+    );
     assert!(world.settled().await.is_empty(), "nothing reached Slack");
     assert_eq!(world.sandbox.total_calls(), 0, "Looker was not asked either");
     world.stop().await;
