@@ -242,6 +242,7 @@ async fn a_channel_that_is_missing_or_not_joined_is_refused_clearly() {
     let cases = [
         ("/slack/post/channel/no-such-channel", "#no-such-channel"),
         ("/slack/post/channel/random", "#random"),
+        ("/slack/post/channel/C0RANDOM", "#random"),
         ("/slack/post/group/old-project", "#old-project"),
         ("/slack/post/dm/nobody", "@nobody"),
     ];
@@ -256,6 +257,14 @@ async fn a_channel_that_is_missing_or_not_joined_is_refused_clearly() {
     assert!(
         body["reason"].as_str().unwrap().contains("/invite"),
         "says how to fix it: {body}"
+    );
+    let data_action = json!({"form_params": {"channel": "C0RANDOM", "message": "hi"}});
+    let (status, body) = push(&world, "/data_actions", &data_action).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"looker": {"success": false,
+               "message": "Cannot post there: the bot is not a member of #random; invite it with /invite @bot in #random."}})
     );
     assert!(world.settled().await.is_empty(), "nothing reached Slack");
     world.stop().await;
