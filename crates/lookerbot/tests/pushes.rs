@@ -492,6 +492,20 @@ async fn the_form_offers_joined_public_channels_then_people_sorted() {
 }
 
 #[tokio::test]
+async fn the_form_offers_people_of_other_workspaces_only_when_they_are_served() {
+    let world = World::start_with(&[("ALLOW_SLACK_SHARED_WORKSPACES", "true")]).await;
+    let (_, form) = push(&world, "/data_actions/form", &json!({})).await;
+    let labels: Vec<&str> = form[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["#alerts", "#general", "@alice", "@bob", "@olga"]);
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn a_data_action_posts_its_message_to_the_channel_or_person() {
     let world = World::start().await;
     let body = json!({"type": "cell", "form_params": {"channel": "C0GENERAL"}, "data": {"message": "Revenue is up"}});
