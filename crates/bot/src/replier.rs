@@ -27,18 +27,10 @@ impl Replier {
         }
     }
 
-    /// Posts the loading message; the next public reply replaces it.
-    pub async fn loading(&self) {
-        self.post_loading(Reply::text(LOADING_TEXT)).await;
-    }
-
-    /// Posts the loading message for the asker only. It cannot be replaced, so it is for where a public one would
-    /// stay behind for everyone (answers through a slash command's `response_url`).
-    pub async fn loading_for_asker(&self) {
-        self.post_loading(Reply::text(LOADING_TEXT).only_asker()).await;
-    }
-
-    async fn post_loading(&self, loading: Reply) {
+    /// Posts the loading message; the next public reply replaces it when the sink can replace messages.
+    pub async fn loading(&self, privately: bool) {
+        let loading = Reply::text(LOADING_TEXT);
+        let loading = if privately { loading.only_asker() } else { loading };
         match self.sink.post(&self.to, &loading).await {
             Ok(posted) => *self.loading.lock().await = posted,
             Err(e) => tracing::warn!(error = %e, "could not post the loading message"),

@@ -50,16 +50,11 @@ impl Turn<'_> {
         )
     }
 
-    /// Shows the loading message, when enabled, before slow work. A slash command's answers go through its
-    /// `response_url`, where a message cannot be replaced later: its loading message is private, or it would stay
-    /// in the channel for everyone.
+    /// Shows the loading message, when enabled, before slow work. A slash command's answer cannot replace it, so
+    /// there only the asker sees it.
     pub async fn loading(&self) {
         if self.settings.loading_messages && self.addressed() {
-            if self.message.origin == Origin::SlashCommand {
-                self.replier.loading_for_asker().await;
-            } else {
-                self.replier.loading().await;
-            }
+            self.replier.loading(self.message.origin == Origin::SlashCommand).await;
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use bot::Bot;
 use bot::sink::ChatSink;
-use config::{Config, Environment, ImageStoreSettings, Needs};
+use config::{Config, Environment, ImageStoreSettings, Needs, SlackMode};
 use images::{ImageStore, StoreSettings, StoringSink};
 use queue::{Store, WorkerConfig};
 use slack::app::SinkDecorator;
@@ -89,7 +89,9 @@ pub struct StartOptions {
 /// [`start`] with chosen options.
 pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
     let lookers = stack::lookers(config)?;
-    let mut settings = stack::bot_settings(config, config.slack.can_verify_requests());
+    // Socket Mode clicks come over the app-token socket, so they are trusted without a signing secret.
+    let clicks_verified = config.slack.can_verify_requests() || config.slack.mode == Some(SlackMode::Socket);
+    let mut settings = stack::bot_settings(config, clicks_verified);
     if let Some(poll) = options.render_poll {
         settings.render.poll_interval = poll;
     }
