@@ -475,3 +475,29 @@ async fn a_record_too_large_for_one_message_is_cut_to_fifty_blocks() {
     assert!(reply.text.as_deref().unwrap().starts_with("Query\nState: "));
     world.stop().await;
 }
+
+#[tokio::test]
+async fn more_columns_than_a_table_holds_are_cut_with_a_count() {
+    let world = world().await;
+    let slug = create_query(
+        &world,
+        json!({"model": "thelook", "view": "users", "fields": ["users.country", "users.age", "users.count"],
+               "pivots": ["users.age"], "vis_config": {"type": "table"}}),
+    )
+    .await;
+    let share = format!("{}/x/{slug}", world.sandbox.web_url());
+    let reply = reply_to(&world, &share).await;
+    let header = header(block_of(&reply, "table"));
+    assert_eq!(header.len(), 20, "Slack's table block holds 20 columns: {header:?}");
+    assert_eq!(header[0], "Country");
+    assert!(header[1].starts_with("Count · "), "{header:?}");
+    // Every distinct age is a pivot column (up to Looker's default column limit, 50), next to the country column.
+    let ages = world.sandbox.sql_count("SELECT COUNT(DISTINCT age) FROM users");
+    let hidden = 1 + ages.min(50) - 20;
+    let notes: Vec<&Value> = blocks(&reply).iter().filter(|b| b["type"] == "context").collect();
+    assert_eq!(
+        context_text(notes[0]),
+        format!("{hidden} more columns not shown. <{share}|See all in Looker>")
+    );
+    world.stop().await;
+}

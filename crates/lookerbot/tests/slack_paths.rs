@@ -592,6 +592,12 @@ async fn forged_stale_and_unsigned_requests_are_refused() {
             Some(world.sim.sign(now - 600, text.as_bytes())),
             text.clone(),
         ),
+        (
+            "from the future",
+            Some(now + 600),
+            Some(world.sim.sign(now + 600, text.as_bytes())),
+            text.clone(),
+        ),
         ("unsigned", None, None, text.clone()),
         (
             "tampered",
