@@ -628,6 +628,29 @@ async fn forged_stale_and_unsigned_requests_are_refused() {
         .await
         .unwrap();
     assert_eq!(unsigned_slash.status(), 401, "unsigned slash command");
+    let click = click_payload(
+        fixture("interactivity/block_actions.message.json"),
+        GENERAL,
+        &format!(
+            r#"{{"lookerUrl":"{}","action":{{"url":"x"}}}}"#,
+            world.sandbox.web_url()
+        ),
+        &url,
+    );
+    let form = serde_urlencoded::to_string([("payload", click.to_string())]).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let forged_click = world
+        .http
+        .post(format!("{}/slack/action", world.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", now.to_string())
+        .header("x-slack-signature", forged.sign(now, form.as_bytes()))
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_click.status(), 401, "forged click");
+    assert!(world.sandbox.performed_data_actions().is_empty());
     assert_silent(&world, "refused requests").await;
     assert!(world.sim.calls().is_empty(), "{:?}", world.sim.calls());
     forged.shutdown().await;
