@@ -501,3 +501,31 @@ async fn more_columns_than_a_table_holds_are_cut_with_a_count() {
     );
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_cut_table_keeps_its_totals_row() {
+    let world = world().await;
+    let slug = create_query(
+        &world,
+        json!({"model": "thelook", "view": "order_items", "fields": ["orders.id", "order_items.count"],
+               "sorts": ["orders.id"], "limit": "500", "total": true, "vis_config": {"type": "table"}}),
+    )
+    .await;
+    let share = format!("{}/x/{slug}", world.sandbox.web_url());
+    let reply = reply_to(&world, &share).await;
+    let rows = table_rows(block_of(&reply, "table"));
+    assert_eq!(rows.len(), 100, "header, 98 rows and the totals");
+    assert_eq!(rows[98][0], "98");
+    let items = world.sandbox.sql_count("SELECT COUNT(*) FROM order_items");
+    assert_eq!(
+        rows[99],
+        ["Total".to_string(), thousands(items)],
+        "the total of all rows, not of those shown"
+    );
+    let notes: Vec<&Value> = blocks(&reply).iter().filter(|b| b["type"] == "context").collect();
+    assert_eq!(
+        context_text(notes[0]),
+        format!("402 more rows not shown. <{share}|See all in Looker>")
+    );
+    world.stop().await;
+}
