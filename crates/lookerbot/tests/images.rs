@@ -10,6 +10,7 @@ mod images_support;
 
 use common::{ALICE_DM, GENERAL, World, all_text};
 use images::test_support as stores;
+use images::test_support::azure_admin;
 use images_support::*;
 use looker_sandbox::{Fault, content};
 use serde_json::json;
@@ -63,7 +64,7 @@ async fn charts_go_to_s3_and_are_the_rendered_png() {
 async fn charts_go_to_azure_and_are_the_rendered_png() {
     init();
     let container = stores::create_azure_container().await;
-    let world = azure_world(&container).await;
+    let world = azure_world(&container, azure_admin::ACCOUNT_KEY).await;
     assert_reply_shows_the_rendered_chart(&world, &format!("{}/{container}/", stores::azure_endpoint())).await;
     world.stop().await;
 }
@@ -80,7 +81,8 @@ async fn charts_go_to_gcs_and_are_the_rendered_png() {
 #[tokio::test]
 async fn a_missing_bucket_is_a_warning_naming_the_store_and_the_bot_keeps_answering() {
     init();
-    let world = s3_world(&stores::unique_name("absent")).await;
+    let bucket = stores::unique_name("absent");
+    let world = s3_world(&bucket).await;
     world.dm(&chart_look_link(&world)).await;
     let warning = message_where(&world, "the storage warning", |m| all_text(m).contains(":warning:")).await;
     let text = all_text(&warning);
@@ -89,12 +91,35 @@ async fn a_missing_bucket_is_a_warning_naming_the_store_and_the_bot_keeps_answer
     assert!(text.contains("SLACKBOT_S3_BUCKET"), "says what to change: {text}");
     assert!(!text.contains(S3_SECRET), "no secret in chat: {text}");
     assert!(image_urls(&warning).is_empty() && world.sim.files().is_empty());
+    let log = logs();
+    let entry = log
+        .split("could not store a chart image")
+        .skip(1)
+        .find(|entry| entry.contains(&format!("/{bucket}/")))
+        .unwrap_or_else(|| panic!("the log has the details: {log}"));
+    assert!(entry.contains("NoSuchBucket"), "the store's own words: {entry}");
+    assert!(!log.contains(S3_SECRET), "no secret in the log");
 
     world.dm("help").await;
     message_where(&world, "help after the failure", |m| {
         all_text(m).contains("Built-in commands")
     })
     .await;
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_key_the_store_refuses_is_a_warning_saying_access_is_denied() {
+    init();
+    let container = stores::create_azure_container().await;
+    let wrong_key = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmcta2V5LXdyb25nLWtleQ==";
+    let world = azure_world(&container, wrong_key).await;
+    world.dm(&chart_look_link(&world)).await;
+    let warning = message_where(&world, "the storage warning", |m| all_text(m).contains(":warning:")).await;
+    let text = all_text(&warning);
+    assert!(text.contains("Azure Storage"), "names the store: {text}");
+    assert!(text.to_lowercase().contains("access denied"), "names the cause: {text}");
+    assert!(!text.contains(wrong_key), "{text}");
     world.stop().await;
 }
 
@@ -123,6 +148,24 @@ async fn image_size_comes_from_the_configuration() {
     let file = first_upload(&world, "the uploaded chart").await;
     assert_eq!(png_size(&file.bytes), (640, 480));
     assert_eq!(file.bytes, world.sandbox.render_png(CHART_QUERY_ID, 640, 480));
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn results_not_ready_yet_are_waited_for() {
+    let world = World::start().await;
+    // A finished task whose results still answer 202 (as Looker may while it stores the image).
+    world
+        .sandbox
+        .inject_fault("render_task_results", Fault::Status(202), Some(1));
+    world.dm(&chart_look_link(&world)).await;
+    let file = first_upload(&world, "the chart after the wait").await;
+    assert_eq!(file.bytes, world.sandbox.render_png(CHART_QUERY_ID, 400, 300));
+    assert_eq!(
+        world.sandbox.calls("render_task_results"),
+        2,
+        "asked again after Retry-After"
+    );
     world.stop().await;
 }
 

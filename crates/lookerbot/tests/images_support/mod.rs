@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use images::test_support as stores;
@@ -20,9 +21,39 @@ pub const S3_SECRET: &str = "s3-secret-never-shown-e2e";
 /// How long a test waits for the bot before failing.
 const PATIENCE: Duration = Duration::from_secs(15);
 
-/// Must run before the first HTTP client is built (bucket creation comes before the world).
+/// Must run before the first HTTP client is built (bucket creation comes before the world); also starts
+/// capturing the bot's log (see [`logs`]).
 pub fn init() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    static CAPTURING: OnceLock<()> = OnceLock::new();
+    CAPTURING.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| LogWriter)
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
+/// Everything logged since [`init`] by any test of this binary (search it for something only your test logs).
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOG.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+}
+
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOG.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A world whose bot stores chart images in `bucket` on moto.
@@ -36,12 +67,12 @@ pub async fn s3_world(bucket: &str) -> World {
     .await
 }
 
-/// A world whose bot stores chart images in `container` on Azurite.
-pub async fn azure_world(container: &str) -> World {
+/// A world whose bot stores chart images in `container` on Azurite, signing with `key`.
+pub async fn azure_world(container: &str, key: &str) -> World {
     World::start_with(&[
         ("AZURE_STORAGE_ACCOUNT", azure_admin::ACCOUNT),
         ("SLACKBOT_AZURE_CONTAINER", container),
-        ("AZURE_STORAGE_ACCESS_KEY", azure_admin::ACCOUNT_KEY),
+        ("AZURE_STORAGE_ACCESS_KEY", key),
         ("AZURE_STORAGE_ENDPOINT", stores::azure_endpoint()),
     ])
     .await
