@@ -24,7 +24,9 @@
 //!
 //! `.ci/install-emulators` installs them under `.ci/.emulators/`; `.ci/start-emulators` starts them and prints
 //! `LOOKERBOT_TEST_{S3,AZURE,GCS}_ENDPOINT`. Without those variables each test binary starts the emulator it needs
-//! on a free port (and a watchdog shell stops it when the tests exit); without the emulator the tests fail.
+//! on a free port (and a watchdog shell stops it when the tests exit); without the emulator the tests fail. What
+//! finds, starts and prepares them (buckets, containers, the GCS proxy) is `test_support`, behind the
+//! `test-support` feature, so lookerbot's end-to-end tests use the same knowledge.
 //!
 //! - **moto** (`moto[server]` 5.x, `moto_server`): creates a bucket on an unsigned `PUT /{bucket}`; accepts any
 //!   keys (so "wrong key" cannot be tested there); honours `x-amz-acl` (`GET ?acl` shows the `AllUsers` READ

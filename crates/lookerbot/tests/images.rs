@@ -138,6 +138,7 @@ async fn without_a_store_charts_are_uploaded_into_the_thread_with_title_and_link
     assert_eq!(reply.thread_ts.as_deref(), Some(thread), "{reply:#?}");
     assert!(all_text(&reply).contains(&format!("<{link}|Revenue by Category>")));
     assert!(image_urls(&reply).is_empty(), "no public URL exists");
+    assert_spec_followed(&world);
     world.stop().await;
 }
 
@@ -148,6 +149,7 @@ async fn image_size_comes_from_the_configuration() {
     let file = first_upload(&world, "the uploaded chart").await;
     assert_eq!(png_size(&file.bytes), (640, 480));
     assert_eq!(file.bytes, world.sandbox.render_png(CHART_QUERY_ID, 640, 480));
+    assert_spec_followed(&world);
     world.stop().await;
 }
 
@@ -206,6 +208,7 @@ async fn without_render_tasks_run_png_is_the_fallback() {
     assert_eq!(file.bytes, world.sandbox.render_png(CHART_QUERY_ID, 400, 300));
     assert_eq!(world.sandbox.calls("run_query"), 1, "run/png drew it");
     assert_eq!(world.sandbox.calls("render_task_results"), 0);
+    assert_spec_followed(&world);
     world.stop().await;
 }
 
@@ -242,6 +245,7 @@ async fn a_dashboard_link_renders_the_whole_dashboard_with_its_filters() {
         all_text(m).contains(&format!("<{link}|Sales>"))
     })
     .await;
+    assert_spec_followed(&world);
     world.stop().await;
 }
 
@@ -263,6 +267,7 @@ async fn a_scheduled_dashboard_is_delivered_as_one_image_with_its_filters() {
         m.channel == GENERAL && all_text(m).contains(&format!("<{url}|Daily sales>"))
     })
     .await;
+    assert_spec_followed(&world);
     world.stop().await;
 }
 

@@ -89,6 +89,12 @@ pub async fn gcs_world(bucket: &str) -> World {
     .await
 }
 
+/// Every request the bot made to Looker followed the API spec.
+pub fn assert_spec_followed(world: &World) {
+    let violations = world.sandbox.violations();
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
 /// The link of the sandbox's column-chart Look.
 pub fn chart_look_link(world: &World) -> String {
     format!("{}/looks/{}", world.sandbox.web_url(), content::COLUMN_LOOK_ID)
