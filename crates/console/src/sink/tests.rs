@@ -170,6 +170,7 @@ async fn replacing_an_unknown_message_fails() {
     let unknown = PostedMessage {
         channel_id: CONSOLE_CHANNEL.into(),
         ts: "99".into(),
+        thread_ts: None,
     };
     let err = f.sink.replace(&unknown, &Reply::text("x")).await.unwrap_err();
     assert!(err.message.contains("no message 99"), "{}", err.message);
