@@ -51,14 +51,12 @@ mod backend;
 mod clients;
 mod error;
 mod key;
-mod secret;
-mod settings;
 mod sink;
 mod store;
 
+/// The settings and secrets come from the configuration, so there is one definition of each.
+pub use config::{ImageStoreSettings as StoreSettings, Secret};
 pub use error::{StoreError, StoreErrorKind};
-pub use secret::Secret;
-pub use settings::StoreSettings;
 pub use sink::StoringSink;
 pub use store::{ImageStore, StoredImage};
 #[cfg(feature = "test-support")]

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use config::{Config, Environment, Needs, SlackMode};
 use images::ImageStore;
 
-use crate::serve::{load_config, store_settings};
+use crate::serve::load_config;
 
 /// `lookerbot check`: one line per check, exit code 0 only when all pass.
 pub async fn check() -> anyhow::Result<ExitCode> {
@@ -26,7 +26,7 @@ pub async fn check() -> anyhow::Result<ExitCode> {
         }
     };
     let store = match &config.image_store {
-        Some(settings) => match ImageStore::new(&store_settings(settings)) {
+        Some(settings) => match ImageStore::new(settings) {
             Ok(store) => Some(ImageProbe(store)),
             Err(e) => {
                 let line = CheckLine::fail("image store", e.to_string());
