@@ -28,14 +28,10 @@ use slack::ws::ClientHandle;
 /// How long people and channels are cached (lookups for access checks and channel names).
 const DIRECTORY_TTL: Duration = Duration::from_secs(300);
 
-fn secret(s: &config::Secret) -> slack::secret::Secret {
-    slack::secret::Secret::new(s.expose())
-}
-
 /// The Slack Web API client, checked with `auth.test`.
 pub async fn web_client(config: &Config, web_config: WebConfig) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
     let token = config.slack.bot_token.as_ref().context("SLACK_API_KEY is missing")?;
-    let web = SlackWeb::with_config(config.slack.api_url.as_str(), secret(token), web_config)?;
+    let web = SlackWeb::with_config(config.slack.api_url.as_str(), token.clone(), web_config)?;
     let auth = web
         .auth_test()
         .await
@@ -81,8 +77,8 @@ pub fn connect(
         decorate: decorate.clone(),
     });
     let verification = Verification::from_config(
-        config.slack.signing_secret.as_ref().map(secret),
-        config.slack.verification_token.as_ref().map(secret),
+        config.slack.signing_secret.clone(),
+        config.slack.verification_token.clone(),
     );
     let routes = SlackHttp::new(verification, parser.clone(), handler.clone())
         .with_dedupe(dedupe.clone())
@@ -92,7 +88,7 @@ pub fn connect(
             let app_token = config.slack.app_token.as_ref().context("SLACK_APP_TOKEN is missing")?;
             tracing::info!("connecting to Slack with Socket Mode");
             Some(
-                SocketModeClient::new(web.clone(), secret(app_token), parser, handler)
+                SocketModeClient::new(web.clone(), app_token.clone(), parser, handler)
                     .with_dedupe(dedupe)
                     .start(),
             )
