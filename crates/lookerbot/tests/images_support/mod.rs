@@ -190,34 +190,9 @@ pub async fn deliver_plan(world: &World, channel: &str, plan: Value) -> reqwest:
 
 /// Creates, through the sandbox's API, a column chart whose query cannot run; returns its share slug.
 pub async fn failing_chart_slug(world: &World) -> String {
-    let api = world.sandbox.api_url();
-    let login: Value = world
-        .http
-        .post(format!("{api}/login"))
-        .form(&[
-            ("client_id", world.sandbox.client_id()),
-            ("client_secret", world.sandbox.client_secret()),
-        ])
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("token");
-    let token = login["access_token"].as_str().expect("access_token");
-    let query: Value = world
-        .http
-        .post(format!("{api}/queries"))
-        .header("authorization", format!("token {token}"))
-        .json(&json!({
-            "model": "thelook", "view": "order_items", "fields": ["order_items.no_such_field"],
-            "vis_config": {"type": "looker_column"}
-        }))
-        .send()
-        .await
-        .expect("create_query")
-        .json()
-        .await
-        .expect("query");
-    query["slug"].as_str().expect("slug").to_owned()
+    let query = json!({
+        "model": "thelook", "view": "order_items", "fields": ["order_items.no_such_field"],
+        "vis_config": {"type": "looker_column"}
+    });
+    crate::common::create_query(world, query).await
 }

@@ -269,36 +269,7 @@ fn collect_texts(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Saves a query in the sandbox through its API (as an Explore would) and returns its share slug.
-pub async fn create_query(world: &World, query: Value) -> String {
-    let api = world.sandbox.api_url();
-    let login: Value = world
-        .http
-        .post(format!("{api}/login"))
-        .form(&[
-            ("client_id", world.sandbox.client_id()),
-            ("client_secret", world.sandbox.client_secret()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().expect("a sandbox token");
-    let created: Value = world
-        .http
-        .post(format!("{api}/queries"))
-        .header("authorization", format!("token {token}"))
-        .json(&query)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    created["slug"].as_str().expect("the new query's slug").to_string()
-}
+pub use crate::common::create_query;
 
 /// `1234567` as Looker formats counts: `1,234,567`.
 pub fn thousands(n: i64) -> String {
