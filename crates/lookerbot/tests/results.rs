@@ -4,7 +4,7 @@
 mod common;
 mod slackpaths_support;
 
-use common::{ALICE_DM, World, all_text};
+use common::{ALICE_DM, World, all_text, create_query};
 use looker_sandbox::{Fault, content};
 use serde_json::{Value, json};
 use slack_sim::PostedMessage;

@@ -269,8 +269,6 @@ fn collect_texts(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-pub use crate::common::create_query;
-
 /// `1234567` as Looker formats counts: `1,234,567`.
 pub fn thousands(n: i64) -> String {
     let digits = n.abs().to_string();
