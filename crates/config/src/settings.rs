@@ -1,6 +1,7 @@
 //! The whole configuration, read and checked in one place.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use url::Url;
 
@@ -88,6 +89,9 @@ pub struct Config {
     pub auth_token: Option<Secret>,
     pub public_url: Option<Url>,
     pub data_dir: PathBuf,
+    /// `LOOKERBOT_DELIVERY_LEASE_SECS`: how long a delivery in progress stays reserved. The workers renew it while
+    /// they work, so it only bounds how long a delivery interrupted by a crash waits before it is retried.
+    pub delivery_lease: Duration,
     pub image_store: Option<ImageStoreSettings>,
     pub image_width: u32,
     pub image_height: u32,
@@ -156,6 +160,7 @@ impl Config {
                 .get("LOOKERBOT_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "lookerbot-data".into()),
+            delivery_lease: read_delivery_lease(env, &mut problems),
             image_store: read_image_store(env, &mut problems),
             image_width,
             image_height,
@@ -181,6 +186,26 @@ fn read_tls_insecure(env: &Environment, problems: &mut Problems) -> bool {
     };
     let sdk = !env.flag("LOOKERSDK_VERIFY_SSL", true, problems);
     node || sdk
+}
+
+/// Default of `LOOKERBOT_DELIVERY_LEASE_SECS`.
+pub const DEFAULT_DELIVERY_LEASE: Duration = Duration::from_secs(30);
+
+fn read_delivery_lease(env: &Environment, problems: &mut Problems) -> Duration {
+    const NAME: &str = "LOOKERBOT_DELIVERY_LEASE_SECS";
+    match env.get(NAME) {
+        None => DEFAULT_DELIVERY_LEASE,
+        Some(value) => match value.parse::<u64>() {
+            Ok(secs) if (1..=3600).contains(&secs) => Duration::from_secs(secs),
+            _ => {
+                problems.add(
+                    NAME,
+                    format!("must be a number of seconds from 1 to 3600, not {value:?}"),
+                );
+                DEFAULT_DELIVERY_LEASE
+            }
+        },
+    }
 }
 
 fn read_pixels(env: &Environment, name: &str, default: u32, problems: &mut Problems) -> u32 {

@@ -296,6 +296,7 @@ fn every_variable_read_is_documented() {
                 "CLIENT_SECRET_VARS",
                 "FOLDER_VARS",
                 "DEFAULT_SLACK_API_URL",
+                "DEFAULT_DELIVERY_LEASE",
                 "LOOKER_ONLY",
                 "SERVER",
                 "NOTHING",
@@ -310,4 +311,20 @@ fn every_variable_read_is_documented() {
         "read but not in variables.rs: {undocumented:?}"
     );
     assert!(config::variables::help_text().contains("LOOKERS"));
+}
+
+#[test]
+fn the_delivery_lease_is_thirty_seconds_unless_set() {
+    let config = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert_eq!(config.delivery_lease, config::DEFAULT_DELIVERY_LEASE);
+    assert_eq!(config.delivery_lease.as_secs(), 30);
+    let config = Config::from_env(&with(&[("LOOKERBOT_DELIVERY_LEASE_SECS", "2")]), Needs::SERVER).unwrap();
+    assert_eq!(config.delivery_lease.as_secs(), 2);
+    for bad in ["0", "-1", "soon", "100000"] {
+        let err = problems(&with(&[("LOOKERBOT_DELIVERY_LEASE_SECS", bad)]));
+        assert!(
+            message_for(&err, "LOOKERBOT_DELIVERY_LEASE_SECS").contains("from 1 to 3600"),
+            "{bad}"
+        );
+    }
 }

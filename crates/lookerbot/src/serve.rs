@@ -80,6 +80,7 @@ pub async fn start(config: &Config, bind: SocketAddr) -> anyhow::Result<RunningB
 /// Settings that are not configuration: tests and benchmarks shorten waits.
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {
+    /// The delivery workers; their lease is the configuration's (`LOOKERBOT_DELIVERY_LEASE_SECS`).
     pub workers: WorkerConfig,
     pub slack: WebConfig,
     /// First wait between polls of a Looker render task (default 250 ms).
@@ -119,7 +120,10 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
         auth_token: config.auth_token.clone(),
         public_url: config.public_url.clone(),
         bind,
-        workers: options.workers,
+        workers: WorkerConfig {
+            lease: config.delivery_lease,
+            ..options.workers
+        },
     })
     .await?;
     Ok(RunningBot {
