@@ -185,11 +185,15 @@ fn channel_id(n: usize) -> String {
     format!("C0DELIV{n:02}")
 }
 
-/// A public channel the bot is a member of.
 fn delivery_channel(n: usize) -> Conversation {
+    channel(&channel_id(n), &channel_name(n))
+}
+
+/// A public channel the bot is a member of.
+pub fn channel(id: &str, name: &str) -> Conversation {
     Conversation {
-        id: channel_id(n),
-        name: channel_name(n),
+        id: id.to_string(),
+        name: name.to_string(),
         kind: ConversationKind::PublicChannel,
         is_archived: false,
         is_general: false,
