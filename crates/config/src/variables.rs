@@ -142,6 +142,10 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                  retried once this passes (default 30).",
             ),
             var(
+                "LOOKERBOT_QUEUE_CAPACITY",
+                "Most deliveries waiting at once; past it Looker's webhooks get 503 (default 10000).",
+            ),
+            var(
                 "LOOKERBOT_IMAGE_WIDTH",
                 "Width of chart images in pixels (default 1200).",
             ),

@@ -297,6 +297,8 @@ fn every_variable_read_is_documented() {
                 "FOLDER_VARS",
                 "DEFAULT_SLACK_API_URL",
                 "DEFAULT_DELIVERY_LEASE",
+                "DEFAULT_QUEUE_CAPACITY",
+                "MAX_QUEUE_CAPACITY",
                 "LOOKER_ONLY",
                 "SERVER",
                 "NOTHING",
@@ -324,6 +326,21 @@ fn the_delivery_lease_is_thirty_seconds_unless_set() {
         let err = problems(&with(&[("LOOKERBOT_DELIVERY_LEASE_SECS", bad)]));
         assert!(
             message_for(&err, "LOOKERBOT_DELIVERY_LEASE_SECS").contains("from 1 to 3600"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn the_queue_capacity_is_bounded() {
+    let config = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert_eq!(config.queue_capacity, config::DEFAULT_QUEUE_CAPACITY);
+    let config = Config::from_env(&with(&[("LOOKERBOT_QUEUE_CAPACITY", "2")]), Needs::SERVER).unwrap();
+    assert_eq!(config.queue_capacity, 2);
+    for bad in ["0", "many", "99999999"] {
+        let err = problems(&with(&[("LOOKERBOT_QUEUE_CAPACITY", bad)]));
+        assert!(
+            message_for(&err, "LOOKERBOT_QUEUE_CAPACITY").contains("from 1 to 1000000"),
             "{bad}"
         );
     }
