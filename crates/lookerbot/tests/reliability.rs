@@ -7,7 +7,8 @@ mod reliability_support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use looker_sandbox::Fault;
+use common::{GENERAL, World, all_text};
+use looker_sandbox::{Fault, content};
 use reliability_support::{Peers, channel_name};
 
 /// How many scheduled deliveries the crash test sends.
@@ -79,17 +80,32 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
     peers.sandbox.inject_fault("query", Fault::Status(404), Some(1));
     assert_eq!(peers.post_delivery(&bot, 7).await, 200);
     let listing = wait_for_listing(&peers, &["--failed"], |out| out.contains(" 1 failed")).await;
-    let line = listing.lines().find(|l| l.starts_with('#')).expect("the failed delivery is listed");
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with('#'))
+        .expect("the failed delivery is listed");
     assert!(line.contains("failed") && line.contains(&channel_name(7)), "{listing}");
     assert!(line.contains("— "), "the reason is shown: {line}");
-    let id = line.trim_start_matches('#').split_whitespace().next().unwrap().to_string();
+    let id = line
+        .trim_start_matches('#')
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
 
     // The operator fixes Looker and retries; the running bot delivers.
     let (status, out) = peers.deliveries(&["--retry", &id]);
     assert!(status.success(), "{out}");
     assert!(out.contains(&format!("Delivery {id} is queued again")), "{out}");
-    let numbers = peers.wait_for_deliveries(Duration::from_secs(15), |n| !n.is_empty()).await;
-    assert_eq!(numbers, vec![7], "the retried delivery arrives once; log:\n{}", bot.log_text());
+    let numbers = peers
+        .wait_for_deliveries(Duration::from_secs(15), |n| !n.is_empty())
+        .await;
+    assert_eq!(
+        numbers,
+        vec![7],
+        "the retried delivery arrives once; log:\n{}",
+        bot.log_text()
+    );
     let listing = wait_for_listing(&peers, &[], |out| out.contains("1 done")).await;
     assert!(listing.contains("0 failed"), "{listing}");
 
@@ -121,12 +137,18 @@ async fn sigterm_during_a_delivery_exits_0_promptly_and_loses_nothing() {
     assert_eq!(peers.post_delivery(&bot, 1).await, 200);
     let started = std::time::Instant::now();
     while peers.sandbox.calls("run_query") == 0 {
-        assert!(started.elapsed() < Duration::from_secs(10), "the delivery never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the delivery never started"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // Looker has answered; the post to Slack is in flight.
     bot.terminate();
-    let status = bot.wait_exit(Duration::from_secs(10)).await.expect("lookerbot exits within 10 s of SIGTERM");
+    let status = bot
+        .wait_exit(Duration::from_secs(10))
+        .await
+        .expect("lookerbot exits within 10 s of SIGTERM");
     assert!(status.success(), "exit status {status:?}; log:\n{}", bot.log_text());
     peers.sim.set_latency(Duration::ZERO);
 
@@ -138,7 +160,215 @@ async fn sigterm_during_a_delivery_exits_0_promptly_and_loses_nothing() {
         // Abandoned in flight: still queued, and the next start delivers it.
         assert!(!listing.contains("1 done"), "{listing}");
         let _restarted = peers.spawn_bot().await;
-        let numbers = peers.wait_for_deliveries(Duration::from_secs(10), |n| !n.is_empty()).await;
+        let numbers = peers
+            .wait_for_deliveries(Duration::from_secs(10), |n| !n.is_empty())
+            .await;
         assert_eq!(numbers, vec![1]);
     }
+}
+
+// --- Faults: Looker and Slack failing under a running bot. -------------------------------------------------------
+
+/// Alice pastes a Look link; every message the bot sent back, once it went quiet.
+async fn ask_for_look(world: &World, look_id: &str) -> Vec<String> {
+    let before = world.sim.messages().len();
+    let link = format!("{}/looks/{look_id}", world.sandbox.web_url());
+    assert_eq!(world.dm(&link).await.status(), 200);
+    world.settled().await[before..].iter().map(all_text).collect()
+}
+
+/// Waits up to ten seconds for the simulator's messages to satisfy `done`.
+async fn slack_sim_wait(world: &World, done: impl Fn(&[slack_sim::PostedMessage]) -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if done(&world.sim.messages()) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// The bot still answers: `help` gets the command list.
+async fn still_answers(world: &World) {
+    let before = world.sim.messages().len();
+    world.dm("help").await;
+    let messages = world.messages(before + 1).await;
+    assert!(
+        messages[before..]
+            .iter()
+            .any(|m| all_text(m).contains("Built-in commands"))
+    );
+}
+
+#[tokio::test]
+async fn looker_errors_and_outages_give_the_asker_a_warning_and_the_bot_carries_on() {
+    let world = World::start().await;
+    let cases = [
+        ("look", Fault::Status(500), "Looker error on the Look"),
+        ("look", Fault::Status(404), "Look gone"),
+        ("run_query", Fault::Status(500), "query fails"),
+        ("run_query", Fault::Status(429), "Looker busy"),
+    ];
+    for (operation, fault, case) in cases {
+        world.sandbox.inject_fault(operation, fault, None);
+        let replies = ask_for_look(&world, content::TABLE_LOOK_ID).await;
+        assert!(
+            replies.iter().any(|r| r.contains(":warning:")),
+            "{case}: no warning in {replies:#?}"
+        );
+        assert!(
+            !replies
+                .iter()
+                .any(|r| r.contains("Orders by Status") && !r.contains(":warning:")),
+            "{case}"
+        );
+        world.sandbox.clear_faults();
+        still_answers(&world).await;
+    }
+    // Looker down altogether: the session is gone and logging in fails.
+    world.sandbox.expire_tokens();
+    world.sandbox.inject_fault("login", Fault::Status(503), None);
+    let replies = ask_for_look(&world, content::TABLE_LOOK_ID).await;
+    assert!(
+        replies.iter().any(|r| r.contains(":warning:")),
+        "Looker down: {replies:#?}"
+    );
+    world.sandbox.clear_faults();
+    let replies = ask_for_look(&world, content::TABLE_LOOK_ID).await;
+    assert!(
+        replies.iter().any(|r| r.contains("Orders by Status")),
+        "Looker back: {replies:#?}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_401_logs_in_again_and_a_slow_looker_still_answers() {
+    let world = World::start().await;
+    world.sandbox.inject_fault("look", Fault::Status(401), Some(1));
+    let replies = ask_for_look(&world, content::TABLE_LOOK_ID).await;
+    assert!(replies.iter().any(|r| r.contains("Orders by Status")), "{replies:#?}");
+    assert!(!replies.iter().any(|r| r.contains(":warning:")), "{replies:#?}");
+
+    world
+        .sandbox
+        .inject_fault("run_query", Fault::Slow(Duration::from_millis(1500)), Some(1));
+    let before = world.sim.messages().len();
+    world
+        .dm(&format!("{}/looks/{}", world.sandbox.web_url(), content::TABLE_LOOK_ID))
+        .await;
+    let answered = slack_sim_wait(&world, |m| {
+        m[before..].iter().any(|m| all_text(m).contains("Orders by Status"))
+    })
+    .await;
+    assert!(answered, "no answer from a slow Looker: {:#?}", world.sim.messages());
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn an_empty_chart_image_is_a_warning_not_an_empty_upload() {
+    let world = World::start().await;
+    for operation in ["render_task_results", "run_query"] {
+        world.sandbox.inject_fault(operation, Fault::EmptyImage, None);
+    }
+    let replies = ask_for_look(&world, content::COLUMN_LOOK_ID).await;
+    assert!(replies.iter().any(|r| r.contains(":warning:")), "{replies:#?}");
+    assert!(
+        world.sim.files().iter().all(|f| !f.bytes.is_empty()),
+        "no empty file reached Slack"
+    );
+    still_answers(&world).await;
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn slack_rate_limits_are_waited_out() {
+    let world = World::start().await;
+    world.sim.rate_limit("chat.postMessage", 2, 1);
+    still_answers(&world).await;
+    assert!(
+        world.sim.calls_to("chat.postMessage").len() >= 3,
+        "the two 429s and the post"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_delivery_slack_refuses_with_500s_is_retried_until_it_arrives() {
+    let world = World::start().await;
+    world.sim.fail("chat.postMessage", 3, 500);
+    let payload = world
+        .sandbox
+        .scheduled_look_webhook(content::TABLE_LOOK_ID, "csv")
+        .unwrap();
+    let response = world
+        .http
+        .post(format!("{}/slack/post/channel/general", world.url))
+        .header("x-looker-webhook-token", common::WEBHOOK_TOKEN)
+        .json(&payload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let messages = world.messages(1).await;
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.channel == GENERAL && all_text(m).contains("Orders by Status"))
+    );
+    let failed = world
+        .sim
+        .calls_to("chat.postMessage")
+        .iter()
+        .filter(|c| c.http_status == 500)
+        .count();
+    assert_eq!(failed, 3);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_delivery_whose_slack_call_times_out_is_retried() {
+    let peers = Peers::start(Duration::ZERO).await;
+    let mut options = common::options();
+    options.slack.timeout = Duration::from_millis(300);
+    let bot = reliability_support::start_in_process(&peers, options, &[]).await;
+    peers.sim.set_latency(Duration::from_millis(800));
+    assert_eq!(peers.post_delivery_at(bot.addr(), 3).await.status(), 200);
+    let started = std::time::Instant::now();
+    while peers.sim.calls_to("chat.postMessage").is_empty() && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    peers.sim.set_latency(Duration::ZERO);
+    let numbers = peers
+        .wait_for_deliveries(Duration::from_secs(10), |n| !n.is_empty())
+        .await;
+    assert!(
+        numbers.contains(&3),
+        "the delivery arrived after the timeouts: {numbers:?}"
+    );
+    bot.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_and_says_so() {
+    let peers = Peers::start(Duration::ZERO).await;
+    let bot =
+        reliability_support::start_in_process(&peers, common::options(), &[("LOOKERBOT_QUEUE_CAPACITY", "2")]).await;
+    // Slack hangs, so nothing leaves the queue while it fills.
+    peers.sim.set_latency(Duration::from_secs(5));
+    let mut statuses = Vec::new();
+    for number in 0..4 {
+        let response = peers.post_delivery_at(bot.addr(), number).await;
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap();
+        if status == 503 {
+            assert_eq!(body["success"], false);
+            assert!(body["reason"].as_str().unwrap().contains("try again later"), "{body}");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [200, 200, 503, 503]);
+    peers.sim.set_latency(Duration::ZERO);
+    bot.shutdown(Duration::from_secs(1)).await;
 }

@@ -273,3 +273,37 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// `lookerbot serve` started in this process with `options`, configured as [`Peers::environment`] says plus
+/// `extra`: for knobs the binary does not expose (Slack timeouts).
+pub async fn start_in_process(
+    peers: &Peers,
+    options: lookerbot::serve::StartOptions,
+    extra: &[(&str, &str)],
+) -> lookerbot::serve::RunningBot {
+    let pairs = peers.environment(1);
+    let mut env = config::Environment::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    for (k, v) in extra {
+        env.set(k, v);
+    }
+    let config = config::Config::from_env(&env, config::Needs::SERVER).unwrap();
+    lookerbot::serve::start_with(&config, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), options)
+        .await
+        .unwrap()
+}
+
+impl Peers {
+    /// Posts scheduled delivery `number` to a bot started in this process.
+    pub async fn post_delivery_at(&self, addr: std::net::SocketAddr, number: usize) -> reqwest::Response {
+        self.http
+            .post(format!(
+                "http://{addr}/slack/post/channel/{}",
+                channel_name(number % CHANNELS)
+            ))
+            .header("x-looker-webhook-token", WEBHOOK_TOKEN)
+            .json(&self.numbered_delivery(number))
+            .send()
+            .await
+            .unwrap()
+    }
+}
