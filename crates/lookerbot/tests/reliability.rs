@@ -372,3 +372,271 @@ async fn a_full_queue_answers_503_and_says_so() {
     peers.sim.set_latency(Duration::ZERO);
     bot.shutdown(Duration::from_secs(1)).await;
 }
+
+// --- Hostile requests: refused, with nothing queued, posted or run. ---------------------------------------------
+
+/// A POST with `body` (sent as is, with the webhook token) to the bot; status and answer.
+async fn post_raw(world: &World, path: &str, content_type: &str, body: Vec<u8>) -> (u16, String) {
+    let response = world
+        .http
+        .post(format!("{}{path}", world.url))
+        .header("content-type", content_type)
+        .header("x-looker-webhook-token", common::WEBHOOK_TOKEN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
+}
+
+/// Looker calls that fetch or change content (not the bot's log-in and periodic command refresh).
+fn content_calls(world: &World) -> u64 {
+    [
+        "look",
+        "query",
+        "run_query",
+        "create_query",
+        "run_inline_query",
+        "dashboard",
+        "perform_data_action",
+    ]
+    .iter()
+    .map(|op| world.sandbox.calls(op))
+    .sum()
+}
+
+/// Nothing reached Slack, and Looker ran nothing.
+fn no_side_effects(world: &World, looker_calls_before: u64) {
+    assert!(world.sim.messages().is_empty(), "{:#?}", world.sim.messages());
+    assert_eq!(content_calls(world), looker_calls_before, "Looker was called");
+    assert!(world.sandbox.performed_data_actions().is_empty());
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_on_every_endpoint() {
+    let world = World::start().await;
+    let looker_calls = content_calls(&world);
+    let over = |limit: usize| vec![b' '; limit + 1];
+    let cases = [
+        ("/slack/post/channel/general", server::MAX_WEBHOOK_BODY),
+        ("/slack/post_from_query_action", server::MAX_WEBHOOK_BODY),
+        ("/", server::MAX_BODY),
+        ("/data_actions", server::MAX_BODY),
+        ("/data_actions/form", server::MAX_BODY),
+        ("/slack/events", server::MAX_BODY),
+        ("/slack/receive", server::MAX_BODY),
+        ("/slack/action", server::MAX_BODY),
+    ];
+    for (path, limit) in cases {
+        let (status, _) = post_raw(&world, path, "application/json", over(limit)).await;
+        assert_eq!(status, 413, "{path}");
+    }
+    let (status, _) = post_raw(&world, "/data_actions", "application/json", b"{}".to_vec()).await;
+    assert_ne!(status, 413, "small bodies pass");
+    no_side_effects(&world, looker_calls);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn deeply_nested_json_is_a_400_not_a_stack_overflow() {
+    let world = World::start().await;
+    let looker_calls = content_calls(&world);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let in_object = format!(r#"{{"scheduled_plan":{{"query":{{"vis_config":{deep}}}}}}}"#);
+    for path in [
+        "/slack/post/channel/general",
+        "/slack/post_from_query_action",
+        "/data_actions",
+    ] {
+        for body in [&deep, &in_object] {
+            let (status, _) = post_raw(&world, path, "application/json", body.clone().into_bytes()).await;
+            assert_eq!(status, 400, "{path}");
+        }
+    }
+    let response = world
+        .post_signed("/slack/events", "application/json", in_object.clone())
+        .await;
+    assert_eq!(response.status(), 400);
+    let form = serde_urlencoded::to_string([("payload", &deep)]).unwrap();
+    let response = world
+        .post_signed("/slack/action", "application/x-www-form-urlencoded", form)
+        .await;
+    assert_eq!(response.status(), 400);
+    no_side_effects(&world, looker_calls);
+    still_answers(&world).await;
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_webhook_tokens_and_look_alike_plan_urls_are_refused() {
+    let world = World::start().await;
+    let looker_calls = content_calls(&world);
+    let payload = world
+        .sandbox
+        .scheduled_look_webhook(content::TABLE_LOOK_ID, "csv")
+        .unwrap();
+    let post = |token: &'static str, payload: serde_json::Value| {
+        world
+            .http
+            .post(format!("{}/slack/post/channel/general", world.url))
+            .header("x-looker-webhook-token", token)
+            .json(&payload)
+            .send()
+    };
+    for token in [
+        "",
+        "LOOKER-WEBHOOK-TOKEN",
+        "looker-webhook-toke",
+        "looker-webhook-token2",
+    ] {
+        assert_eq!(post(token, payload.clone()).await.unwrap().status(), 401, "{token:?}");
+    }
+    let web = world.sandbox.web_url();
+    let look_alikes = [
+        web.replace("127.0.0.1", "127.0.0.1.evil.example"),
+        format!("{web}.evil.example"),
+        "https://me.looker.com.evil.example".to_string(),
+        web.replace("http://", "https://"),
+    ];
+    for host in look_alikes {
+        let mut forged = payload.clone();
+        forged["scheduled_plan"]["url"] = serde_json::json!(format!("{host}/looks/1"));
+        let response = post(common::WEBHOOK_TOKEN, forged).await.unwrap();
+        assert!(
+            matches!(response.status().as_u16(), 400 | 401),
+            "{host}: {}",
+            response.status()
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    no_side_effects(&world, looker_calls);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_button_naming_an_unconfigured_looker_is_not_run() {
+    let world = World::start().await;
+    let looker_calls = content_calls(&world);
+    let action = serde_json::json!({"url": "https://hooks.example/x", "label": "Do it", "form_url": null});
+    for looker_url in ["https://me.looker.com.evil.example", "not a url", ""] {
+        let value = serde_json::json!({"lookerUrl": looker_url, "action": action}).to_string();
+        let before = world.sim.messages().len();
+        let payload = serde_json::json!({
+            "type": "block_actions", "user": {"id": common::ALICE, "team_id": "T0SIM"}, "team": {"id": "T0SIM"},
+            "channel": {"id": GENERAL}, "container": {"message_ts": "1.2", "channel_id": GENERAL},
+            "response_url": world.sim.response_url_in("click", GENERAL),
+            "actions": [{"type": "button", "action_id": "a", "value": value}],
+        });
+        let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        let response = world
+            .post_signed("/slack/action", "application/x-www-form-urlencoded", form)
+            .await;
+        assert_eq!(response.status(), 200);
+        let messages = world.messages(before + 1).await;
+        let text = all_text(&messages[before]);
+        assert!(
+            text.contains(":warning:") && text.contains("not"),
+            "{looker_url:?}: {text}"
+        );
+        assert_ne!(
+            messages[before].method, "chat.postMessage",
+            "the refusal is for the clicker only"
+        );
+    }
+    assert!(world.sandbox.performed_data_actions().is_empty());
+    assert_eq!(content_calls(&world), looker_calls);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn mentions_and_links_in_user_text_and_data_are_escaped() {
+    let world = World::start().await;
+    let hostile = "<!channel> <!here|here> <https://evil.example|click me> <@U0BOSS>";
+    world.dm(&format!("find {hostile}")).await;
+    let message = serde_json::json!({
+        "type": "cell", "data": {"channel": GENERAL, "message": format!("{hostile} & co")},
+        "form_params": {},
+    });
+    let (status, body) = post_raw(
+        &world,
+        "/data_actions",
+        "application/json",
+        message.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let messages = world.messages(2).await;
+    for m in &messages {
+        let text = all_text(m);
+        for injected in ["<!channel>", "<!here", "<https://evil", "<@U0BOSS>"] {
+            assert!(!text.contains(injected), "{injected} got through: {text}");
+        }
+    }
+    assert!(
+        messages.iter().any(|m| all_text(m).contains("&lt;!channel&gt;")),
+        "{messages:#?}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_stay_out_of_logs_and_answers_when_things_fail() {
+    let peers = Peers::start(Duration::ZERO).await;
+    let bot = peers
+        .spawn_bot_logging("debug,hyper=info,h2=info,rustls=info,reqwest=info")
+        .await;
+    let mut answers = String::new();
+    // Callers with wrong credentials.
+    let forged = peers
+        .http
+        .post(format!("{}/slack/events", bot.url))
+        .header("x-slack-request-timestamp", chrono::Utc::now().timestamp().to_string())
+        .header("x-slack-signature", "v0=0000")
+        .body(r#"{"type":"url_verification","challenge":"c"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    answers.push_str(&forged.text().await.unwrap());
+    let wrong_token = peers
+        .http
+        .post(format!("{}/slack/post/channel/general", bot.url))
+        .header("x-looker-webhook-token", "guess")
+        .json(&peers.numbered_delivery(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), 401);
+    answers.push_str(&wrong_token.text().await.unwrap());
+    // Looker refusing the bot's credentials: that delivery fails, with a reason.
+    peers.sandbox.expire_tokens();
+    peers.sandbox.inject_fault("login", Fault::Status(401), None);
+    assert_eq!(peers.post_delivery(&bot, 1).await, 200);
+    answers.push_str(&wait_for_listing(&peers, &[], |out| out.contains(" 1 failed")).await);
+    // Looker down for a moment, then Slack failing: the next delivery still arrives.
+    peers.sandbox.clear_faults();
+    peers.sandbox.inject_fault("login", Fault::Status(503), Some(1));
+    peers.sim.fail("chat.postMessage", 1, 500);
+    assert_eq!(peers.post_delivery(&bot, 2).await, 200);
+    let numbers = peers
+        .wait_for_deliveries(Duration::from_secs(20), |n| !n.is_empty())
+        .await;
+    assert_eq!(numbers, vec![2], "delivered in the end; log:\n{}", bot.log_text());
+    answers.push_str(&peers.deliveries(&[]).1);
+
+    let log = bot.log_text();
+    assert!(log.contains("DEBUG"), "the log is at debug level");
+    let secrets = [
+        peers.sandbox.client_secret(),
+        peers.sim.bot_token(),
+        peers.sim.signing_secret(),
+        reliability_support::WEBHOOK_TOKEN,
+    ];
+    for secret in secrets {
+        assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
+        assert!(!answers.contains(secret), "{secret} is in an answer: {answers}");
+        for message in peers.sim.messages() {
+            assert!(!all_text(&message).contains(secret), "{secret} was posted to Slack");
+        }
+    }
+}

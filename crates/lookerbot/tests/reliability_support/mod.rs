@@ -70,10 +70,16 @@ impl Peers {
 
     /// Starts `lookerbot serve` and waits until it answers its health check.
     pub async fn spawn_bot(&self) -> BotProcess {
+        self.spawn_bot_logging("info").await
+    }
+
+    /// [`Peers::spawn_bot`] with `RUST_LOG` set to `filter`.
+    pub async fn spawn_bot_logging(&self, filter: &str) -> BotProcess {
         let port = free_port();
         let log = self.data.path().join(format!("serve-{port}.log"));
         let child = self
             .lookerbot(&["serve"], port, &log)
+            .env("RUST_LOG", filter)
             .spawn()
             .expect("the lookerbot binary starts");
         let process = BotProcess {
