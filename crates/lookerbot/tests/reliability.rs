@@ -77,13 +77,13 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
     let peers = Peers::start(Duration::ZERO).await;
     let bot = peers.spawn_bot().await;
     // The Look's query is gone when the delivery runs: that will not get better by itself.
-    peers.sandbox.inject_fault("query", Fault::Status(404), Some(1));
+    peers.sandbox.inject_fault("query", Fault::Status(404), None);
     assert_eq!(peers.post_delivery(&bot, 7).await, 200);
     let listing = wait_for_listing(&peers, &["--failed"], |out| out.contains(" 1 failed")).await;
     let line = listing
         .lines()
         .find(|l| l.starts_with('#'))
-        .expect("the failed delivery is listed");
+        .unwrap_or_else(|| panic!("the failed delivery is not listed: {listing}; log:\n{}", bot.log_text()));
     assert!(line.contains("failed") && line.contains(&channel_name(7)), "{listing}");
     assert!(line.contains("— "), "the reason is shown: {line}");
     let id = line
@@ -94,6 +94,7 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
         .to_string();
 
     // The operator fixes Looker and retries; the running bot delivers.
+    peers.sandbox.clear_faults();
     let (status, out) = peers.deliveries(&["--retry", &id]);
     assert!(status.success(), "{out}");
     assert!(out.contains(&format!("Delivery {id} is queued again")), "{out}");
@@ -116,9 +117,9 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
     assert!(!status.success(), "retrying an unknown id must fail: {out}");
 }
 
-/// Runs `lookerbot deliveries ARGS` until its output satisfies `done` (at most ten seconds); the last output.
+/// Runs `lookerbot deliveries ARGS` until its output satisfies `done` (at most 20 seconds); the last output.
 async fn wait_for_listing(peers: &Peers, args: &[&str], done: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let (status, out) = peers.deliveries(args);
         assert!(status.success(), "lookerbot deliveries failed: {out}");
