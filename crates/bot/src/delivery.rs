@@ -64,6 +64,16 @@ impl Delivery {
             return Err(Refusal(format!("Scheduled plan type {kind} not supported.")));
         }
         let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
+        let link = url.as_ref().and_then(LookerLink::parse);
+        let is_dashboard = matches!(kind.as_str(), "Dashboard" | "LookMLDashboard");
+        if is_dashboard && !matches!(link, Some(LookerLink::Dashboard { .. })) {
+            return Err(Refusal("Scheduled plan does not have a parsable dashboard URL.".into()));
+        }
+        if !is_dashboard && plan.query_id.is_none() && !matches!(link, Some(LookerLink::Look(_))) {
+            return Err(Refusal(
+                "Scheduled plan does not have a query_id or a parsable Look URL.".into(),
+            ));
+        }
         let looker = match &url {
             Some(url) => lookers.owning(url),
             // A plan without a URL can only be a query of the only Looker there is (a URL that does not parse names
@@ -74,15 +84,6 @@ impl Delivery {
             None => None,
         };
         let looker = looker.ok_or_else(|| Refusal("Requested data is from an unknown Looker.".into()))?;
-        if kind == "Look"
-            && plan.query_id.is_none()
-            && !matches!(url.as_ref().and_then(LookerLink::parse), Some(LookerLink::Look(_)))
-        {
-            return Err(Refusal(format!(
-                "Scheduled plan URL {} is not a Look.",
-                plan.url.as_deref().unwrap_or("(none)")
-            )));
-        }
         Ok(Delivery::Scheduled {
             target,
             plan: Box::new(plan),
@@ -180,8 +181,10 @@ async fn scheduled_reply(
             },
         ]));
     }
+    // A plan whose filters differ from its Look's runs the plan's own query (when it has one).
+    let runs_plan_query = plan.filters_differ_from_look == Some(true) && plan.query_id.is_some();
     let look_id = match url.as_ref().and_then(LookerLink::parse) {
-        Some(LookerLink::Look(id)) if plan.filters_differ_from_look != Some(true) => Some(id),
+        Some(LookerLink::Look(id)) if !runs_plan_query => Some(id),
         _ => None,
     };
     let (query, title) = match (look_id, &plan.query_id) {

@@ -80,11 +80,13 @@ impl Bot {
         self.inner.catalog.get().await
     }
 
-    /// Reloads custom commands every `catalog_refresh`, for as long as the bot lives.
+    /// Reloads custom commands every `catalog_refresh`, for as long as the bot lives. The first reload is one
+    /// period from now: whoever spawns this has just loaded them.
     pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
         let bot = self.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(bot.inner.settings.catalog_refresh);
+            let period = bot.inner.settings.catalog_refresh;
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
@@ -148,11 +150,12 @@ impl Bot {
         }
     }
 
-    /// Runs a delivery Looker pushed (called by the queue's workers).
+    /// Runs a delivery Looker pushed (called by the queue's workers). Scheduled single values get their
+    /// data-action buttons like answers do.
     pub async fn deliver(&self, delivery: &Delivery, sink: &dyn ChatSink) -> Result<(), DeliveryError> {
         let settings = answer::AnswerSettings {
             render: self.inner.settings.render,
-            buttons: false,
+            buttons: self.inner.settings.data_action_buttons,
         };
         delivery::deliver(&self.inner.lookers, delivery, sink, &settings).await
     }

@@ -27,9 +27,11 @@ impl Replier {
         }
     }
 
-    /// Posts the loading message (when enabled); the next public reply replaces it.
-    pub async fn loading(&self) {
-        match self.sink.post(&self.to, &Reply::text(LOADING_TEXT)).await {
+    /// Posts the loading message; the next public reply replaces it when the sink can replace messages.
+    pub async fn loading(&self, privately: bool) {
+        let loading = Reply::text(LOADING_TEXT);
+        let loading = if privately { loading.only_asker() } else { loading };
+        match self.sink.post(&self.to, &loading).await {
             Ok(posted) => *self.loading.lock().await = posted,
             Err(e) => tracing::warn!(error = %e, "could not post the loading message"),
         }

@@ -10,6 +10,8 @@ use crate::reply::Reply;
 pub struct PostedMessage {
     pub channel_id: String,
     pub ts: String,
+    /// The thread the message is in, so that what replaces it (and the images that come with it) stays there.
+    pub thread_ts: Option<String>,
 }
 
 /// Where a reply goes.

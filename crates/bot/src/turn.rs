@@ -50,10 +50,11 @@ impl Turn<'_> {
         )
     }
 
-    /// Shows the loading message, when enabled, before slow work.
+    /// Shows the loading message, when enabled, before slow work. A slash command's answer cannot replace it, so
+    /// there only the asker sees it.
     pub async fn loading(&self) {
         if self.settings.loading_messages && self.addressed() {
-            self.replier.loading().await;
+            self.replier.loading(self.message.origin == Origin::SlashCommand).await;
         }
     }
 

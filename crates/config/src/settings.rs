@@ -54,26 +54,36 @@ impl SlackSettings {
     }
 }
 
-/// Where chart images go when not uploaded into Slack, in the seed README's order of precedence.
+/// Where chart images go when not uploaded into Slack, in the seed README's order of precedence: Amazon S3
+/// (`SLACKBOT_S3_BUCKET`), then Azure Storage (`AZURE_STORAGE_ACCOUNT`), then Google Cloud Storage
+/// (`GOOGLE_CLOUD_BUCKET`). The `images` crate builds its store from this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageStoreSettings {
+    /// Without keys the store uses the instance's role.
     S3 {
         bucket: String,
         region: String,
         access_key_id: Option<String>,
         secret_access_key: Option<Secret>,
+        /// An S3-compatible endpoint (MinIO, moto, ...): requests and URLs then use path style.
         endpoint: Option<String>,
     },
     Azure {
         account: String,
         container: String,
         access_key: Secret,
+        /// The account's blob service URL, replacing `https://{account}.blob.core.windows.net`. For Azurite this
+        /// includes the account: `http://127.0.0.1:10000/devstoreaccount1`.
         endpoint: Option<String>,
     },
+    /// Without credentials the store asks the Compute Engine metadata server.
     Gcs {
         bucket: String,
+        /// Kept for parity with the original; object writes do not need it (the bucket names the project).
         project: Option<String>,
+        /// The content of a service-account key file.
         credentials_json: Option<Secret>,
+        /// Replaces `https://storage.googleapis.com` for requests and image URLs.
         endpoint: Option<String>,
     },
 }

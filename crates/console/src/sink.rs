@@ -177,6 +177,7 @@ impl ChatSink for TerminalSink {
         Ok(Some(PostedMessage {
             channel_id: channel_of(to),
             ts: ts.to_string(),
+            thread_ts: None,
         }))
     }
 

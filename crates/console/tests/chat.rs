@@ -32,8 +32,11 @@ async fn help_lists_the_built_in_commands() {
 }
 
 #[tokio::test]
-async fn unknown_text_is_not_understood_privately() {
+async fn unknown_text_is_not_understood() {
+    // In a DM the answer is already private: it is an ordinary reply, as the original gave it.
     let out = transcript("what is the weather\n", ChatOptions::default()).await;
+    assert_eq!(out, format!("lookerbot: {}\n", bot::NOT_UNDERSTOOD));
+    let out = transcript("/looker what is the weather\n", ChatOptions::default()).await;
     assert_eq!(
         out,
         format!("lookerbot: {} (only you can see this)\n", bot::NOT_UNDERSTOOD)

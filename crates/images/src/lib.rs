@@ -24,7 +24,9 @@
 //!
 //! `.ci/install-emulators` installs them under `.ci/.emulators/`; `.ci/start-emulators` starts them and prints
 //! `LOOKERBOT_TEST_{S3,AZURE,GCS}_ENDPOINT`. Without those variables each test binary starts the emulator it needs
-//! on a free port (and a watchdog shell stops it when the tests exit); without the emulator the tests fail.
+//! on a free port (and a watchdog shell stops it when the tests exit); without the emulator the tests fail. What
+//! finds, starts and prepares them (buckets, containers, the GCS proxy) is `test_support`, behind the
+//! `test-support` feature, so lookerbot's end-to-end tests use the same knowledge.
 //!
 //! - **moto** (`moto[server]` 5.x, `moto_server`): creates a bucket on an unsigned `PUT /{bucket}`; accepts any
 //!   keys (so "wrong key" cannot be tested there); honours `x-amz-acl` (`GET ?acl` shows the `AllUsers` READ
@@ -37,7 +39,7 @@
 //!   comes only from a process-wide variable. A wrong account key gives 403 (access denied); a missing container
 //!   404. Without `--disableTelemetry` it tries to reach an Azure telemetry host.
 //! - **gcp-storage-emulator** (PyPI, 2026.x, `start --in-memory`): three gaps, bridged by a small axum+reqwest
-//!   proxy in the test harness (`tests/stores/support/gcs_proxy.rs`): the XML API `PUT /{bucket}/{object}`
+//!   proxy in the test harness (`src/test_support/gcs_proxy.rs`, feature `test-support`): the XML API `PUT /{bucket}/{object}`
 //!   answers without `ETag` (object_store requires one; `Last-Modified` is also missing on reads); it does not
 //!   decode object_store's percent-encoded names (`charts%2Dx/abc%2Epng` gives 501); and XML `DELETE` is not
 //!   implemented (501), so the proxy maps it to the JSON API's `DELETE /storage/v1/b/{bucket}/o/{object}`.
@@ -49,13 +51,13 @@ mod backend;
 mod clients;
 mod error;
 mod key;
-mod secret;
-mod settings;
 mod sink;
 mod store;
 
+/// The settings and secrets come from the configuration, so there is one definition of each.
+pub use config::{ImageStoreSettings as StoreSettings, Secret};
 pub use error::{StoreError, StoreErrorKind};
-pub use secret::Secret;
-pub use settings::StoreSettings;
 pub use sink::StoringSink;
 pub use store::{ImageStore, StoredImage};
+#[cfg(feature = "test-support")]
+pub mod test_support;

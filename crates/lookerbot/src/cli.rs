@@ -1,5 +1,7 @@
 //! The command line: verbs and their flags. Configuration itself comes from environment variables.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -18,12 +20,37 @@ pub struct Cli {
     pub verb: Option<Verb>,
 }
 
-#[derive(Debug, Default, Subcommand)]
+#[derive(Debug, Subcommand)]
 pub enum Verb {
     /// Run the bot: Slack (Socket Mode, Events API or RTM) and the HTTP server for Looker's webhooks and actions.
-    #[default]
     #[command(after_long_help = config::variables::help_text())]
     Serve,
+    /// Try the bot now: the built-in Looker sandbox, the bot and its HTTP server, and a chat in this terminal.
+    Demo {
+        /// Port of the bot's HTTP server (taken by something else: any free port).
+        #[arg(long, env = "PORT", default_value_t = 3333)]
+        port: u16,
+        /// Folder where chart images are saved.
+        #[arg(long, default_value = "lookerbot-images")]
+        images: PathBuf,
+    },
+    /// Chat with the bot in this terminal against the configured Looker(s), without Slack: try custom commands.
+    #[command(after_long_help = config::variables::help_text())]
+    Console {
+        /// Folder where chart images are saved.
+        #[arg(long, default_value = "lookerbot-images")]
+        images: PathBuf,
+    },
+    /// Check the configuration: each Looker, Slack (token, scopes, mode) and the image store; exit 0 when all pass.
+    #[command(after_long_help = config::variables::help_text())]
+    Check,
+    /// Print a Slack app manifest (YAML) for the configured mode: create the Slack app from it.
+    #[command(after_long_help = config::variables::help_text())]
+    Manifest {
+        /// The bot's public URL (needed for the Events API mode's request URLs).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Run the built-in Looker sandbox alone, on loopback, and print its URL and credentials.
     Sandbox {
         /// Port to listen on (0 picks a free one).

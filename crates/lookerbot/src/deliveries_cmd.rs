@@ -2,19 +2,16 @@
 
 use std::process::ExitCode;
 
-use config::{Config, Environment, Needs};
+use config::Needs;
 use queue::{JobSelection, ListFilter, Store};
 
 use crate::cli::DeliveriesArgs;
+use crate::serve::load_config;
 
 pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
-    let env = Environment::load().map_err(anyhow::Error::msg)?;
-    let config = match Config::from_env(&env, Needs::NOTHING) {
+    let config = match load_config(Needs::NOTHING) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let store = crate::stack::open_queue(&config.data_dir)?;
     if let Some(id) = args.retry {

@@ -1,6 +1,8 @@
 //! The `lookerbot` binary's verbs, as a library so that integration tests and benchmarks start the bot exactly as
 //! `lookerbot serve` does. This crate only wires the others.
 
+pub mod admin_cmd;
+pub mod chat_cmd;
 pub mod cli;
 pub mod deliveries_cmd;
 pub mod sandbox_cmd;

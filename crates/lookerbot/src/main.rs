@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lookerbot::cli::{Cli, Verb};
-use lookerbot::{deliveries_cmd, sandbox_cmd, serve};
+use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, sandbox_cmd, serve};
 
 fn main() -> ExitCode {
     // reqwest and the WebSocket client both bring rustls; one crypto provider must be chosen for the process.
@@ -19,8 +19,12 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async move {
-        match cli.verb.unwrap_or_default() {
+        match cli.verb.unwrap_or_else(default_verb) {
             Verb::Serve => serve::run().await,
+            Verb::Demo { port, images } => chat_cmd::demo(port, images).await,
+            Verb::Console { images } => chat_cmd::console(images).await,
+            Verb::Check => admin_cmd::check().await,
+            Verb::Manifest { url } => admin_cmd::manifest(url),
             Verb::Sandbox { port } => sandbox_cmd::run(port).await,
             Verb::Deliveries(args) => deliveries_cmd::run(args).await,
         }
@@ -30,6 +34,21 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("lookerbot: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Plain `lookerbot` serves when Slack is configured, and otherwise starts the demo, so that it does something
+/// useful on a fresh machine.
+fn default_verb() -> Verb {
+    let configured = config::Environment::load().is_ok_and(|env| env.get("SLACK_API_KEY").is_some());
+    if configured {
+        Verb::Serve
+    } else {
+        eprintln!("SLACK_API_KEY is not set: starting the demo (`lookerbot serve` runs the real bot).");
+        Verb::Demo {
+            port: 3333,
+            images: "lookerbot-images".into(),
         }
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use bot::Bot;
 use bot::sink::ChatSink;
-use config::{Config, Environment, ImageStoreSettings, Needs};
-use images::{ImageStore, StoreSettings, StoringSink};
+use config::{Config, Environment, Needs, SlackMode};
+use images::{ImageStore, StoringSink};
 use queue::{Store, WorkerConfig};
 use slack::app::SinkDecorator;
 use slack::web::WebConfig;
@@ -90,7 +90,9 @@ pub struct StartOptions {
 /// [`start`] with chosen options.
 pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
     let lookers = stack::lookers(config)?;
-    let mut settings = stack::bot_settings(config, config.slack.can_verify_requests());
+    // Socket Mode clicks come over the app-token socket, so they are trusted without a signing secret.
+    let clicks_verified = config.slack.can_verify_requests() || config.slack.mode == Some(SlackMode::Socket);
+    let mut settings = stack::bot_settings(config, clicks_verified);
     if let Some(poll) = options.render_poll {
         settings.render.poll_interval = poll;
     }
@@ -139,7 +141,7 @@ pub fn image_store(config: &Config) -> anyhow::Result<Option<SinkDecorator>> {
     let Some(settings) = &config.image_store else {
         return Ok(None);
     };
-    let store = ImageStore::new(&store_settings(settings)).context("the chart image store is misconfigured")?;
+    let store = ImageStore::new(settings).context("the chart image store is misconfigured")?;
     tracing::info!(store = store.name(), "chart images go to {}", store.name());
     Ok(Some(Arc::new(move |inner: Arc<dyn ChatSink>| -> Arc<dyn ChatSink> {
         Arc::new(StoringSink {
@@ -147,46 +149,4 @@ pub fn image_store(config: &Config) -> anyhow::Result<Option<SinkDecorator>> {
             inner,
         })
     })))
-}
-
-/// The images crate's settings from the configuration's (the two crates do not depend on each other).
-pub fn store_settings(settings: &ImageStoreSettings) -> StoreSettings {
-    let secret = |s: &config::Secret| images::Secret::new(s.expose());
-    match settings {
-        ImageStoreSettings::S3 {
-            bucket,
-            region,
-            access_key_id,
-            secret_access_key,
-            endpoint,
-        } => StoreSettings::S3 {
-            bucket: bucket.clone(),
-            region: region.clone(),
-            access_key_id: access_key_id.clone(),
-            secret_access_key: secret_access_key.as_ref().map(secret),
-            endpoint: endpoint.clone(),
-        },
-        ImageStoreSettings::Azure {
-            account,
-            container,
-            access_key,
-            endpoint,
-        } => StoreSettings::Azure {
-            account: account.clone(),
-            container: container.clone(),
-            access_key: secret(access_key),
-            endpoint: endpoint.clone(),
-        },
-        ImageStoreSettings::Gcs {
-            bucket,
-            project,
-            credentials_json,
-            endpoint,
-        } => StoreSettings::Gcs {
-            bucket: bucket.clone(),
-            project: project.clone(),
-            credentials_json: credentials_json.as_ref().map(secret),
-            endpoint: endpoint.clone(),
-        },
-    }
 }

@@ -8,12 +8,14 @@ use anyhow::Context;
 use async_trait::async_trait;
 use axum::Router;
 use bot::Bot;
+use bot::delivery::Target;
 use bot::sink::ChatSink;
 use config::{Config, SlackMode};
 use server::{Directory, FormOption};
 use slack::access::{AccessControl, AccessPolicy};
 use slack::app::{BotHandler, SinkDecorator};
 use slack::dedupe::EventDedupe;
+use slack::error::SlackError;
 use slack::http::SlackHttp;
 use slack::inbound::InboundParser;
 use slack::rtm::RtmClient;
@@ -60,8 +62,8 @@ pub fn connect(
     dedupe: Arc<dyn EventDedupe>,
     decorate: Option<SinkDecorator>,
 ) -> anyhow::Result<SlackParts> {
-    let directory = Arc::new(slack::directory::Directory::new(web.clone(), DIRECTORY_TTL));
-    let sink = SlackSink::new(web.clone(), directory);
+    let names = Arc::new(slack::directory::Directory::new(web.clone(), DIRECTORY_TTL));
+    let sink = SlackSink::new(web.clone(), names.clone());
     let policy = AccessPolicy {
         allow_guests: config.slack.allow_guests,
         allow_shared_workspaces: config.slack.allow_shared_workspaces,
@@ -112,19 +114,31 @@ pub fn connect(
     Ok(SlackParts {
         sink: delivery_sink,
         routes,
-        directory: Arc::new(SlackDirectory(web)),
+        directory: Arc::new(SlackDirectory {
+            web,
+            names,
+            home_team_id: auth.team_id.clone(),
+            allow_shared_workspaces: config.slack.allow_shared_workspaces,
+        }),
         client,
     })
 }
 
-/// Channels and people for the data-action form, from the Web API.
-struct SlackDirectory(SlackWeb);
+/// Channels and people for the data-action form, and destination checks for pushes, from the Web API.
+struct SlackDirectory {
+    web: SlackWeb,
+    /// The cached name lookups the sink uses, so a checked name resolves the same way when it is posted to.
+    names: Arc<slack::directory::Directory>,
+    home_team_id: String,
+    /// People of other workspaces are offered only when the bot serves them.
+    allow_shared_workspaces: bool,
+}
 
 #[async_trait]
 impl Directory for SlackDirectory {
     async fn post_targets(&self) -> Result<Vec<FormOption>, String> {
         let channels = self
-            .0
+            .web
             .conversations_list("public_channel")
             .await
             .map_err(|e| e.to_string())?;
@@ -139,10 +153,11 @@ impl Directory for SlackDirectory {
             })
             .collect();
         channel_options.sort_by(|a, b| a.label.cmp(&b.label));
-        let users = self.0.users_list().await.map_err(|e| e.to_string())?;
+        let users = self.web.users_list().await.map_err(|e| e.to_string())?;
         let mut people: Vec<FormOption> = users
             .into_iter()
             .filter(|u| !u.deleted && !u.is_bot && !u.is_restricted && !u.is_ultra_restricted && u.id != "USLACKBOT")
+            .filter(|u| self.allow_shared_workspaces || u.team_id.as_deref().is_none_or(|t| t == self.home_team_id))
             .map(|u| FormOption {
                 label: format!("@{}", u.name),
                 name: u.id,
@@ -151,6 +166,21 @@ impl Directory for SlackDirectory {
         people.sort_by(|a, b| a.label.cmp(&b.label));
         channel_options.extend(people);
         Ok(channel_options)
+    }
+
+    async fn check_target(&self, target: &Target) -> Result<(), String> {
+        let checked = match target {
+            Target::Channel(name) | Target::Group(name) => self.names.postable_channel(name).await.map(drop),
+            Target::Person(name) => self.names.person(name).await.map(drop),
+        };
+        match checked {
+            Ok(()) => Ok(()),
+            Err(e @ SlackError::NotFound(_)) => Err(e.to_string()),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not check a delivery's destination now; the delivery will");
+                Ok(())
+            }
+        }
     }
 }
 

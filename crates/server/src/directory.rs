@@ -1,6 +1,8 @@
-//! Who and where the bot can post, for the data-action form's channel list (the chat adapter provides it).
+//! Who and where the bot can post, for the data-action form's channel list and for checking a push's destination
+//! before it is accepted (the chat adapter provides it).
 
 use async_trait::async_trait;
+use bot::delivery::Target;
 
 /// One choice of the form's `channel` select.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,4 +17,11 @@ pub struct FormOption {
 pub trait Directory: Send + Sync {
     /// Public channels the bot is in, then people (no guests, bots or deactivated users), each sorted by label.
     async fn post_targets(&self) -> Result<Vec<FormOption>, String>;
+
+    /// `Err(why)` when the target surely cannot be posted to (no such channel or person, or a channel the bot is
+    /// not in), so the push is refused at once rather than failing later. When the chat cannot be asked right
+    /// now, `Ok`: the queued delivery will retry and tell.
+    async fn check_target(&self, _target: &Target) -> Result<(), String> {
+        Ok(())
+    }
 }

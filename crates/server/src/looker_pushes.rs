@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 use crate::deliveries::DELIVERY_KIND;
 use crate::routes::AppState;
 
+/// The reason given when a delivery is queued.
+const ACCEPTED: &str = "Accepted for delivery.";
+
 /// A scheduled-delivery answer: `{success, reason}` with a status.
 fn plan_answer(status: StatusCode, success: bool, reason: impl Into<String>) -> Response {
     (status, Json(json!({ "success": success, "reason": reason.into() }))).into_response()
@@ -40,8 +43,19 @@ fn parse_payload(body: &Bytes) -> Result<WebhookPayload, String> {
     serde_json::from_slice(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
 }
 
-/// Writes the delivery to the durable queue; the answer says whether it was accepted.
+/// The URL of the payload's plan, which names the Looker whose token must be given (none for an unreadable body,
+/// so the request is checked before it is told what is wrong with it).
+fn plan_url(payload: &Result<WebhookPayload, String>) -> Option<&str> {
+    payload.as_ref().ok()?.scheduled_plan.as_ref()?.url.as_deref()
+}
+
+/// Writes the delivery to the durable queue; the answer says whether it was accepted. A destination the chat
+/// says does not exist (or the bot is not in) is refused here, where Looker and its admin can see why.
 async fn enqueue(state: &AppState, delivery: &Delivery) -> Result<(), (StatusCode, String)> {
+    if let Err(problem) = state.directory.check_target(delivery.target()).await {
+        tracing::warn!(target = ?delivery.target(), %problem, "refused a delivery to a destination it cannot reach");
+        return Err((StatusCode::BAD_REQUEST, format!("Cannot post there: {problem}.")));
+    }
     let payload = serde_json::to_value(delivery).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     match state.queue.enqueue(NewJob::new(DELIVERY_KIND, payload)).await {
         Ok(outcome) => {
@@ -80,16 +94,15 @@ pub async fn post_scheduled(
             return plan_answer(StatusCode::NOT_FOUND, false, reason);
         }
     };
-    let payload = match parse_payload(&body) {
-        Ok(payload) => payload,
-        Err(reason) => return plan_answer(StatusCode::BAD_REQUEST, false, reason),
-    };
-    let plan_url = payload.scheduled_plan.as_ref().and_then(|p| p.url.as_deref());
-    if !state.auth.allows_plan(&headers, plan_url) {
+    let payload = parse_payload(&body);
+    if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
         return plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.");
     }
-    accept_plan(&state, &payload, target).await
+    match payload {
+        Ok(payload) => accept_plan(&state, &payload, target).await,
+        Err(reason) => plan_answer(StatusCode::BAD_REQUEST, false, reason),
+    }
 }
 
 async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target) -> Response {
@@ -101,34 +114,50 @@ async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target)
         }
     };
     match enqueue(state, &delivery).await {
-        Ok(()) => plan_answer(StatusCode::OK, true, "Accepted for delivery."),
+        Ok(()) => plan_answer(StatusCode::OK, true, ACCEPTED),
         Err((status, reason)) => plan_answer(status, false, reason),
     }
 }
 
 /// `POST /slack/post_from_query_action`: a query sent from Looker's "Send" menu, to `form_params.channel`.
+/// Answers the scheduled-delivery `{success, reason}` (as the original did) together with the Action API's
+/// `{looker: {success, message}}`, which is what Looker reads.
 pub async fn post_from_query_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if !state.auth.allows_action(&headers) {
+    let payload = parse_payload(&body);
+    if !state.auth.allows_plan(&headers, plan_url(&payload)) {
+        tracing::warn!("refused a query action with missing or wrong authorization");
         return action_unauthorized();
     }
-    let payload = match parse_payload(&body) {
+    let payload = match payload {
         Ok(payload) => payload,
-        Err(reason) => return action_answer(StatusCode::BAD_REQUEST, false, reason),
+        Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
     };
     let channel = match payload.param("channel") {
-        Ok(Some(channel)) => channel,
-        Ok(None) => return action_answer(StatusCode::BAD_REQUEST, false, "Channel not specified."),
-        Err(_) => return action_answer(StatusCode::BAD_REQUEST, false, "Channel must be a string."),
+        Ok(Some(channel)) if !channel.trim().is_empty() => channel,
+        Ok(_) => return query_action_answer(StatusCode::BAD_REQUEST, false, "Channel not specified."),
+        Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
     };
-    let response = accept_plan(&state, &payload, target_for(&channel)).await;
-    // The Action API wants its own envelope around the same outcome.
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let outcome: Value = serde_json::from_slice(&body).unwrap_or_default();
-    let reason = outcome["reason"].as_str().unwrap_or_default().to_string();
-    action_answer(status, status.is_success(), reason)
+    let (status, success, reason) = match Delivery::from_webhook(state.bot.lookers(), &payload, target_for(&channel)) {
+        Ok(delivery) => match enqueue(&state, &delivery).await {
+            Ok(()) => (StatusCode::OK, true, ACCEPTED.to_string()),
+            Err((status, reason)) => (status, false, reason),
+        },
+        Err(refusal) => {
+            tracing::warn!(reason = %refusal, "refused a query action");
+            (StatusCode::BAD_REQUEST, false, refusal.0)
+        }
+    };
+    query_action_answer(status, success, reason)
+}
+
+fn query_action_answer(status: StatusCode, success: bool, reason: impl Into<String>) -> Response {
+    let reason = reason.into();
+    let body = json!({
+        "success": success,
+        "reason": reason,
+        "looker": { "success": success, "message": reason },
+    });
+    (status, Json(body)).into_response()
 }
 
 /// A form's channel value: a user id or `@name` means a DM, anything else a channel.
@@ -152,11 +181,13 @@ pub async fn data_action(State(state): State<AppState>, headers: HeaderMap, body
         Ok(payload) => payload,
         Err(reason) => return action_answer(StatusCode::BAD_REQUEST, false, reason),
     };
-    let Ok(Some(channel)) = payload.param("channel") else {
-        return action_answer(StatusCode::BAD_REQUEST, false, "Channel must be a string.");
+    // The original's checks, in its order and words: a missing or blank value is "not a string" too.
+    let given = |name: &str| payload.param(name).ok().flatten().filter(|v| !v.trim().is_empty());
+    let Some(message) = given("message") else {
+        return action_answer(StatusCode::BAD_REQUEST, false, "message must be a string.");
     };
-    let Ok(Some(message)) = payload.param("message") else {
-        return action_answer(StatusCode::BAD_REQUEST, false, "Message must be a string.");
+    let Some(channel) = given("channel") else {
+        return action_answer(StatusCode::BAD_REQUEST, false, "channel must be a string.");
     };
     let delivery = Delivery::Message {
         target: target_for(&channel),

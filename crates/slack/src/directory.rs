@@ -43,31 +43,54 @@ impl Directory {
     pub async fn channel(&self, name_or_id: &str) -> Result<ChannelRef, SlackError> {
         let wanted = name_or_id.trim();
         if looks_like_id(wanted, &['C', 'G', 'D']) {
-            return Ok(ChannelRef {
-                id: wanted.to_string(),
-                name: wanted.to_string(),
-                is_member: None,
-            });
+            return Ok(unlisted(wanted));
         }
+        self.listed(wanted).await?.ok_or_else(|| not_found(wanted))
+    }
+
+    /// Like [`Directory::channel`], but a channel the bot is not a member of is an error saying how to fix it:
+    /// scheduled content is only posted where the bot was invited. Ids are looked up too, to know that.
+    pub async fn postable_channel(&self, name_or_id: &str) -> Result<ChannelRef, SlackError> {
+        let wanted = name_or_id.trim();
+        let channel = match looks_like_id(wanted, &['D']) {
+            // Direct messages are not listed; the post itself will tell.
+            true => None,
+            false => self.listed(wanted).await?,
+        };
+        let channel = match channel {
+            Some(channel) => channel,
+            None if looks_like_id(wanted, &['C', 'G', 'D']) => unlisted(wanted),
+            None => return Err(not_found(wanted)),
+        };
+        if channel.is_member == Some(false) {
+            let name = &channel.name;
+            return Err(SlackError::NotFound(format!(
+                "the bot is not a member of #{name}; invite it with /invite @bot in #{name}"
+            )));
+        }
+        Ok(channel)
+    }
+
+    /// The channel with this id or name in the bot's channel list.
+    async fn listed(&self, wanted: &str) -> Result<Option<ChannelRef>, SlackError> {
         let name = wanted.trim_start_matches('#').to_lowercase();
         let find = |channels: &[SlackChannel]| {
             channels
                 .iter()
-                .find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+                .find(|c| c.id == wanted || c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
                 .cloned()
         };
         let web = &self.web;
         let load = || async { web.conversations_list(CHANNEL_TYPES).await };
-        match self.channels.find(self.ttl, load, find).await? {
-            Some(channel) => Ok(ChannelRef {
+        Ok(self
+            .channels
+            .find(self.ttl, load, find)
+            .await?
+            .map(|channel| ChannelRef {
                 id: channel.id,
                 name: channel.name.unwrap_or(name),
                 is_member: Some(channel.is_member),
-            }),
-            None => Err(SlackError::NotFound(format!(
-                "no channel named #{name} that the bot can see; check the name, and for a private channel invite the bot with /invite @bot"
-            ))),
-        }
+            }))
     }
 
     /// A user name, display name, real name or user id -> the user id.
@@ -82,6 +105,7 @@ impl Directory {
                 .filter(|u| !u.deleted)
                 .find(|u| {
                     [
+                        u.id.as_str(),
                         u.name.as_str(),
                         u.profile.display_name.as_str(),
                         u.profile.real_name.as_str(),
@@ -100,6 +124,22 @@ impl Directory {
             ))
         })
     }
+}
+
+/// A channel known only by its id (membership unknown).
+fn unlisted(id: &str) -> ChannelRef {
+    ChannelRef {
+        id: id.to_string(),
+        name: id.to_string(),
+        is_member: None,
+    }
+}
+
+fn not_found(wanted: &str) -> SlackError {
+    let name = wanted.trim_start_matches('#').to_lowercase();
+    SlackError::NotFound(format!(
+        "no channel named #{name} that the bot can see; check the name, and for a private channel invite the bot with /invite @bot"
+    ))
 }
 
 /// Slack ids are upper-case letters and digits starting with a type letter (`C0GENERAL`, `U0ALICE`); channel

@@ -213,7 +213,7 @@ impl ChatSink for SlackSink {
         let rendered = render(reply);
         let target = Target {
             channel_id: posted.channel_id.clone(),
-            thread_ts: None,
+            thread_ts: posted.thread_ts.clone(),
             only_for: None,
             label: posted.channel_id.clone(),
         };

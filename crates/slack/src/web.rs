@@ -249,7 +249,7 @@ impl SlackWeb {
         self.pacer.wait_turn(&message.channel).await;
         let body = serde_json::to_value(message).expect("a message serializes");
         let json = self.call("chat.postMessage", Body::Json(&body)).await?.json;
-        posted_message("chat.postMessage", &json, &message.channel)
+        posted_message("chat.postMessage", &json, message)
     }
 
     /// `chat.postEphemeral`: visible to `user` only; returns the ephemeral message's ts.
@@ -517,14 +517,15 @@ impl SlackWeb {
     }
 }
 
-fn posted_message(method: &str, json: &Value, channel: &str) -> Result<PostedMessage, SlackError> {
+fn posted_message(method: &str, json: &Value, sent: &MessageBody) -> Result<PostedMessage, SlackError> {
     let ts = json["ts"]
         .as_str()
         .ok_or_else(|| decode_error(method, "no ts in the answer"))?;
-    let channel_id = json["channel"].as_str().unwrap_or(channel);
+    let channel_id = json["channel"].as_str().unwrap_or(&sent.channel);
     Ok(PostedMessage {
         channel_id: channel_id.to_string(),
         ts: ts.to_string(),
+        thread_ts: sent.thread_ts.clone(),
     })
 }
 

@@ -8,6 +8,7 @@ mod custom;
 mod find;
 mod help;
 pub mod links;
+mod picture;
 
 /// How a built-in command is used, for `help`.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Box<dyn Command>> {
     vec![
         Box::new(help::Help),
         Box::new(find::Find),
+        Box::new(picture::Picture),
         Box::new(custom::Custom),
         Box::new(links::Links),
     ]

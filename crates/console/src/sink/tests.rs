@@ -142,7 +142,7 @@ async fn an_image_that_cannot_be_saved_is_an_error_and_nothing_is_printed() {
 async fn the_loading_message_is_followed_by_the_result() {
     let f = fixture();
     let replier = Replier::new(f.sink.clone(), console());
-    replier.loading().await;
+    replier.loading(false).await;
     replier.send(Reply::text("42 orders")).await;
     replier.finish().await;
     assert_eq!(
@@ -170,6 +170,7 @@ async fn replacing_an_unknown_message_fails() {
     let unknown = PostedMessage {
         channel_id: CONSOLE_CHANNEL.into(),
         ts: "99".into(),
+        thread_ts: None,
     };
     let err = f.sink.replace(&unknown, &Reply::text("x")).await.unwrap_err();
     assert!(err.message.contains("no message 99"), "{}", err.message);

@@ -1,7 +1,7 @@
 //! Azure Storage store against Azurite (blob service).
 
-use crate::support::azure_admin::{ACCOUNT, ACCOUNT_KEY, create_public_container};
-use crate::support::{azure_endpoint, fetch_anonymously, init, sample_png, unique_name};
+use crate::support::azure_admin::{ACCOUNT, ACCOUNT_KEY};
+use crate::support::{azure_endpoint, create_azure_container as create_container, fetch_anonymously, init, sample_png};
 use images::{ImageStore, Secret, StoreErrorKind, StoreSettings};
 
 /// A valid base64 key that is not Azurite's.
@@ -14,12 +14,6 @@ fn settings(container: &str, key: &str) -> StoreSettings {
         access_key: Secret::from(key),
         endpoint: Some(azure_endpoint().to_owned()),
     }
-}
-
-async fn create_container() -> String {
-    let container = unique_name("charts");
-    create_public_container(azure_endpoint(), &container).await;
-    container
 }
 
 #[tokio::test]

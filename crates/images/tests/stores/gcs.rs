@@ -1,33 +1,18 @@
 //! Google Cloud Storage store against gcp-storage-emulator (behind the header-adding proxy).
 
-use crate::support::{fetch_anonymously, gcs_endpoint, init, sample_png, unique_name};
+use crate::support::{
+    GCS_EMULATOR_CREDENTIALS, GCS_PROJECT, create_gcs_bucket as create_bucket, fetch_anonymously, gcs_endpoint, init,
+    sample_png, unique_name,
+};
 use images::{ImageStore, Secret, StoreErrorKind, StoreSettings};
-
-/// A service-account key that tells object_store not to fetch OAuth tokens (emulators take none).
-const EMULATOR_CREDENTIALS: &str = r#"{"private_key": "unused", "private_key_id": "unused",
-    "client_email": "lookerbot@example.invalid", "disable_oauth": true}"#;
 
 fn settings(bucket: &str) -> StoreSettings {
     StoreSettings::Gcs {
         bucket: bucket.to_owned(),
-        project: Some("lookerbot-test".to_owned()),
-        credentials_json: Some(Secret::from(EMULATOR_CREDENTIALS)),
+        project: Some(GCS_PROJECT.to_owned()),
+        credentials_json: Some(Secret::from(GCS_EMULATOR_CREDENTIALS)),
         endpoint: Some(gcs_endpoint().to_owned()),
     }
-}
-
-/// Creates a bucket through the emulator's JSON API.
-async fn create_bucket() -> String {
-    let bucket = unique_name("charts");
-    let response = reqwest::Client::new()
-        .post(format!("{}/storage/v1/b?project=lookerbot-test", gcs_endpoint()))
-        .header("content-type", "application/json")
-        .body(format!(r#"{{"name":"{bucket}"}}"#))
-        .send()
-        .await
-        .expect("emulator answers");
-    assert!(response.status().is_success(), "creating bucket: {}", response.status());
-    bucket
 }
 
 #[tokio::test]

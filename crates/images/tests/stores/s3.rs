@@ -1,6 +1,8 @@
 //! Amazon S3 store against moto's server mode.
 
-use crate::support::{fetch_anonymously, init, s3_endpoint, sample_png, unique_name};
+use crate::support::{
+    create_s3_bucket as create_bucket, fetch_anonymously, init, s3_endpoint, sample_png, unique_name,
+};
 use images::{ImageStore, Secret, StoreErrorKind, StoreSettings};
 
 fn settings(bucket: &str, endpoint: &str) -> StoreSettings {
@@ -11,18 +13,6 @@ fn settings(bucket: &str, endpoint: &str) -> StoreSettings {
         secret_access_key: Some(Secret::from("s3-secret-never-shown")),
         endpoint: Some(endpoint.to_owned()),
     }
-}
-
-/// moto creates a bucket on a plain unsigned `PUT /{bucket}`.
-async fn create_bucket() -> String {
-    let bucket = unique_name("charts");
-    let response = reqwest::Client::new()
-        .put(format!("{}/{bucket}", s3_endpoint()))
-        .send()
-        .await
-        .expect("moto answers");
-    assert!(response.status().is_success(), "creating bucket: {}", response.status());
-    bucket
 }
 
 #[tokio::test]

@@ -1,0 +1,80 @@
+//! `lookerbot check` and `lookerbot manifest`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use admin::check::{self, CheckLine, StoreProbe};
+use async_trait::async_trait;
+use config::{Config, Environment, Needs, SlackMode};
+use images::ImageStore;
+
+use crate::serve::load_config;
+
+/// `lookerbot check`: one line per check, exit code 0 only when all pass.
+pub async fn check() -> anyhow::Result<ExitCode> {
+    let env = Environment::load().map_err(anyhow::Error::msg)?;
+    let config = match Config::from_env(&env, Needs::SERVER) {
+        Ok(config) => config,
+        Err(e) => {
+            let lines: Vec<CheckLine> = e
+                .problems
+                .iter()
+                .map(|p| CheckLine::fail(p.variable.clone(), p.message.clone()))
+                .collect();
+            check::print(&lines, &mut std::io::stdout(), std::io::stdout().is_terminal())?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let store = match &config.image_store {
+        Some(settings) => match ImageStore::new(settings) {
+            Ok(store) => Some(ImageProbe(store)),
+            Err(e) => {
+                let line = CheckLine::fail("image store", e.to_string());
+                check::print(&[line], &mut std::io::stdout(), std::io::stdout().is_terminal())?;
+                return Ok(ExitCode::FAILURE);
+            }
+        },
+        None => None,
+    };
+    let lines = check::run_checks(&config, store.as_ref().map(|s| s as &dyn StoreProbe)).await;
+    check::print(&lines, &mut std::io::stdout(), std::io::stdout().is_terminal())?;
+    Ok(ExitCode::from(u8::try_from(check::exit_code(&lines)).unwrap_or(1)))
+}
+
+/// `lookerbot manifest`: the Slack app manifest for the configured mode.
+pub fn manifest(url: Option<String>) -> anyhow::Result<ExitCode> {
+    let config = match load_config(Needs::NOTHING) {
+        Ok(config) => config,
+        Err(code) => return Ok(code),
+    };
+    let url = url.or_else(|| config.public_url.as_ref().map(|u| u.to_string()));
+    // A manifest is made before any token exists; without a chosen mode, Socket Mode is the simplest setup.
+    let mode = config.slack.mode.unwrap_or(if url.is_some() {
+        SlackMode::Events
+    } else {
+        SlackMode::Socket
+    });
+    let hosts: Vec<String> = config
+        .lookers
+        .iter()
+        .filter_map(|l| l.url.host_str().map(str::to_string))
+        .collect();
+    print!(
+        "{}",
+        admin::manifest::manifest_yaml(mode, url.as_deref(), config.slack.expand_urls, &hosts)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+struct ImageProbe(ImageStore);
+
+#[async_trait]
+impl StoreProbe for ImageProbe {
+    fn name(&self) -> String {
+        self.0.name().to_string()
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.0.check().await.map_err(|e| e.to_string())
+    }
+}

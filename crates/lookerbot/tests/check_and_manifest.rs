@@ -1,0 +1,177 @@
+//! `lookerbot check` against the Looker sandbox and the Slack simulator, good and broken; `lookerbot manifest`.
+
+use std::process::{Command, Output};
+
+use looker_sandbox::{Sandbox, SandboxConfig, content};
+use slack_sim::{SimConfig, SlackSim};
+
+struct Setup {
+    sandbox: Sandbox,
+    sim: SlackSim,
+}
+
+async fn setup(scopes: Option<Vec<String>>) -> Setup {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let mut config = SimConfig::default();
+    if let Some(scopes) = scopes {
+        config.scopes = scopes;
+    }
+    let sim = SlackSim::start(config).await.unwrap();
+    Setup { sandbox, sim }
+}
+
+impl Setup {
+    fn env(&self) -> Vec<(String, String)> {
+        [
+            ("LOOKER_URL", self.sandbox.web_url()),
+            ("LOOKER_API_BASE_URL", self.sandbox.api_url()),
+            ("LOOKER_API_3_CLIENT_ID", self.sandbox.client_id().to_string()),
+            ("LOOKER_API_3_CLIENT_SECRET", self.sandbox.client_secret().to_string()),
+            (
+                "LOOKER_CUSTOM_COMMAND_FOLDER_ID",
+                content::CUSTOM_COMMAND_FOLDER_ID.to_string(),
+            ),
+            ("LOOKER_WEBHOOK_TOKEN", "hook".to_string()),
+            ("SLACK_API_KEY", self.sim.bot_token().to_string()),
+            ("SLACK_APP_TOKEN", self.sim.app_token().to_string()),
+            ("SLACK_API_URL", self.sim.api_url()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+}
+
+/// Runs the binary with exactly these variables, in an empty folder (no stray `.env`).
+async fn lookerbot(args: &[&str], env: Vec<(String, String)>) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        Command::new(env!("CARGO_BIN_EXE_lookerbot"))
+            .args(&args)
+            .env_clear()
+            .env("RUST_LOG", "error")
+            .envs(env)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_good_configuration_passes_every_check() {
+    let setup = setup(None).await;
+    let output = lookerbot(&["check"], setup.env()).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+    for expected in ["API 4.0", "sales", "customers", "Sim Team"] {
+        assert!(text.contains(expected), "check output lacks {expected:?}:\n{text}");
+    }
+    assert!(text.lines().count() >= 8, "one line per check:\n{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_secret_names_the_variable_to_fix() {
+    let setup = setup(None).await;
+    let mut env = setup.env();
+    env.retain(|(k, _)| k != "LOOKER_API_3_CLIENT_SECRET");
+    env.push(("LOOKER_API_3_CLIENT_SECRET".into(), "not-the-secret".into()));
+    let output = lookerbot(&["check"], env).await;
+    let text = stdout(&output);
+    assert_ne!(output.status.code(), Some(0), "{text}");
+    let failure = text.lines().find(|l| l.starts_with("FAIL")).expect("a failing line");
+    assert!(failure.contains("LOOKER_API_3_CLIENT_SECRET"), "{failure}");
+    assert!(!text.contains("not-the-secret"), "the secret is never printed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_scope_is_named() {
+    let scopes: Vec<String> = slack_sim::default_bot_scopes()
+        .into_iter()
+        .filter(|s| s != "links:write")
+        .collect();
+    let setup = setup(Some(scopes)).await;
+    let output = lookerbot(&["check"], setup.env()).await;
+    let text = stdout(&output);
+    assert_ne!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("FAIL") && l.contains("links:write")),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_looker_fails_with_advice() {
+    let setup = setup(None).await;
+    let mut env = setup.env();
+    env.retain(|(k, _)| k != "LOOKER_API_BASE_URL" && k != "LOOKER_URL");
+    env.push(("LOOKER_API_BASE_URL".into(), "http://127.0.0.1:9/api/4.0".into()));
+    env.push(("LOOKER_URL".into(), "http://127.0.0.1:9".into()));
+    let output = lookerbot(&["check"], env).await;
+    let text = stdout(&output);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("LOOKER_API_BASE_URL")),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_configuration_exits_2_naming_each_variable() {
+    let output = lookerbot(&["check"], vec![("LOOKERS".into(), "[{\"url\": 1".into())]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("LOOKERS"));
+    let output = lookerbot(&["serve"], vec![("PORT".into(), "eighty".into())]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    for variable in ["PORT", "SLACK_API_KEY", "LOOKER_API_BASE_URL"] {
+        assert!(errors.contains(variable), "{errors}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_manifest_is_yaml_with_the_scopes_the_code_uses() {
+    let env = vec![("SLACK_SIGNING_SECRET".to_string(), "s".to_string())];
+    let output = lookerbot(&["manifest", "--url", "https://bot.example.com"], env).await;
+    assert!(output.status.success());
+    let manifest: serde_yaml_ng::Value = serde_yaml_ng::from_str(&stdout(&output)).unwrap();
+    let scopes: Vec<&str> = manifest["oauth_config"]["scopes"]["bot"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert_eq!(
+        scopes,
+        admin::scopes::required_bot_scopes(config::SlackMode::Events, false)
+    );
+    assert_eq!(
+        manifest["settings"]["event_subscriptions"]["request_url"].as_str(),
+        Some("https://bot.example.com/slack/events")
+    );
+    let socket = lookerbot(&["manifest"], vec![]).await;
+    let socket: serde_yaml_ng::Value = serde_yaml_ng::from_str(&stdout(&socket)).unwrap();
+    assert_eq!(socket["settings"]["socket_mode_enabled"].as_bool(), Some(true));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_lists_every_variable() {
+    let output = lookerbot(&["--help"], vec![]).await;
+    let text = stdout(&output);
+    for (_, variables) in config::variables::GROUPS {
+        for variable in *variables {
+            assert!(text.contains(variable.name), "--help lacks {}", variable.name);
+        }
+    }
+    let serve = stdout(&lookerbot(&["serve", "--help"], vec![]).await);
+    assert!(serve.contains("LOOKER_CUSTOM_COMMAND_SPACE_ID") && serve.contains("SLACKBOT_S3_BUCKET"));
+}

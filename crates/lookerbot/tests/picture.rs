@@ -1,0 +1,36 @@
+//! `picture <command> [text]`: a custom command's dashboard rendered whole, its filters set.
+
+mod common;
+
+use common::{World, all_text};
+use looker_sandbox::content;
+
+#[tokio::test]
+async fn a_command_as_one_picture_with_its_filters() {
+    let world = World::start().await;
+    world.dm("picture sales Texas").await;
+    let messages = world.settled().await;
+    let files = world.sim.files();
+    assert_eq!(files.len(), 1, "{messages:#?}");
+    let expected = world
+        .sandbox
+        .render_dashboard_png(content::SALES_DASHBOARD_ID, "State=Texas", 400, 300);
+    assert_eq!(files[0].bytes, expected, "the dashboard rendered with State=Texas");
+    assert_eq!(world.sandbox.calls("create_dashboard_render_task"), 1);
+    assert!(
+        messages
+            .iter()
+            .any(|m| all_text(m).contains("/dashboards/1?State=Texas")),
+        "{messages:#?}"
+    );
+
+    world.dm("picture nothing-like-this").await;
+    let messages = world.settled().await;
+    assert!(
+        messages
+            .iter()
+            .any(|m| all_text(m).contains("There is no custom command")),
+        "{messages:#?}"
+    );
+    world.stop().await;
+}
