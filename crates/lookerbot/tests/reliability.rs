@@ -111,10 +111,13 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
     assert!(listing.contains("0 failed"), "{listing}");
 
     // Only failed deliveries can be retried, and the answer says why not.
-    let (status, out) = peers.deliveries(&["--retry", &id]);
-    assert!(!status.success(), "retrying a delivered delivery must fail: {out}");
-    let (status, out) = peers.deliveries(&["--retry", "999999"]);
-    assert!(!status.success(), "retrying an unknown id must fail: {out}");
+    let said = peers.deliveries_refusal(&["--retry", &id]);
+    assert!(
+        said.contains("is done; only failed deliveries can be retried"),
+        "{said}"
+    );
+    let said = peers.deliveries_refusal(&["--retry", "999999"]);
+    assert!(said.contains("no delivery with id 999999"), "{said}");
 }
 
 /// Runs `lookerbot deliveries ARGS` until its output satisfies `done` (at most 20 seconds); the last output.

@@ -93,15 +93,30 @@ impl Peers {
 
     /// Runs `lookerbot deliveries ARGS` to completion; its exit status and standard output.
     pub fn deliveries(&self, args: &[&str]) -> (ExitStatus, String) {
+        let output = self.run_deliveries(args);
+        (output.status, String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs `lookerbot deliveries ARGS`, which must fail; what it says on standard error.
+    pub fn deliveries_refusal(&self, args: &[&str]) -> String {
+        let output = self.run_deliveries(args);
+        let said = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !output.status.success(),
+            "`lookerbot deliveries {args:?}` should fail; it said {said}"
+        );
+        said
+    }
+
+    fn run_deliveries(&self, args: &[&str]) -> std::process::Output {
         let log = self.data.path().join("deliveries.log");
         let mut all = vec!["deliveries"];
         all.extend_from_slice(args);
-        let output = self
-            .lookerbot(&all, 0, &log)
+        self.lookerbot(&all, 0, &log)
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .output()
-            .expect("the lookerbot binary runs");
-        (output.status, String::from_utf8_lossy(&output.stdout).into_owned())
+            .expect("the lookerbot binary runs")
     }
 
     /// The binary with only the configured variables, run from the data folder (so no stray `.env` is read).
