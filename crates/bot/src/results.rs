@@ -5,12 +5,17 @@ use serde_json::{Map, Value};
 
 use crate::reply::{Block, Button, Inline, Table};
 
-/// Most rows a table reply shows (Slack's table block takes 100); the rest are counted and linked.
-pub const MAX_TABLE_ROWS: usize = 100;
+/// Most rows a table reply shows, a totals row included: Slack's table block takes 100 rows, its header row
+/// included. The rest are counted and linked.
+pub const MAX_TABLE_ROWS: usize = 99;
 /// Most columns a table reply shows (Slack's table block takes 20).
 pub const MAX_TABLE_COLUMNS: usize = 20;
 /// What people see for a null value.
 pub const NULL_VALUE: &str = "∅";
+/// The first cell of the totals row, and the header suffix of row-total columns.
+pub const TOTAL_LABEL: &str = "Total";
+/// The key Looker gives a pivoted measure's row total.
+const ROW_TOTAL_KEY: &str = "$$$_row_total_$$$";
 
 /// How a query's result is shown, from its visualization type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +91,10 @@ impl ResultView<'_> {
         inlines
     }
 
+    /// Full labels ("Orders Count") only when the visualization asks for them, as in Looker's tables; short
+    /// labels ("Count") otherwise.
     fn show_view_names(&self) -> bool {
-        vis_bool(self.query, "show_view_names").unwrap_or(true)
+        vis_bool(self.query, "show_view_names").unwrap_or(false)
     }
 
     fn hidden_fields(&self) -> Vec<String> {
@@ -130,9 +137,43 @@ impl ResultView<'_> {
                         measure: true,
                     });
                 }
+                if self.has_row_total(field) {
+                    columns.push(Column {
+                        field,
+                        pivot: Some((ROW_TOTAL_KEY, TOTAL_LABEL.to_string())),
+                        measure: true,
+                    });
+                }
             }
         }
         columns
+    }
+
+    /// Whether a pivoted measure carries a row total (the query asked for `row_total`).
+    fn has_row_total(&self, field: &ResultField) -> bool {
+        self.result
+            .data
+            .first()
+            .and_then(|row| row.get(&field.name))
+            .is_some_and(|cells| cells.get(ROW_TOTAL_KEY).is_some())
+    }
+
+    /// The totals row (`total: true`): "Total" under the first column, each measure's total under it.
+    fn totals_row(&self, columns: &[Column]) -> Option<Vec<Vec<Inline>>> {
+        let totals = self.result.totals_data.as_ref().filter(|t| !t.is_empty())?;
+        let row = columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                if !column.measure {
+                    let label = if index == 0 { TOTAL_LABEL } else { "" };
+                    return vec![Inline::Bold(label.to_string())];
+                }
+                let cell = self.value(totals, column).map(Cell::from_json).unwrap_or_default();
+                vec![Inline::Bold(cell.display().unwrap_or_default())]
+            })
+            .collect();
+        Some(row)
     }
 
     fn header(&self, column: &Column) -> String {
@@ -143,13 +184,17 @@ impl ResultView<'_> {
         }
     }
 
-    fn cell(&self, row: &Map<String, Value>, column: &Column) -> Vec<Inline> {
+    /// A column's raw cell in a row (or in the totals), looked up through its pivot key.
+    fn value<'r>(&self, row: &'r Map<String, Value>, column: &Column) -> Option<&'r Value> {
         let raw = row.get(&column.field.name);
-        let raw = match (&column.pivot, raw) {
+        match (&column.pivot, raw) {
             (Some((key, _)), Some(pivoted)) => pivoted.get(*key),
             (_, raw) => raw,
-        };
-        let cell = raw.map(Cell::from_json).unwrap_or_default();
+        }
+    }
+
+    fn cell(&self, row: &Map<String, Value>, column: &Column) -> Vec<Inline> {
+        let cell = self.value(row, column).map(Cell::from_json).unwrap_or_default();
         let text = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
         let drill = cell
             .links
@@ -199,13 +244,16 @@ impl ResultView<'_> {
 
     fn table(&self, columns: &[Column]) -> Vec<Block> {
         let shown_columns = &columns[..columns.len().min(MAX_TABLE_COLUMNS)];
-        let rows: Vec<_> = self
+        let totals = self.totals_row(shown_columns);
+        let room = MAX_TABLE_ROWS - usize::from(totals.is_some());
+        let mut rows: Vec<_> = self
             .result
             .data
             .iter()
-            .take(MAX_TABLE_ROWS)
+            .take(room)
             .map(|row| shown_columns.iter().map(|c| self.cell(row, c)).collect())
             .collect();
+        rows.extend(totals);
         let table = Table {
             header: shown_columns.iter().map(|c| self.header(c)).collect(),
             numeric: shown_columns
@@ -215,7 +263,7 @@ impl ResultView<'_> {
             rows,
         };
         let mut notes = Vec::new();
-        let hidden_rows = self.result.data.len().saturating_sub(MAX_TABLE_ROWS);
+        let hidden_rows = self.result.data.len().saturating_sub(room);
         if hidden_rows > 0 {
             notes.push(format!("{hidden_rows} more rows not shown."));
         }

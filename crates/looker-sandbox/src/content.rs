@@ -56,6 +56,9 @@ pub const COLUMN_LOOK_SHARE_SLUG: &str = "SbxQ000004";
 
 pub const SANDBOX_USER_ID: &str = "1";
 
+/// The state of one user in the data: chat markup (a ping and a disguised link) that chat renderers must escape.
+pub const MARKUP_STATE: &str = "<!channel> & <https://evil.example|click>";
+
 #[derive(Debug)]
 pub struct Folder {
     pub id: &'static str,

@@ -74,6 +74,17 @@ pub fn build(today: NaiveDate) -> rusqlite::Result<Connection> {
                 created
             ])?;
         }
+        // One more user (without orders) whose state is chat markup: what a bot shows of it must arrive escaped.
+        insert.execute(params![
+            USERS + 1,
+            "Mallory",
+            "Markup",
+            "mallory@example.com",
+            40,
+            crate::content::MARKUP_STATE,
+            "USA",
+            "2024-01-01 00:00:00"
+        ])?;
         let mut insert = tx.prepare("INSERT INTO products VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for id in 1..=PRODUCTS {
             let category = pick(&mut rng, CATEGORIES);

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::{Command, Usage};
 use crate::answer::query_reply;
 use crate::catalog::CustomCommand;
-use crate::reply::Reply;
+use crate::reply::{Block, Inline, Reply};
 use crate::turn::Turn;
 
 pub struct Custom;
@@ -56,7 +56,7 @@ impl Command for Custom {
             let mut to_run = query.clone();
             to_run.id = created.id.clone();
             to_run.share_url = created.share_url.clone();
-            let reply = query_reply(
+            let mut reply = query_reply(
                 &client,
                 &to_run,
                 Some(&title),
@@ -64,9 +64,34 @@ impl Command for Custom {
                 &turn.answer_settings(),
             )
             .await;
+            if let Some(note) = filter_note(command, tile, argument) {
+                // Under the title, so people see what the numbers were filtered on (and a "No results." makes sense).
+                let at = usize::from(matches!(reply.blocks.first(), Some(Block::Heading { .. })));
+                reply.blocks.insert(at, note);
+            }
             turn.reply(reply).await;
         }
     }
+}
+
+/// "State: California" under a tile's title, for the dashboard filters the tile listens to.
+fn filter_note(command: &CustomCommand, tile: &crate::catalog::Tile, argument: &str) -> Option<Block> {
+    if argument.is_empty() {
+        return None;
+    }
+    let titles: Vec<&str> = command
+        .filters
+        .iter()
+        .filter(|(_, name)| tile.listens.iter().any(|(listened, _)| listened == name))
+        .map(|(title, _)| title.as_str())
+        .collect();
+    if titles.is_empty() {
+        return None;
+    }
+    Some(Block::Context(vec![Inline::Text(format!(
+        "{}: {argument}",
+        titles.join(", ")
+    ))]))
 }
 
 /// The tile's query with the argument set on every field that listens to a dashboard filter.

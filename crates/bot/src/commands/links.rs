@@ -1,10 +1,12 @@
 //! Looker links in a message (Looks, share links, dashboards, Explores with `qid=`), expanded into results.
 
 use async_trait::async_trait;
+use looker::LookerClient;
+use looker::models::Query;
 use url::Url;
 
 use super::{Command, Usage};
-use crate::answer::query_reply;
+use crate::answer::{AnswerSettings, try_query_reply};
 use crate::charts::render_dashboard;
 use crate::lookers::Looker;
 use crate::reply::{Block, ImageSource, Reply};
@@ -105,11 +107,11 @@ async fn expand(turn: &Turn<'_>, looker: &Looker, url: &Url, link: &LookerLink) 
                 query.id = look.query_id.clone();
             }
             let title = look.title.unwrap_or_else(|| format!("Look {id}"));
-            Ok(query_reply(&client, &query, Some(&title), Some(url.to_string()), &settings).await)
+            answer(&client, &query, &title, url, &settings).await
         }
         LookerLink::QuerySlug(slug) => {
             let query = client.query_for_slug(slug).await.map_err(|e| e.to_string())?;
-            Ok(query_reply(&client, &query, Some("Query"), Some(url.to_string()), &settings).await)
+            answer(&client, &query, "Query", url, &settings).await
         }
         LookerLink::Dashboard { id, filters } => {
             let dashboard = client.dashboard(id).await.map_err(|e| e.to_string())?;
@@ -130,6 +132,19 @@ async fn expand(turn: &Turn<'_>, looker: &Looker, url: &Url, link: &LookerLink) 
             ]))
         }
     }
+}
+
+/// The query's reply; a failure is an error (not a warning reply), so that reading along it stays unsaid.
+async fn answer(
+    client: &LookerClient,
+    query: &Query,
+    title: &str,
+    url: &Url,
+    settings: &AnswerSettings,
+) -> Result<Reply, String> {
+    try_query_reply(client, query, Some(title), Some(url.to_string()), settings)
+        .await
+        .map_err(|e| format!("{title}: {e}"))
 }
 
 #[cfg(test)]
