@@ -76,8 +76,11 @@ impl Delivery {
         }
         let looker = match &url {
             Some(url) => lookers.owning(url),
-            // A plan without a URL can only be a query of the only Looker there is.
-            None if lookers.all().len() == 1 && plan.query_id.is_some() => lookers.default_looker(),
+            // A plan without a URL can only be a query of the only Looker there is (a URL that does not parse names
+            // no Looker: it is refused like any other unknown one).
+            None if plan.url.is_none() && lookers.all().len() == 1 && plan.query_id.is_some() => {
+                lookers.default_looker()
+            }
             None => None,
         };
         let looker = looker.ok_or_else(|| Refusal("Requested data is from an unknown Looker.".into()))?;

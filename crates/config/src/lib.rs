@@ -16,4 +16,6 @@ pub use env::Environment;
 pub use error::{ConfigError, Problem};
 pub use lookers::LookerInstance;
 pub use secret::Secret;
-pub use settings::{Config, ImageStoreSettings, Needs, SlackMode, SlackSettings};
+pub use settings::{
+    Config, DEFAULT_DELIVERY_LEASE, DEFAULT_QUEUE_CAPACITY, ImageStoreSettings, Needs, SlackMode, SlackSettings,
+};

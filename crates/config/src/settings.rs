@@ -1,6 +1,7 @@
 //! The whole configuration, read and checked in one place.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use url::Url;
 
@@ -98,6 +99,11 @@ pub struct Config {
     pub auth_token: Option<Secret>,
     pub public_url: Option<Url>,
     pub data_dir: PathBuf,
+    /// `LOOKERBOT_DELIVERY_LEASE_SECS`: how long a delivery in progress stays reserved. The workers renew it while
+    /// they work, so it only bounds how long a delivery interrupted by a crash waits before it is retried.
+    pub delivery_lease: Duration,
+    /// `LOOKERBOT_QUEUE_CAPACITY`: most deliveries waiting at once, so a flood fills no disk.
+    pub queue_capacity: usize,
     pub image_store: Option<ImageStoreSettings>,
     pub image_width: u32,
     pub image_height: u32,
@@ -166,6 +172,8 @@ impl Config {
                 .get("LOOKERBOT_DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "lookerbot-data".into()),
+            delivery_lease: read_delivery_lease(env, &mut problems),
+            queue_capacity: read_queue_capacity(env, &mut problems),
             image_store: read_image_store(env, &mut problems),
             image_width,
             image_height,
@@ -191,6 +199,48 @@ fn read_tls_insecure(env: &Environment, problems: &mut Problems) -> bool {
     };
     let sdk = !env.flag("LOOKERSDK_VERIFY_SSL", true, problems);
     node || sdk
+}
+
+/// Default of `LOOKERBOT_DELIVERY_LEASE_SECS`.
+pub const DEFAULT_DELIVERY_LEASE: Duration = Duration::from_secs(30);
+
+fn read_delivery_lease(env: &Environment, problems: &mut Problems) -> Duration {
+    const NAME: &str = "LOOKERBOT_DELIVERY_LEASE_SECS";
+    match env.get(NAME) {
+        None => DEFAULT_DELIVERY_LEASE,
+        Some(value) => match value.parse::<u64>() {
+            Ok(secs) if (1..=3600).contains(&secs) => Duration::from_secs(secs),
+            _ => {
+                problems.add(
+                    NAME,
+                    format!("must be a number of seconds from 1 to 3600, not {value:?}"),
+                );
+                DEFAULT_DELIVERY_LEASE
+            }
+        },
+    }
+}
+
+/// Default of `LOOKERBOT_QUEUE_CAPACITY`.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 10000;
+
+const MAX_QUEUE_CAPACITY: usize = 1000000;
+
+fn read_queue_capacity(env: &Environment, problems: &mut Problems) -> usize {
+    const NAME: &str = "LOOKERBOT_QUEUE_CAPACITY";
+    match env.get(NAME) {
+        None => DEFAULT_QUEUE_CAPACITY,
+        Some(value) => match value.parse::<usize>() {
+            Ok(n) if (1..=MAX_QUEUE_CAPACITY).contains(&n) => n,
+            _ => {
+                problems.add(
+                    NAME,
+                    format!("must be a number of deliveries from 1 to 1000000, not {value:?}"),
+                );
+                DEFAULT_QUEUE_CAPACITY
+            }
+        },
+    }
 }
 
 fn read_pixels(env: &Environment, name: &str, default: u32, problems: &mut Problems) -> u32 {

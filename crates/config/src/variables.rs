@@ -137,6 +137,15 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "Folder for the delivery queue (default ./lookerbot-data).",
             ),
             var(
+                "LOOKERBOT_DELIVERY_LEASE_SECS",
+                "Seconds a delivery in progress stays reserved, renewed while it runs; after a crash it is \
+                 retried once this passes (default 30).",
+            ),
+            var(
+                "LOOKERBOT_QUEUE_CAPACITY",
+                "Most deliveries waiting at once; past it Looker's webhooks get 503 (default 10000).",
+            ),
+            var(
                 "LOOKERBOT_IMAGE_WIDTH",
                 "Width of chart images in pixels (default 1200).",
             ),

@@ -296,6 +296,9 @@ fn every_variable_read_is_documented() {
                 "CLIENT_SECRET_VARS",
                 "FOLDER_VARS",
                 "DEFAULT_SLACK_API_URL",
+                "DEFAULT_DELIVERY_LEASE",
+                "DEFAULT_QUEUE_CAPACITY",
+                "MAX_QUEUE_CAPACITY",
                 "LOOKER_ONLY",
                 "SERVER",
                 "NOTHING",
@@ -310,4 +313,35 @@ fn every_variable_read_is_documented() {
         "read but not in variables.rs: {undocumented:?}"
     );
     assert!(config::variables::help_text().contains("LOOKERS"));
+}
+
+#[test]
+fn the_delivery_lease_is_thirty_seconds_unless_set() {
+    let config = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert_eq!(config.delivery_lease, config::DEFAULT_DELIVERY_LEASE);
+    assert_eq!(config.delivery_lease.as_secs(), 30);
+    let config = Config::from_env(&with(&[("LOOKERBOT_DELIVERY_LEASE_SECS", "2")]), Needs::SERVER).unwrap();
+    assert_eq!(config.delivery_lease.as_secs(), 2);
+    for bad in ["0", "-1", "soon", "100000"] {
+        let err = problems(&with(&[("LOOKERBOT_DELIVERY_LEASE_SECS", bad)]));
+        assert!(
+            message_for(&err, "LOOKERBOT_DELIVERY_LEASE_SECS").contains("from 1 to 3600"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn the_queue_capacity_is_bounded() {
+    let config = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert_eq!(config.queue_capacity, config::DEFAULT_QUEUE_CAPACITY);
+    let config = Config::from_env(&with(&[("LOOKERBOT_QUEUE_CAPACITY", "2")]), Needs::SERVER).unwrap();
+    assert_eq!(config.queue_capacity, 2);
+    for bad in ["0", "many", "99999999"] {
+        let err = problems(&with(&[("LOOKERBOT_QUEUE_CAPACITY", bad)]));
+        assert!(
+            message_for(&err, "LOOKERBOT_QUEUE_CAPACITY").contains("from 1 to 1000000"),
+            "{bad}"
+        );
+    }
 }

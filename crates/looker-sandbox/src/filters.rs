@@ -339,6 +339,10 @@ fn absolute_date(text: &str) -> Result<Span, String> {
 }
 
 #[cfg(test)]
+#[path = "filters_proptests.rs"]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{self, MODEL};

@@ -80,6 +80,7 @@ pub async fn start(config: &Config, bind: SocketAddr) -> anyhow::Result<RunningB
 /// Settings that are not configuration: tests and benchmarks shorten waits.
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {
+    /// The delivery workers; their lease is the configuration's (`LOOKERBOT_DELIVERY_LEASE_SECS`).
     pub workers: WorkerConfig,
     pub slack: WebConfig,
     /// First wait between polls of a Looker render task (default 250 ms).
@@ -98,7 +99,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
-    let queue = stack::open_queue(&config.data_dir)?;
+    let queue = stack::open_queue_holding(&config.data_dir, config.queue_capacity)?;
     let queue_dyn: Arc<dyn Store> = queue;
     let decorate = image_store(config)?;
     let slack = slack_wiring::connect(
@@ -121,7 +122,10 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
         auth_token: config.auth_token.clone(),
         public_url: config.public_url.clone(),
         bind,
-        workers: options.workers,
+        workers: WorkerConfig {
+            lease: config.delivery_lease,
+            ..options.workers
+        },
     })
     .await?;
     Ok(RunningBot {

@@ -20,8 +20,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Most deliveries waiting at once; past it webhooks get 503 rather than the file growing without bound.
-pub const QUEUE_CAPACITY: usize = 10_000;
+/// Most deliveries waiting at once unless `LOOKERBOT_QUEUE_CAPACITY` says otherwise; past it webhooks get 503
+/// rather than the file growing without bound.
+pub const QUEUE_CAPACITY: usize = config::DEFAULT_QUEUE_CAPACITY;
 
 /// The Looker clients of the configuration.
 pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
@@ -53,6 +54,11 @@ pub fn bot_settings(config: &Config, clicks_verified: bool) -> BotSettings {
 
 /// Opens the durable queue in the data directory.
 pub fn open_queue(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
+    open_queue_holding(data_dir, QUEUE_CAPACITY)
+}
+
+/// Opens the durable queue in the data directory, taking at most `capacity` waiting deliveries.
+pub fn open_queue_holding(data_dir: &Path, capacity: usize) -> anyhow::Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir).with_context(|| {
         format!(
             "cannot create the data directory {} (LOOKERBOT_DATA_DIR)",
@@ -60,7 +66,7 @@ pub fn open_queue(data_dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
         )
     })?;
     let path = SqliteStore::default_path(data_dir);
-    let store = SqliteStore::open(&path, QUEUE_CAPACITY).with_context(|| format!("cannot open {}", path.display()))?;
+    let store = SqliteStore::open(&path, capacity).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(Arc::new(store))
 }
 

@@ -13,4 +13,4 @@ mod routes;
 pub use auth::PushAuth;
 pub use deliveries::{DELIVERY_KIND, DeliveryHandler};
 pub use directory::{Directory, FormOption};
-pub use routes::{AppState, router};
+pub use routes::{AppState, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_WEBHOOK_BODY, router, shed_load};

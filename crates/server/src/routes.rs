@@ -4,12 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use bot::Bot;
 use serde_json::json;
+use tokio::sync::Semaphore;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use url::Url;
 
@@ -23,6 +26,9 @@ pub const MAX_WEBHOOK_BODY: usize = 20 * 1024 * 1024;
 pub const MAX_BODY: usize = 1024 * 1024;
 /// No request is served longer than this (the work behind deliveries happens after the answer).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most requests served at once. Past it a request is answered 503 at once: bounded memory and sockets rather than a
+/// backlog that grows while Looker or Slack is slow (deliveries themselves wait in the durable queue, not here).
+pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -58,22 +64,45 @@ pub fn router(state: AppState, slack: Router) -> Router {
             "/slack/post_from_query_action",
             post(looker_pushes::post_from_query_action),
         )
-        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY));
+        .layer(body_limit(MAX_WEBHOOK_BODY));
     let actions = Router::new()
         .route("/", get(index).post(looker_pushes::action_list))
         .route("/data_actions", post(looker_pushes::data_action))
         .route("/data_actions/form", post(looker_pushes::data_action_form))
         .route("/health_check", get(health))
-        .layer(DefaultBodyLimit::max(MAX_BODY));
-    Router::new()
+        .layer(body_limit(MAX_BODY));
+    let app = Router::new()
         .merge(webhooks)
         .merge(actions)
         .with_state(state)
-        .merge(slack.layer(DefaultBodyLimit::max(MAX_BODY)))
+        .merge(slack.layer(body_limit(MAX_BODY)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
-        ))
+        ));
+    shed_load(app, MAX_CONCURRENT_REQUESTS)
+}
+
+/// Refuses bodies over `max` bytes with 413, also on endpoints that ignore their body: from `Content-Length` before
+/// anything is read, and while reading when the length is not announced.
+fn body_limit(max: usize) -> (DefaultBodyLimit, RequestBodyLimitLayer) {
+    (DefaultBodyLimit::max(max), RequestBodyLimitLayer::new(max))
+}
+
+/// Serves at most `max` requests at once; the others get 503 with `Retry-After` at once instead of waiting.
+pub fn shed_load(app: Router, max: usize) -> Router {
+    let slots = Arc::new(Semaphore::new(max));
+    app.layer(middleware::from_fn(move |request: Request, next: Next| {
+        let slots = Arc::clone(&slots);
+        async move {
+            let Ok(_slot) = slots.try_acquire() else {
+                tracing::warn!("busy: refused a request ({max} are being served)");
+                let busy = "The bot is serving too many requests; try again shortly.";
+                return (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], busy).into_response();
+            };
+            next.run(request).await
+        }
+    }))
 }
 
 async fn health() -> impl IntoResponse {

@@ -1,0 +1,41 @@
+//! Bounds a caller cannot push past: requests served at once.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+
+#[tokio::test]
+async fn requests_past_the_concurrency_limit_get_503_at_once() {
+    let slow = Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            "done"
+        }),
+    );
+    let app = server::shed_load(slow, 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let http = reqwest::Client::new();
+
+    let busy: Vec<_> = (0..2).map(|_| tokio::spawn(http.get(&url).send())).collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let refused = http.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "refused without waiting"
+    );
+    for request in busy {
+        assert_eq!(request.await.unwrap().unwrap().status(), 200);
+    }
+    assert_eq!(
+        http.get(&url).send().await.unwrap().status(),
+        200,
+        "slots are given back"
+    );
+}
