@@ -370,7 +370,11 @@ async fn every_call_leaves_a_timed_span_named_by_its_operation() {
     let before = std::time::Instant::now();
     c.sandbox.clear_handler_spans();
     assert_eq!(c.get(&format!("/looks/{}", content::TABLE_LOOK_ID)).await.status(), 200);
-    c.http.get(format!("{}/looks/1", c.sandbox.web_url())).send().await.unwrap();
+    c.http
+        .get(format!("{}/looks/1", c.sandbox.web_url()))
+        .send()
+        .await
+        .unwrap();
     let spans = c.sandbox.handler_spans();
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["look", "/looks/1"]);
