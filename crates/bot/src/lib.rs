@@ -84,7 +84,9 @@ impl Bot {
     pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
         let bot = self.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(bot.inner.settings.catalog_refresh);
+            let period = bot.inner.settings.catalog_refresh;
+            // The first reload is one period from now: start-up has just loaded the catalog.
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
