@@ -173,6 +173,9 @@ async fn measure_once(
     let spans = stand_ins.spans();
     let last = stand_ins.slack_spans().iter().map(|s| s.end).max().unwrap_or(sent);
     let wall = last - sent;
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        trace(trigger, sent, &spans);
+    }
     Ok((wall.saturating_sub(covered(&spans, sent, last)), wall))
 }
 
@@ -198,4 +201,16 @@ pub async fn measure(stand_ins: &StandIns, bot: &str, case: &Case, runs: usize) 
         cold,
         warm,
     })
+}
+
+/// With `BENCH_TRACE` set: when each call of a reply started and ended, counted from sending the event.
+fn trace(trigger: &Trigger, sent: Instant, spans: &[Span]) {
+    let mut spans = spans.to_vec();
+    spans.sort_by_key(|s| s.start);
+    let at = |t: Instant| t.saturating_duration_since(sent).as_secs_f64() * 1000.0;
+    let timeline: Vec<String> = spans
+        .iter()
+        .map(|s| format!("{} {:.2}..{:.2}", s.name, at(s.start), at(s.end)))
+        .collect();
+    eprintln!("{trigger:?}: {} (ms)", timeline.join(", "));
 }
