@@ -50,9 +50,9 @@ impl Sizes {
     fn new(quick: bool) -> Sizes {
         if quick {
             Sizes {
-                runs_per_case: 40,
+                runs_per_case: 30,
                 starts: 3,
-                load: [(1, 50), (10, 200), (100, 500)],
+                load: [(1, 20), (10, 100), (100, 300)],
                 burst: 1000,
             }
         } else {

@@ -16,7 +16,7 @@ pub const WEBHOOK_TOKEN: &str = "bench-webhook-token";
 /// The person talking to the bot (a workspace admin of the simulator).
 pub const ASKER: &str = "U0ALICE";
 /// Channels the bench posts into, so that Slack's one-post-per-second-per-channel pacing does not serialize it.
-pub const BENCH_CHANNELS: usize = 600;
+pub const BENCH_CHANNELS: usize = 900;
 
 /// Looker and Slack stand-ins, and a client to reach the bot.
 pub struct StandIns {
@@ -152,6 +152,20 @@ impl StandIns {
             "event": {"type": "message", "channel": channel, "user": ASKER, "text": text,
                       "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}"),
                       "channel_type": "channel"}
+        });
+        self.post_signed(bot, "/slack/events", "application/json", body.to_string())
+            .await
+    }
+
+    /// Someone mentions the bot in a channel: `@lookerbot text` (Events API `app_mention`).
+    pub async fn mention(&self, bot: &str, channel: &str, text: &str) -> anyhow::Result<StatusCode> {
+        let n = self.next();
+        let body = json!({
+            "token": "unused", "team_id": "T0SIM", "api_app_id": "A0SIM", "type": "event_callback",
+            "event_id": format!("EvBENCH{n:08}"), "event_time": chrono::Utc::now().timestamp(),
+            "event": {"type": "app_mention", "channel": channel, "user": ASKER,
+                      "text": format!("<@{BOT_USER_ID}> {text}"),
+                      "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}")}
         });
         self.post_signed(bot, "/slack/events", "application/json", body.to_string())
             .await
