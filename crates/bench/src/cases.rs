@@ -182,7 +182,11 @@ async fn measure_once(
     fire(stand_ins, bot, trigger, run).await?;
     while stand_ins.sim.handler_span_count() < slack_calls {
         if sent.elapsed() > REPLY_TIMEOUT {
-            bail!("no reply after {REPLY_TIMEOUT:?}");
+            bail!(
+                "{trigger:?}: {} of the {slack_calls} Slack calls of the calibrated reply arrived in {REPLY_TIMEOUT:?} \
+                 (a reply whose messages are paced into one channel makes calibration miss calls)",
+                stand_ins.sim.handler_span_count()
+            );
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
