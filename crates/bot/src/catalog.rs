@@ -2,10 +2,11 @@
 //! refreshed periodically and when someone asks for `help`.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use looker::LookerError;
 use looker::models::{Dashboard, DashboardElement, Query};
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, RwLock};
 
 use crate::lookers::{Looker, Lookers};
 
@@ -73,6 +74,10 @@ impl Catalog {
 #[derive(Default)]
 pub struct CatalogStore {
     current: RwLock<Arc<Catalog>>,
+    /// When the current catalog finished loading; `None` before the first load.
+    loaded_at: std::sync::Mutex<Option<Instant>>,
+    /// Held while loading, so that refreshes asked for at the same time load once.
+    loading: Mutex<()>,
 }
 
 impl CatalogStore {
@@ -82,6 +87,22 @@ impl CatalogStore {
 
     /// Reloads from every Looker; keeps what loaded even when some folders fail.
     pub async fn refresh(&self, lookers: &Lookers) -> Arc<Catalog> {
+        let _loading = self.loading.lock().await;
+        self.load(lookers).await
+    }
+
+    /// The catalog, reloaded first unless it finished loading less than `max_age` ago (a refresh already under way
+    /// is waited for, not repeated): `help` reloads to show new commands, but a burst of helps costs Looker one load.
+    pub async fn refresh_if_older(&self, lookers: &Lookers, max_age: Duration) -> Arc<Catalog> {
+        let _loading = self.loading.lock().await;
+        let loaded_at = *self.loaded_at.lock().unwrap_or_else(|p| p.into_inner());
+        if loaded_at.is_some_and(|at| at.elapsed() < max_age) {
+            return self.get().await;
+        }
+        self.load(lookers).await
+    }
+
+    async fn load(&self, lookers: &Lookers) -> Arc<Catalog> {
         let mut catalog = Catalog::default();
         for (index, looker) in lookers.all().iter().enumerate() {
             if let Some(folder_id) = looker.instance().custom_command_folder_id.clone()
@@ -95,6 +116,7 @@ impl CatalogStore {
         catalog.commands.sort_by(|a, b| a.name.cmp(&b.name));
         let catalog = Arc::new(catalog);
         *self.current.write().await = catalog.clone();
+        *self.loaded_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         catalog
     }
 }
@@ -235,4 +257,49 @@ fn listens(element: &DashboardElement) -> Vec<(String, String)> {
     pairs.sort();
     pairs.dedup();
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use config::{LookerInstance, Secret};
+    use looker::{ClientOptions, LookerClient};
+    use looker_sandbox::{Sandbox, SandboxConfig, content};
+    use url::Url;
+
+    use super::*;
+
+    async fn sandbox_lookers() -> (Sandbox, Lookers) {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let instance = LookerInstance {
+            url: Url::parse(&sandbox.web_url()).unwrap(),
+            api_base_url: Url::parse(&sandbox.api_url()).unwrap(),
+            client_id: sandbox.client_id().to_owned(),
+            client_secret: Secret::new(sandbox.client_secret()),
+            custom_command_folder_id: Some(content::CUSTOM_COMMAND_FOLDER_ID.into()),
+            webhook_token: None,
+            ca_bundle: None,
+            verify_tls: true,
+        };
+        let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
+        (sandbox, Lookers::new(vec![client]))
+    }
+
+    #[tokio::test]
+    async fn a_fresh_catalog_is_not_reloaded_and_concurrent_reloads_load_once() {
+        let (sandbox, lookers) = sandbox_lookers().await;
+        let store = CatalogStore::default();
+        let (a, b) = tokio::join!(
+            store.refresh_if_older(&lookers, Duration::from_secs(60)),
+            store.refresh_if_older(&lookers, Duration::from_secs(60)),
+        );
+        assert!(!a.commands.is_empty() && a.commands.len() == b.commands.len());
+        assert_eq!(sandbox.calls("folder"), 1, "two helps at once, one load");
+        store.refresh_if_older(&lookers, Duration::from_secs(60)).await;
+        assert_eq!(sandbox.calls("folder"), 1, "fresh enough");
+        store.refresh_if_older(&lookers, Duration::ZERO).await;
+        assert_eq!(sandbox.calls("folder"), 2, "too old: reloaded");
+        store.refresh(&lookers).await;
+        assert_eq!(sandbox.calls("folder"), 3, "an explicit refresh always loads");
+    }
 }

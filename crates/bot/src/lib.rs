@@ -86,6 +86,7 @@ impl Bot {
         let bot = self.clone();
         tokio::spawn(async move {
             let period = bot.inner.settings.catalog_refresh;
+            // The first reload is one period from now: start-up has just loaded the catalog.
             let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {

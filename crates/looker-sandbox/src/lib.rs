@@ -26,6 +26,7 @@ mod server;
 #[doc(hidden)]
 pub mod spec;
 mod state;
+mod timing;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -37,6 +38,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, Violation};
+pub use timing::HandlerSpan;
 
 use state::State;
 
@@ -165,6 +167,15 @@ impl Sandbox {
 
     pub fn reset_counters(&self) {
         self.state().knobs.reset_counters();
+    }
+
+    /// Every call's time inside the sandbox, oldest first (the most recent 100,000 or more).
+    pub fn handler_spans(&self) -> Vec<HandlerSpan> {
+        self.state().timings.spans()
+    }
+
+    pub fn clear_handler_spans(&self) {
+        self.state().timings.clear();
     }
 
     /// Delay added to every API call from now on.

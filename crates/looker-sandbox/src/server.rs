@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 use crate::api::{self, Call, Reply};
 use crate::faults::{Fault, Violation};
-use crate::spec::{Rejection, spec};
+use crate::spec::{Matched, Rejection, spec};
 use crate::state::State;
 
 /// Operations that need no token.
@@ -30,22 +31,40 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let start = Instant::now();
+    let (name, response) = answer(&state, &method, &uri, &headers, &body).await;
+    state.timings.record(name, start);
+    response
+}
+
+/// The answer to a request, and the name its time is recorded under.
+async fn answer(
+    state: &Arc<State>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (String, Response) {
     let path = uri.path();
     let query: HashMap<String, String> = uri
         .query()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
     if path == "/api/4.0/swagger.json" && method == Method::GET {
-        return ([(header::CONTENT_TYPE, "application/json")], crate::spec::SPEC_TEXT).into_response();
+        let spec = ([(header::CONTENT_TYPE, "application/json")], crate::spec::SPEC_TEXT).into_response();
+        return (path.to_owned(), spec);
     }
     if let Some(api_path) = path.strip_prefix("/api/4.0") {
         let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        return api_call(&state, method.as_str(), api_path, &query, authorization, &body).await;
+        return api_call(state, method.as_str(), api_path, &query, authorization, body).await;
     }
     if path == "/versions" && method == Method::GET {
-        return into_response(Reply::Json(200, api::versions(&state.web_url)));
+        return (
+            "versions".to_owned(),
+            into_response(Reply::Json(200, api::versions(&state.web_url))),
+        );
     }
-    web_page(&state, &method, path)
+    (path.to_owned(), web_page(state, method, path))
 }
 
 async fn api_call(
@@ -55,7 +74,7 @@ async fn api_call(
     query: &HashMap<String, String>,
     authorization: Option<&str>,
     body: &[u8],
-) -> Response {
+) -> (String, Response) {
     let violation = |rejection: &Rejection| {
         state.knobs.record_violation(Violation {
             method: method.to_owned(),
@@ -66,8 +85,22 @@ async fn api_call(
     };
     let matched = match spec().find(method, path) {
         Ok(m) => m,
-        Err(rejection) => return into_response(violation(&rejection)),
+        Err(rejection) => return (format!("/api/4.0{path}"), into_response(violation(&rejection))),
     };
+    let operation_id = matched.operation.id.as_str();
+    let response = operation_call(state, &matched, query, authorization, body, violation).await;
+    (operation_id.to_owned(), response)
+}
+
+/// A call the spec knows: counted, delayed or failed as the knobs say, checked, then dispatched.
+async fn operation_call(
+    state: &Arc<State>,
+    matched: &Matched,
+    query: &HashMap<String, String>,
+    authorization: Option<&str>,
+    body: &[u8],
+    violation: impl Fn(&Rejection) -> Reply,
+) -> Response {
     let operation_id = matched.operation.id.as_str();
     state.knobs.count(operation_id);
     let latency = state.knobs.latency();
@@ -87,10 +120,10 @@ async fn api_call(
     if !PUBLIC_OPERATIONS.contains(&operation_id) && !state.tokens.accepts(authorization) {
         return into_response(unauthenticated());
     }
-    if let Err(rejection) = spec().check_params(&matched, query) {
+    if let Err(rejection) = spec().check_params(matched, query) {
         return into_response(violation(&rejection));
     }
-    let json_body = match spec().check_json_body(&matched, body) {
+    let json_body = match spec().check_json_body(matched, body) {
         Ok(value) => value,
         Err(rejection) => return into_response(violation(&rejection)),
     };

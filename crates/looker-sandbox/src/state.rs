@@ -14,6 +14,7 @@ use crate::faults::Knobs;
 use crate::query::{self, Executed, QueryDef, QueryError};
 use crate::render_tasks::RenderTasks;
 use crate::resources::StoredQuery;
+use crate::timing::Timings;
 
 pub struct State {
     pub client_id: String,
@@ -27,6 +28,7 @@ pub struct State {
     queries: Mutex<Vec<StoredQuery>>,
     pub tokens: Tokens,
     pub knobs: Knobs,
+    pub timings: Timings,
     pub render_tasks: RenderTasks,
     pub data_actions: Mutex<Vec<Value>>,
 }
@@ -61,6 +63,7 @@ impl State {
             queries: Mutex::new(queries),
             tokens: Tokens::default(),
             knobs: Knobs::default(),
+            timings: Timings::default(),
             render_tasks: RenderTasks::default(),
             data_actions: Mutex::new(Vec::new()),
         })

@@ -363,3 +363,22 @@ fn schema_checker_rejects_unknown_keys() {
 fn schema_checker_rejects_wrong_types() {
     common::assert_matches_schema("Query", &json!({"limit": 500}), "query");
 }
+
+#[tokio::test]
+async fn every_call_leaves_a_timed_span_named_by_its_operation() {
+    let c = start().await;
+    let before = std::time::Instant::now();
+    c.sandbox.clear_handler_spans();
+    assert_eq!(c.get(&format!("/looks/{}", content::TABLE_LOOK_ID)).await.status(), 200);
+    c.http
+        .get(format!("{}/looks/1", c.sandbox.web_url()))
+        .send()
+        .await
+        .unwrap();
+    let spans = c.sandbox.handler_spans();
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["look", "/looks/1"]);
+    assert!(spans.iter().all(|s| before <= s.start && s.start <= s.end));
+    c.sandbox.clear_handler_spans();
+    assert!(c.sandbox.handler_spans().is_empty());
+}

@@ -116,9 +116,13 @@ async fn a_custom_command_filters_its_tiles_by_the_argument() {
         .find_map(|l| l.strip_prefix("Count: "))
         .and_then(|n| n.trim().replace(',', "").parse().ok())
         .unwrap_or_else(|| panic!("no count in {text}"));
-    let expected = world.sandbox.sql_count("SELECT COUNT(*) FROM users WHERE state = 'California'");
+    let expected = world
+        .sandbox
+        .sql_count("SELECT COUNT(*) FROM users WHERE state = 'California'");
     assert_eq!(shown, expected, "{text}");
-    let country = world.sandbox.sql_count("SELECT COUNT(*) FROM users WHERE country = 'USA'");
+    let country = world
+        .sandbox
+        .sql_count("SELECT COUNT(*) FROM users WHERE country = 'USA'");
     assert_ne!(shown, country, "the filter was applied");
     world.stop().await;
 }

@@ -43,7 +43,7 @@ mod workspace;
 
 pub use config::{DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, SimConfig, default_bot_scopes};
 pub use error::SimError;
-pub use records::{PostedMessage, RecordedCall, UploadedFile};
+pub use records::{HandlerSpan, PostedMessage, RecordedCall, UploadedFile};
 pub use sim::SlackSim;
 pub use workspace::{
     APP_ID, BOT_ID, BOT_USER_ID, BOT_USER_NAME, Conversation, ConversationKind, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, User,

@@ -1,5 +1,7 @@
 //! What the simulator saw, kept for tests to assert on.
 
+use std::time::Instant;
+
 use serde_json::Value;
 
 /// One Web API call, with the simulator's answer.
@@ -59,4 +61,14 @@ impl PostedMessage {
             replace_original: None,
         }
     }
+}
+
+/// One HTTP call, from the moment its request reached the simulator until its answer was ready: a benchmark
+/// subtracts this time from the bot's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerSpan {
+    /// The Web API method, `response_url`, `file_upload`, or the path of anything else.
+    pub name: String,
+    pub start: Instant,
+    pub end: Instant,
 }

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::config::SimConfig;
 use crate::faults::{Fault, FaultQueue};
-use crate::records::{PostedMessage, RecordedCall, UploadedFile};
+use crate::records::{HandlerSpan, PostedMessage, RecordedCall, UploadedFile};
 use crate::socket::Hub;
 use crate::workspace::Workspace;
 
@@ -21,6 +21,7 @@ pub struct Records {
     pub messages: Vec<PostedMessage>,
     pub files: Vec<UploadedFile>,
     pub socket_acks: Vec<Value>,
+    pub spans: Vec<HandlerSpan>,
 }
 
 /// A file announced by files.getUploadURLExternal and not yet completed.

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::config::SimConfig;
 use crate::error::SimError;
 use crate::faults::Fault;
-use crate::records::{PostedMessage, RecordedCall, UploadedFile};
+use crate::records::{HandlerSpan, PostedMessage, RecordedCall, UploadedFile};
 use crate::shared::{Shared, lock, poll_until};
 use crate::socket::{Command, SocketKind};
 use crate::workspace::{BOT_USER_ID, Conversation, User};
@@ -97,6 +97,27 @@ impl SlackSim {
 
     pub fn clear_calls(&self) {
         lock(&self.shared.records).calls.clear();
+    }
+
+    /// Every HTTP call's time inside the simulator (WebSocket traffic aside), oldest first.
+    pub fn handler_spans(&self) -> Vec<HandlerSpan> {
+        lock(&self.shared.records).spans.clone()
+    }
+
+    /// How many spans [`SlackSim::handler_spans`] would return, without copying them (for polling under load).
+    pub fn handler_span_count(&self) -> usize {
+        lock(&self.shared.records).spans.len()
+    }
+
+    pub fn clear_handler_spans(&self) {
+        lock(&self.shared.records).spans.clear();
+    }
+
+    /// Forgets the messages and files received so far (a long benchmark run would otherwise keep them all).
+    pub fn clear_messages(&self) {
+        let mut records = lock(&self.shared.records);
+        records.messages.clear();
+        records.files.clear();
     }
 
     /// Messages the bot sent, in order; see [`PostedMessage`] for the `method` values.

@@ -64,3 +64,25 @@ async fn response_url_refuses_bad_payloads_and_accepts_delete() {
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "2");
 }
+
+#[tokio::test]
+async fn every_call_leaves_a_timed_span_named_by_what_was_called() {
+    let sim = start().await;
+    let before = std::time::Instant::now();
+    common::client()
+        .post(sim.response_url("cmd-1"))
+        .json(&json!({ "text": "done" }))
+        .send()
+        .await
+        .unwrap();
+    common::call(&sim, "auth.test", &[]).await;
+    let spans = sim.handler_spans();
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["response_url", "auth.test"]);
+    assert!(spans.iter().all(|s| before <= s.start && s.start <= s.end));
+    assert_eq!(sim.handler_span_count(), 2);
+    sim.clear_handler_spans();
+    sim.clear_messages();
+    assert_eq!(sim.handler_span_count(), 0);
+    assert!(sim.messages().is_empty());
+}

@@ -161,6 +161,42 @@ async fn posts_into_one_channel_are_paced() {
 }
 
 #[tokio::test]
+async fn edits_and_ephemeral_messages_do_not_wait_for_the_channel_pace() {
+    let sim = sim().await;
+    let client = web_with(
+        &sim,
+        WebConfig {
+            post_interval: Duration::from_secs(5),
+            ..fast_config()
+        },
+    );
+    let message = MessageBody {
+        channel: "C0GENERAL".into(),
+        text: "loading".into(),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let posted = client.post_message(&message).await.unwrap();
+    let done = MessageBody {
+        text: "done".into(),
+        ..message.clone()
+    };
+    client.update_message(&posted.ts, &done).await.unwrap();
+    client.post_ephemeral(&done, "U0ALICE").await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "only chat.postMessage is paced per channel: {:?}",
+        started.elapsed()
+    );
+    let methods: Vec<String> = sim.messages().into_iter().map(|m| m.method).collect();
+    assert_eq!(
+        methods,
+        ["chat.update", "chat.postEphemeral"],
+        "the post was edited in place"
+    );
+}
+
+#[tokio::test]
 async fn message_calls_round_trip() {
     let sim = sim().await;
     let client = web(&sim);

@@ -1,6 +1,7 @@
 //! `help`: the custom commands by folder, the built-in commands, and where to add commands.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -13,6 +14,10 @@ pub struct Help;
 
 /// The top command folder's heading in help.
 pub const TOP_CATEGORY: &str = "Shortcuts";
+
+/// Help shows the commands as loaded unless that was longer ago than this: a command added a moment ago shows at
+/// the next help after it, and many people asking for help at once cost Looker one reload, not one each.
+pub const HELP_RELOADS_AFTER: Duration = Duration::from_secs(10);
 
 #[async_trait]
 impl Command for Help {
@@ -29,7 +34,10 @@ impl Command for Help {
 
     async fn run(&self, turn: &Turn<'_>, _text: &str) {
         // Help is also the moment to pick up commands added since the last refresh.
-        let catalog = turn.catalog_store.refresh(turn.lookers).await;
+        let catalog = turn
+            .catalog_store
+            .refresh_if_older(turn.lookers, HELP_RELOADS_AFTER)
+            .await;
         let mut categories: BTreeMap<(bool, String), Vec<&CustomCommand>> = BTreeMap::new();
         for command in catalog.commands.iter().filter(|c| !c.hidden) {
             let key = match &command.category {

@@ -34,8 +34,9 @@ const CREATE_V1: &str = "
     CREATE INDEX seen_events_by_expiry ON seen_events (expires_at);
 ";
 
-/// Durability settings: WAL so readers do not block the writer, and `synchronous = FULL` so that every commit is
-/// fsync'd before it returns (an accepted webhook survives power loss, not only a process crash).
+/// Durability settings: WAL so readers do not block the writer, and `synchronous = FULL` so that commits are
+/// fsync'd before they return (an accepted webhook survives power loss, not only a process crash). Leases and event
+/// ids relax it for their own commits (see `SqliteStore::with_conn_unsynced`).
 pub(super) fn configure(conn: &Connection) -> Result<(), String> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
     let mode: String = conn

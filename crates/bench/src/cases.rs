@@ -1,0 +1,236 @@
+//! Added time per reply: one inbound event at a time, from sending it until the last Slack call reached the
+//! simulator, minus the time spent inside the Looker sandbox and the Slack simulator.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use looker_sandbox::content;
+
+use crate::rig::{StandIns, bench_channel};
+use crate::spans::{Span, covered, tally};
+use crate::stats::percentile;
+
+/// How long without any new call means a reply is complete (calibration only). No measured reply posts twice into
+/// one channel, so none waits for Slack's pacing (1 s) in between.
+const QUIET: Duration = Duration::from_millis(500);
+/// Longest a single reply may take before the bench gives up on it.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What makes the bot reply.
+#[derive(Debug, Clone)]
+pub enum Trigger {
+    /// `/looker TEXT` in #general, answered through response_url.
+    Slash(String),
+    /// A message with this text in a bench channel (each run in another channel).
+    ChannelMessage { text: String, first_channel: usize },
+    /// `@bot TEXT` in a bench channel (each run in another channel): a loading message, then edited in place.
+    Mention { text: String, first_channel: usize },
+    /// Looker's scheduled delivery of a Look to a bench channel by name.
+    Scheduled { payload: String, first_channel: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: &'static str,
+    pub trigger: Trigger,
+    /// Why more Looker calls than the floor are made, if they are.
+    pub note: &'static str,
+}
+
+/// The calls one reply made.
+#[derive(Debug, Clone, Default)]
+pub struct Calls {
+    pub looker: usize,
+    pub slack: usize,
+    pub looker_names: String,
+    pub slack_names: String,
+}
+
+impl Calls {
+    fn of(looker: &[Span], slack: &[Span]) -> Calls {
+        Calls {
+            looker: looker.len(),
+            slack: slack.len(),
+            looker_names: tally(looker),
+            slack_names: tally(slack),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: &'static str,
+    pub note: &'static str,
+    pub added_median: Duration,
+    pub added_p99: Duration,
+    pub wall_median: Duration,
+    /// The first reply (caches empty, Looker login).
+    pub cold: Calls,
+    /// Every later reply.
+    pub warm: Calls,
+}
+
+/// The cases of the issue, and a Look link by slash command (the path without Slack's channel pacing).
+pub fn all(stand_ins: &StandIns) -> anyhow::Result<Vec<Case>> {
+    let table = stand_ins.look_url(content::TABLE_LOOK_ID);
+    let single = stand_ins.look_url(content::SINGLE_VALUE_LOOK_ID);
+    Ok(vec![
+        Case {
+            name: "`help` (slash command)",
+            trigger: Trigger::Slash("help".into()),
+            note: "help reloads the custom commands (folder, its dashboards, subfolders: 4 Looker calls here) when \
+                   they were loaded more than 10 s ago, so that new ones show; the warm figures are within that time",
+        },
+        Case {
+            name: "Look link in a channel",
+            trigger: Trigger::ChannelMessage {
+                text: format!("see <{table}>"),
+                first_channel: 0,
+            },
+            note: "",
+        },
+        Case {
+            name: "Look link (slash command)",
+            trigger: Trigger::Slash(table.clone()),
+            note: "",
+        },
+        Case {
+            name: "Filtered custom command (`customers California`)",
+            trigger: Trigger::Slash("customers California".into()),
+            note: "the dashboard comes from the cached catalog; each tile's query is run with the filter",
+        },
+        Case {
+            name: "Custom command by @mention in a channel",
+            trigger: Trigger::Mention {
+                text: "customers California".into(),
+                first_channel: 600,
+            },
+            note: "a loading message is posted first and edited into the answer",
+        },
+        Case {
+            name: "Scheduled delivery (Look to #channel)",
+            trigger: Trigger::Scheduled {
+                payload: stand_ins.scheduled_payload(content::TABLE_LOOK_ID)?,
+                first_channel: 300,
+            },
+            note: "",
+        },
+        Case {
+            name: "Single value with buttons",
+            trigger: Trigger::Slash(single),
+            note: "",
+        },
+    ])
+}
+
+async fn fire(stand_ins: &StandIns, bot: &str, trigger: &Trigger, run: usize) -> anyhow::Result<()> {
+    let status = match trigger {
+        Trigger::Slash(text) => stand_ins.slash(bot, "C0GENERAL", text).await?,
+        Trigger::ChannelMessage { text, first_channel } => {
+            let (id, _) = bench_channel(first_channel + run);
+            stand_ins.channel_message(bot, &id, text).await?
+        }
+        Trigger::Mention { text, first_channel } => {
+            let (id, _) = bench_channel(first_channel + run);
+            stand_ins.mention(bot, &id, text).await?
+        }
+        Trigger::Scheduled { payload, first_channel } => {
+            let (_, name) = bench_channel(first_channel + run);
+            stand_ins.scheduled(bot, &name, payload).await?
+        }
+    };
+    if !status.is_success() {
+        bail!("the bot answered HTTP {status}");
+    }
+    Ok(())
+}
+
+/// Runs the trigger once and waits until no call arrived for a moment; returns the calls it made.
+async fn calibrate(stand_ins: &StandIns, bot: &str, trigger: &Trigger, run: usize) -> anyhow::Result<Calls> {
+    stand_ins.clear_spans();
+    fire(stand_ins, bot, trigger, run).await?;
+    let started = Instant::now();
+    let mut seen = 0;
+    loop {
+        tokio::time::sleep(QUIET).await;
+        let now = stand_ins.sandbox.handler_spans().len() + stand_ins.sim.handler_span_count();
+        if now == seen {
+            break;
+        }
+        if started.elapsed() > REPLY_TIMEOUT {
+            bail!("the bot kept calling Looker or Slack for {REPLY_TIMEOUT:?} after one {trigger:?}");
+        }
+        seen = now;
+    }
+    let calls = Calls::of(&stand_ins.looker_spans(), &stand_ins.slack_spans());
+    if calls.slack == 0 {
+        bail!("the bot did not answer {trigger:?}");
+    }
+    Ok(calls)
+}
+
+/// One measured reply: (added, wall).
+async fn measure_once(
+    stand_ins: &StandIns,
+    bot: &str,
+    trigger: &Trigger,
+    run: usize,
+    slack_calls: usize,
+) -> anyhow::Result<(Duration, Duration)> {
+    stand_ins.clear_spans();
+    let sent = Instant::now();
+    fire(stand_ins, bot, trigger, run).await?;
+    while stand_ins.sim.handler_span_count() < slack_calls {
+        if sent.elapsed() > REPLY_TIMEOUT {
+            bail!(
+                "{trigger:?}: {} of the {slack_calls} Slack calls of the calibrated reply arrived in {REPLY_TIMEOUT:?} \
+                 (a reply whose messages are paced into one channel makes calibration miss calls)",
+                stand_ins.sim.handler_span_count()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let spans = stand_ins.spans();
+    let last = stand_ins.slack_spans().iter().map(|s| s.end).max().unwrap_or(sent);
+    let wall = last - sent;
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        trace(trigger, sent, &spans);
+    }
+    Ok((wall.saturating_sub(covered(&spans, sent, last)), wall))
+}
+
+/// Measures a case `runs` times after a cold and a warm calibration run.
+pub async fn measure(stand_ins: &StandIns, bot: &str, case: &Case, runs: usize) -> anyhow::Result<CaseResult> {
+    let cold = calibrate(stand_ins, bot, &case.trigger, 0).await?;
+    let warm = calibrate(stand_ins, bot, &case.trigger, 1).await?;
+    let mut added = Vec::with_capacity(runs);
+    let mut walls = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let (a, w) = measure_once(stand_ins, bot, &case.trigger, run + 2, warm.slack).await?;
+        added.push(a);
+        walls.push(w);
+    }
+    // Let anything still in flight finish before the next case.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(CaseResult {
+        name: case.name,
+        note: case.note,
+        added_median: percentile(&added, 50.0),
+        added_p99: percentile(&added, 99.0),
+        wall_median: percentile(&walls, 50.0),
+        cold,
+        warm,
+    })
+}
+
+/// With `BENCH_TRACE` set: when each call of a reply started and ended, counted from sending the event.
+fn trace(trigger: &Trigger, sent: Instant, spans: &[Span]) {
+    let mut spans = spans.to_vec();
+    spans.sort_by_key(|s| s.start);
+    let at = |t: Instant| t.saturating_duration_since(sent).as_secs_f64() * 1000.0;
+    let timeline: Vec<String> = spans
+        .iter()
+        .map(|s| format!("{} {:.2}..{:.2}", s.name, at(s.start), at(s.end)))
+        .collect();
+    eprintln!("{trigger:?}: {} (ms)", timeline.join(", "));
+}

@@ -1,0 +1,165 @@
+//! `lookerbot-bench`: what the bot adds on top of Looker and Slack. Runs `lookerbot serve` as a child process
+//! against the Looker sandbox and the Slack simulator (in this process, on loopback, no added latency) and prints a
+//! markdown table: added time per reply, calls per reply, throughput, memory and start-up.
+
+mod cases;
+mod load;
+mod process;
+mod report;
+mod rig;
+mod spans;
+mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+use crate::process::BotProcess;
+use crate::report::Report;
+use crate::rig::StandIns;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lookerbot-bench",
+    about = "Measures what lookerbot adds on top of Looker and Slack"
+)]
+struct Args {
+    /// A shorter run (about 20 s) with fewer samples.
+    #[arg(long)]
+    quick: bool,
+    /// The `lookerbot` binary to measure (default: next to this one, built with `cargo build --release -p lookerbot`
+    /// first when run through cargo).
+    #[arg(long)]
+    bot: Option<PathBuf>,
+}
+
+/// How much of everything to do.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub runs_per_case: usize,
+    pub starts: usize,
+    /// Requests at 1, 10 and 100 concurrent senders.
+    pub load: [(usize, usize); 3],
+    pub burst: usize,
+}
+
+impl Sizes {
+    fn new(quick: bool) -> Sizes {
+        if quick {
+            Sizes {
+                runs_per_case: 30,
+                starts: 3,
+                load: [(1, 20), (10, 100), (100, 300)],
+                burst: 1000,
+            }
+        } else {
+            Sizes {
+                runs_per_case: 200,
+                starts: 7,
+                load: [(1, 200), (10, 1000), (100, 3000)],
+                burst: 1000,
+            }
+        }
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let args = Args::parse();
+    let binary = match args.bot {
+        Some(path) => path,
+        None => default_binary()?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(run(&binary, Sizes::new(args.quick)))?;
+    println!("{report}");
+    Ok(())
+}
+
+/// `lookerbot` next to this binary; through `cargo run`, built first so that it is not stale.
+fn default_binary() -> anyhow::Result<PathBuf> {
+    let here = std::env::current_exe()?;
+    let binary = here.with_file_name("lookerbot");
+    if let Ok(cargo) = std::env::var("CARGO") {
+        let profile = if cfg!(debug_assertions) {
+            None
+        } else {
+            Some("--release")
+        };
+        eprintln!("building lookerbot ({})…", profile.unwrap_or("debug"));
+        let status = std::process::Command::new(cargo)
+            .args(["build", "-q", "-p", "lookerbot", "--bin", "lookerbot"])
+            .args(profile)
+            .status()
+            .context("could not run cargo to build lookerbot")?;
+        if !status.success() {
+            bail!("building lookerbot failed");
+        }
+    }
+    if !binary.exists() {
+        bail!(
+            "no lookerbot binary at {}: run `cargo build --release -p lookerbot` first, or pass --bot PATH",
+            binary.display()
+        );
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; figures mean little. Use `cargo run --release -p bench`.");
+    }
+    Ok(binary)
+}
+
+async fn run(binary: &std::path::Path, sizes: Sizes) -> anyhow::Result<Report> {
+    let stand_ins = Arc::new(StandIns::start().await?);
+    let mut report = Report::new(sizes);
+
+    eprintln!("start-up ({} starts)…", sizes.starts);
+    let mut bot = None;
+    for _ in 0..sizes.starts {
+        if let Some(previous) = bot.take() {
+            BotProcess::stop(previous).await;
+        }
+        let (started, startup) = BotProcess::start(binary, &stand_ins).await?;
+        report.startups.push(startup);
+        bot = Some(started);
+    }
+    let bot = bot.context("no start")?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    report.idle_rss_kib = bot.rss_kib()?;
+
+    let url = bot.url.clone();
+    for case in cases::all(&stand_ins)? {
+        eprintln!("latency: {}…", case.name);
+        report
+            .cases
+            .push(cases::measure(&stand_ins, &url, &case, sizes.runs_per_case).await?);
+    }
+    report.after_cases_rss_kib = bot.rss_kib()?;
+
+    let link = stand_ins.look_url(looker_sandbox::content::TABLE_LOOK_ID);
+    let link_calls = report.warm_slack_calls("Look link (slash command)")?;
+    for (senders, count) in sizes.load {
+        eprintln!("throughput: {count} slash commands, {senders} at a time…");
+        let rate = load::slash_replies(&stand_ins, &url, &link, senders, count, link_calls).await?;
+        report.slash_rates.push(rate);
+    }
+    eprintln!("burst: {} slash commands at once…", sizes.burst);
+    report.burst = Some(load::slash_burst(&stand_ins, &url, &link, sizes.burst, link_calls).await?);
+
+    let payload = stand_ins.scheduled_payload(looker_sandbox::content::TABLE_LOOK_ID)?;
+    let delivery_calls = report.warm_slack_calls("Scheduled delivery (Look to #channel)")?;
+    for (senders, count) in sizes.load {
+        eprintln!("throughput: {count} scheduled deliveries, {senders} at a time…");
+        let rates = load::deliveries(&stand_ins, &url, &payload, senders, count, delivery_calls).await?;
+        report.delivery_rates.push(rates);
+        // Slack's pacing lets each channel take one post a second: start the next round with fresh slots.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    report.peak_rss_kib = bot.peak_rss_kib()?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    report.after_load_rss_kib = bot.rss_kib()?;
+    bot.stop().await;
+    Ok(report)
+}
