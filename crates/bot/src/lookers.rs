@@ -58,3 +58,76 @@ impl Lookers {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use config::Secret;
+    use looker::ClientOptions;
+
+    fn lookers(urls: &[&str]) -> Lookers {
+        let clients = urls
+            .iter()
+            .map(|url| {
+                let instance = LookerInstance {
+                    url: Url::parse(url).unwrap(),
+                    api_base_url: Url::parse(&format!("{url}/api/4.0")).unwrap(),
+                    client_id: "id".into(),
+                    client_secret: Secret::new("secret"),
+                    custom_command_folder_id: None,
+                    webhook_token: None,
+                    ca_bundle: None,
+                    verify_tls: true,
+                };
+                LookerClient::new(&instance, ClientOptions::default()).unwrap()
+            })
+            .collect();
+        Lookers::new(clients)
+    }
+
+    #[test]
+    fn a_word_names_an_instance_by_url_or_host() {
+        let lookers = lookers(&["https://me.looker.com", "https://me-staging.looker.com"]);
+        let base = |l: Option<&Looker>| l.map(Looker::base);
+        assert_eq!(
+            base(lookers.named_by("me-staging.looker.com")).as_deref(),
+            Some("https://me-staging.looker.com")
+        );
+        assert_eq!(
+            base(lookers.named_by("<https://me-staging.looker.com/>")).as_deref(),
+            Some("https://me-staging.looker.com")
+        );
+        assert_eq!(
+            base(lookers.named_by("https://ME.looker.com")).as_deref(),
+            Some("https://me.looker.com")
+        );
+        assert!(lookers.named_by("orders").is_none());
+        assert!(lookers.named_by("me.looker.com.evil.example").is_none());
+        assert_eq!(base(lookers.default_looker()).as_deref(), Some("https://me.looker.com"));
+    }
+
+    #[test]
+    fn urls_belong_to_the_instance_with_the_same_origin() {
+        let lookers = lookers(&["https://me.looker.com"]);
+        assert!(
+            lookers
+                .owning(&Url::parse("https://me.looker.com/looks/1").unwrap())
+                .is_some()
+        );
+        assert!(
+            lookers
+                .owning(&Url::parse("https://me.looker.com.evil.example/looks/1").unwrap())
+                .is_none()
+        );
+        assert!(
+            lookers
+                .owning(&Url::parse("http://me.looker.com/looks/1").unwrap())
+                .is_none()
+        );
+        assert!(
+            lookers
+                .owning(&Url::parse("https://me.looker.com:8443/looks/1").unwrap())
+                .is_none()
+        );
+    }
+}
