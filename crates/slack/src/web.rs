@@ -331,25 +331,15 @@ impl SlackWeb {
     /// Sends a file's bytes to the URL `files.getUploadURLExternal` gave (no token: the URL itself authorizes).
     pub async fn upload_to_url(&self, upload_url: &str, bytes: Vec<u8>) -> Result<(), SlackError> {
         check_http_url(upload_url)?;
-        let method = "file upload";
-        let request = self
-            .http
-            .post(upload_url)
-            .timeout(self.config.timeout)
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(bytes);
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(method, &e, self.config.timeout))?;
-        let status = response.status().as_u16();
-        if !(200..300).contains(&status) {
-            return Err(SlackError::Http {
-                method: method.into(),
-                status,
-            });
-        }
-        Ok(())
+        let bytes = bytes::Bytes::from(bytes);
+        let upload = || {
+            let request = self
+                .http
+                .post(upload_url)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream");
+            request.body(bytes.clone())
+        };
+        self.send("file upload", upload).await.map(|_| ())
     }
 
     /// `files.completeUploadExternal`: shares an uploaded file into a channel (or thread).
@@ -396,27 +386,9 @@ impl SlackWeb {
     /// Answers through a `response_url` of a slash command or interaction (valid 30 minutes, 5 uses).
     pub async fn post_response_url(&self, url: &str, body: &Value) -> Result<(), SlackError> {
         check_http_url(url)?;
-        let method = "response_url";
-        for attempt in 1.. {
-            let request = self.http.post(url).timeout(self.config.timeout).json(body);
-            let response = request
-                .send()
-                .await
-                .map_err(|e| transport_error(method, &e, self.config.timeout))?;
-            let status = response.status().as_u16();
-            if status == 429 {
-                self.wait_for_retry(method, response.headers(), attempt).await?;
-                continue;
-            }
-            if !(200..300).contains(&status) {
-                return Err(SlackError::Http {
-                    method: method.into(),
-                    status,
-                });
-            }
-            return Ok(());
-        }
-        unreachable!("the retry loop returns")
+        self.send("response_url", || self.http.post(url).json(body))
+            .await
+            .map(|_| ())
     }
 
     async fn paginate(&self, method: &str, args: &[(&str, String)], key: &str) -> Result<Vec<Value>, SlackError> {
@@ -446,17 +418,48 @@ impl SlackWeb {
 
     async fn call(&self, method: &str, body: Body<'_>) -> Result<ApiAnswer, SlackError> {
         let url = format!("{}{}", self.api_url, method);
+        let response = self
+            .send(method, || {
+                let request = self.http.post(&url).bearer_auth(self.token.expose());
+                match &body {
+                    Body::Form(args) => request.form(args),
+                    Body::Json(value) => request.json(value),
+                }
+            })
+            .await?;
+        let headers = response.headers().clone();
+        let json: Value = response.json().await.map_err(|e| {
+            if e.is_timeout() {
+                SlackError::Timeout {
+                    method: method.into(),
+                    timeout: self.config.timeout,
+                }
+            } else {
+                decode_error(method, &format!("not JSON: {e}"))
+            }
+        })?;
+        if json["ok"].as_bool() != Some(true) {
+            let code = json["error"].as_str().unwrap_or("unknown_error").to_string();
+            tracing::debug!(method, code, "Slack call failed");
+            return Err(SlackError::Api {
+                method: method.into(),
+                code,
+                needed: json["needed"].as_str().map(str::to_string),
+                channel: None,
+            });
+        }
+        Ok(ApiAnswer { json, headers })
+    }
+
+    /// Sends the request `build` makes, with the timeout, waiting out 429s; any other non-2xx answer is an error.
+    async fn send(
+        &self,
+        method: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, SlackError> {
         for attempt in 1.. {
-            let request = self
-                .http
-                .post(&url)
-                .bearer_auth(self.token.expose())
-                .timeout(self.config.timeout);
-            let request = match &body {
-                Body::Form(args) => request.form(args),
-                Body::Json(value) => request.json(value),
-            };
-            let response = request
+            let response = build()
+                .timeout(self.config.timeout)
                 .send()
                 .await
                 .map_err(|e| transport_error(method, &e, self.config.timeout))?;
@@ -465,34 +468,13 @@ impl SlackWeb {
                 self.wait_for_retry(method, response.headers(), attempt).await?;
                 continue;
             }
-            if status != 200 {
+            if !(200..300).contains(&status) {
                 return Err(SlackError::Http {
                     method: method.into(),
                     status,
                 });
             }
-            let headers = response.headers().clone();
-            let json: Value = response.json().await.map_err(|e| {
-                if e.is_timeout() {
-                    SlackError::Timeout {
-                        method: method.into(),
-                        timeout: self.config.timeout,
-                    }
-                } else {
-                    decode_error(method, &format!("not JSON: {e}"))
-                }
-            })?;
-            if json["ok"].as_bool() != Some(true) {
-                let code = json["error"].as_str().unwrap_or("unknown_error").to_string();
-                tracing::debug!(method, code, "Slack call failed");
-                return Err(SlackError::Api {
-                    method: method.into(),
-                    code,
-                    needed: json["needed"].as_str().map(str::to_string),
-                    channel: None,
-                });
-            }
-            return Ok(ApiAnswer { json, headers });
+            return Ok(response);
         }
         unreachable!("the retry loop returns")
     }
