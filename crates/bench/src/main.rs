@@ -34,6 +34,14 @@ struct Args {
     /// first when run through cargo).
     #[arg(long)]
     bot: Option<PathBuf>,
+    /// An extra environment variable for the bot, e.g. `--bot-env TOKIO_WORKER_THREADS=1` (repeatable).
+    #[arg(long = "bot-env", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    bot_env: Vec<(String, String)>,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text.split_once('=').ok_or("expected NAME=VALUE")?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// How much of everything to do.
@@ -74,7 +82,7 @@ fn main() -> anyhow::Result<()> {
         None => default_binary()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let report = runtime.block_on(run(&binary, Sizes::new(args.quick)))?;
+    let report = runtime.block_on(run(&binary, &args.bot_env, Sizes::new(args.quick)))?;
     println!("{report}");
     Ok(())
 }
@@ -111,7 +119,7 @@ fn default_binary() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
-async fn run(binary: &std::path::Path, sizes: Sizes) -> anyhow::Result<Report> {
+async fn run(binary: &std::path::Path, extra_env: &[(String, String)], sizes: Sizes) -> anyhow::Result<Report> {
     let stand_ins = Arc::new(StandIns::start().await?);
     let mut report = Report::new(sizes);
 
@@ -121,7 +129,7 @@ async fn run(binary: &std::path::Path, sizes: Sizes) -> anyhow::Result<Report> {
         if let Some(previous) = bot.take() {
             BotProcess::stop(previous).await;
         }
-        let (started, startup) = BotProcess::start(binary, &stand_ins).await?;
+        let (started, startup) = BotProcess::start(binary, &stand_ins, extra_env).await?;
         report.startups.push(startup);
         bot = Some(started);
     }

@@ -41,7 +41,11 @@ fn free_port() -> anyhow::Result<u16> {
 
 impl BotProcess {
     /// Starts the binary against the stand-ins with a fresh data directory, and waits until it serves HTTP.
-    pub async fn start(binary: &Path, stand_ins: &StandIns) -> anyhow::Result<(BotProcess, Startup)> {
+    pub async fn start(
+        binary: &Path,
+        stand_ins: &StandIns,
+        extra_env: &[(String, String)],
+    ) -> anyhow::Result<(BotProcess, Startup)> {
         let data = tempfile::tempdir()?;
         let port = free_port()?;
         let log = data.path().join("lookerbot.log");
@@ -51,6 +55,7 @@ impl BotProcess {
             .arg("serve")
             .env_clear()
             .envs(stand_ins.bot_env(port, data.path()))
+            .envs(extra_env.iter().cloned())
             // No `.env` file of the developer's is read from here.
             .current_dir(data.path())
             .stdin(Stdio::null())

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
+use tokio::task::JoinHandle;
 
 use crate::reply::{Reply, Visibility};
 use crate::sink::{ChatSink, Destination, PostedMessage};
@@ -15,7 +16,14 @@ pub const LOADING_TEXT: &str = ":hourglass_flowing_sand: Looking into that…";
 pub struct Replier {
     sink: Arc<dyn ChatSink>,
     to: Destination,
-    loading: Mutex<Option<PostedMessage>>,
+    loading: Mutex<Loading>,
+}
+
+/// The loading message goes out while Looker works; the first reply waits for it, to replace it or to come after.
+enum Loading {
+    None,
+    Posting(JoinHandle<Option<PostedMessage>>),
+    Posted(PostedMessage),
 }
 
 impl Replier {
@@ -23,25 +31,50 @@ impl Replier {
         Replier {
             sink,
             to,
-            loading: Mutex::new(None),
+            loading: Mutex::new(Loading::None),
         }
     }
 
-    /// Posts the loading message; the next public reply replaces it when the sink can replace messages.
+    /// Starts posting the loading message and returns at once, so that Looker's work overlaps it; the next public
+    /// reply replaces it when the sink can replace messages.
     pub async fn loading(&self, privately: bool) {
         let loading = Reply::text(LOADING_TEXT);
         let loading = if privately { loading.only_asker() } else { loading };
-        match self.sink.post(&self.to, &loading).await {
-            Ok(posted) => *self.loading.lock().await = posted,
-            Err(e) => tracing::warn!(error = %e, "could not post the loading message"),
+        let (sink, to) = (Arc::clone(&self.sink), self.to.clone());
+        let posting = tokio::spawn(async move {
+            sink.post(&to, &loading)
+                .await
+                .inspect_err(|e| tracing::warn!(error = %e, "could not post the loading message"))
+                .ok()
+                .flatten()
+        });
+        *self.loading.lock().await = Loading::Posting(posting);
+    }
+
+    /// The loading message's state once its post has finished.
+    async fn settled_loading(&self) -> MutexGuard<'_, Loading> {
+        let mut loading = self.loading.lock().await;
+        if let Loading::Posting(posting) = &mut *loading {
+            *loading = match posting.await {
+                Ok(Some(posted)) => Loading::Posted(posted),
+                Ok(None) | Err(_) => Loading::None,
+            };
+        }
+        loading
+    }
+
+    /// The loading message, if one was posted and not replaced yet; the next reply takes its place.
+    async fn take_loading(&self) -> Option<PostedMessage> {
+        match std::mem::replace(&mut *self.settled_loading().await, Loading::None) {
+            Loading::Posted(posted) => Some(posted),
+            Loading::None | Loading::Posting(_) => None,
         }
     }
 
     /// Sends a reply: in place of the loading message if there is one and the reply is public.
     pub async fn send(&self, reply: Reply) {
         if reply.visibility == Visibility::Public {
-            let loading = self.loading.lock().await.take();
-            if let Some(posted) = loading {
+            if let Some(posted) = self.take_loading().await {
                 match self.sink.replace(&posted, &reply).await {
                     Ok(()) => return,
                     Err(e) => {
@@ -49,6 +82,9 @@ impl Replier {
                     }
                 }
             }
+        } else {
+            // Comes after the loading message, which stays for the next public reply to replace.
+            drop(self.settled_loading().await);
         }
         if let Err(e) = self.sink.post(&self.to, &reply).await {
             tracing::error!(error = %e, "could not deliver a reply");
@@ -61,7 +97,7 @@ impl Replier {
 
     /// Removes a loading message that no reply replaced (e.g. only private replies were sent).
     pub async fn finish(&self) {
-        if let Some(posted) = self.loading.lock().await.take() {
+        if let Some(posted) = self.take_loading().await {
             let _ = self.sink.replace(&posted, &Reply::text("Done.")).await;
         }
     }

@@ -154,6 +154,10 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "Height of chart images in pixels (default 800).",
             ),
             var("RUST_LOG", "Log filter, e.g. info or lookerbot=debug (default info)."),
+            var(
+                "TOKIO_WORKER_THREADS",
+                "Threads running the bot's async work (default 1, fastest replies; read from the process environment only).",
+            ),
         ],
     ),
     (

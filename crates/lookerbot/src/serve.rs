@@ -107,7 +107,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
         &bot,
         web,
         &auth,
-        Arc::new(DurableDedupe(queue_dyn.clone())),
+        Arc::new(DurableDedupe::new(queue_dyn.clone())),
         decorate,
     )?;
     let catalog = bot.refresh_commands().await;

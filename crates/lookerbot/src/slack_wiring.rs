@@ -14,7 +14,7 @@ use config::{Config, SlackMode};
 use server::{Directory, FormOption};
 use slack::access::{AccessControl, AccessPolicy};
 use slack::app::{BotHandler, SinkDecorator};
-use slack::dedupe::EventDedupe;
+use slack::dedupe::{EventDedupe, MemoryDedupe};
 use slack::error::SlackError;
 use slack::http::SlackHttp;
 use slack::inbound::InboundParser;
@@ -180,15 +180,27 @@ impl Directory for SlackDirectory {
     }
 }
 
-/// Slack event ids remembered in the durable store, so retries are dropped even across restarts.
-pub struct DurableDedupe(pub Arc<dyn queue::Store>);
+/// How long an event id is remembered: Slack retries within minutes.
+const EVENT_MEMORY: Duration = Duration::from_secs(3600);
 
-#[async_trait]
-impl EventDedupe for DurableDedupe {
-    async fn first_sighting(&self, event_id: &str) -> bool {
-        match self
-            .0
-            .first_sighting(&format!("slack-event:{event_id}"), Duration::from_secs(3600))
+/// Slack event ids remembered in the durable store, so retries are dropped even across restarts, and in memory,
+/// so that a first delivery is handled without waiting for the store (it is recorded there meanwhile).
+pub struct DurableDedupe {
+    store: Arc<dyn queue::Store>,
+    recent: MemoryDedupe,
+}
+
+impl DurableDedupe {
+    pub fn new(store: Arc<dyn queue::Store>) -> DurableDedupe {
+        DurableDedupe {
+            store,
+            recent: MemoryDedupe::new(EVENT_MEMORY),
+        }
+    }
+
+    async fn record(store: &dyn queue::Store, event_id: &str) -> bool {
+        match store
+            .first_sighting(&format!("slack-event:{event_id}"), EVENT_MEMORY)
             .await
         {
             Ok(first) => first,
@@ -197,5 +209,50 @@ impl EventDedupe for DurableDedupe {
                 true
             }
         }
+    }
+}
+
+#[async_trait]
+impl EventDedupe for DurableDedupe {
+    async fn first_sighting(&self, event_id: &str, redelivery: bool) -> bool {
+        if !self.recent.first_sighting(event_id, redelivery).await {
+            return false;
+        }
+        if redelivery {
+            // The first delivery may have come before a restart: only the store knows.
+            return DurableDedupe::record(self.store.as_ref(), event_id).await;
+        }
+        let (store, event_id) = (Arc::clone(&self.store), event_id.to_owned());
+        tokio::spawn(async move { DurableDedupe::record(store.as_ref(), &event_id).await });
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn event_ids_are_remembered_in_memory_at_once_and_on_disk_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn queue::Store> = crate::stack::open_queue(dir.path()).unwrap();
+        let running = DurableDedupe::new(Arc::clone(&store));
+        assert!(running.first_sighting("Ev1", false).await);
+        assert!(
+            !running.first_sighting("Ev1", true).await,
+            "a retry right behind the first delivery is dropped"
+        );
+
+        tokio::time::sleep(Duration::from_millis(500)).await; // the background write
+        let restarted = DurableDedupe::new(Arc::clone(&store));
+        assert!(
+            !restarted.first_sighting("Ev1", true).await,
+            "after a restart the store remembers"
+        );
+        assert!(
+            restarted.first_sighting("Ev2", true).await,
+            "a retry of an unseen event is handled"
+        );
+        assert!(!restarted.first_sighting("Ev2", true).await);
     }
 }

@@ -98,15 +98,13 @@ impl Stack {
             sink: parts.sink,
         });
         let workers = Workers::spawn(parts.queue.clone(), handler, parts.workers);
-        let waker = workers.waker();
         let state = AppState {
             auth: PushAuth {
                 lookers: parts.bot.lookers().clone(),
                 auth_token: parts.auth_token,
             },
             bot: parts.bot,
-            queue: parts.queue,
-            wake_workers: Arc::new(move || waker.notify()),
+            deliveries: workers.enqueuer(),
             directory: parts.directory,
             public_url: parts.public_url,
         };

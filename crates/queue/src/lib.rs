@@ -1,10 +1,11 @@
 //! Durable delivery queue and Slack event dedupe for lookerbot.
 //!
 //! Scheduled Looker deliveries and data-action posts arrive by webhook. The webhook handler writes each one to the
-//! [`Store`] (durable before it answers), calls [`Workers::notify`], and the [`Workers`] deliver it through a
-//! [`JobHandler`], retrying with backoff until it succeeds or `give_up_after` has passed. A job a crashed process was
-//! working on stays leased; once the lease expires any worker (after a restart, or on another replica) claims it
-//! again, so deliveries are at least once across crashes and exactly once otherwise.
+//! [`Store`] through an [`Enqueuer`] (durable before it answers), and the [`Workers`] deliver it through a
+//! [`JobHandler`], at once on a free express slot (while the commit still waits for the disk), retrying with
+//! backoff until it succeeds or `give_up_after` has passed. A job a crashed process was working on stays leased;
+//! once the lease expires any worker (after a restart, or on another replica) claims it again, so deliveries are at
+//! least once across crashes and exactly once otherwise.
 //!
 //! The same store remembers Slack event ids already handled ([`Store::first_sighting`]) so that Events API retries
 //! are not handled twice. [`SqliteStore`] keeps everything in one SQLite file; the [`Store`] trait is shaped so that
@@ -22,4 +23,4 @@ pub use error::QueueError;
 pub use job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
 pub use sqlite::{Pruned, Retention, SqliteStore};
 pub use store::Store;
-pub use workers::{JobError, JobHandler, Waker, WorkerConfig, Workers};
+pub use workers::{Enqueuer, JobError, JobHandler, WorkerConfig, Workers};

@@ -20,6 +20,18 @@ pub trait Store: Send + Sync {
     /// capacity.
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError>;
 
+    /// [`Store::enqueue`] for a job its caller delivers at once: it is stored already claimed (running, leased for
+    /// `lease`, first attempt) and handed to `started` as soon as it is written, before the commit waits for the
+    /// disk, so that the delivery runs while the disk syncs. Returns, like `enqueue`, once the job is durable. A
+    /// duplicate or a full queue never calls `started`; a commit that fails after it did leaves a delivery that may
+    /// still go out (at least once, as after a crash).
+    async fn enqueue_claimed(
+        &self,
+        job: NewJob,
+        lease: Duration,
+        started: Box<dyn FnOnce(Job) + Send>,
+    ) -> Result<EnqueueOutcome, QueueError>;
+
     /// Takes the next due job: a pending job whose `next_attempt_at` has come, or a running job whose lease expired
     /// (its worker crashed). Marks it running, leased for `lease`, and counts the attempt.
     async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError>;

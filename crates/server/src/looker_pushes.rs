@@ -57,10 +57,9 @@ async fn enqueue(state: &AppState, delivery: &Delivery) -> Result<(), (StatusCod
         return Err((StatusCode::BAD_REQUEST, format!("Cannot post there: {problem}.")));
     }
     let payload = serde_json::to_value(delivery).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    match state.queue.enqueue(NewJob::new(DELIVERY_KIND, payload)).await {
+    match state.deliveries.enqueue(NewJob::new(DELIVERY_KIND, payload)).await {
         Ok(outcome) => {
             tracing::info!(job = outcome.id(), target = ?delivery.target(), "delivery queued");
-            (state.wake_workers)();
             Ok(())
         }
         Err(QueueError::Full { capacity }) => Err((

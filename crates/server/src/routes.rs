@@ -34,9 +34,8 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 #[derive(Clone)]
 pub struct AppState {
     pub bot: Bot,
-    pub queue: Arc<dyn queue::Store>,
-    /// Tells the delivery workers there is new work.
-    pub wake_workers: Arc<dyn Fn() + Send + Sync>,
+    /// Stores deliveries durably and gets them going.
+    pub deliveries: queue::Enqueuer,
     pub auth: PushAuth,
     pub directory: Arc<dyn Directory>,
     /// `LOOKERBOT_PUBLIC_URL`; when unset, the Host of the request is used.

@@ -7,10 +7,19 @@ use super::errors::StorageContext;
 use super::rows::{JOB_COLUMNS, job_from_row};
 use crate::error::QueueError;
 use crate::job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+use crate::time::from_millis;
+
+/// A job stored already claimed by the caller: it is written running, leased, on its first attempt, and handed to
+/// `started` inside the transaction, before the commit waits for the disk.
+pub(super) struct ClaimAtOnce {
+    pub lease_ms: i64,
+    pub started: Box<dyn FnOnce(Job) + Send>,
+}
 
 pub(super) fn enqueue(
     conn: &mut Connection,
-    job: &NewJob,
+    job: NewJob,
+    claim: Option<ClaimAtOnce>,
     capacity: usize,
     now_ms: i64,
 ) -> Result<EnqueueOutcome, QueueError> {
@@ -40,14 +49,43 @@ pub(super) fn enqueue(
     if usize::try_from(active).unwrap_or(usize::MAX) >= capacity {
         return Err(QueueError::Full { capacity });
     }
+    let (status, attempts, lease_until) = match &claim {
+        Some(claim) => (JobStatus::Running, 1u32, Some(now_ms.saturating_add(claim.lease_ms))),
+        None => (JobStatus::Pending, 0, None),
+    };
     let id: i64 = tx
         .query_row(
-            "INSERT INTO jobs (kind, payload, idempotency_key, status, created_at, queued_at, next_attempt_at)
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4) RETURNING id",
-            params![job.kind, payload, job.idempotency_key, now_ms],
+            "INSERT INTO jobs (kind, payload, idempotency_key, status, attempts, lease_until, created_at, queued_at,
+                               next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7) RETURNING id",
+            params![
+                job.kind,
+                payload,
+                job.idempotency_key,
+                status.as_str(),
+                attempts,
+                lease_until,
+                now_ms
+            ],
             |row| row.get(0),
         )
         .context("cannot store the job")?;
+    if let Some(claim) = claim {
+        let at = from_millis(now_ms);
+        (claim.started)(Job {
+            id,
+            kind: job.kind,
+            payload: job.payload,
+            idempotency_key: job.idempotency_key,
+            attempts,
+            status,
+            last_error: None,
+            created_at: at,
+            queued_at: at,
+            next_attempt_at: at,
+            finished_at: None,
+        });
+    }
     tx.commit().context("cannot commit the job")?;
     Ok(EnqueueOutcome::Accepted(id))
 }

@@ -180,7 +180,22 @@ fn millis(duration: Duration) -> i64 {
 impl Store for SqliteStore {
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
         let capacity = self.capacity;
-        self.with_conn(move |conn, now| jobs::enqueue(conn, &job, capacity, now))
+        self.with_conn(move |conn, now| jobs::enqueue(conn, job, None, capacity, now))
+            .await
+    }
+
+    async fn enqueue_claimed(
+        &self,
+        job: NewJob,
+        lease: Duration,
+        started: Box<dyn FnOnce(Job) + Send>,
+    ) -> Result<EnqueueOutcome, QueueError> {
+        let capacity = self.capacity;
+        let claim = jobs::ClaimAtOnce {
+            lease_ms: millis(lease),
+            started,
+        };
+        self.with_conn(move |conn, now| jobs::enqueue(conn, job, Some(claim), capacity, now))
             .await
     }
 
@@ -196,8 +211,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    /// Not fsync'd: a done mark lost to power loss leaves the job running, so it is delivered again once its lease
+    /// expires (at least once, as after a crash). Waiting for the disk here held up the next webhook's enqueue.
     async fn complete(&self, id: i64) -> Result<(), QueueError> {
-        self.with_conn(move |conn, now| jobs::complete(conn, id, now)).await
+        self.with_conn_unsynced(move |conn, now| jobs::complete(conn, id, now))
+            .await
     }
 
     async fn retry_later(&self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), QueueError> {

@@ -121,6 +121,14 @@ where
     }
 }
 
+/// Waits until the recorder's first delivery attempt has begun.
+pub async fn wait_until_started(recorder: &Recorder) {
+    wait_until("the delivery started", Duration::from_secs(10), || async {
+        !recorder.attempts_per_job().is_empty()
+    })
+    .await;
+}
+
 /// Waits until no job is pending or running.
 pub async fn wait_until_drained(store: &dyn Store, timeout: Duration) {
     wait_until("the queue is drained", timeout, || async {

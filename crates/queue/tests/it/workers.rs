@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use queue::{JobError, JobSelection, JobStatus, ListFilter, Store, WorkerConfig, Workers};
 
-use crate::support::{Recorder, TempStore, fast_config, job, wait_until, wait_until_drained};
+use crate::support::{Recorder, TempStore, fast_config, job, wait_until_drained, wait_until_started};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -230,10 +230,7 @@ async fn shutdown_waits_for_jobs_in_progress() {
     let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), fast_config(1));
     temp.store.enqueue(job(1)).await.unwrap();
     workers.notify();
-    wait_until("the delivery started", PATIENCE, || async {
-        !recorder.attempts_per_job().is_empty()
-    })
-    .await;
+    wait_until_started(&recorder).await;
     workers.shutdown(Duration::from_secs(5)).await;
     assert_eq!(temp.store.counts().await.unwrap().done, 1);
 }
@@ -251,10 +248,7 @@ async fn shutdown_leaves_unfinished_jobs_to_be_reclaimed() {
     let id = temp.store.enqueue(job(1)).await.unwrap().id();
     temp.store.enqueue(job(2)).await.unwrap();
     workers.notify();
-    wait_until("the delivery started", PATIENCE, || async {
-        !stuck.attempts_per_job().is_empty()
-    })
-    .await;
+    wait_until_started(&stuck).await;
 
     let started = Instant::now();
     workers.shutdown(Duration::from_millis(100)).await;
@@ -304,10 +298,7 @@ async fn long_deliveries_keep_their_lease() {
     );
     let id = temp.store.enqueue(job(1)).await.unwrap().id();
     workers.notify();
-    wait_until("the delivery started", PATIENCE, || async {
-        !slow.attempts_per_job().is_empty()
-    })
-    .await;
+    wait_until_started(&slow).await;
     tokio::time::sleep(lease * 2).await;
     assert!(
         temp.store.claim(lease).await.unwrap().is_none(),
