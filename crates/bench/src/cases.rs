@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use looker_sandbox::content;
 
+use crate::process::BotProcess;
 use crate::rig::{StandIns, bench_channel};
 use crate::spans::{Span, covered, tally};
 use crate::stats::percentile;
@@ -64,6 +65,8 @@ pub struct CaseResult {
     pub added_median: Duration,
     pub added_p99: Duration,
     pub wall_median: Duration,
+    /// CPU time of the bot process per reply (all its threads).
+    pub cpu: Duration,
     /// The first reply (caches empty, Looker login).
     pub cold: Calls,
     /// Every later reply.
@@ -180,15 +183,12 @@ async fn measure_once(
     stand_ins.clear_spans();
     let sent = Instant::now();
     fire(stand_ins, bot, trigger, run).await?;
-    while stand_ins.sim.handler_span_count() < slack_calls {
-        if sent.elapsed() > REPLY_TIMEOUT {
-            bail!(
-                "{trigger:?}: {} of the {slack_calls} Slack calls of the calibrated reply arrived in {REPLY_TIMEOUT:?} \
-                 (a reply whose messages are paced into one channel makes calibration miss calls)",
-                stand_ins.sim.handler_span_count()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+    if !stand_ins.sim.wait_for_handler_spans(slack_calls, REPLY_TIMEOUT).await {
+        bail!(
+            "{trigger:?}: {} of the {slack_calls} Slack calls of the calibrated reply arrived in {REPLY_TIMEOUT:?} \
+             (a reply whose messages are paced into one channel makes calibration miss calls)",
+            stand_ins.sim.handler_span_count()
+        );
     }
     let spans = stand_ins.spans();
     let last = stand_ins.slack_spans().iter().map(|s| s.end).max().unwrap_or(sent);
@@ -200,19 +200,23 @@ async fn measure_once(
 }
 
 /// Measures a case `runs` times after a cold and a warm calibration run.
-pub async fn measure(stand_ins: &StandIns, bot: &str, case: &Case, runs: usize) -> anyhow::Result<CaseResult> {
-    let cold = calibrate(stand_ins, bot, &case.trigger, 0).await?;
-    let warm = calibrate(stand_ins, bot, &case.trigger, 1).await?;
+pub async fn measure(stand_ins: &StandIns, bot: &BotProcess, case: &Case, runs: usize) -> anyhow::Result<CaseResult> {
+    let url = bot.url.as_str();
+    let cold = calibrate(stand_ins, url, &case.trigger, 0).await?;
+    let warm = calibrate(stand_ins, url, &case.trigger, 1).await?;
     let mut added = Vec::with_capacity(runs);
     let mut walls = Vec::with_capacity(runs);
+    let cpu_before = bot.cpu_time()?;
     for run in 0..runs {
-        let (a, w) = measure_once(stand_ins, bot, &case.trigger, run + 2, warm.slack).await?;
+        let (a, w) = measure_once(stand_ins, url, &case.trigger, run + 2, warm.slack).await?;
         added.push(a);
         walls.push(w);
     }
-    // Let anything still in flight finish before the next case.
+    // Let anything still in flight finish (done marks, event records) before the next case.
     tokio::time::sleep(Duration::from_millis(50)).await;
+    let cpu = bot.cpu_time()?.saturating_sub(cpu_before) / u32::try_from(runs.max(1)).unwrap_or(u32::MAX);
     Ok(CaseResult {
+        cpu,
         name: case.name,
         note: case.note,
         added_median: percentile(&added, 50.0),

@@ -32,15 +32,11 @@ pub struct Burst {
 
 /// Waits until the simulator has seen `calls` calls since its spans were cleared.
 async fn wait_for_slack_calls(stand_ins: &StandIns, calls: usize) -> anyhow::Result<()> {
-    let started = Instant::now();
-    while stand_ins.sim.handler_span_count() < calls {
-        if started.elapsed() > DRAIN_TIMEOUT {
-            bail!(
-                "only {} of {calls} Slack calls arrived in {DRAIN_TIMEOUT:?}",
-                stand_ins.sim.handler_span_count()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+    if !stand_ins.sim.wait_for_handler_spans(calls, DRAIN_TIMEOUT).await {
+        bail!(
+            "only {} of {calls} Slack calls arrived in {DRAIN_TIMEOUT:?}",
+            stand_ins.sim.handler_span_count()
+        );
     }
     Ok(())
 }

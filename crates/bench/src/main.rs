@@ -34,6 +34,13 @@ struct Args {
     /// first when run through cargo).
     #[arg(long)]
     bot: Option<PathBuf>,
+    /// Only the latency cases whose name contains this text, and no throughput runs (for profiling one path).
+    #[arg(long, value_name = "TEXT")]
+    only: Option<String>,
+    /// Make every Looker call take this long inside the sandbox (default 0): shows how waiting on Looker changes
+    /// the bot's added time (its threads go idle and must wake up again).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    looker_latency_ms: u64,
     /// An extra environment variable for the bot, e.g. `--bot-env TOKIO_WORKER_THREADS=1` (repeatable).
     #[arg(long = "bot-env", value_name = "NAME=VALUE", value_parser = parse_pair)]
     bot_env: Vec<(String, String)>,
@@ -77,12 +84,12 @@ impl Sizes {
 fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let args = Args::parse();
-    let binary = match args.bot {
+    let binary = match args.bot.clone() {
         Some(path) => path,
         None => default_binary()?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let report = runtime.block_on(run(&binary, &args.bot_env, Sizes::new(args.quick)))?;
+    let report = runtime.block_on(run(&binary, &args, Sizes::new(args.quick)))?;
     println!("{report}");
     Ok(())
 }
@@ -119,8 +126,11 @@ fn default_binary() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
-async fn run(binary: &std::path::Path, extra_env: &[(String, String)], sizes: Sizes) -> anyhow::Result<Report> {
+async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Result<Report> {
     let stand_ins = Arc::new(StandIns::start().await?);
+    stand_ins
+        .sandbox
+        .set_latency(Duration::from_millis(args.looker_latency_ms));
     let mut report = Report::new(sizes);
 
     eprintln!("start-up ({} starts)…", sizes.starts);
@@ -129,7 +139,7 @@ async fn run(binary: &std::path::Path, extra_env: &[(String, String)], sizes: Si
         if let Some(previous) = bot.take() {
             BotProcess::stop(previous).await;
         }
-        let (started, startup) = BotProcess::start(binary, &stand_ins, extra_env).await?;
+        let (started, startup) = BotProcess::start(binary, &stand_ins, &args.bot_env).await?;
         report.startups.push(startup);
         bot = Some(started);
     }
@@ -137,13 +147,18 @@ async fn run(binary: &std::path::Path, extra_env: &[(String, String)], sizes: Si
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.idle_rss_kib = bot.rss_kib()?;
 
-    let url = bot.url.clone();
-    for case in cases::all(&stand_ins)? {
+    let chosen = |case: &cases::Case| args.only.as_ref().is_none_or(|only| case.name.contains(only.as_str()));
+    for case in cases::all(&stand_ins)?.into_iter().filter(chosen) {
         eprintln!("latency: {}…", case.name);
         report
             .cases
-            .push(cases::measure(&stand_ins, &url, &case, sizes.runs_per_case).await?);
+            .push(cases::measure(&stand_ins, &bot, &case, sizes.runs_per_case).await?);
     }
+    if args.only.is_some() {
+        bot.stop().await;
+        return Ok(report);
+    }
+    let url = bot.url.clone();
     report.after_cases_rss_kib = bot.rss_kib()?;
 
     let link = stand_ins.look_url(looker_sandbox::content::TABLE_LOOK_ID);

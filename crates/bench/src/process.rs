@@ -109,6 +109,21 @@ impl BotProcess {
         }
     }
 
+    /// CPU time the process's live threads have used so far (`/proc/<pid>/task/*/schedstat`, in nanoseconds).
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.pid)).context("CPU time is read from /proc")?;
+        let mut total = 0u64;
+        for task in tasks {
+            let stat = std::fs::read_to_string(task?.path().join("schedstat")).unwrap_or_default();
+            total += stat
+                .split_whitespace()
+                .next()
+                .and_then(|ns| ns.parse().ok())
+                .unwrap_or(0);
+        }
+        Ok(Duration::from_nanos(total))
+    }
+
     /// Resident memory now, in KiB (`VmRSS`).
     pub fn rss_kib(&self) -> anyhow::Result<u64> {
         self.status_kib("VmRSS")

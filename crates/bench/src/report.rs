@@ -113,17 +113,18 @@ impl Report {
         writeln!(f)?;
         writeln!(
             f,
-            "| Reply | Added, median | Added, p99 | Whole reply, median | Looker calls | Slack calls | First reply (cold caches) |"
+            "| Reply | Added, median | Added, p99 | Whole reply, median | Bot CPU per reply | Looker calls | Slack calls | First reply (cold caches) |"
         )?;
-        writeln!(f, "|---|---:|---:|---:|---|---|---|")?;
+        writeln!(f, "|---|---:|---:|---:|---:|---|---|---|")?;
         for c in &self.cases {
             writeln!(
                 f,
-                "| {} | {} | {} | {} | {}: {} | {}: {} | Looker {}: {}; Slack {}: {} |",
+                "| {} | {} | {} | {} | {} | {}: {} | {}: {} | Looker {}: {}; Slack {}: {} |",
                 c.name,
                 ms(c.added_median),
                 ms(c.added_p99),
                 ms(c.wall_median),
+                ms(c.cpu),
                 c.warm.looker,
                 c.warm.looker_names,
                 c.warm.slack,
@@ -255,7 +256,10 @@ fn write_method(f: &mut fmt::Formatter<'_>) -> fmt::Result {
 - Added time = from sending the inbound request (slash command, Events API message, Looker webhook) until the last
   Slack call of the reply was answered by the simulator, minus the time the sandbox and the simulator spent in their
   handlers (each records a span per request; overlapping spans count once). What remains is the bot's own work
-  plus loopback HTTP hops. The whole reply time is shown beside it.
+  plus loopback HTTP hops, and also the stand-ins' own HTTP handling outside their handlers (reading the request,
+  writing the answer, waking their threads), which shares the same 2 cores. The whole reply time is shown beside it.
+- Bot CPU per reply: CPU time all threads of the bot process used during a case (`/proc/<pid>/task/*/schedstat`),
+  divided by its replies: the bot's own work, whatever the scheduling.
 - Calls per reply are counted from those spans: the first reply of each case (cold: Looker login, Slack user and
   channel lookups) and every later one (warm).
 - Slack pacing: the bot spaces `chat.postMessage` into one channel by 1 s, as Slack asks, and the bench keeps it

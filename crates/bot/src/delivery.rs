@@ -3,7 +3,7 @@
 //! [`Delivery::from_webhook`] checks a payload when it arrives (so the webhook can refuse it with the original's
 //! reasons); [`deliver`] does the work later, from the durable queue.
 
-use looker::models::{ScheduledPlan, WebhookPayload};
+use looker::models::{Query, ScheduledPlan, WebhookPayload};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -180,6 +180,19 @@ async fn scheduled_reply(
                 link,
             },
         ]));
+    }
+    // Looker sends the query it ran for the plan (the Look's, or the plan's own when its filters differ): running it
+    // again spares a call for the Look. Without its visualization, only the Look tells a chart from a table.
+    if let Some(query) = plan.query.as_ref().filter(|q| q.vis_config.is_some())
+        && let Some(query_id) = query.id.clone().or_else(|| plan.query_id.clone())
+    {
+        let query = Query {
+            id: Some(query_id),
+            ..query.clone()
+        };
+        return try_query_reply(client, &query, plan.title.as_deref(), link, settings)
+            .await
+            .map_err(DeliveryError::from_answer);
     }
     // A plan whose filters differ from its Look's runs the plan's own query (when it has one).
     let runs_plan_query = plan.filters_differ_from_look == Some(true) && plan.query_id.is_some();

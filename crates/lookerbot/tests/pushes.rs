@@ -56,7 +56,28 @@ async fn a_scheduled_look_is_accepted_at_once_and_posted_to_the_named_channel() 
         text.contains(&format!("complete | {}", thousands(complete as u64))),
         "{text}"
     );
-    assert_eq!(world.sandbox.calls("look"), 1, "the Look named by the plan's URL");
+    assert_eq!(
+        (world.sandbox.calls("look"), world.sandbox.calls("run_query")),
+        (0, 1),
+        "the query Looker sent with the plan is run, without fetching the Look again"
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_plan_whose_query_has_no_visualization_is_read_from_its_look() {
+    let world = World::start().await;
+    let mut payload = look_webhook(&world, content::TABLE_LOOK_ID);
+    payload["scheduled_plan"]["query"]["vis_config"] = Value::Null;
+    let (status, body) = push(&world, "/slack/post/channel/general", &payload).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let posted = message_where(&world, |m| all_text(m).contains("Orders by Status")).await;
+    assert_eq!(posted.channel, GENERAL);
+    assert_eq!(
+        world.sandbox.calls("look"),
+        1,
+        "only the Look tells a chart from a table"
+    );
     world.stop().await;
 }
 

@@ -77,7 +77,7 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
     let peers = Peers::start(Duration::ZERO).await;
     let bot = peers.spawn_bot().await;
     // The Look's query is gone when the delivery runs: that will not get better by itself.
-    peers.sandbox.inject_fault("query", Fault::Status(404), None);
+    peers.sandbox.inject_fault("run_query", Fault::Status(404), None);
     assert_eq!(peers.post_delivery(&bot, 7).await, 200);
     let listing = wait_for_listing(&peers, &["--failed"], |out| out.contains(" 1 failed")).await;
     let line = listing

@@ -55,5 +55,7 @@ async fn record_span(State(shared): State<Arc<Shared>>, request: Request, next: 
         records.spans.drain(..MAX_SPANS / 2);
     }
     records.spans.push(span);
+    drop(records);
+    shared.span_recorded.send_modify(|count| *count += 1);
     response
 }

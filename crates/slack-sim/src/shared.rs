@@ -43,6 +43,8 @@ pub struct Shared {
     pub sockets: Hub,
     /// Flips to true on shutdown; WebSocket tasks watch it.
     pub shutdown: watch::Sender<bool>,
+    /// Bumped after each handler span is recorded, so a waiter need not poll.
+    pub span_recorded: watch::Sender<u64>,
     sequence: AtomicU64,
 }
 
@@ -63,6 +65,7 @@ impl Shared {
             uploads: Mutex::new(HashMap::new()),
             sockets: Hub::default(),
             shutdown: watch::channel(false).0,
+            span_recorded: watch::channel(0).0,
             sequence: AtomicU64::new(0),
         }
     }

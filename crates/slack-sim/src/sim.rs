@@ -109,6 +109,23 @@ impl SlackSim {
         lock(&self.shared.records).spans.len()
     }
 
+    /// Waits until at least `count` spans are recorded (see [`SlackSim::handler_span_count`]), or `timeout` passes;
+    /// true when they are. Wakes on each recorded span instead of polling, so a benchmark waiting here does not
+    /// compete for the CPU with what it measures.
+    pub async fn wait_for_handler_spans(&self, count: usize, timeout: std::time::Duration) -> bool {
+        let mut recorded = self.shared.span_recorded.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.handler_span_count() >= count {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, recorded.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return self.handler_span_count() >= count,
+            }
+        }
+    }
+
     pub fn clear_handler_spans(&self) {
         lock(&self.shared.records).spans.clear();
     }

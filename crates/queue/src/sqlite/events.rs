@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::cached::CachedStatements;
 use super::errors::StorageContext;
 use crate::error::QueueError;
 
@@ -9,7 +10,7 @@ use crate::error::QueueError;
 /// deliveries of the same event racing each other cannot both see it first.
 pub(super) fn first_sighting(conn: &Connection, key: &str, ttl_ms: i64, now_ms: i64) -> Result<bool, QueueError> {
     let changed = conn
-        .execute(
+        .cached_execute(
             "INSERT INTO seen_events (key, expires_at) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
              WHERE seen_events.expires_at <= ?3",

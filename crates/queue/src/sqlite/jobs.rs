@@ -3,6 +3,7 @@
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::cached::CachedStatements;
 use super::errors::StorageContext;
 use super::rows::{JOB_COLUMNS, job_from_row};
 use crate::error::QueueError;
@@ -31,7 +32,7 @@ pub(super) fn enqueue(
         .context("cannot start enqueueing")?;
     if let Some(key) = &job.idempotency_key
         && let Some(id) = tx
-            .query_row("SELECT id FROM jobs WHERE idempotency_key = ?1", [key], |row| {
+            .cached_row("SELECT id FROM jobs WHERE idempotency_key = ?1", [key], |row| {
                 row.get(0)
             })
             .optional()
@@ -40,7 +41,7 @@ pub(super) fn enqueue(
         return Ok(EnqueueOutcome::Duplicate(id));
     }
     let active: i64 = tx
-        .query_row(
+        .cached_row(
             "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
             [],
             |row| row.get(0),
@@ -54,7 +55,7 @@ pub(super) fn enqueue(
         None => (JobStatus::Pending, 0, None),
     };
     let id: i64 = tx
-        .query_row(
+        .cached_row(
             "INSERT INTO jobs (kind, payload, idempotency_key, status, attempts, lease_until, created_at, queued_at,
                                next_attempt_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7) RETURNING id",
@@ -95,7 +96,7 @@ pub(super) fn claim(conn: &mut Connection, lease_ms: i64, now_ms: i64) -> Result
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .context("cannot start claiming")?;
     let job = tx
-        .query_row(
+        .cached_row(
             &format!(
                 "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?2
                  WHERE id = (
@@ -154,7 +155,7 @@ pub(super) fn fail(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Resu
 
 pub(super) fn requeue_failed(conn: &Connection, id: i64, now_ms: i64) -> Result<(), QueueError> {
     let changed = conn
-        .execute(
+        .cached_execute(
             "UPDATE jobs SET status = 'pending', attempts = 0, queued_at = ?2, next_attempt_at = ?2,
                  finished_at = NULL
              WHERE id = ?1 AND status = 'failed'",
@@ -216,7 +217,7 @@ fn update_running(conn: &Connection, id: i64, assignments: &str, values: &[&dyn 
     let mut all_values: Vec<&dyn ToSql> = vec![&id];
     all_values.extend_from_slice(values);
     let changed = conn
-        .execute(
+        .cached_execute(
             &format!("UPDATE jobs SET {assignments} WHERE id = ?1 AND status = 'running'"),
             all_values.as_slice(),
         )
@@ -232,7 +233,7 @@ fn update_running(conn: &Connection, id: i64, assignments: &str, values: &[&dyn 
 
 fn status_of(conn: &Connection, id: i64) -> Result<Option<JobStatus>, QueueError> {
     let name: Option<String> = conn
-        .query_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| row.get(0))
+        .cached_row("SELECT status FROM jobs WHERE id = ?1", [id], |row| row.get(0))
         .optional()
         .context("cannot read the job's status")?;
     Ok(name.as_deref().and_then(JobStatus::parse))

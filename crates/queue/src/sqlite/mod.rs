@@ -1,6 +1,7 @@
 //! The SQLite implementation of [`Store`]: one file under the data directory, one connection used from blocking
 //! threads so that the async workers never wait on disk I/O.
 
+mod cached;
 mod errors;
 mod events;
 mod jobs;
@@ -23,6 +24,7 @@ use crate::error::QueueError;
 use crate::job::{Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 use crate::store::Store;
 use crate::time::to_millis;
+use cached::CachedStatements;
 
 /// The file name inside the data directory.
 const FILE_NAME: &str = "deliveries.sqlite3";
@@ -160,7 +162,8 @@ impl SqliteStore {
 }
 
 fn set_synchronous(conn: &Connection, level: &str) -> Result<(), QueueError> {
-    conn.pragma_update(None, "synchronous", level)
+    conn.cached_execute(&format!("PRAGMA synchronous = {level}"), [])
+        .map(drop)
         .map_err(|e| QueueError::Storage(format!("cannot set the queue's durability to {level}: {e}")))
 }
 

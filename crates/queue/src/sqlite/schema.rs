@@ -39,6 +39,7 @@ const CREATE_V1: &str = "
 /// ids relax it for their own commits (see `SqliteStore::with_conn_unsynced`).
 pub(super) fn configure(conn: &Connection) -> Result<(), String> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
+    conn.set_prepared_statement_cache_capacity(super::cached::STATEMENT_CACHE);
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .map_err(|e| format!("cannot switch to WAL mode: {e}"))?;
