@@ -154,12 +154,15 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Res
             .cases
             .push(cases::measure(&stand_ins, &bot, &case, sizes.runs_per_case).await?);
     }
+    report.after_cases_rss_kib = bot.rss_kib()?;
     if args.only.is_some() {
+        // No load: "peak" and "after load" are those of the latency cases.
+        report.peak_rss_kib = bot.peak_rss_kib()?;
+        report.after_load_rss_kib = report.after_cases_rss_kib;
         bot.stop().await;
         return Ok(report);
     }
     let url = bot.url.clone();
-    report.after_cases_rss_kib = bot.rss_kib()?;
 
     let link = stand_ins.look_url(looker_sandbox::content::TABLE_LOOK_ID);
     let link_calls = report.warm_slack_calls("Look link (slash command)")?;

@@ -143,6 +143,9 @@ impl Report {
     }
 
     fn write_throughput(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.slash_rates.is_empty() && self.delivery_rates.is_empty() {
+            return Ok(()); // `--only`: no throughput runs
+        }
         writeln!(f, "### Throughput")?;
         writeln!(f)?;
         let senders: Vec<String> = self.sizes.load.iter().map(|(s, _)| format!("{s} at a time")).collect();
