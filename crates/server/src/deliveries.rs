@@ -7,6 +7,7 @@ use bot::Bot;
 use bot::delivery::Delivery;
 use bot::sink::ChatSink;
 use queue::{Job, JobError, JobHandler};
+use serde::Deserialize;
 
 /// The queue job kind of deliveries.
 pub const DELIVERY_KIND: &str = "delivery";
@@ -19,7 +20,7 @@ pub struct DeliveryHandler {
 #[async_trait]
 impl JobHandler for DeliveryHandler {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
-        let delivery: Delivery = serde_json::from_value(job.payload.clone()).map_err(|e| JobError::Permanent {
+        let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
         match self.bot.deliver(&delivery, self.sink.as_ref()).await {

@@ -210,7 +210,7 @@ async fn dispatch(state: &SlackHttp, parsed: Parsed) -> Response {
     match parsed {
         Parsed::Event(event) => {
             if let Some(id) = &event.context.event_id
-                && !state.dedupe.first_sighting(id, event.context.retry_num.is_some()).await
+                && !state.dedupe.first_sighting(id, event.context.is_redelivery()).await
             {
                 tracing::debug!(event_id = %id, "redelivered event acknowledged, not handled again");
                 return StatusCode::OK.into_response();

@@ -48,6 +48,14 @@ pub struct SlackContext {
     pub unfurl: Option<UnfurlTarget>,
 }
 
+impl SlackContext {
+    /// Whether Slack marked this as a retry of an event it sent before: `X-Slack-Retry-Num` counts from 1, Socket
+    /// Mode's `retry_attempt` is 0 on the first delivery.
+    pub fn is_redelivery(&self) -> bool {
+        self.retry_num.is_some_and(|n| n > 0)
+    }
+}
+
 /// What `chat.unfurl` needs: `channel` + `ts`, or `unfurl_id` + `source` for links in the message composer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnfurlTarget {
@@ -527,6 +535,17 @@ fn non_empty(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_positive_retry_number_marks_a_redelivery() {
+        let with = |retry_num| SlackContext {
+            retry_num,
+            ..SlackContext::default()
+        };
+        assert!(!with(None).is_redelivery());
+        assert!(!with(Some(0)).is_redelivery(), "Socket Mode's first delivery");
+        assert!(with(Some(1)).is_redelivery());
+    }
 
     #[test]
     fn clean_text_strips_the_bot_mention_and_markup() {

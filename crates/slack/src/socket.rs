@@ -123,7 +123,7 @@ impl SocketModeClient {
         let dedupe = self.dedupe.clone();
         tokio::spawn(async move {
             if let (Some(dedupe), Some(id)) = (&dedupe, &event.context.event_id)
-                && !dedupe.first_sighting(id, event.context.retry_num.is_some()).await
+                && !dedupe.first_sighting(id, event.context.is_redelivery()).await
             {
                 tracing::debug!(event_id = %id, "redelivered event dropped");
                 return;

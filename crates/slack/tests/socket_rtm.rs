@@ -62,6 +62,8 @@ async fn envelopes_are_acked_and_handled() {
         sim.socket_acks()
     );
     let event = next_event(&mut events).await;
+    assert_eq!(event.context.retry_num, Some(0));
+    assert!(!event.context.is_redelivery(), "retry_attempt 0 is the first delivery");
     let ChatEvent::Message(message) = &event.event else {
         panic!("not a message")
     };
