@@ -115,8 +115,6 @@ impl Workers {
     /// A handle that stores new jobs and gets them going, for code that does not own the pool (the HTTP handlers).
     pub fn enqueuer(&self) -> Enqueuer {
         Enqueuer {
-            store: Arc::clone(&self.express.worker.store),
-            wake: Arc::clone(&self.wake),
             express: self.express.clone(),
         }
     }
@@ -191,24 +189,22 @@ impl Express {
 /// its delivery starts while the commit waits for the disk), otherwise by waking an idle worker. Cheap to clone.
 #[derive(Clone)]
 pub struct Enqueuer {
-    store: Arc<dyn Store>,
-    wake: Arc<Notify>,
+    /// The express slots, and through their worker the pool's store and wake-up signal.
     express: Express,
 }
 
 impl Enqueuer {
     /// Like [`Store::enqueue`]: returns once the job is durable.
     pub async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
+        let worker = &self.express.worker;
         let Ok(slot) = Arc::clone(&self.express.slots).try_acquire_owned() else {
-            let outcome = self.store.enqueue(job).await?;
-            self.wake.notify_one();
+            let outcome = worker.store.enqueue(job).await?;
+            worker.wake.notify_one();
             return Ok(outcome);
         };
         let express = self.express.clone();
         let start = Box::new(move |job: Job| express.start(job, slot));
-        self.store
-            .enqueue_claimed(job, self.express.worker.cfg.lease, start)
-            .await
+        worker.store.enqueue_claimed(job, worker.cfg.lease, start).await
     }
 }
 

@@ -86,3 +86,23 @@ async fn every_call_leaves_a_timed_span_named_by_what_was_called() {
     assert_eq!(sim.handler_span_count(), 0);
     assert!(sim.messages().is_empty());
 }
+
+#[tokio::test]
+async fn waiting_for_spans_returns_once_they_are_recorded_or_after_the_timeout() {
+    let sim = start().await;
+    let patience = std::time::Duration::from_secs(5);
+    let waiting = sim.wait_for_handler_spans(2, patience);
+    let calls = async {
+        common::call(&sim, "auth.test", &[]).await;
+        common::call(&sim, "auth.test", &[]).await;
+    };
+    let (arrived, ()) = tokio::join!(waiting, calls);
+    assert!(arrived, "two calls were recorded");
+    let started = std::time::Instant::now();
+    assert!(
+        !sim.wait_for_handler_spans(3, std::time::Duration::from_millis(100))
+            .await,
+        "no third call came"
+    );
+    assert!(started.elapsed() < patience);
+}

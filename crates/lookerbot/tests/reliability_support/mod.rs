@@ -141,7 +141,7 @@ impl Peers {
             .expect("the sandbox has the Look");
         let plan = &mut payload["scheduled_plan"];
         plan["title"] = json!(delivery_title(number));
-        // The plan's own title is used only when the plan's filters differ from the Look's.
+        // The plan's own title is used when its query comes with it, or when its filters differ from the Look's.
         plan["filters_differ_from_look"] = json!(true);
         payload
     }
