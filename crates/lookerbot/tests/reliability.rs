@@ -84,7 +84,11 @@ async fn the_deliveries_verb_lists_a_failed_delivery_with_its_reason_and_retries
         .lines()
         .find(|l| l.starts_with('#'))
         .unwrap_or_else(|| panic!("the failed delivery is not listed: {listing}; log:\n{}", bot.log_text()));
-    assert!(line.contains("failed") && line.contains(&channel_name(7)), "{listing}");
+    assert!(
+        line.contains("failed") && line.contains(&channel_name(7)),
+        "{listing}; log:\n{}",
+        bot.log_text()
+    );
     assert!(line.contains("— "), "the reason is shown: {line}");
     let id = line
         .trim_start_matches('#')

@@ -112,11 +112,15 @@ impl Peers {
         let log = self.data.path().join("deliveries.log");
         let mut all = vec!["deliveries"];
         all.extend_from_slice(args);
-        self.lookerbot(&all, 0, &log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .expect("the lookerbot binary runs")
+        let mut command = self.lookerbot(&all, 0, &log);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        // The sandbox and the simulator run on the test's runtime: waiting for the child must not hold up one of
+        // its workers (on a loaded machine that stalled the bot's Looker calls).
+        let mut run = move || command.output().expect("the lookerbot binary runs");
+        match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+            _ => run(),
+        }
     }
 
     /// The binary with only the configured variables, run from the data folder (so no stray `.env` is read).
