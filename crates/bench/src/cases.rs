@@ -229,6 +229,11 @@ pub async fn measure(stand_ins: &StandIns, bot: &BotProcess, case: &Case, runs: 
 
 /// With `BENCH_TRACE` set: when each call of a reply started and ended, counted from sending the event.
 fn trace(trigger: &Trigger, sent: Instant, spans: &[Span]) {
+    let label = match trigger {
+        Trigger::Slash(text) => format!("/looker {text}"),
+        Trigger::ChannelMessage { text, .. } | Trigger::Mention { text, .. } => text.clone(),
+        Trigger::Scheduled { .. } => "scheduled delivery".to_string(),
+    };
     let mut spans = spans.to_vec();
     spans.sort_by_key(|s| s.start);
     let at = |t: Instant| t.saturating_duration_since(sent).as_secs_f64() * 1000.0;
@@ -236,5 +241,5 @@ fn trace(trigger: &Trigger, sent: Instant, spans: &[Span]) {
         .iter()
         .map(|s| format!("{} {:.2}..{:.2}", s.name, at(s.start), at(s.end)))
         .collect();
-    eprintln!("{trigger:?}: {} (ms)", timeline.join(", "));
+    eprintln!("{label}: {} (ms)", timeline.join(", "));
 }

@@ -1,7 +1,9 @@
 //! Deliveries Looker pushes: scheduled Looks, queries and dashboards, and data-action messages.
 //!
 //! [`Delivery::from_webhook`] checks a payload when it arrives (so the webhook can refuse it with the original's
-//! reasons); [`deliver`] does the work later, from the durable queue.
+//! reasons); [`deliver`] does the work, from the durable queue or (for a new delivery) while it is being stored.
+
+use std::future::Future;
 
 use looker::models::{Query, ScheduledPlan, WebhookPayload};
 use serde::{Deserialize, Serialize};
@@ -127,17 +129,22 @@ impl DeliveryError {
     }
 }
 
-/// Runs a delivery: fetches the content from Looker and posts it.
+/// Runs a delivery: fetches the content from Looker, then posts it once `go_ahead` says so (nothing is posted if it
+/// says no). Fetching only reads, so it may start before the delivery is safely stored.
 pub async fn deliver(
     lookers: &Lookers,
     delivery: &Delivery,
     sink: &dyn ChatSink,
     settings: &AnswerSettings,
+    go_ahead: impl Future<Output = bool>,
 ) -> Result<(), DeliveryError> {
     let reply = match delivery {
         Delivery::Message { text, .. } => Reply::text(text.clone()),
         Delivery::Scheduled { plan, looker_url, .. } => scheduled_reply(lookers, plan, looker_url, settings).await?,
     };
+    if !go_ahead.await {
+        return Ok(());
+    }
     let to = delivery.target().destination();
     sink.post(&to, &reply).await.map(|_| ()).map_err(|e| DeliveryError {
         message: e.message,

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod sink;
 pub mod turn;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use catalog::{Catalog, CatalogStore};
@@ -151,13 +152,19 @@ impl Bot {
         }
     }
 
-    /// Runs a delivery Looker pushed (called by the queue's workers). Scheduled single values get their
-    /// data-action buttons like answers do.
-    pub async fn deliver(&self, delivery: &Delivery, sink: &dyn ChatSink) -> Result<(), DeliveryError> {
+    /// Runs a delivery Looker pushed, posting it only once `go_ahead` says so: the queue starts a new delivery
+    /// while it is still being stored, and nothing may be posted for one that is not. Scheduled single values get
+    /// their data-action buttons like answers do.
+    pub async fn deliver(
+        &self,
+        delivery: &Delivery,
+        sink: &dyn ChatSink,
+        go_ahead: impl Future<Output = bool>,
+    ) -> Result<(), DeliveryError> {
         let settings = answer::AnswerSettings {
             render: self.inner.settings.render,
             buttons: self.inner.settings.data_action_buttons,
         };
-        delivery::deliver(&self.inner.lookers, delivery, sink, &settings).await
+        delivery::deliver(&self.inner.lookers, delivery, sink, &settings, go_ahead).await
     }
 }

@@ -15,7 +15,7 @@ use bot::sink::ChatSink;
 use config::Config;
 use looker::{ClientOptions, LookerClient};
 use queue::{SqliteStore, Store, WorkerConfig, Workers};
-use server::{AppState, DeliveryHandler, Directory, PushAuth};
+use server::{AppState, Deliveries, DeliveryHandler, Directory, PushAuth};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -97,14 +97,17 @@ impl Stack {
             bot: parts.bot.clone(),
             sink: parts.sink,
         });
-        let workers = Workers::spawn(parts.queue.clone(), handler, parts.workers);
+        let workers = Workers::spawn(parts.queue.clone(), handler.clone(), parts.workers);
         let state = AppState {
             auth: PushAuth {
                 lookers: parts.bot.lookers().clone(),
                 auth_token: parts.auth_token,
             },
             bot: parts.bot,
-            deliveries: workers.enqueuer(),
+            deliveries: Deliveries {
+                enqueuer: workers.enqueuer(),
+                handler,
+            },
             directory: parts.directory,
             public_url: parts.public_url,
         };

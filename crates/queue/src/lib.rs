@@ -13,6 +13,7 @@
 
 mod backoff;
 mod error;
+mod express;
 mod job;
 mod sqlite;
 mod store;
@@ -20,7 +21,8 @@ mod time;
 mod workers;
 
 pub use error::QueueError;
+pub use express::{Enqueuer, Stored};
 pub use job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
 pub use sqlite::{Pruned, Retention, SqliteStore};
 pub use store::Store;
-pub use workers::{Enqueuer, JobError, JobHandler, WorkerConfig, Workers};
+pub use workers::{JobError, JobHandler, WorkerConfig, Workers};

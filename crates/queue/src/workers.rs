@@ -1,5 +1,6 @@
 //! The worker pool that delivers queued jobs.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,13 +8,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use futures::FutureExt;
-use tokio::runtime::Handle;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::QueueError;
 use crate::backoff::{BackoffPolicy, RetryPlan};
-use crate::job::{EnqueueOutcome, Job, NewJob};
+use crate::express::{Enqueuer, Express, Stored};
+use crate::job::Job;
 use crate::store::Store;
 
 /// Delivers one job. Called again for the same job after a [`JobError::Retry`], or after a crash while it ran, so
@@ -92,13 +93,7 @@ impl Workers {
         for number in 0..count {
             tasks.spawn(worker(number).run());
         }
-        let express = Express {
-            slots: Arc::new(Semaphore::new(count)),
-            size: count,
-            worker: Arc::new(worker(count)),
-            runtime: Handle::current(),
-            abandon: Arc::new(watch::channel(false).0),
-        };
+        let express = Express::new(count, worker(count));
         Workers {
             tasks,
             wake,
@@ -140,81 +135,13 @@ impl Workers {
     }
 }
 
-/// Deliveries started the moment their job is written, on top of the claiming workers: a new job does not wait
-/// for the commit's disk sync, a wake-up and a claim before its delivery starts.
-#[derive(Clone)]
-struct Express {
-    slots: Arc<Semaphore>,
-    size: usize,
-    worker: Arc<Worker>,
-    runtime: Handle,
-    /// Set when shutdown gives up waiting: deliveries still running stop where they are.
-    abandon: Arc<watch::Sender<bool>>,
-}
-
-impl Express {
-    /// Runs the delivery on the pool's runtime, holding `slot` until it ends.
-    fn start(&self, job: Job, slot: OwnedSemaphorePermit) {
-        let worker = Arc::clone(&self.worker);
-        let mut abandoned = self.abandon.subscribe();
-        self.runtime.spawn(async move {
-            tokio::select! {
-                _ = worker.deliver(job) => {}
-                _ = abandoned.wait_for(|abandon| *abandon) => {}
-            }
-            drop(slot);
-        });
-    }
-
-    fn abandon(&self) {
-        self.slots.close();
-        let _ = self.abandon.send(true);
-    }
-
-    fn busy(&self) -> usize {
-        self.size - self.slots.available_permits()
-    }
-
-    /// Waits until no express delivery runs, and takes no more.
-    async fn close_when_idle(&self) {
-        let all = u32::try_from(self.size).unwrap_or(u32::MAX);
-        if let Ok(permits) = self.slots.acquire_many(all).await {
-            permits.forget();
-        }
-        self.slots.close();
-    }
-}
-
-/// Stores new jobs and gets them delivered: at once on a free express slot (the job is stored already claimed, and
-/// its delivery starts while the commit waits for the disk), otherwise by waking an idle worker. Cheap to clone.
-#[derive(Clone)]
-pub struct Enqueuer {
-    /// The express slots, and through their worker the pool's store and wake-up signal.
-    express: Express,
-}
-
-impl Enqueuer {
-    /// Like [`Store::enqueue`]: returns once the job is durable.
-    pub async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
-        let worker = &self.express.worker;
-        let Ok(slot) = Arc::clone(&self.express.slots).try_acquire_owned() else {
-            let outcome = worker.store.enqueue(job).await?;
-            worker.wake.notify_one();
-            return Ok(outcome);
-        };
-        let express = self.express.clone();
-        let start = Box::new(move |job: Job| express.start(job, slot));
-        worker.store.enqueue_claimed(job, worker.cfg.lease, start).await
-    }
-}
-
 /// One worker's loop: claim, deliver, record, repeat; wait for a wake-up or the poll interval when idle.
-struct Worker {
+pub(crate) struct Worker {
     number: usize,
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     handler: Arc<dyn JobHandler>,
-    cfg: WorkerConfig,
-    wake: Arc<Notify>,
+    pub(crate) cfg: WorkerConfig,
+    pub(crate) wake: Arc<Notify>,
     stopped: watch::Receiver<bool>,
 }
 
@@ -254,23 +181,50 @@ impl Worker {
 
     async fn deliver(&self, job: Job) {
         tracing::debug!(worker = self.number, job = job.id, kind = %job.kind, attempt = job.attempts, "delivering");
-        let recorded = match self.handle_keeping_lease(&job).await {
+        let outcome = self.keeping_lease(self.handle(&job), || Some(job.id)).await;
+        self.record(&job, outcome).await;
+    }
+
+    /// Runs the pool's handler on `job`.
+    pub(crate) async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        self.handler.handle(job).await
+    }
+
+    /// Runs work started before its job was written, and records its outcome once the job is stored (if it is
+    /// not, the work had nothing to do and there is nothing to record).
+    pub(crate) async fn deliver_started<W>(&self, work: W, stored: Stored)
+    where
+        W: Future<Output = Result<(), JobError>>,
+    {
+        let outcome = self.keeping_lease(work, || stored.id_now()).await;
+        match stored.job().await {
+            Some(job) => self.record(&job, outcome).await,
+            None => tracing::debug!(worker = self.number, "a delivery started ahead was not stored; dropped"),
+        }
+    }
+
+    async fn record(&self, job: &Job, outcome: Result<(), JobError>) {
+        let recorded = match outcome {
             Ok(()) => self.store.complete(job.id).await,
             Err(JobError::Permanent { reason }) => {
                 tracing::warn!(job = job.id, kind = %job.kind, %reason, "delivery failed for good");
                 self.store.fail(job.id, &reason).await
             }
-            Err(JobError::Retry { reason, after }) => self.retry_or_give_up(&job, &reason, after).await,
+            Err(JobError::Retry { reason, after }) => self.retry_or_give_up(job, &reason, after).await,
         };
         if let Err(error) = recorded {
             tracing::error!(job = job.id, %error, "cannot record the delivery's outcome; it may be delivered again");
         }
     }
 
-    /// Runs the handler, renewing the lease every half lease so a slow delivery is not taken over by another
-    /// worker. A panicking handler counts as a permanent failure: repeating it would panic again.
-    async fn handle_keeping_lease(&self, job: &Job) -> Result<(), JobError> {
-        let work = AssertUnwindSafe(self.handler.handle(job)).catch_unwind();
+    /// Runs `work`, renewing the lease of the job `id` names (once it has one) every half lease so that a slow
+    /// delivery is not taken over by another worker. Panicking work counts as a permanent failure: repeating it
+    /// would panic again.
+    async fn keeping_lease<W>(&self, work: W, id: impl Fn() -> Option<i64>) -> Result<(), JobError>
+    where
+        W: Future<Output = Result<(), JobError>>,
+    {
+        let work = AssertUnwindSafe(work).catch_unwind();
         tokio::pin!(work);
         let renew_every = (self.cfg.lease / 2).max(Duration::from_millis(1));
         let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
@@ -282,8 +236,9 @@ impl Worker {
                     }));
                 }
                 _ = renewals.tick() => {
-                    if let Err(error) = self.store.renew_lease(job.id, self.cfg.lease).await {
-                        tracing::warn!(job = job.id, %error, "cannot renew the delivery's lease");
+                    let Some(id) = id() else { continue };
+                    if let Err(error) = self.store.renew_lease(id, self.cfg.lease).await {
+                        tracing::warn!(job = id, %error, "cannot renew the delivery's lease");
                     }
                 }
             }

@@ -1,17 +1,19 @@
-//! The queue's worker side: a stored delivery is run by the bot and posted through the chat sink.
+//! The queue's worker side: a delivery is run by the bot and posted through the chat sink, either from the queue
+//! (retries, deliveries that waited for a free slot) or at once while a webhook stores it.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bot::Bot;
-use bot::delivery::Delivery;
+use bot::delivery::{Delivery, DeliveryError};
 use bot::sink::ChatSink;
-use queue::{Job, JobError, JobHandler};
+use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueError};
 use serde::Deserialize;
 
 /// The queue job kind of deliveries.
 pub const DELIVERY_KIND: &str = "delivery";
 
+/// Runs stored deliveries for the queue's workers.
 pub struct DeliveryHandler {
     pub bot: Bot,
     pub sink: Arc<dyn ChatSink>,
@@ -23,24 +25,50 @@ impl JobHandler for DeliveryHandler {
         let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
-        match self.bot.deliver(&delivery, self.sink.as_ref()).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.retryable => {
-                tracing::warn!(
-                    job = job.id,
-                    attempt = job.attempts,
-                    "delivery will be retried: {}",
-                    e.message
-                );
-                Err(JobError::Retry {
-                    reason: e.message,
-                    after: e.retry_after,
-                })
-            }
-            Err(e) => {
-                tracing::error!(job = job.id, "delivery failed: {}", e.message);
-                Err(JobError::Permanent { reason: e.message })
-            }
+        let stored = std::future::ready(true);
+        self.bot
+            .deliver(&delivery, self.sink.as_ref(), stored)
+            .await
+            .map_err(job_error)
+    }
+}
+
+/// Stores new deliveries and starts them at once: Looker is asked for the content while the delivery is written,
+/// and it is posted once the delivery is stored.
+#[derive(Clone)]
+pub struct Deliveries {
+    pub enqueuer: Enqueuer,
+    pub handler: Arc<DeliveryHandler>,
+}
+
+impl Deliveries {
+    /// Returns once the delivery is durable.
+    pub async fn enqueue(&self, delivery: Delivery) -> Result<EnqueueOutcome, QueueError> {
+        let payload = serde_json::to_value(&delivery)
+            .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery: {e}")))?;
+        let handler = Arc::clone(&self.handler);
+        let job = NewJob::new(DELIVERY_KIND, payload);
+        self.enqueuer
+            .enqueue_with_head_start(job, move |stored| async move {
+                let written = async move { stored.job().await.is_some() };
+                handler
+                    .bot
+                    .deliver(&delivery, handler.sink.as_ref(), written)
+                    .await
+                    .map_err(job_error)
+            })
+            .await
+    }
+}
+
+/// How the queue treats a failed attempt (it logs it with the job's id).
+fn job_error(e: DeliveryError) -> JobError {
+    if e.retryable {
+        JobError::Retry {
+            reason: e.message,
+            after: e.retry_after,
         }
+    } else {
+        JobError::Permanent { reason: e.message }
     }
 }

@@ -11,6 +11,6 @@ mod looker_pushes;
 mod routes;
 
 pub use auth::PushAuth;
-pub use deliveries::{DELIVERY_KIND, DeliveryHandler};
+pub use deliveries::{DELIVERY_KIND, Deliveries, DeliveryHandler};
 pub use directory::{Directory, FormOption};
 pub use routes::{AppState, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_WEBHOOK_BODY, router, shed_load};

@@ -8,10 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bot::delivery::{Delivery, Target};
 use looker::models::WebhookPayload;
-use queue::{NewJob, QueueError};
+use queue::QueueError;
 use serde_json::{Value, json};
 
-use crate::deliveries::DELIVERY_KIND;
 use crate::routes::AppState;
 
 /// The reason given when a delivery is queued.
@@ -51,15 +50,15 @@ fn plan_url(payload: &Result<WebhookPayload, String>) -> Option<&str> {
 
 /// Writes the delivery to the durable queue; the answer says whether it was accepted. A destination the chat
 /// says does not exist (or the bot is not in) is refused here, where Looker and its admin can see why.
-async fn enqueue(state: &AppState, delivery: &Delivery) -> Result<(), (StatusCode, String)> {
+async fn enqueue(state: &AppState, delivery: Delivery) -> Result<(), (StatusCode, String)> {
     if let Err(problem) = state.directory.check_target(delivery.target()).await {
         tracing::warn!(target = ?delivery.target(), %problem, "refused a delivery to a destination it cannot reach");
         return Err((StatusCode::BAD_REQUEST, format!("Cannot post there: {problem}.")));
     }
-    let payload = serde_json::to_value(delivery).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    match state.deliveries.enqueue(NewJob::new(DELIVERY_KIND, payload)).await {
+    let target = delivery.target().clone();
+    match state.deliveries.enqueue(delivery).await {
         Ok(outcome) => {
-            tracing::info!(job = outcome.id(), target = ?delivery.target(), "delivery queued");
+            tracing::info!(job = outcome.id(), ?target, "delivery queued");
             Ok(())
         }
         Err(QueueError::Full { capacity }) => Err((
@@ -112,7 +111,7 @@ async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target)
             return plan_answer(StatusCode::BAD_REQUEST, false, refusal.0);
         }
     };
-    match enqueue(state, &delivery).await {
+    match enqueue(state, delivery).await {
         Ok(()) => plan_answer(StatusCode::OK, true, ACCEPTED),
         Err((status, reason)) => plan_answer(status, false, reason),
     }
@@ -137,7 +136,7 @@ pub async fn post_from_query_action(State(state): State<AppState>, headers: Head
         Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
     };
     let (status, success, reason) = match Delivery::from_webhook(state.bot.lookers(), &payload, target_for(&channel)) {
-        Ok(delivery) => match enqueue(&state, &delivery).await {
+        Ok(delivery) => match enqueue(&state, delivery).await {
             Ok(()) => (StatusCode::OK, true, ACCEPTED.to_string()),
             Err((status, reason)) => (status, false, reason),
         },
@@ -192,7 +191,7 @@ pub async fn data_action(State(state): State<AppState>, headers: HeaderMap, body
         target: target_for(&channel),
         text: message,
     };
-    match enqueue(&state, &delivery).await {
+    match enqueue(&state, delivery).await {
         Ok(()) => action_answer(StatusCode::OK, true, format!("Sending message to {channel}.")),
         Err((status, reason)) => action_answer(status, false, reason),
     }

@@ -35,7 +35,7 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 pub struct AppState {
     pub bot: Bot,
     /// Stores deliveries durably and gets them going.
-    pub deliveries: queue::Enqueuer,
+    pub deliveries: crate::Deliveries,
     pub auth: PushAuth,
     pub directory: Arc<dyn Directory>,
     /// `LOOKERBOT_PUBLIC_URL`; when unset, the Host of the request is used.

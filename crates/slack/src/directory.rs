@@ -1,6 +1,7 @@
 //! Names to ids: channels (`#name`) and people (`@name`) resolved through cached `conversations.list` and
 //! `users.list`, for scheduled deliveries and data actions that name their target.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -74,14 +75,18 @@ impl Directory {
     /// The channel with this id or name in the bot's channel list.
     async fn listed(&self, wanted: &str) -> Result<Option<ChannelRef>, SlackError> {
         let name = wanted.trim_start_matches('#').to_lowercase();
-        let find = |channels: &[SlackChannel]| {
-            channels
-                .iter()
-                .find(|c| c.id == wanted || c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
-                .cloned()
-        };
+        let find = |channels: &Indexed<SlackChannel>| channels.get(&name).cloned();
         let web = &self.web;
-        let load = || async { web.conversations_list(CHANNEL_TYPES).await };
+        let load = || async {
+            let channels = web.conversations_list(CHANNEL_TYPES).await?;
+            Ok(Indexed::new(channels, |c| {
+                [Some(c.id.as_str()), c.name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_lowercase)
+                    .collect()
+            }))
+        };
         Ok(self
             .channels
             .find(self.ttl, load, find)
@@ -99,30 +104,59 @@ impl Directory {
         if looks_like_id(wanted, &['U', 'W']) {
             return Ok(wanted.to_string());
         }
-        let find = |users: &[SlackUser]| {
-            users
-                .iter()
-                .filter(|u| !u.deleted)
-                .find(|u| {
-                    [
-                        u.id.as_str(),
-                        u.name.as_str(),
-                        u.profile.display_name.as_str(),
-                        u.profile.real_name.as_str(),
-                        u.real_name.as_deref().unwrap_or(""),
-                    ]
-                    .iter()
-                    .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(wanted))
-                })
-                .map(|u| u.id.clone())
-        };
+        let wanted_key = wanted.to_lowercase();
+        let find = |users: &Indexed<SlackUser>| users.get(&wanted_key).map(|u| u.id.clone());
         let web = &self.web;
-        let load = || async { web.users_list().await };
+        let load = || async { Ok(Indexed::new(web.users_list().await?, user_keys)) };
         self.users.find(self.ttl, load, find).await?.ok_or_else(|| {
             SlackError::NotFound(format!(
                 "no Slack user named @{wanted}; check the user name (or use the user id)"
             ))
         })
+    }
+}
+
+/// Every name a person goes by, for finding them by any: id, user name, display name, real name (deleted users
+/// have none).
+fn user_keys(user: &SlackUser) -> Vec<String> {
+    if user.deleted {
+        return Vec::new();
+    }
+    [
+        user.id.as_str(),
+        user.name.as_str(),
+        user.profile.display_name.as_str(),
+        user.profile.real_name.as_str(),
+        user.real_name.as_deref().unwrap_or(""),
+    ]
+    .into_iter()
+    .filter(|name| !name.is_empty())
+    .map(str::to_lowercase)
+    .collect()
+}
+
+/// A list with a lower-case lookup key index: workspaces have tens of thousands of channels and people, and every
+/// delivery looks one up.
+struct Indexed<T> {
+    items: Vec<T>,
+    /// Key -> position of the first item with that key (the first one wins, as in the list's order).
+    by_key: HashMap<String, usize>,
+}
+
+impl<T> Indexed<T> {
+    fn new(items: Vec<T>, keys: impl Fn(&T) -> Vec<String>) -> Indexed<T> {
+        let mut by_key = HashMap::with_capacity(items.len() * 2);
+        for (position, item) in items.iter().enumerate() {
+            for key in keys(item) {
+                by_key.entry(key).or_insert(position);
+            }
+        }
+        Indexed { items, by_key }
+    }
+
+    /// The item with this (lower-case) key.
+    fn get(&self, key: &str) -> Option<&T> {
+        self.by_key.get(key).map(|&position| &self.items[position])
     }
 }
 
@@ -150,7 +184,7 @@ fn looks_like_id(text: &str, prefixes: &[char]) -> bool {
 
 /// A list loaded at a time, reloaded when older than the TTL or, after a miss, when not reloaded very recently.
 struct Snapshot<T> {
-    state: Mutex<Option<(Instant, Arc<Vec<T>>)>>,
+    state: Mutex<Option<(Instant, Arc<Indexed<T>>)>>,
     loading: tokio::sync::Mutex<()>,
 }
 
@@ -166,8 +200,8 @@ impl<T> Default for Snapshot<T> {
 impl<T> Snapshot<T> {
     async fn find<R, L, F>(&self, ttl: Duration, load: impl Fn() -> L, find: F) -> Result<Option<R>, SlackError>
     where
-        L: Future<Output = Result<Vec<T>, SlackError>>,
-        F: Fn(&[T]) -> Option<R>,
+        L: Future<Output = Result<Indexed<T>, SlackError>>,
+        F: Fn(&Indexed<T>) -> Option<R>,
     {
         if let Some((loaded_at, list)) = self.current()
             && loaded_at.elapsed() < ttl
@@ -185,7 +219,7 @@ impl<T> Snapshot<T> {
         Ok(find(&list))
     }
 
-    fn current(&self) -> Option<(Instant, Arc<Vec<T>>)> {
+    fn current(&self) -> Option<(Instant, Arc<Indexed<T>>)> {
         self.state.lock().expect("snapshot lock").clone()
     }
 }

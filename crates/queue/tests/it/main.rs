@@ -2,6 +2,7 @@
 
 mod crash;
 mod express;
+mod head_start;
 mod roundtrip;
 mod store;
 mod support;

@@ -1,0 +1,204 @@
+//! Work started before its job is written: `Enqueuer::enqueue_with_head_start` and its `Stored` gate.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use queue::{EnqueueOutcome, JobError, JobStatus, ListFilter, QueueError, Store, WorkerConfig, Workers};
+use rusqlite::Connection;
+use tokio::sync::{Notify, mpsc};
+
+use crate::support::{Recorder, TempStore, fast_config, job, wait_until, wait_until_drained};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A pool whose claiming workers, once idle, never poll on their own: only the express path and wake-ups deliver.
+async fn pool(temp: &TempStore, recorder: Arc<Recorder>, workers: usize) -> Workers {
+    let cfg = WorkerConfig {
+        poll_interval: Duration::from_secs(60),
+        ..fast_config(workers)
+    };
+    let workers = Workers::spawn(temp.dyn_store(), recorder, cfg);
+    tokio::time::sleep(Duration::from_millis(50)).await; // let the workers go idle
+    workers
+}
+
+async fn status_of(store: &dyn Store, id: i64) -> JobStatus {
+    let jobs = store
+        .list(ListFilter::new(queue::JobSelection::All, 100))
+        .await
+        .unwrap();
+    jobs.iter().find(|j| j.id == id).expect("the job is stored").status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_starts_while_the_write_waits_and_acts_only_once_it_is_stored() {
+    let temp = TempStore::new(10);
+    let workers = pool(&temp, Recorder::succeeding(Duration::ZERO), 1).await;
+    // Another process holds the write lock: the enqueue waits for it (busy timeout).
+    let blocker = Connection::open(temp.path()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let (events, mut seen) = mpsc::unbounded_channel();
+    let enqueuer = workers.enqueuer();
+    let enqueue = tokio::spawn(async move {
+        enqueuer
+            .enqueue_with_head_start(job(1), move |stored| async move {
+                events.send("started").unwrap();
+                let job = stored.job().await.expect("stored");
+                events
+                    .send(if job.status == JobStatus::Running {
+                        "stored"
+                    } else {
+                        "?"
+                    })
+                    .unwrap();
+                Ok(())
+            })
+            .await
+    });
+    assert_eq!(seen.recv().await, Some("started"), "the work began before the write");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(seen.try_recv().is_err(), "nothing is done before the job is stored");
+    assert!(!enqueue.is_finished());
+
+    blocker.execute_batch("COMMIT").unwrap();
+    let outcome = enqueue.await.unwrap().unwrap();
+    assert_eq!(seen.recv().await, Some("stored"));
+    wait_until_drained(temp.store.as_ref(), PATIENCE).await;
+    assert_eq!(status_of(temp.store.as_ref(), outcome.id()).await, JobStatus::Done);
+    workers.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn work_for_a_job_not_stored_learns_it_and_records_nothing() {
+    let temp = TempStore::new(2);
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    let workers = pool(&temp, recorder.clone(), 1).await;
+    let first = temp.store.enqueue(job(1).with_idempotency_key("k")).await.unwrap();
+    let told_not_stored = Arc::new(Notify::new());
+    let work = |told: Arc<Notify>| {
+        move |stored: queue::Stored| async move {
+            if stored.job().await.is_none() {
+                told.notify_one();
+            }
+            Ok(())
+        }
+    };
+
+    let duplicate = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(1).with_idempotency_key("k"), work(told_not_stored.clone()))
+        .await;
+    assert_eq!(duplicate.unwrap(), EnqueueOutcome::Duplicate(first.id()));
+    tokio::time::timeout(PATIENCE, told_not_stored.notified())
+        .await
+        .unwrap();
+    temp.store.enqueue(job(2)).await.unwrap();
+    let full = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(3), work(told_not_stored.clone()))
+        .await;
+    assert!(matches!(full, Err(QueueError::Full { capacity: 2 })), "{full:?}");
+    tokio::time::timeout(PATIENCE, told_not_stored.notified())
+        .await
+        .unwrap();
+
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        status_of(temp.store.as_ref(), first.id()).await,
+        JobStatus::Pending,
+        "the duplicate's success was not recorded against the stored job"
+    );
+    assert!(recorder.attempts_per_job().is_empty());
+    workers.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_free_slot_the_work_is_dropped_and_the_handler_delivers() {
+    let temp = TempStore::new(10);
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    let workers = pool(&temp, recorder.clone(), 1).await;
+    let release = Arc::new(Notify::new());
+    let held = release.clone();
+    let busy = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(1), move |_| async move {
+            held.notified().await;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let waiting = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(2), move |_| async move {
+            flag.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    wait_until("a worker delivered the second job", PATIENCE, || async {
+        recorder.attempts_per_job().contains_key(&waiting.id())
+    })
+    .await;
+    release.notify_one();
+    wait_until_drained(temp.store.as_ref(), PATIENCE).await;
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "the head start of a job without a slot never runs"
+    );
+    assert!(!recorder.attempts_per_job().contains_key(&busy.id()));
+    workers.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn failures_of_work_started_ahead_are_recorded_like_a_workers() {
+    let temp = TempStore::new(10);
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    // Polling, for the retry.
+    let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), fast_config(2));
+    let failed = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(1), |_| async {
+            Err(JobError::Permanent {
+                reason: "no such channel".into(),
+            })
+        })
+        .await
+        .unwrap();
+    let crashed = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(2), |_| async { panic!("boom") })
+        .await
+        .unwrap();
+    let retried = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(3), |_| async {
+            Err(JobError::Retry {
+                reason: "Looker is down".into(),
+                after: None,
+            })
+        })
+        .await
+        .unwrap();
+
+    wait_until_drained(temp.store.as_ref(), PATIENCE).await;
+    let jobs = temp
+        .store
+        .list(ListFilter::new(queue::JobSelection::All, 10))
+        .await
+        .unwrap();
+    let find = |id: i64| jobs.iter().find(|j| j.id == id).unwrap();
+    assert_eq!(find(failed.id()).status, JobStatus::Failed);
+    assert_eq!(find(failed.id()).last_error.as_deref(), Some("no such channel"));
+    assert_eq!(find(crashed.id()).status, JobStatus::Failed);
+    assert!(find(crashed.id()).last_error.as_deref().unwrap().contains("boom"));
+    // The retry is the pool's handler's, on the stored job.
+    assert_eq!(find(retried.id()).status, JobStatus::Done);
+    assert_eq!(recorder.attempts_per_job().get(&retried.id()), Some(&1));
+    assert_eq!(find(retried.id()).attempts, 2);
+    workers.shutdown(Duration::from_secs(1)).await;
+}
