@@ -2,7 +2,8 @@
 //!
 //! Scheduled Looker deliveries and data-action posts arrive by webhook. The webhook handler writes each one to the
 //! [`Store`] through an [`Enqueuer`] (durable before it answers), and the [`Workers`] deliver it through a
-//! [`JobHandler`], at once on a free express slot (while the commit still waits for the disk), retrying with
+//! [`JobHandler`], at once on a free express slot (a caller may even start the delivery while the job is written,
+//! acting only once it is: [`Enqueuer::enqueue_with_head_start`] and [`Stored`]), retrying with
 //! backoff until it succeeds or `give_up_after` has passed. A job a crashed process was working on stays leased;
 //! once the lease expires any worker (after a restart, or on another replica) claims it again, so deliveries are at
 //! least once across crashes and exactly once otherwise.
