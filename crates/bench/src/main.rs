@@ -8,6 +8,7 @@ mod process;
 mod report;
 mod rig;
 mod spans;
+mod speed;
 mod stats;
 
 use std::path::PathBuf;
@@ -146,20 +147,19 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Res
     let bot = bot.context("no start")?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.idle_rss_kib = bot.rss_kib()?;
+    report.speed.push(speed::reference());
 
     let chosen = |case: &cases::Case| args.only.as_ref().is_none_or(|only| case.name.contains(only.as_str()));
-    for case in cases::all(&stand_ins)?.into_iter().filter(chosen) {
-        eprintln!("latency: {}…", case.name);
-        report
-            .cases
-            .push(cases::measure(&stand_ins, &bot, &case, sizes.runs_per_case).await?);
-    }
+    let chosen: Vec<cases::Case> = cases::all(&stand_ins)?.into_iter().filter(chosen).collect();
+    eprintln!("latency: {} cases in turns…", chosen.len());
+    report.cases = cases::measure_in_turns(&stand_ins, &bot, &chosen, sizes.runs_per_case).await?;
     report.after_cases_rss_kib = bot.rss_kib()?;
     if args.only.is_some() {
         // No load: "peak" and "after load" are those of the latency cases.
         report.peak_rss_kib = bot.peak_rss_kib()?;
         report.after_load_rss_kib = report.after_cases_rss_kib;
         bot.stop().await;
+        report.speed.push(speed::reference());
         return Ok(report);
     }
     let url = bot.url.clone();
@@ -187,5 +187,6 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Res
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.after_load_rss_kib = bot.rss_kib()?;
     bot.stop().await;
+    report.speed.push(speed::reference());
     Ok(report)
 }

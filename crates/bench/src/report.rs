@@ -27,6 +27,8 @@ pub struct Report {
     pub burst: Option<Burst>,
     /// (accepted, delivered) per load.
     pub delivery_rates: Vec<(Rate, Rate)>,
+    /// The machine's speed check before the latency cases and at the end ([`crate::speed::reference`]).
+    pub speed: Vec<Duration>,
 }
 
 impl Report {
@@ -42,6 +44,7 @@ impl Report {
             slash_rates: Vec::new(),
             burst: None,
             delivery_rates: Vec::new(),
+            speed: Vec::new(),
         }
     }
 
@@ -94,6 +97,17 @@ impl fmt::Display for Report {
         writeln!(f, "## lookerbot-bench, {date}")?;
         writeln!(f)?;
         writeln!(f, "Machine: {}. Run: {:?}.", machine(), self.sizes)?;
+        let speed: Vec<String> = self
+            .speed
+            .iter()
+            .map(|d| format!("{:.1} ms", d.as_secs_f64() * 1000.0))
+            .collect();
+        writeln!(
+            f,
+            "Machine speed check (a fixed CPU task timed before the latency cases and at the end; higher is slower): \
+             {}.",
+            speed.join(", then ")
+        )?;
         writeln!(f)?;
         self.write_latency(f)?;
         self.write_throughput(f)?;
@@ -107,7 +121,7 @@ impl Report {
     fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "### Added time per reply ({} replies per case, one at a time)",
+            "### Added time per reply ({} replies per case, one at a time, the cases taking turns)",
             self.sizes.runs_per_case
         )?;
         writeln!(f)?;
@@ -261,8 +275,11 @@ fn write_method(f: &mut fmt::Formatter<'_>) -> fmt::Result {
   handlers (each records a span per request; overlapping spans count once). What remains is the bot's own work
   plus loopback HTTP hops, and also the stand-ins' own HTTP handling outside their handlers (reading the request,
   writing the answer, waking their threads), which shares the same 2 cores. The whole reply time is shown beside it.
-- Bot CPU per reply: CPU time all threads of the bot process used during a case (`/proc/<pid>/task/*/schedstat`),
-  divided by its replies: the bot's own work, whatever the scheduling.
+- The cases take turns, one reply each, the next sent as soon as the last one's final Slack call was answered:
+  this machine's speed drifts for seconds at a time, and in turns every case gets the same share of it.
+- Bot CPU per reply: CPU time all threads of the bot process used from sending a reply's event until its last
+  Slack call was answered (`/proc/<pid>/task/*/schedstat`), averaged per case: the bot's own work, whatever the
+  scheduling. Work after that call (a done mark, an event record) counts towards the next reply.
 - Calls per reply are counted from those spans: the first reply of each case (cold: Looker login, Slack user and
   channel lookups) and every later one (warm).
 - Slack pacing: the bot spaces `chat.postMessage` into one channel by 1 s, as Slack asks, and the bench keeps it
