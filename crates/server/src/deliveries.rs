@@ -1,6 +1,7 @@
 //! The queue's worker side: a delivery is run by the bot and posted through the chat sink, either from the queue
 //! (retries, deliveries that waited for a free slot) or at once while a webhook stores it.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -19,17 +20,23 @@ pub struct DeliveryHandler {
     pub sink: Arc<dyn ChatSink>,
 }
 
+impl DeliveryHandler {
+    /// Runs `delivery`, posting it once `go_ahead` says so, and tells the queue how the attempt went.
+    async fn run(&self, delivery: &Delivery, go_ahead: impl Future<Output = bool>) -> Result<(), JobError> {
+        self.bot
+            .deliver(delivery, self.sink.as_ref(), go_ahead)
+            .await
+            .map_err(job_error)
+    }
+}
+
 #[async_trait]
 impl JobHandler for DeliveryHandler {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
-        let stored = std::future::ready(true);
-        self.bot
-            .deliver(&delivery, self.sink.as_ref(), stored)
-            .await
-            .map_err(job_error)
+        self.run(&delivery, std::future::ready(true)).await
     }
 }
 
@@ -50,12 +57,9 @@ impl Deliveries {
         let job = NewJob::new(DELIVERY_KIND, payload);
         self.enqueuer
             .enqueue_with_head_start(job, move |stored| async move {
-                let written = async move { stored.job().await.is_some() };
                 handler
-                    .bot
-                    .deliver(&delivery, handler.sink.as_ref(), written)
+                    .run(&delivery, async move { stored.job().await.is_some() })
                     .await
-                    .map_err(job_error)
             })
             .await
     }
