@@ -15,7 +15,7 @@ pub struct AnswerSettings {
     pub buttons: bool,
 }
 
-/// Runs `query` (creating it first when it has no id) and returns the titled reply, or a `:warning:` reply
+/// Runs `query` (creating it first when it has no id) and returns the titled reply, or the title and a `:warning:`
 /// that says what went wrong.
 pub async fn query_reply(
     client: &LookerClient,
@@ -24,12 +24,22 @@ pub async fn query_reply(
     link: Option<String>,
     settings: &AnswerSettings,
 ) -> Reply {
-    match try_query_reply(client, query, title, link, settings).await {
+    match try_query_reply(client, query, title, link.clone(), settings).await {
         Ok(reply) => reply,
-        Err(e) => Reply::warning(match title {
-            Some(title) => format!("{title}: {e}"),
-            None => e.message,
-        }),
+        Err(e) => {
+            let mut reply = Reply::warning(e.message);
+            if let Some(title) = title {
+                let link = link.or_else(|| query.share_url.clone());
+                reply.blocks.insert(
+                    0,
+                    Block::Heading {
+                        text: title.to_string(),
+                        link,
+                    },
+                );
+            }
+            reply
+        }
     }
 }
 
@@ -97,6 +107,13 @@ pub async fn try_query_reply(
         return Ok(Reply::new(blocks));
     }
     let result = client.run_query(&query_id).await?;
+    if let Some(error) = result.error_message() {
+        // Looker answers 200 with the database's error inside: the query will fail the same way when run again.
+        return Err(AnswerError {
+            message: format!("Looker could not run the query: {error}"),
+            retryable: false,
+        });
+    }
     let base = client.web_url().as_str().trim_end_matches('/').to_string();
     let view = ResultView {
         query,

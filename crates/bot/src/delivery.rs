@@ -13,7 +13,7 @@ use crate::answer::{AnswerSettings, try_query_reply};
 use crate::charts::render_dashboard;
 use crate::commands::links::LookerLink;
 use crate::lookers::Lookers;
-use crate::reply::{Block, ImageSource, Reply};
+use crate::reply::{Block, ImageSource, Inline, Reply};
 use crate::sink::{ChatSink, Destination};
 
 /// Where Looker asked the bot to post (`/slack/post/{channel|group|dm}/NAME`).
@@ -125,6 +125,41 @@ impl DeliveryError {
             message: e.message,
             retryable: e.retryable,
             retry_after: None,
+        }
+    }
+}
+
+/// What the destination of a delivery that failed for good is told (the original Lookerbot posted the error in the
+/// channel too): what could not be delivered, why, what to do, and where the content is in Looker. `reason` is the
+/// failure as recorded.
+pub fn failure_notice(delivery: &Delivery, reason: &str) -> Reply {
+    let reason = reason.trim_end_matches('.');
+    match delivery {
+        Delivery::Message { .. } => Reply::warning(format!(
+            "A message from a Looker data action could not be posted here: {reason}. Ask whoever sent it to send \
+             it again."
+        )),
+        Delivery::Scheduled { plan, .. } => {
+            let kind = match plan.kind.as_deref() {
+                Some("Look") => "Look",
+                Some("Dashboard" | "LookMLDashboard") => "dashboard",
+                _ => "query",
+            };
+            let named = match plan.title.as_deref().filter(|t| !t.trim().is_empty()) {
+                Some(title) => format!("The scheduled {kind} \"{title}\""),
+                None => format!("A scheduled {kind}"),
+            };
+            let mut notice = Reply::warning(format!(
+                "{named} could not be delivered: {reason}. Check that it still runs in Looker, then use Send Now \
+                 on its schedule to try again."
+            ));
+            if let Some(url) = &plan.url {
+                notice.blocks.push(Block::Context(vec![Inline::Link {
+                    text: "Open in Looker".into(),
+                    url: url.clone(),
+                }]));
+            }
+            notice
         }
     }
 }

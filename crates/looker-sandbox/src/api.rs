@@ -56,6 +56,8 @@ pub struct Call<'a> {
     pub authorization: Option<&'a str>,
     /// Whether an `EmptyImage` fault applies to this call.
     pub empty_image: bool,
+    /// The message of a `QueryError` fault that applies to this call.
+    pub query_error: Option<&'a str>,
 }
 
 impl Call<'_> {

@@ -18,11 +18,13 @@ mod format;
 mod model;
 mod output;
 mod query;
+mod quirks;
 mod render_tasks;
 mod resources;
 mod run;
 mod search;
 mod server;
+pub mod shape;
 #[doc(hidden)]
 pub mod spec;
 mod state;
@@ -37,7 +39,7 @@ use chrono::NaiveDate;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, Violation};
+pub use faults::{Fault, Quirk, Violation};
 pub use timing::HandlerSpan;
 
 use state::State;
@@ -190,6 +192,12 @@ impl Sandbox {
 
     pub fn clear_faults(&self) {
         self.state().knobs.clear_faults();
+    }
+
+    /// Answers with these habits of real Lookers from now on, on top of the spec-complete shapes (see [`Quirk`]);
+    /// an empty list turns them off.
+    pub fn set_quirks(&self, quirks: &[Quirk]) {
+        self.state().knobs.set_quirks(quirks);
     }
 
     /// Bodies received by `POST /data_actions`, in order.

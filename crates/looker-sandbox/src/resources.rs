@@ -37,11 +37,11 @@ pub fn query_json(q: &StoredQuery, web_url: &str) -> Value {
         "model": d.model,
         "view": d.view,
         "fields": d.fields,
-        "pivots": d.pivots,
-        "fill_fields": d.fill_fields,
+        "pivots": list_or_null(&d.pivots),
+        "fill_fields": list_or_null(&d.fill_fields),
         "filters": d.filters,
         "filter_expression": d.filter_expression,
-        "sorts": d.sorts,
+        "sorts": list_or_null(&d.sorts),
         "limit": d.limit,
         "column_limit": d.column_limit,
         "total": d.total,
@@ -59,6 +59,11 @@ pub fn query_json(q: &StoredQuery, web_url: &str) -> Value {
         "query_timezone": d.query_timezone,
         "has_table_calculations": false,
     })
+}
+
+/// Looker writes an unset list of a Query (`pivots`, `fill_fields`, `sorts`) as `null`, not `[]`.
+fn list_or_null(items: &[String]) -> Value {
+    if items.is_empty() { Value::Null } else { json!(items) }
 }
 
 fn user_ref() -> Value {

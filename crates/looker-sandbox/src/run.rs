@@ -25,6 +25,22 @@ fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
     }
 }
 
+/// A query the database refused, answered 200 with the error in the body as Looker does.
+fn query_failed(format: &str, message: &str) -> Reply {
+    match format {
+        "json" => Reply::Json(200, json!([{"looker_error": message}])),
+        "json_detail" => Reply::Json(
+            200,
+            json!({"status": "error", "data": [{"looker_error": message}], "errors": [{"message": message, "level": "error"}], "sql": ""}),
+        ),
+        _ => Reply::Bytes {
+            status: 200,
+            content_type: "text/plain",
+            bytes: format!("looker_error\n{message}\n").into_bytes(),
+        },
+    }
+}
+
 /// Runs a query in a result format. A query that cannot run (bad filter, unknown field) answers 200 with the error
 /// in the body, as Looker does for SQL errors: `[{"looker_error": ...}]` for `json`, a `looker_error` row and an
 /// `errors` list for `json_detail`, a `looker_error` line for text formats; image and `sql` formats answer 400.
@@ -57,18 +73,12 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         };
         return error(400, why);
     }
+    if let Some(message) = call.query_error {
+        return query_failed(format, message);
+    }
     let result = match state.run(def, call.param("limit")) {
         Ok(result) => result,
-        Err(e) => {
-            return match format {
-                "json" => Reply::Json(200, json!([{"looker_error": e.0}])),
-                "json_detail" => Reply::Json(
-                    200,
-                    json!({"status": "error", "data": [{"looker_error": e.0}], "errors": [{"message": e.0, "level": "error"}], "sql": ""}),
-                ),
-                _ => text("text/plain", format!("looker_error\n{}\n", e.0)),
-            };
-        }
+        Err(e) => return query_failed(format, &e.0),
     };
     match format {
         "json" => Reply::Json(200, result.to_json_rows(formatted)),
