@@ -258,3 +258,46 @@ async fn scheduled_reply(
         .await
         .map_err(DeliveryError::from_answer)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_notice_names_the_content_says_why_and_what_to_do_and_links_it() {
+        let plan = ScheduledPlan {
+            title: Some("Weekly revenue".into()),
+            kind: Some("Dashboard".into()),
+            url: Some("https://me.looker.com/dashboards/7".into()),
+            ..ScheduledPlan::default()
+        };
+        let delivery = Delivery::Scheduled {
+            target: Target::Channel("sales".into()),
+            plan: Box::new(plan),
+            looker_url: "https://me.looker.com".into(),
+        };
+        let notice = failure_notice(&delivery, "Looker answered 404 Not found.");
+        let text = notice.plain_text();
+        assert!(text.starts_with(":warning: The scheduled dashboard \"Weekly revenue\" could not be delivered"));
+        assert!(
+            text.contains("Looker answered 404 Not found. Check that it still runs in Looker"),
+            "{text}"
+        );
+        assert!(notice.blocks.contains(&Block::Context(vec![Inline::Link {
+            text: "Open in Looker".into(),
+            url: "https://me.looker.com/dashboards/7".into(),
+        }])));
+    }
+
+    #[test]
+    fn a_data_action_message_that_failed_says_whom_to_ask() {
+        let delivery = Delivery::Message {
+            target: Target::Person("alice".into()),
+            text: "Restock shelves".into(),
+        };
+        let text = failure_notice(&delivery, "msg_too_long").plain_text();
+        assert!(text.contains("A message from a Looker data action could not be posted here: msg_too_long"));
+        assert!(text.contains("Ask whoever sent it"), "{text}");
+        assert!(!text.contains("Restock shelves"), "the failed content is not repeated");
+    }
+}
