@@ -4,6 +4,7 @@
 
 mod content;
 mod data_action;
+mod explore;
 mod query;
 mod render;
 mod user;
@@ -11,6 +12,7 @@ mod webhook;
 
 pub use content::*;
 pub use data_action::*;
+pub use explore::*;
 pub use query::*;
 pub use render::*;
 pub use user::*;
