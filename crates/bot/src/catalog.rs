@@ -463,4 +463,64 @@ mod tests {
         store.refresh(&lookers).await;
         assert_eq!(sandbox.calls("folder"), 3, "an explicit refresh always loads");
     }
+
+    fn command<'c>(catalog: &'c Catalog, name: &str) -> &'c CustomCommand {
+        catalog
+            .commands
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no command {name}"))
+    }
+
+    fn titles(command: &CustomCommand) -> Vec<&str> {
+        command.parameters.iter().map(|p| p.title.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn dashboard_filters_keep_their_defaults_and_required_flags() {
+        let (_sandbox, lookers) = sandbox_lookers().await;
+        let catalog = CatalogStore::default().refresh(&lookers).await;
+        let weekly = command(&catalog, "weekly sales");
+        assert_eq!(titles(weekly), ["State", "Category", "Date"]);
+        assert_eq!(weekly.parameters[2].key, "date");
+        assert_eq!(
+            weekly.parameters[2].default.as_deref(),
+            Some(content::WEEKLY_SALES_DATE_DEFAULT)
+        );
+        assert_eq!(weekly.parameters[0].default, None, "an empty default is none");
+        assert!(command(&catalog, "brand report").parameters[0].required);
+        assert!(!weekly.parameters[0].required);
+    }
+
+    #[tokio::test]
+    async fn looks_in_the_folder_are_commands_named_by_field_labels() {
+        let (sandbox, lookers) = sandbox_lookers().await;
+        let catalog = CatalogStore::default().refresh(&lookers).await;
+        let orders = command(&catalog, "orders");
+        assert_eq!(orders.source, Source::Look(content::ORDERS_LOOK_ID.into()));
+        assert!(!orders.hidden && orders.url.ends_with("/looks/11"));
+        assert_eq!(titles(orders), ["Orders Status", "Users State"]);
+        assert_eq!(orders.parameters[0].aliases, ["Status", "orders.status"]);
+        assert_eq!(orders.parameters[0].default, None);
+        assert_eq!(orders.tiles.len(), 1);
+        let hidden = command(&catalog, "order statuses");
+        assert!(hidden.hidden);
+        assert_eq!(
+            hidden.parameters[0].default.as_deref(),
+            Some(content::HIDDEN_LOOK_DATE_DEFAULT),
+            "the Look's own value is the default"
+        );
+        assert_eq!(sandbox.calls("lookml_model_explore"), 1, "one explore, fetched once");
+    }
+
+    #[tokio::test]
+    async fn without_the_explore_labels_come_from_field_names() {
+        let (sandbox, lookers) = sandbox_lookers().await;
+        sandbox.inject_fault("lookml_model_explore", looker_sandbox::Fault::Status(403), None);
+        let catalog = CatalogStore::default().refresh(&lookers).await;
+        assert!(catalog.problems.is_empty(), "{:?}", catalog.problems);
+        let hidden = command(&catalog, "order statuses");
+        assert_eq!(titles(hidden), ["Orders Created Date"]);
+        assert_eq!(hidden.parameters[0].aliases, ["Created Date", "orders.created_date"]);
+    }
 }

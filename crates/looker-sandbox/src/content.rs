@@ -52,7 +52,9 @@ pub const BRAND_REPORT_DASHBOARD_ID: &str = "7";
 /// filters `orders.status` and `users.state` as its parameters.
 pub const ORDERS_LOOK_ID: &str = "11";
 /// A Look in the custom-command folder with `[hidden]` in its title: command "order statuses", left out of help.
+/// Its query filters `orders.created_date` on [`HIDDEN_LOOK_DATE_DEFAULT`].
 pub const HIDDEN_LOOK_ID: &str = "12";
+pub const HIDDEN_LOOK_DATE_DEFAULT: &str = "5 years";
 
 /// The dashboard filter every custom-command dashboard has (its `name` and `title`).
 pub const STATE_FILTER_NAME: &str = "State";

@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use crate::content::{
-    BRAND_REPORT_DASHBOARD_ID, CUSTOM_COMMAND_FOLDER_ID, Dashboard, Filter, HIDDEN_LOOK_ID, Listen, Look,
-    ORDERS_LOOK_ID, STATE_FILTER_DIMENSION, STATE_FILTER_NAME, Tile, WEEKLY_SALES_DASHBOARD_ID,
+    BRAND_REPORT_DASHBOARD_ID, CUSTOM_COMMAND_FOLDER_ID, Dashboard, Filter, HIDDEN_LOOK_DATE_DEFAULT, HIDDEN_LOOK_ID,
+    Listen, Look, ORDERS_LOOK_ID, STATE_FILTER_DIMENSION, STATE_FILTER_NAME, Tile, WEEKLY_SALES_DASHBOARD_ID,
     WEEKLY_SALES_DATE_DEFAULT, state_filter,
 };
 use crate::query::QueryDef;
@@ -136,7 +136,7 @@ pub fn build(queries: &mut Vec<QueryDef>) -> (Vec<Look>, Vec<Dashboard>) {
             queries,
             table(
                 &["orders.status", "orders.count"],
-                &[("users.state", "")],
+                &[("orders.created_date", HIDDEN_LOOK_DATE_DEFAULT)],
                 &["orders.status"],
             ),
         ),
