@@ -1,4 +1,4 @@
-//! `picture <command> [text]`: a custom command's whole dashboard as one image, filtered as the command would be.
+//! `picture <command> [filters]`: a custom command's whole dashboard as one image, filtered as the command would be.
 
 use async_trait::async_trait;
 use url::form_urlencoded;
@@ -16,7 +16,7 @@ pub struct Picture;
 impl Command for Picture {
     fn usage(&self) -> Option<Usage> {
         Some(Usage {
-            syntax: "picture <command> [text]",
+            syntax: "picture <command> [filters]",
             description: "shows a custom command's whole dashboard as one image.",
         })
     }
