@@ -147,6 +147,12 @@ async fn a_required_filter_without_value_is_asked_for_and_nothing_runs() {
         text.starts_with("Which Brand? brand report needs a value for Brand first, e.g. brand report brand: …"),
         "{text}"
     );
+    // By slash command, the question is for the asker only.
+    let before = world.sim.messages().len();
+    world.slash("brand report").await;
+    let asked = &world.messages(before + 1).await[before];
+    assert!(all_text(asked).contains("Which Brand?"), "{asked:#?}");
+    assert_eq!(asked.response_type.as_deref(), Some("ephemeral"));
     nothing_ran(&world);
     let replies = replies_to(&world, "brand report brand: Acme").await;
     let items = titled(&replies, "Items by Category");
@@ -230,7 +236,17 @@ async fn a_misspelt_value_gets_the_closest_known_values() {
     let section = all_text(orders);
     assert!(section.contains("No rows for users state _Califronia_"), "{section}");
     assert_eq!(world.sandbox.calls("model_fieldname_suggestions"), 1);
-    // A known value with no rows, and a value nothing resembles, get no suggestion.
+    // Both tiles of "weekly sales" filter users.state: one question to Looker, one answer per tile.
+    let replies = replies_to(&world, "weekly sales state: Califronia").await;
+    for title in ["Orders by Status", "Revenue by Category"] {
+        let text = titled(&replies, title).text.clone().unwrap_or_default();
+        assert!(
+            text.contains("No rows for state Califronia. Did you mean California?"),
+            "{text}"
+        );
+    }
+    assert_eq!(world.sandbox.calls("model_fieldname_suggestions"), 2);
+    // A value nothing resembles gets no suggestion.
     let replies = replies_to(&world, "orders state: Atlantis").await;
     assert!(!all_text(&replies[0]).contains("Did you mean"));
     world.stop().await;

@@ -1,6 +1,8 @@
 //! Custom commands: a dashboard or a Look in the command folder, run with the filter values the text after its
 //! name gives (see [`crate::request`]) and the dashboard's defaults for the rest.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use looker::models::Query;
 
@@ -37,7 +39,7 @@ impl Command for Custom {
         };
         let values = match values_for(command, argument) {
             Ok(values) => values,
-            Err(reply) => return turn.reply(reply).await,
+            Err(reply) => return turn.reply_to_asker(reply).await,
         };
         if command.tiles.is_empty() {
             let reply = Reply::warning(format!(
@@ -49,6 +51,7 @@ impl Command for Custom {
         turn.loading().await;
         let client = turn.client(looker);
         let several = command.tiles.len() > 1;
+        let mut known = KnownValues::default();
         for (position, tile) in command.tiles.iter().enumerate() {
             let query = filtered_query(command, tile, &values);
             let title = match (&tile.title, several) {
@@ -82,7 +85,9 @@ impl Command for Custom {
                 reply.blocks.insert(at, note);
             }
             if answer.rows == Some(0) {
-                reply.blocks.extend(did_you_mean(&client, command, tile, &values).await);
+                reply
+                    .blocks
+                    .extend(did_you_mean(&client, command, tile, &values, &mut known).await);
             }
             turn.reply(reply).await;
         }
@@ -199,6 +204,10 @@ fn filtered_query(command: &CustomCommand, tile: &Tile, values: &Values) -> Quer
     query
 }
 
+/// The closest known values found so far in one run, by (model, explore, field, value): tiles of one dashboard
+/// often filter the same field, and Looker is asked once.
+type KnownValues = HashMap<(String, String, String, String), Vec<String>>;
+
 /// For each single value someone typed that the tile's empty result may owe to a typo: "No rows for state
 /// Califronia. Did you mean California?", from the field's known values.
 async fn did_you_mean(
@@ -206,6 +215,7 @@ async fn did_you_mean(
     command: &CustomCommand,
     tile: &Tile,
     values: &Values,
+    known: &mut KnownValues,
 ) -> Vec<Block> {
     let mut blocks = Vec::new();
     for (parameter, applied, field) in tile_values(command, tile, values) {
@@ -213,14 +223,20 @@ async fn did_you_mean(
             continue;
         }
         let value = &applied.value.shown;
-        let closest = suggestions::closest(client, &tile.query.model, &tile.query.view, field, value).await;
+        let (model, explore) = (&tile.query.model, &tile.query.view);
+        let key = (model.clone(), explore.clone(), field.to_string(), value.clone());
+        if !known.contains_key(&key) {
+            let closest = suggestions::closest(client, model, explore, field, value).await;
+            known.insert(key.clone(), closest);
+        }
+        let closest = &known[&key];
         if closest.is_empty() {
             continue;
         }
         blocks.push(Block::Paragraph(vec![
             Inline::Text(format!("No rows for {} ", parameter.title.to_lowercase())),
             Inline::Italic(value.clone()),
-            Inline::Text(format!(". Did you mean {}?", or_list(&closest))),
+            Inline::Text(format!(". Did you mean {}?", or_list(closest))),
         ]));
     }
     blocks
