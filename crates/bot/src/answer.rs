@@ -24,8 +24,19 @@ pub async fn query_reply(
     link: Option<String>,
     settings: &AnswerSettings,
 ) -> Reply {
-    match try_query_reply(client, query, title, link.clone(), settings).await {
-        Ok(reply) => reply,
+    query_answer(client, query, title, link, settings).await.reply
+}
+
+/// [`query_reply`] with the number of rows (see [`Answer`]); a failure is the title and a warning, with no rows.
+pub async fn query_answer(
+    client: &LookerClient,
+    query: &Query,
+    title: Option<&str>,
+    link: Option<String>,
+    settings: &AnswerSettings,
+) -> Answer {
+    match try_query_answer(client, query, title, link.clone(), settings).await {
+        Ok(answer) => answer,
         Err(e) => {
             let mut reply = Reply::warning(e.message);
             if let Some(title) = title {
@@ -38,7 +49,7 @@ pub async fn query_reply(
                     },
                 );
             }
-            reply
+            Answer { reply, rows: None }
         }
     }
 }
@@ -82,6 +93,27 @@ pub async fn try_query_reply(
     link: Option<String>,
     settings: &AnswerSettings,
 ) -> Result<Reply, AnswerError> {
+    try_query_answer(client, query, title, link, settings)
+        .await
+        .map(|answer| answer.reply)
+}
+
+/// A query's reply and how many rows its data had: `None` for a chart (Looker draws it; the bot never sees
+/// the rows).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub reply: Reply,
+    pub rows: Option<usize>,
+}
+
+/// [`try_query_reply`] that also says how many rows came back, for callers that explain an empty result.
+pub async fn try_query_answer(
+    client: &LookerClient,
+    query: &Query,
+    title: Option<&str>,
+    link: Option<String>,
+    settings: &AnswerSettings,
+) -> Result<Answer, AnswerError> {
     let query_id = match &query.id {
         Some(id) => id.clone(),
         None => client.create_query(query).await?.id.ok_or_else(|| AnswerError {
@@ -104,7 +136,10 @@ pub async fn try_query_reply(
             title: title.unwrap_or("Chart").to_string(),
             link,
         });
-        return Ok(Reply::new(blocks));
+        return Ok(Answer {
+            reply: Reply::new(blocks),
+            rows: None,
+        });
     }
     let result = client.run_query(&query_id).await?;
     if let Some(error) = result.error_message() {
@@ -114,6 +149,7 @@ pub async fn try_query_reply(
             retryable: false,
         });
     }
+    let rows = Some(result.data.len());
     let base = client.web_url().as_str().trim_end_matches('/').to_string();
     let view = ResultView {
         query,
@@ -123,5 +159,8 @@ pub async fn try_query_reply(
         buttons: settings.buttons,
     };
     blocks.extend(view.blocks());
-    Ok(Reply::new(blocks))
+    Ok(Answer {
+        reply: Reply::new(blocks),
+        rows,
+    })
 }

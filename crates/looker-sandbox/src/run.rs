@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::api::{Call, Reply, error, not_found, validation_error};
 use crate::chart::{self, ChartKind};
-use crate::content::{self, Dashboard, Listen};
+use crate::content::Dashboard;
 use crate::detail;
 use crate::query::{QueryDef, QueryError};
 use crate::render_tasks::{Target, TaskResult};
@@ -158,8 +158,8 @@ pub fn render_task_results(state: &State, call: &Call) -> Reply {
     }
 }
 
-/// Renders a dashboard's tiles in a grid, applying `filters` (URL query format, e.g. `State=Texas`) to the tiles
-/// that listen to them.
+/// Renders a dashboard's tiles in a grid, applying `filters` (URL query format, e.g. `State=Texas`), or the
+/// filters' defaults, to the fields that listen to them.
 pub fn render_dashboard(
     state: &State,
     d: &Dashboard,
@@ -173,12 +173,17 @@ pub fn render_dashboard(
         let Some(mut q) = state.query(&tile.query_id) else {
             continue;
         };
-        if let Some(value) = values.get(content::STATE_FILTER_NAME).filter(|v| !v.is_empty())
-            && matches!(tile.listen, Listen::List | Listen::LegacyMap)
-        {
-            q.def
-                .filters
-                .insert(content::STATE_FILTER_DIMENSION.into(), value.clone());
+        for (filter_name, field) in &tile.listens {
+            // A filter not in the URL takes its default, as the dashboard would show it.
+            let value = values.get(*filter_name).map(String::as_str).or_else(|| {
+                d.filters
+                    .iter()
+                    .find(|f| f.name == *filter_name)
+                    .map(|f| f.default_value)
+            });
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                q.def.filters.insert(field.to_string(), value.to_owned());
+            }
         }
         let (_, series) = state.run(&q.def, None)?.chart_series();
         tiles.push((ChartKind::for_vis(q.def.vis_type()), series));

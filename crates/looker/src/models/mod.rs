@@ -9,6 +9,7 @@
 
 mod content;
 mod data_action;
+mod explore;
 mod lenient;
 mod query;
 mod render;
@@ -17,6 +18,7 @@ mod webhook;
 
 pub use content::*;
 pub use data_action::*;
+pub use explore::*;
 pub use lenient::{from_json, from_value};
 pub use query::*;
 pub use render::*;
