@@ -5,7 +5,8 @@
 
 use std::future::Future;
 
-use looker::models::{Query, ScheduledPlan, WebhookPayload};
+pub use looker::models::WebhookPayload;
+use looker::models::{Query, ScheduledPlan};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -47,6 +48,15 @@ pub enum Delivery {
     },
     /// A plain message from a data action.
     Message { target: Target, text: String },
+}
+
+/// Reads the body of a webhook or Action API request (an empty body is an empty payload), leniently as everything
+/// from Looker; the error says what is wrong, for Looker's `reason`.
+pub fn read_webhook(body: &[u8]) -> Result<WebhookPayload, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(WebhookPayload::default());
+    }
+    looker::models::from_json(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
 }
 
 /// Why a webhook was refused (the text goes back to Looker as `reason`).

@@ -6,8 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bot::delivery::{Delivery, Target};
-use looker::models::WebhookPayload;
+use bot::delivery::{Delivery, Target, WebhookPayload, read_webhook};
 use queue::QueueError;
 use serde_json::{Value, json};
 
@@ -33,13 +32,6 @@ fn action_answer(status: StatusCode, success: bool, message: impl Into<String>) 
 fn action_unauthorized() -> Response {
     let body = json!({ "looker": { "success": false }, "reason": "Invalid authorization headers." });
     (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-}
-
-fn parse_payload(body: &Bytes) -> Result<WebhookPayload, String> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(WebhookPayload::default());
-    }
-    looker::models::from_json(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
 }
 
 /// The URL of the payload's plan, which names the Looker whose token must be given (none for an unreadable body,
@@ -92,7 +84,7 @@ pub async fn post_scheduled(
             return plan_answer(StatusCode::NOT_FOUND, false, reason);
         }
     };
-    let payload = parse_payload(&body);
+    let payload = read_webhook(&body);
     if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
         return plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.");
@@ -121,7 +113,7 @@ async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target)
 /// Answers the scheduled-delivery `{success, reason}` (as the original did) together with the Action API's
 /// `{looker: {success, message}}`, which is what Looker reads.
 pub async fn post_from_query_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let payload = parse_payload(&body);
+    let payload = read_webhook(&body);
     if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a query action with missing or wrong authorization");
         return action_unauthorized();
@@ -175,7 +167,7 @@ pub async fn data_action(State(state): State<AppState>, headers: HeaderMap, body
     if !state.auth.allows_action(&headers) {
         return action_unauthorized();
     }
-    let payload = match parse_payload(&body) {
+    let payload = match read_webhook(&body) {
         Ok(payload) => payload,
         Err(reason) => return action_answer(StatusCode::BAD_REQUEST, false, reason),
     };

@@ -1,3 +1,5 @@
+//! Tests of rendering replies as terminal text.
+
 use bot::reply::Table;
 
 use super::*;

@@ -1,3 +1,5 @@
+//! Tests of the terminal sink: what is printed and saved for each reply.
+
 use bot::event::Conversation;
 use bot::replier::Replier;
 

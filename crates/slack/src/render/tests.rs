@@ -1,3 +1,5 @@
+//! Tests of rendering replies as Block Kit: shapes, limits and escaping.
+
 use super::*;
 use bot::reply::{Block, Button, ImageSource, Inline, Reply, Table};
 
