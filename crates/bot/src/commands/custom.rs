@@ -12,6 +12,10 @@ pub struct Custom;
 
 #[async_trait]
 impl Command for Custom {
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
     fn usage(&self) -> Option<Usage> {
         None
     }
