@@ -184,3 +184,22 @@ async fn slack_bot_token_stands_for_slack_api_key() {
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("Sim Team"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_api_calls_follow_the_proxy_variables() {
+    let setup = setup(None).await;
+    let output = lookerbot(&["check"], setup.env_with(&[("HTTP_PROXY", "http://127.0.0.1:9")])).await;
+    let text = stdout(&output);
+    assert_ne!(output.status.code(), Some(0), "{text}");
+    let failing = failures(&text).join("\n");
+    assert!(
+        failing.contains("Looker") && failing.contains("Slack"),
+        "both go through the proxy:\n{text}"
+    );
+    let bypassed = lookerbot(
+        &["check"],
+        setup.env_with(&[("HTTP_PROXY", "http://127.0.0.1:9"), ("NO_PROXY", "127.0.0.1")]),
+    )
+    .await;
+    assert_eq!(bypassed.status.code(), Some(0), "{}", stdout(&bypassed));
+}
