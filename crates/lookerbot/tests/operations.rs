@@ -23,6 +23,7 @@ struct ServeProcess {
     lines: Arc<Mutex<Vec<String>>>,
     reader: Option<std::thread::JoinHandle<()>>,
     url: String,
+    _data: tempfile::TempDir,
 }
 
 impl ServeProcess {
@@ -32,7 +33,7 @@ impl ServeProcess {
             .local_addr()
             .unwrap()
             .port();
-        let data = std::env::temp_dir().join(format!("lookerbot-ops-{port}-{}", std::process::id()));
+        let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_lookerbot"))
             .arg("serve")
             .env_clear()
@@ -50,7 +51,7 @@ impl ServeProcess {
                 ("SLACK_SIGNING_SECRET", sim.signing_secret().to_string()),
                 ("SLACK_API_URL", sim.api_url()),
                 ("PORT", port.to_string()),
-                ("LOOKERBOT_DATA_DIR", data.display().to_string()),
+                ("LOOKERBOT_DATA_DIR", data.path().display().to_string()),
             ])
             .envs(extra.iter().copied())
             .stdin(Stdio::null())
@@ -71,6 +72,7 @@ impl ServeProcess {
             lines,
             reader: Some(reader),
             url: format!("http://127.0.0.1:{port}"),
+            _data: data,
         };
         process.wait_for_line("lookerbot is ready").await;
         process
@@ -409,7 +411,14 @@ async fn readiness_follows(dependency: Dependency, mut world: World) -> World {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ready_follows_looker_going_down_and_back() {
-    let world = readiness_follows(Dependency::Looker, World::start().await).await;
+    let world = World::start().await;
+    let unreachable = |scrape: &Scrape| total(scrape, "lookerbot_looker_calls_total", &[("outcome", "unreachable")]);
+    let before = unreachable(&scrape(&world).await);
+    let world = readiness_follows(Dependency::Looker, world).await;
+    assert!(
+        unreachable(&scrape(&world).await) > before,
+        "the failed Looker calls are counted by kind"
+    );
     world.stop().await;
 }
 
