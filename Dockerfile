@@ -25,11 +25,13 @@ FROM debian:12.12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home /var/lib/lookerbot --create-home --uid 10001 lookerbot
+ && useradd --system --home /var/lib/lookerbot --create-home --uid 10001 lookerbot \
+ && install -d -o lookerbot -g lookerbot -m 0700 /var/lib/lookerbot/data
 COPY --from=build /src/target/release/lookerbot /usr/local/bin/lookerbot
 USER lookerbot
 WORKDIR /var/lib/lookerbot
 ENV PORT=3333 LOOKERBOT_DATA_DIR=/var/lib/lookerbot/data
+# Created above and owned by the bot's user, so that a new named volume mounted here is writable by it.
 VOLUME ["/var/lib/lookerbot/data"]
 EXPOSE 3333
 STOPSIGNAL SIGTERM

@@ -154,6 +154,31 @@ mod deploy_files {
         assert!(stop > 20, "systemd must wait longer than the bot's 20 s grace");
     }
 
+    /// systemd's own checker, where the machine has it: the unit parses, every setting is known, and it runs this
+    /// build's binary.
+    #[test]
+    fn systemd_analyze_verifies_the_unit() {
+        if std::process::Command::new("systemd-analyze")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("!!! SKIPPED: systemd-analyze is not installed, so the unit was not verified !!!");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let unit = dir.path().join("lookerbot.service");
+        let binary = env!("CARGO_BIN_EXE_lookerbot");
+        std::fs::write(&unit, SYSTEMD.replace("/usr/local/bin/lookerbot", binary)).unwrap();
+        let output = std::process::Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&unit)
+            .output()
+            .unwrap();
+        let complaints = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && complaints.trim().is_empty(), "{complaints}");
+    }
+
     #[test]
     fn kubernetes_runs_one_replica_with_a_volume_and_both_probes() {
         let documents: Vec<serde_yaml_ng::Value> = serde_yaml_ng::Deserializer::from_str(KUBERNETES)
