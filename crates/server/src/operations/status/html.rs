@@ -7,7 +7,7 @@ use bot::delivery::{Delivery, Target};
 use queue::{Counts, Job};
 use serde::Deserialize;
 
-use crate::operations::{LoggedProblem, Outcome, Probe};
+use crate::operations::{LoggedProblem, Probe};
 
 /// What the page shows.
 pub(super) struct View {
@@ -175,23 +175,17 @@ fn destination(job: &Job) -> String {
     }
 }
 
-impl Outcome {
-    #[cfg(test)]
-    fn all() -> [Outcome; 3] {
-        [Outcome::Pass, Outcome::Warn, Outcome::Fail]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operations::Outcome;
 
     #[test]
     fn data_never_becomes_markup() {
         let view = View {
             csrf: "c\"><script>".into(),
             notice: Some("<b>hi</b>".into()),
-            connections: Outcome::all()
+            connections: [Outcome::Pass, Outcome::Warn, Outcome::Fail]
                 .into_iter()
                 .map(|outcome| Probe {
                     name: "<img src=x onerror=alert(1)>".into(),

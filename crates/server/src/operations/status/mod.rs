@@ -18,6 +18,9 @@ use super::Operations;
 use super::ready::probe_all;
 use sessions::{COOKIE, Session};
 
+/// How long a wrong login waits before its answer.
+const WRONG_TOKEN_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// How many failed and waiting deliveries the page lists.
 const LISTED: usize = 50;
 
@@ -54,6 +57,8 @@ pub(super) async fn login(State(ops): State<Operations>, Form(form): Form<Login>
     };
     if !sessions::same_token(form.token.trim(), expected.expose()) {
         tracing::warn!("refused a status page login with a wrong token");
+        // Slows down guessing; the comparison itself takes the same time whatever the guess.
+        tokio::time::sleep(WRONG_TOKEN_DELAY).await;
         let page = html::login_page(Some("That is not the status token (LOOKERBOT_STATUS_TOKEN)."));
         return (StatusCode::UNAUTHORIZED, Html(page)).into_response();
     }
