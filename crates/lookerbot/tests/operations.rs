@@ -423,6 +423,12 @@ async fn ready_follows_looker_going_down_and_back() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn ready_follows_slack_going_down_and_back_in_events_api_mode() {
+    let world = readiness_follows(Dependency::Slack, World::start().await).await;
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn ready_follows_the_socket_mode_connection_going_down_and_back() {
     let app_token = SimConfig::default().app_token;
     let world = World::start_with(&[("SLACK_APP_TOKEN", &app_token), ("SLACK_MODE", "socket")]).await;
