@@ -26,10 +26,53 @@ pub fn recorder() -> &'static PrometheusHandle {
                 .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), BUCKETS)
                 .expect("the buckets are not empty")
         };
-        builder()
+        let handle = builder()
             .install_recorder()
-            .unwrap_or_else(|_| builder().build_recorder().handle())
+            .unwrap_or_else(|_| builder().build_recorder().handle());
+        describe();
+        handle
     })
+}
+
+/// The `# HELP` lines: what each metric counts (the README's table says the same).
+fn describe() {
+    use ::metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "lookerbot_http_requests_total",
+        "HTTP requests served, by route and outcome"
+    );
+    describe_histogram!(
+        "lookerbot_http_request_duration_seconds",
+        "Time to answer an HTTP request"
+    );
+    describe_counter!("lookerbot_replies_total", "Chat messages answered, by command");
+    describe_counter!(
+        "lookerbot_looker_calls_total",
+        "Looker API calls, by operation and outcome"
+    );
+    describe_histogram!(
+        "lookerbot_looker_call_duration_seconds",
+        "Looker API call latency, by operation"
+    );
+    describe_counter!(
+        "lookerbot_slack_calls_total",
+        "Slack Web API answers, by method and outcome (429s as rate_limited)"
+    );
+    describe_counter!(
+        "lookerbot_slack_api_errors_total",
+        "Slack answers with ok: false, by method and error"
+    );
+    describe_gauge!(
+        "lookerbot_slack_connected",
+        "1 while the Socket Mode or RTM connection is up"
+    );
+    describe_gauge!("lookerbot_queue_jobs", "Deliveries in the queue, by status");
+    describe_gauge!(
+        "lookerbot_queue_oldest_waiting_seconds",
+        "Age of the longest-waiting delivery"
+    );
+    describe_gauge!("lookerbot_queue_readable", "0 when the queue cannot be read");
+    describe_gauge!("lookerbot_dependency_up", "1 or 0 per readiness check, as last probed");
 }
 
 pub(super) async fn metrics(State(ops): State<Operations>) -> impl IntoResponse {
