@@ -293,7 +293,10 @@ async fn metrics_are_prometheus_text_and_move_with_traffic() {
         ) >= 1.0
     );
     assert!(total(&after, "lookerbot_queue_jobs", &[("status", "done")]) >= 1.0);
-    assert!(after.docs.contains_key("lookerbot_looker_calls_total"), "each metric says what it counts");
+    assert!(
+        after.docs.contains_key("lookerbot_looker_calls_total"),
+        "each metric says what it counts"
+    );
     for gauge in ["lookerbot_queue_oldest_waiting_seconds", "lookerbot_queue_readable"] {
         assert!(present(&after, gauge), "{gauge} is missing");
     }

@@ -82,7 +82,8 @@ async fn an_operator_logs_in_and_retries_a_failed_delivery_in_a_browser() {
         .unwrap();
     page.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
     let problem = page
-        .find(Locator::Id("login-problem"))
+        .wait()
+        .for_element(Locator::Id("login-problem"))
         .await
         .unwrap()
         .text()
@@ -98,7 +99,8 @@ async fn an_operator_logs_in_and_retries_a_failed_delivery_in_a_browser() {
         .unwrap();
     page.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
     let connections = page
-        .find(Locator::Id("connections"))
+        .wait()
+        .for_element(Locator::Id("connections"))
         .await
         .unwrap()
         .text()
