@@ -130,6 +130,14 @@ impl Bot {
             // Reading along, only links are looked at: a channel message saying "help" is not for the bot.
             .filter(|c| !reading_along || c.reads_along())
             .find(|c| c.accepts(&turn, text));
+        let answered = match command {
+            Some(command) => Some(command.name()),
+            None if reading_along => None,
+            None => Some("not_understood"),
+        };
+        if let Some(name) = answered {
+            metrics::counter!("lookerbot_replies_total", "command" => name).increment(1);
+        }
         match command {
             Some(command) => command.run(&turn, text).await,
             None if message.origin == Origin::SlashCommand => {

@@ -17,5 +17,6 @@ pub use error::{ConfigError, Problem};
 pub use lookers::LookerInstance;
 pub use secret::Secret;
 pub use settings::{
-    Config, DEFAULT_DELIVERY_LEASE, DEFAULT_QUEUE_CAPACITY, ImageStoreSettings, Needs, SlackMode, SlackSettings,
+    BOT_TOKEN_VARS, Config, DEFAULT_DELIVERY_LEASE, DEFAULT_QUEUE_CAPACITY, ImageStoreSettings, LogFormat, Needs,
+    SlackMode, SlackSettings,
 };

@@ -206,12 +206,52 @@ fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> V
         .collect()
 }
 
+/// The keys a `LOOKERS` entry may have (the original's names, and `clientID`/`customCommandFolderId` variants).
+const LOOKERS_KEYS: &[&str] = &[
+    "url",
+    "apiBaseUrl",
+    "clientId",
+    "clientID",
+    "clientSecret",
+    "customCommandFolderId",
+    "customCommandSpaceId",
+    "webhookToken",
+    "caBundle",
+];
+
+/// A misspelt key would otherwise be silently ignored (a webhook token that never matches, commands that never
+/// load): each unknown key is a problem, with the closest known key as a suggestion.
+fn refuse_unknown_keys(number: usize, fields: &Map<String, Value>, problems: &mut Problems) {
+    for key in fields.keys().filter(|k| !LOOKERS_KEYS.contains(&k.as_str())) {
+        let closest = LOOKERS_KEYS
+            .iter()
+            .map(|known| {
+                (
+                    strsim::jaro_winkler(&key.to_ascii_lowercase(), &known.to_ascii_lowercase()),
+                    known,
+                )
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(score, _)| *score > 0.8)
+            .map(|(_, known)| format!(" (did you mean \"{known}\"?)"))
+            .unwrap_or_default();
+        problems.add(
+            "LOOKERS",
+            format!(
+                "entry {number} has the unknown key \"{key}\"{closest}; the keys are {}",
+                LOOKERS_KEYS.join(", ")
+            ),
+        );
+    }
+}
+
 fn read_lookers_entry(
     number: usize,
     fields: &Map<String, Value>,
     verify_tls: bool,
     problems: &mut Problems,
 ) -> Option<LookerInstance> {
+    refuse_unknown_keys(number, fields, problems);
     let text = |keys: &[&str], problems: &mut Problems| -> Option<String> {
         let (key, value) = keys.iter().find_map(|k| fields.get(*k).map(|v| (*k, v)))?;
         match value {

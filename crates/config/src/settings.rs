@@ -109,6 +109,38 @@ pub struct Config {
     pub image_height: u32,
     /// True when certificate checks are turned off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `LOOKERSDK_VERIFY_SSL=false`).
     pub tls_insecure: bool,
+    /// True when the Lookers come from `LOOKERS`, so advice names its keys rather than the single-instance variables.
+    pub lookers_from_json: bool,
+    /// `LOOKERSDK_TIMEOUT`: how long an ordinary Looker call may take (queries get at least this too).
+    pub looker_timeout: Option<Duration>,
+    /// `LOOKERBOT_STATUS_TOKEN`: turns on the status page at `/status`, for whoever knows it.
+    pub status_token: Option<Secret>,
+    /// `LOG_FORMAT`: plain text or one JSON object per line.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured only on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl LogFormat {
+    /// `LOG_FORMAT` from `env`: `text` (the default) or `json`.
+    pub fn from_env(env: &Environment) -> Result<LogFormat, String> {
+        match env.get("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("text") | Some("plain") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(_) => Err(format!(
+                "must be text or json, not {:?}",
+                env.get("LOG_FORMAT").unwrap_or_default()
+            )),
+        }
+    }
 }
 
 /// What a verb needs, so that e.g. `manifest` runs without Looker credentials.
@@ -132,6 +164,9 @@ impl Needs {
         slack: false,
     };
 }
+
+/// The bot token's names: the original Lookerbot's, then Bolt's.
+pub const BOT_TOKEN_VARS: &[&str] = &["SLACK_API_KEY", "SLACK_BOT_TOKEN"];
 
 const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api/";
 
@@ -160,7 +195,15 @@ impl Config {
                     None
                 }
             });
+        let log_format = LogFormat::from_env(env).unwrap_or_else(|message| {
+            problems.add("LOG_FORMAT", message);
+            LogFormat::Text
+        });
         let config = Config {
+            lookers_from_json: env.get("LOOKERS").is_some(),
+            looker_timeout: read_looker_timeout(env, &mut problems),
+            status_token: env.secret("LOOKERBOT_STATUS_TOKEN"),
+            log_format,
             lookers,
             slack,
             port,
@@ -221,6 +264,22 @@ fn read_delivery_lease(env: &Environment, problems: &mut Problems) -> Duration {
     }
 }
 
+/// `LOOKERSDK_TIMEOUT`, in seconds as the Looker SDKs read it.
+fn read_looker_timeout(env: &Environment, problems: &mut Problems) -> Option<Duration> {
+    const NAME: &str = "LOOKERSDK_TIMEOUT";
+    let value = env.get(NAME)?;
+    match value.parse::<u64>() {
+        Ok(secs) if (1..=3600).contains(&secs) => Some(Duration::from_secs(secs)),
+        _ => {
+            problems.add(
+                NAME,
+                format!("must be a number of seconds from 1 to 3600, not {value:?}"),
+            );
+            None
+        }
+    }
+}
+
 /// Default of `LOOKERBOT_QUEUE_CAPACITY`.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 10000;
 
@@ -260,7 +319,8 @@ fn read_pixels(env: &Environment, name: &str, default: u32, problems: &mut Probl
 }
 
 fn read_slack(env: &Environment, required: bool, problems: &mut Problems) -> SlackSettings {
-    let bot_token = env.secret("SLACK_API_KEY");
+    // Bolt's name for the bot token is accepted too; the original's name wins when both are set.
+    let bot_token = env.first_of(BOT_TOKEN_VARS).map(|(_, token)| Secret::new(token));
     let app_token = env.secret("SLACK_APP_TOKEN");
     let signing_secret = env.secret("SLACK_SIGNING_SECRET");
     if let Some(token) = &app_token
@@ -292,7 +352,7 @@ fn read_slack(env: &Environment, required: bool, problems: &mut Problems) -> Sla
         None => None,
     };
     if required && bot_token.is_none() {
-        problems.add("SLACK_API_KEY", "is missing: set it to the Bot User OAuth token (xoxb-...) from your Slack app's \"OAuth & Permissions\" page");
+        problems.add("SLACK_API_KEY", "is missing: set it (or SLACK_BOT_TOKEN) to the Bot User OAuth token (xoxb-...) from your Slack app's \"OAuth & Permissions\" page");
     }
     match chosen {
         Some(SlackMode::Socket) if app_token.is_none() => problems.add(

@@ -21,6 +21,10 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "Bot User OAuth token (xoxb-...). Required to talk to Slack.",
             ),
             var(
+                "SLACK_BOT_TOKEN",
+                "Same as SLACK_API_KEY, the name Slack's Bolt apps use.",
+            ),
+            var(
                 "SLACK_APP_TOKEN",
                 "App-level token (xapp-...) with connections:write: turns on Socket Mode.",
             ),
@@ -111,6 +115,10 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                  webhookToken, caBundle}); replaces the single-instance variables.",
             ),
             var(
+                "LOOKERSDK_TIMEOUT",
+                "Seconds a Looker API call may take (default 30; queries and images get at least 180).",
+            ),
+            var(
                 "NODE_TLS_REJECT_UNAUTHORIZED",
                 "0 turns off certificate checks (unsafe; prefer LOOKER_CA_BUNDLE).",
             ),
@@ -153,7 +161,15 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "LOOKERBOT_IMAGE_HEIGHT",
                 "Height of chart images in pixels (default 800).",
             ),
+            var(
+                "LOOKERBOT_STATUS_TOKEN",
+                "Turns on the status page at /status; the token to log in with there (off when unset).",
+            ),
             var("RUST_LOG", "Log filter, e.g. info or lookerbot=debug (default info)."),
+            var(
+                "LOG_FORMAT",
+                "text (default; colours only on a terminal) or json (one JSON object per line).",
+            ),
             var(
                 "TOKIO_WORKER_THREADS",
                 "Threads running the bot's async work (default 1, fastest replies; read from the process environment only).",

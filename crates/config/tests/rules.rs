@@ -299,6 +299,8 @@ fn every_variable_read_is_documented() {
                 "DEFAULT_DELIVERY_LEASE",
                 "DEFAULT_QUEUE_CAPACITY",
                 "MAX_QUEUE_CAPACITY",
+                "BOT_TOKEN_VARS",
+                "LOOKERS_KEYS",
                 "LOOKER_ONLY",
                 "SERVER",
                 "NOTHING",
@@ -344,4 +346,52 @@ fn the_queue_capacity_is_bounded() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn operations_variables_are_read_and_checked() {
+    let config = Config::from_env(
+        &with(&[
+            ("LOG_FORMAT", "JSON"),
+            ("LOOKERSDK_TIMEOUT", "45"),
+            ("LOOKERBOT_STATUS_TOKEN", "status-secret"),
+        ]),
+        Needs::SERVER,
+    )
+    .unwrap();
+    assert_eq!(config.log_format, config::LogFormat::Json);
+    assert_eq!(config.looker_timeout, Some(std::time::Duration::from_secs(45)));
+    assert_eq!(config.status_token.as_ref().map(|t| t.expose()), Some("status-secret"));
+    let defaults = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert_eq!(defaults.log_format, config::LogFormat::Text);
+    assert_eq!(defaults.looker_timeout, None);
+    assert!(defaults.status_token.is_none());
+
+    let err = problems(&with(&[("LOG_FORMAT", "xml"), ("LOOKERSDK_TIMEOUT", "soon")]));
+    assert_eq!(message_for(&err, "LOG_FORMAT"), "must be text or json, not \"xml\"");
+    assert!(message_for(&err, "LOOKERSDK_TIMEOUT").contains("number of seconds"));
+}
+
+#[test]
+fn slack_bot_token_is_an_alias_of_slack_api_key() {
+    let mut e = with(&[("SLACK_BOT_TOKEN", "xoxb-bolt")]);
+    e.set("SLACK_API_KEY", "");
+    let config = Config::from_env(&e, Needs::SERVER).unwrap();
+    assert_eq!(config.slack.bot_token.as_ref().map(|t| t.expose()), Some("xoxb-bolt"));
+    let both = Config::from_env(&with(&[("SLACK_BOT_TOKEN", "xoxb-bolt")]), Needs::SERVER).unwrap();
+    assert_eq!(both.slack.bot_token.as_ref().map(|t| t.expose()), Some("xoxb-1"));
+}
+
+#[test]
+fn misspelt_lookers_keys_are_refused_by_name() {
+    let json = r#"[{"url": "https://me.looker.com", "apiBaseUrl": "https://me.looker.com:19999", "clientId": "a", "clientSecret": "b", "customCommandFolderID": "7"}]"#;
+    let err = problems(&env(&[("LOOKERS", json), ("SLACK_API_KEY", "xoxb")]));
+    let message = message_for(&err, "LOOKERS");
+    assert!(
+        message.starts_with(
+            "entry 1 has the unknown key \"customCommandFolderID\" (did you mean \"customCommandFolderId\"?)"
+        ),
+        "{message}"
+    );
+    assert!(err.problems.iter().all(|p| p.variable == "LOOKERS"), "{err}");
 }

@@ -268,6 +268,21 @@ impl LookerClient {
         body: Body,
         speed: Speed,
     ) -> Result<Response, LookerError> {
+        let started = Instant::now();
+        let result = self.call_timed(operation, method, path, query, body, speed).await;
+        crate::observe::call_finished(operation, started.elapsed(), &result);
+        result
+    }
+
+    async fn call_timed(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        speed: Speed,
+    ) -> Result<Response, LookerError> {
         let url = self
             .api_url()
             .await?
@@ -304,7 +319,12 @@ impl LookerClient {
             }
             if !response.status().is_success() {
                 let status = response.status().as_u16();
+                let answered_at = response.url().clone();
+                let html = is_html(&response);
                 let (message, details) = error_message(response).await;
+                if html || looks_like_html(message.as_bytes()) {
+                    return Err(not_looker(operation, &answered_at, status));
+                }
                 return Err(LookerError::Api {
                     operation,
                     status,
@@ -370,10 +390,15 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     response: Response,
 ) -> Result<T, LookerError> {
     let status = response.status().as_u16();
+    let answered_at = response.url().clone();
+    let html = is_html(&response);
     let bytes = response.bytes().await.map_err(|e| LookerError::Decode {
         operation,
         detail: e.to_string(),
     })?;
+    if html || looks_like_html(&bytes) {
+        return Err(not_looker(operation, &answered_at, status));
+    }
     if !(200..300).contains(&status) {
         let (message, details) = parse_error_body(&bytes);
         return Err(LookerError::Api {
@@ -387,6 +412,36 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
         operation,
         detail: e.to_string(),
     })
+}
+
+/// Looker's API answers JSON (or images); a web page means the URL is not Looker's API at all, and repeating the
+/// page to the person would help nobody.
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/html"))
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let start: Vec<u8> = body
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(14)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    start.starts_with(b"<!doctype html") || start.starts_with(b"<html")
+}
+
+fn not_looker(operation: &'static str, answered_at: &Url, status: u16) -> LookerError {
+    let mut origin = answered_at.clone();
+    origin.set_query(None);
+    LookerError::NotLooker {
+        operation,
+        url: origin.to_string(),
+        status,
+    }
 }
 
 /// Looker's `Error` or `ValidationError` body: the message, and one line per validation error.

@@ -29,6 +29,18 @@ pub enum LookerError {
     )]
     NoApi40 { url: String, offered: String },
 
+    #[error(
+        "{url} answered {operation} with a web page (HTTP {status}), not Looker's API: the API URL points at something \
+         that is not Looker's API (a login page, a proxy, another site). Set LOOKER_API_BASE_URL (or \"apiBaseUrl\" in \
+         LOOKERS) to your Looker's API URL, e.g. https://mycompany.looker.com:19999/api/4.0 or \
+         https://mycompany.looker.com/api/4.0."
+    )]
+    NotLooker {
+        operation: &'static str,
+        url: String,
+        status: u16,
+    },
+
     #[error("Looker's answer to {operation} could not be read ({detail}).")]
     Decode { operation: &'static str, detail: String },
 

@@ -7,6 +7,7 @@
 mod client;
 mod error;
 pub mod models;
+mod observe;
 mod ops;
 mod versions;
 

@@ -12,7 +12,13 @@ use crate::serve::load_config;
 
 /// `lookerbot check`: one line per check, exit code 0 only when all pass.
 pub async fn check() -> anyhow::Result<ExitCode> {
-    let env = Environment::load().map_err(anyhow::Error::msg)?;
+    let env = match Environment::load() {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("lookerbot: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let config = match Config::from_env(&env, Needs::SERVER) {
         Ok(config) => config,
         Err(e) => {
@@ -66,7 +72,8 @@ pub fn manifest(url: Option<String>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-struct ImageProbe(ImageStore);
+/// The image store as `check` probes it.
+pub(crate) struct ImageProbe(pub ImageStore);
 
 #[async_trait]
 impl StoreProbe for ImageProbe {

@@ -17,6 +17,7 @@ use queue::{Store, WorkerConfig};
 use server::{Directory, FormOption};
 use url::Url;
 
+use crate::probes::BotProbes;
 use crate::serve::load_config;
 use crate::stack::{self, Stack, StackParts};
 
@@ -113,6 +114,12 @@ async fn start_demo_server(
             poll_interval: Duration::from_millis(200),
             ..WorkerConfig::default()
         },
+        probes: Arc::new(BotProbes {
+            lookers: bot.lookers().clone(),
+            slack: None,
+            config: None,
+        }),
+        status_token: config.status_token.clone(),
     };
     let preferred = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match Stack::start(parts(preferred)).await {

@@ -4,13 +4,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lookerbot::cli::{Cli, Verb};
-use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, sandbox_cmd, serve};
+use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, logging, sandbox_cmd, serve};
 
 fn main() -> ExitCode {
     // reqwest and the WebSocket client both bring rustls; one crypto provider must be chosen for the process.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // A bad LOG_FORMAT is reported with the rest of the configuration; until then, text.
+    let format = config::Environment::load()
+        .ok()
+        .and_then(|env| config::LogFormat::from_env(&env).ok())
+        .unwrap_or_default();
+    logging::init(cli.verbose, format);
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -50,9 +55,9 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Plain `lookerbot` serves when Slack is configured, and otherwise starts the demo, so that it does something
-/// useful on a fresh machine.
+/// useful on a fresh machine. An unreadable `.env` is the server's to report (exit code 2), not a reason to demo.
 fn default_verb() -> Verb {
-    let configured = config::Environment::load().is_ok_and(|env| env.get("SLACK_API_KEY").is_some());
+    let configured = config::Environment::load().map_or(true, |env| env.first_of(config::BOT_TOKEN_VARS).is_some());
     if configured {
         Verb::Serve
     } else {
@@ -62,20 +67,4 @@ fn default_verb() -> Verb {
             images: "lookerbot-images".into(),
         }
     }
-}
-
-/// Logs go to stderr; `RUST_LOG` picks what (default: info for lookerbot's crates, warnings for the rest).
-fn init_logging(verbose: bool) {
-    use tracing_subscriber::EnvFilter;
-    let default = if verbose {
-        "debug"
-    } else {
-        "info,hyper=warn,reqwest=warn"
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
 }

@@ -9,7 +9,14 @@ pub async fn run(port: u16) -> anyhow::Result<ExitCode> {
         port,
         ..SandboxConfig::default()
     })
-    .await?;
+    .await
+    .map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
+            "port {port} on 127.0.0.1 is taken (another program, or another sandbox): choose another with \
+             --port N, or --port 0 for any free port"
+        ),
+        _ => anyhow::anyhow!("cannot start the sandbox on port {port}: {e}"),
+    })?;
     println!("Looker sandbox running at {}", sandbox.web_url());
     println!();
     println!("  LOOKER_URL={}", sandbox.web_url());

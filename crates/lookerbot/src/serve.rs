@@ -14,6 +14,7 @@ use queue::{Store, WorkerConfig};
 use slack::app::SinkDecorator;
 use slack::web::WebConfig;
 
+use crate::probes::{BotProbes, SlackProbe};
 use crate::slack_wiring::{self, DurableDedupe};
 use crate::stack::{self, Stack, StackParts};
 
@@ -102,6 +103,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let queue = stack::open_queue_holding(&config.data_dir, config.queue_capacity)?;
     let queue_dyn: Arc<dyn Store> = queue;
     let decorate = image_store(config)?;
+    let probe_web = web.clone();
     let slack = slack_wiring::connect(
         config,
         &bot,
@@ -113,7 +115,17 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let catalog = bot.refresh_commands().await;
     tracing::info!(commands = catalog.commands.len(), "custom commands loaded");
     let refresh = bot.spawn_refresh();
+    let probes = BotProbes {
+        lookers: bot.lookers().clone(),
+        slack: Some(SlackProbe {
+            web: probe_web,
+            connected: slack.client.as_ref().map(|c| c.connection()),
+        }),
+        config: Some(config.clone()),
+    };
     let stack = Stack::start(StackParts {
+        probes: Arc::new(probes),
+        status_token: config.status_token.clone(),
         bot: bot.clone(),
         sink: slack.sink,
         directory: slack.directory,

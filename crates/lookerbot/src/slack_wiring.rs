@@ -35,8 +35,29 @@ pub async fn web_client(config: &Config, web_config: WebConfig) -> anyhow::Resul
     let auth = web
         .auth_test()
         .await
-        .context("Slack refused the bot token (SLACK_API_KEY)")?;
+        .map_err(|e| auth_failure(e, config.slack.api_url.as_str()))?;
     Ok((web, auth))
+}
+
+/// Says whether Slack refused the token (fix the token) or could not be asked (fix the network; a restart later
+/// may work), since the two call for different actions.
+fn auth_failure(error: SlackError, api_url: &str) -> anyhow::Error {
+    let refused = matches!(&error, SlackError::Api { code, .. } if matches!(code.as_str(),
+        "invalid_auth" | "not_authed" | "account_inactive" | "token_revoked" | "token_expired" | "not_allowed_token_type"));
+    if refused {
+        anyhow::anyhow!(
+            "Slack refused the bot token (SLACK_API_KEY): {error}. Copy the Bot User OAuth Token (xoxb-...) again from \
+             your Slack app's \"OAuth & Permissions\" page."
+        )
+    } else if error.is_retryable() {
+        anyhow::anyhow!(
+            "Slack is unreachable at {api_url}: {error}. The token was not checked. Check this server's network \
+             (firewall, proxy, DNS) and SLACK_API_URL; the bot starts once Slack answers (restart it, or let the \
+             service manager do so)."
+        )
+    } else {
+        anyhow::anyhow!("Slack's auth.test at {api_url} failed: {error}")
+    }
 }
 
 /// Everything Slack-side a running bot has.

@@ -15,6 +15,7 @@ use bot::sink::ChatSink;
 use config::Config;
 use looker::{ClientOptions, LookerClient};
 use queue::{SqliteStore, Store, WorkerConfig, Workers};
+use server::operations::{Operations, Probes};
 use server::{AppState, Deliveries, DeliveryHandler, Directory, PushAuth};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -32,12 +33,25 @@ pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
              Anyone on the network path can read the bot's Looker credentials. Prefer LOOKER_CA_BUNDLE. !!!"
         );
     }
+    let options = client_options(config);
     let clients = config
         .lookers
         .iter()
-        .map(|instance| LookerClient::new(instance, ClientOptions::default()))
+        .map(|instance| LookerClient::new(instance, options.clone()))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Lookers::new(clients))
+}
+
+/// The Looker call timeouts: `LOOKERSDK_TIMEOUT` for ordinary calls; queries and images get at least that.
+pub fn client_options(config: &Config) -> ClientOptions {
+    let defaults = ClientOptions::default();
+    match config.looker_timeout {
+        Some(timeout) => ClientOptions {
+            timeout,
+            query_timeout: defaults.query_timeout.max(timeout),
+        },
+        None => defaults,
+    }
 }
 
 /// The bot core's settings from the configuration; `clicks_verified` says whether button clicks can be trusted.
@@ -89,6 +103,10 @@ pub struct StackParts {
     pub public_url: Option<url::Url>,
     pub bind: SocketAddr,
     pub workers: WorkerConfig,
+    /// What `/ready` and `/status` probe.
+    pub probes: Arc<dyn Probes>,
+    /// `LOOKERBOT_STATUS_TOKEN`: turns on `/status`.
+    pub status_token: Option<config::Secret>,
 }
 
 impl Stack {
@@ -98,6 +116,7 @@ impl Stack {
             sink: parts.sink,
         });
         let workers = Workers::spawn(parts.queue.clone(), handler.clone(), parts.workers);
+        let operations = Operations::new(parts.probes, parts.queue.clone(), parts.status_token);
         let state = AppState {
             auth: PushAuth {
                 lookers: parts.bot.lookers().clone(),
@@ -111,7 +130,10 @@ impl Stack {
             directory: parts.directory,
             public_url: parts.public_url,
         };
-        let app = server::router(state, parts.slack_routes);
+        server::operations::recorder();
+        let app = server::router(state, parts.slack_routes)
+            .merge(server::operations::router(operations))
+            .layer(axum::middleware::from_fn(server::operations::observe_requests));
         let listener = TcpListener::bind(parts.bind)
             .await
             .with_context(|| format!("cannot listen on {} (is PORT in use?)", parts.bind))?;

@@ -1,69 +1,8 @@
 //! `lookerbot check` against the Looker sandbox and the Slack simulator, good and broken; `lookerbot manifest`.
 
-use std::process::{Command, Output};
+mod cli_support;
 
-use looker_sandbox::{Sandbox, SandboxConfig, content};
-use slack_sim::{SimConfig, SlackSim};
-
-struct Setup {
-    sandbox: Sandbox,
-    sim: SlackSim,
-}
-
-async fn setup(scopes: Option<Vec<String>>) -> Setup {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let mut config = SimConfig::default();
-    if let Some(scopes) = scopes {
-        config.scopes = scopes;
-    }
-    let sim = SlackSim::start(config).await.unwrap();
-    Setup { sandbox, sim }
-}
-
-impl Setup {
-    fn env(&self) -> Vec<(String, String)> {
-        [
-            ("LOOKER_URL", self.sandbox.web_url()),
-            ("LOOKER_API_BASE_URL", self.sandbox.api_url()),
-            ("LOOKER_API_3_CLIENT_ID", self.sandbox.client_id().to_string()),
-            ("LOOKER_API_3_CLIENT_SECRET", self.sandbox.client_secret().to_string()),
-            (
-                "LOOKER_CUSTOM_COMMAND_FOLDER_ID",
-                content::CUSTOM_COMMAND_FOLDER_ID.to_string(),
-            ),
-            ("LOOKER_WEBHOOK_TOKEN", "hook".to_string()),
-            ("SLACK_API_KEY", self.sim.bot_token().to_string()),
-            ("SLACK_APP_TOKEN", self.sim.app_token().to_string()),
-            ("SLACK_API_URL", self.sim.api_url()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-}
-
-/// Runs the binary with exactly these variables, in an empty folder (no stray `.env`).
-async fn lookerbot(args: &[&str], env: Vec<(String, String)>) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let dir = tempfile::tempdir().unwrap();
-        Command::new(env!("CARGO_BIN_EXE_lookerbot"))
-            .args(&args)
-            .env_clear()
-            .env("RUST_LOG", "error")
-            .envs(env)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use cli_support::{lookerbot, setup, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_good_configuration_passes_every_check() {

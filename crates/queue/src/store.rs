@@ -56,6 +56,14 @@ pub trait Store: Send + Sync {
 
     async fn counts(&self) -> Result<Counts, QueueError>;
 
+    /// When the job waiting longest (pending, not running) was queued; `None` when none waits. For the
+    /// `lookerbot_queue_oldest_waiting_seconds` metric.
+    async fn oldest_waiting(&self) -> Result<Option<DateTime<Utc>>, QueueError>;
+
+    /// Writes a throwaway row, commits it as durably as a delivery, and removes it: proves that deliveries can be
+    /// stored right now (disk full, read-only file, lost database), for readiness.
+    async fn probe_write(&self) -> Result<(), QueueError>;
+
     /// Event dedupe: true the first time `key` is seen, false when it was seen less than `ttl` ago.
     async fn first_sighting(&self, key: &str, ttl: Duration) -> Result<bool, QueueError>;
 }

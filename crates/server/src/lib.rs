@@ -8,6 +8,7 @@ mod auth;
 mod deliveries;
 mod directory;
 mod looker_pushes;
+pub mod operations;
 mod routes;
 
 pub use auth::PushAuth;

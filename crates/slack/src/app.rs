@@ -8,6 +8,7 @@ use bot::Bot;
 use bot::event::{ChatEvent, Origin};
 use bot::reply::Reply;
 use bot::sink::{ChatSink, Destination, PostedMessage, SinkError};
+use tracing::Instrument;
 
 use crate::access::{AccessControl, AccessDecision};
 use crate::inbound::{InboundEvent, InboundHandler, UnfurlTarget};
@@ -26,7 +27,20 @@ pub struct BotHandler {
 
 #[async_trait]
 impl InboundHandler for BotHandler {
+    /// Everything logged while an event is handled carries the Slack user and channel ids (ids, never names or
+    /// text), so that one person's trouble can be followed in the logs.
     async fn handle(&self, inbound: InboundEvent) {
+        let (user, channel) = match &inbound.event {
+            ChatEvent::Message(m) => (&m.sender.user_id, &m.conversation.channel_id),
+            ChatEvent::ButtonClick(c) => (&c.sender.user_id, &c.conversation.channel_id),
+        };
+        let span = tracing::info_span!("slack_event", slack_user = %user, slack_channel = %channel);
+        self.handle_as_asker(inbound).instrument(span).await
+    }
+}
+
+impl BotHandler {
+    async fn handle_as_asker(&self, inbound: InboundEvent) {
         let (sender, conversation, silent) = match &inbound.event {
             ChatEvent::Message(m) => (
                 m.sender.user_id.clone(),
@@ -64,9 +78,7 @@ impl InboundHandler for BotHandler {
         }
         self.bot.handle(inbound.event, sink).await;
     }
-}
 
-impl BotHandler {
     fn sink_for(&self, inbound: &InboundEvent) -> Arc<dyn ChatSink> {
         let sink = self.plain_sink_for(inbound);
         match &self.decorate {

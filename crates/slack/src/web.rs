@@ -441,6 +441,8 @@ impl SlackWeb {
         if json["ok"].as_bool() != Some(true) {
             let code = json["error"].as_str().unwrap_or("unknown_error").to_string();
             tracing::debug!(method, code, "Slack call failed");
+            metrics::counter!("lookerbot_slack_api_errors_total", "method" => method_label(method), "error" => error_label(&code))
+                .increment(1);
             return Err(SlackError::Api {
                 method: method.into(),
                 code,
@@ -458,12 +460,12 @@ impl SlackWeb {
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, SlackError> {
         for attempt in 1.. {
-            let response = build()
-                .timeout(self.config.timeout)
-                .send()
-                .await
-                .map_err(|e| transport_error(method, &e, self.config.timeout))?;
+            let response = build().timeout(self.config.timeout).send().await.map_err(|e| {
+                count_unreachable(method);
+                transport_error(method, &e, self.config.timeout)
+            })?;
             let status = response.status().as_u16();
+            count_call(method, status);
             if status == 429 {
                 self.wait_for_retry(method, response.headers(), attempt).await?;
                 continue;
@@ -496,6 +498,44 @@ impl SlackWeb {
         tracing::info!(method, wait_secs = retry_after.as_secs(), "Slack rate limit; waiting");
         tokio::time::sleep(retry_after).await;
         Ok(())
+    }
+}
+
+/// One HTTP answer from Slack, as `lookerbot_slack_calls_total{method, outcome}` (429s as `rate_limited`).
+fn count_call(method: &str, status: u16) {
+    let outcome = match status {
+        200..=299 => "ok",
+        429 => "rate_limited",
+        _ => "http_error",
+    };
+    metrics::counter!("lookerbot_slack_calls_total", "method" => method_label(method), "outcome" => outcome)
+        .increment(1);
+}
+
+fn count_unreachable(method: &str) {
+    metrics::counter!("lookerbot_slack_calls_total", "method" => method_label(method), "outcome" => "unreachable")
+        .increment(1);
+}
+
+/// Method names are a short known list; anything else is bucketed so that labels stay bounded.
+fn method_label(method: &str) -> String {
+    if method.len() <= 40
+        && method
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ' '))
+    {
+        method.to_string()
+    } else {
+        "other".into()
+    }
+}
+
+/// Slack's error codes are snake_case words; anything else would be an unbounded label.
+fn error_label(code: &str) -> String {
+    if code.len() <= 40 && code.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        code.to_string()
+    } else {
+        "other".into()
     }
 }
 

@@ -40,6 +40,7 @@ impl Default for ReconnectPolicy {
 pub struct ClientHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    connected: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ClientHandle {
@@ -51,6 +52,16 @@ impl ClientHandle {
 
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
+    }
+
+    /// Whether a connection is up and Slack greeted it (`hello`): for readiness and the status page.
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The connection state, shared, for probes that outlive a borrow of the handle.
+    pub fn connection(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.connected.clone()
     }
 }
 
@@ -78,13 +89,16 @@ where
     F: Future<Output = Result<SessionEnd, String>> + Send,
 {
     let (stop, stop_rx) = watch::channel(false);
+    let backoff = Backoff::new(&policy, name);
+    let connected = backoff.connected.clone();
     let task = tokio::spawn(async move {
-        let backoff = Backoff::new(&policy);
         loop {
             if *stop_rx.borrow() {
                 return;
             }
-            match session(stop_rx.clone(), backoff.clone()).await {
+            let end = session(stop_rx.clone(), backoff.clone()).await;
+            backoff.set_connected(false);
+            match end {
                 Ok(SessionEnd::Shutdown) => return,
                 Ok(SessionEnd::Reconnect) => {
                     tracing::info!(client = name, "Slack asked to reconnect")
@@ -101,7 +115,7 @@ where
             }
         }
     });
-    ClientHandle { stop, task }
+    ClientHandle { stop, task, connected }
 }
 
 /// One WebSocket connection: reads frames, hands text to `on_text`, pings, and notices silence.
@@ -148,6 +162,7 @@ pub(crate) async fn run_session(
                 }
                 if step.healthy {
                     backoff.reset();
+                    backoff.set_connected(true);
                 }
                 if step.reconnect {
                     let _ = outgoing.send(Message::Close(None)).await;
@@ -171,21 +186,32 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-/// Capped exponential backoff, shared between the loop and the session that resets it.
+/// Capped exponential backoff, shared between the loop and the session that resets it; it also carries whether
+/// the session is connected, which the session knows and the handle reports.
 #[derive(Clone)]
 pub(crate) struct Backoff {
     initial: Duration,
     max: Duration,
     next: std::sync::Arc<std::sync::Mutex<Duration>>,
+    connected: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    client: &'static str,
 }
 
 impl Backoff {
-    fn new(policy: &ReconnectPolicy) -> Self {
+    fn new(policy: &ReconnectPolicy, client: &'static str) -> Self {
         Backoff {
             initial: policy.initial_backoff,
             max: policy.max_backoff,
             next: std::sync::Arc::new(std::sync::Mutex::new(policy.initial_backoff)),
+            connected: Default::default(),
+            client,
         }
+    }
+
+    /// Records the connection state, also as the `lookerbot_slack_connected` gauge.
+    fn set_connected(&self, up: bool) {
+        self.connected.store(up, std::sync::atomic::Ordering::Relaxed);
+        metrics::gauge!("lookerbot_slack_connected", "client" => self.client).set(if up { 1.0 } else { 0.0 });
     }
 
     /// The wait to use now; the one after is twice as long, up to the cap.
@@ -212,7 +238,7 @@ mod tests {
             max_backoff: Duration::from_millis(350),
             ..Default::default()
         };
-        let backoff = Backoff::new(&policy);
+        let backoff = Backoff::new(&policy, "test");
         let waits: Vec<u128> = (0..4).map(|_| backoff.next().as_millis()).collect();
         assert_eq!(waits, vec![100, 200, 350, 350]);
         backoff.reset();

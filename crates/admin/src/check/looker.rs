@@ -26,7 +26,7 @@ pub(super) async fn check_all(config: &Config) -> Vec<CheckLine> {
     for (index, instance) in config.lookers.iter().enumerate() {
         let target = Target {
             instance,
-            entry: (config.lookers.len() > 1).then_some(index + 1),
+            entry: config.lookers_from_json.then_some(index + 1),
         };
         lines.extend(check_one(&target).await);
     }
@@ -44,7 +44,7 @@ pub(super) async fn check_all(config: &Config) -> Vec<CheckLine> {
 /// One Looker and how the person configured it, so advice names the right variables.
 struct Target<'a> {
     instance: &'a LookerInstance,
-    /// The 1-based entry of `LOOKERS` when several Lookers are configured.
+    /// The 1-based entry of `LOOKERS` when the Lookers come from it.
     entry: Option<usize>,
 }
 
@@ -53,8 +53,8 @@ impl Target<'_> {
         format!("Looker {} {check}", self.instance.url.as_str().trim_end_matches('/'))
     }
 
-    /// Where a setting lives: the single-instance variable `single`, or `key` of a `LOOKERS` entry when several
-    /// Lookers are configured.
+    /// Where a setting lives: the single-instance variable `single`, or `key` of a `LOOKERS` entry when the Lookers
+    /// come from `LOOKERS`.
     fn setting(&self, single: &str, key: &str) -> String {
         match self.entry {
             Some(n) => format!("\"{key}\" of entry {n} of LOOKERS"),
@@ -81,6 +81,7 @@ async fn check_one(target: &Target<'_>) -> Vec<CheckLine> {
                 let line = version_line(target, reachable, &versions);
                 let usable = line.outcome != Outcome::Fail;
                 lines.push(line);
+                lines.extend(web_url_line(target, &versions));
                 if usable {
                     lines.extend(check_session(target, &client).await);
                 }
@@ -153,6 +154,34 @@ fn version_line(target: &Target<'_>, subject: String, versions: &ApiVersion) -> 
         ),
         None => CheckLine::pass(subject, format!("{release}, API 4.0")),
     }
+}
+
+/// Whether the configured web URL is the one Looker puts in its links and plan URLs (`web_server_url`): links are
+/// matched to a Looker by exact origin, so another host (or scheme, or port) silently breaks link expansion and
+/// scheduled deliveries. Nothing to compare when Looker does not say.
+fn web_url_line(target: &Target<'_>, versions: &ApiVersion) -> Option<CheckLine> {
+    let said = versions.web_server_url.as_deref()?.trim();
+    let subject = target.subject("web URL");
+    let configured = &target.instance.url;
+    let Ok(said_url) = url::Url::parse(said) else {
+        return Some(CheckLine::warn(
+            subject,
+            format!("Looker reports the web URL {said:?}, which is not a URL; cannot compare"),
+        ));
+    };
+    if said_url.origin() == configured.origin() {
+        return Some(CheckLine::pass(subject, "matches the web URL Looker reports"));
+    }
+    let said = said.trim_end_matches('/');
+    Some(CheckLine::fail(
+        subject,
+        format!(
+            "Looker says its web URL is {said}, but {} is {}: Looker's links and scheduled plans point at {said}, so              links would not be expanded and deliveries would be refused; set {} to {said}",
+            target.setting("LOOKER_URL", "url"),
+            configured.as_str().trim_end_matches('/'),
+            target.setting("LOOKER_URL", "url"),
+        ),
+    ))
 }
 
 /// The `3.x` version a configured API URL ends with (`.../api/3.1`), if any.

@@ -21,6 +21,10 @@ pub(super) type Values = Vec<Option<Applied>>;
 
 #[async_trait]
 impl Command for Custom {
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
     fn usage(&self) -> Option<Usage> {
         None
     }

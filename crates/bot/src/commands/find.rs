@@ -31,6 +31,10 @@ struct Found {
 
 #[async_trait]
 impl Command for Find {
+    fn name(&self) -> &'static str {
+        "find"
+    }
+
     fn usage(&self) -> Option<Usage> {
         Some(Usage {
             syntax: "find [look|dashboard] <words>",

@@ -23,6 +23,10 @@ pub const HELP_RELOADS_AFTER: Duration = Duration::from_secs(10);
 
 #[async_trait]
 impl Command for Help {
+    fn name(&self) -> &'static str {
+        "help"
+    }
+
     fn usage(&self) -> Option<Usage> {
         Some(Usage {
             syntax: "help [command]",

@@ -65,6 +65,10 @@ pub fn looker_links<'l>(turn: &Turn<'l>, text: &str) -> Vec<(&'l Looker, Url, Lo
 
 #[async_trait]
 impl Command for Links {
+    fn name(&self) -> &'static str {
+        "link"
+    }
+
     fn usage(&self) -> Option<Usage> {
         None
     }

@@ -21,6 +21,9 @@ pub struct Usage {
 /// A thing the bot does when a message asks for it.
 #[async_trait]
 pub trait Command: Send + Sync {
+    /// A short fixed name, the `command` label of the `lookerbot_replies_total` metric.
+    fn name(&self) -> &'static str;
+
     /// Its line in `help`, if it has one.
     fn usage(&self) -> Option<Usage>;
 

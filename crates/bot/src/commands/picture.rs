@@ -14,6 +14,10 @@ pub struct Picture;
 
 #[async_trait]
 impl Command for Picture {
+    fn name(&self) -> &'static str {
+        "picture"
+    }
+
     fn usage(&self) -> Option<Usage> {
         Some(Usage {
             syntax: "picture <command> [filters]",

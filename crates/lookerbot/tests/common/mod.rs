@@ -73,30 +73,19 @@ impl World {
 
     /// A signed POST to the bot, as Slack sends.
     pub async fn post_signed(&self, path: &str, content_type: &str, body: String) -> reqwest::Response {
-        let timestamp = chrono::Utc::now().timestamp();
-        let signature = self.sim.sign(timestamp, body.as_bytes());
-        self.http
-            .post(format!("{}{path}", self.url))
-            .header("content-type", content_type)
-            .header("x-slack-request-timestamp", timestamp.to_string())
-            .header("x-slack-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
+        post_signed(&self.http, &self.sim, &self.url, path, content_type, body).await
     }
 
     /// Alice writes `text` to the bot in a DM (Events API).
     pub async fn dm(&self, text: &str) -> reqwest::Response {
         let n = self.next_event.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let body = json!({
-            "token": "unused", "team_id": "T0SIM", "api_app_id": "A0SIM", "type": "event_callback",
-            "event_id": format!("Ev{n:08}"), "event_time": 1_700_000_000,
-            "event": {"type": "message", "channel": ALICE_DM, "user": ALICE, "text": text,
-                      "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}"), "channel_type": "im"}
-        });
-        self.post_signed("/slack/events", "application/json", body.to_string())
+        self.post_signed("/slack/events", "application/json", dm_event(n, text).to_string())
             .await
+    }
+
+    /// Looker's scheduled delivery of the table Look to #general, with `token` as its webhook token; the status.
+    pub async fn deliver_table_look(&self, token: Option<&str>) -> u16 {
+        post_table_look(&self.http, &self.sandbox, &self.url, token).await
     }
 
     /// Alice uses `/looker text` in #general; the reply goes to the returned response_url.
@@ -151,6 +140,50 @@ impl World {
             bot.shutdown(Duration::from_secs(5)).await;
         }
     }
+}
+
+/// A POST to the bot at `url`, signed with the simulator's signing secret, as Slack sends.
+pub async fn post_signed(
+    http: &reqwest::Client,
+    sim: &SlackSim,
+    url: &str,
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::Response {
+    let timestamp = chrono::Utc::now().timestamp();
+    let signature = sim.sign(timestamp, body.as_bytes());
+    http.post(format!("{url}{path}"))
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", timestamp.to_string())
+        .header("x-slack-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts the sandbox's scheduled delivery of the table Look to #general of the bot at `url`, as Looker does, with
+/// `token` in `X-Looker-Webhook-Token`; the response status.
+pub async fn post_table_look(http: &reqwest::Client, sandbox: &Sandbox, url: &str, token: Option<&str>) -> u16 {
+    let webhook = sandbox
+        .scheduled_look_webhook(content::TABLE_LOOK_ID, "csv")
+        .expect("the sandbox has the table Look");
+    let mut request = http.post(format!("{url}/slack/post/channel/general")).json(&webhook);
+    if let Some(token) = token {
+        request = request.header("x-looker-webhook-token", token);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Event number `n`: Alice writes `text` to the bot in a DM (an Events API callback).
+pub fn dm_event(n: u64, text: &str) -> Value {
+    json!({
+        "token": "unused", "team_id": "T0SIM", "api_app_id": "A0SIM", "type": "event_callback",
+        "event_id": format!("Ev{n:08}"), "event_time": 1_700_000_000,
+        "event": {"type": "message", "channel": ALICE_DM, "user": ALICE, "text": text,
+                  "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}"), "channel_type": "im"}
+    })
 }
 
 /// Fast waits for tests.

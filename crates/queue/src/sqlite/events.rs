@@ -19,3 +19,15 @@ pub(super) fn first_sighting(conn: &Connection, key: &str, ttl_ms: i64, now_ms: 
         .context("cannot record the event id")?;
     Ok(changed == 1)
 }
+
+/// Commits one write to the event table: a row under a key no Slack event id can have (Slack's ids have no `:`),
+/// already expired so that it never dedupes anything and housekeeping removes it.
+pub(super) fn probe_write(conn: &Connection, now_ms: i64) -> Result<(), QueueError> {
+    conn.cached_execute(
+        "INSERT INTO seen_events (key, expires_at) VALUES ('lookerbot:write-probe', ?1)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
+        params![now_ms],
+    )
+    .context("cannot write to the queue's database")?;
+    Ok(())
+}

@@ -212,6 +212,14 @@ pub(super) fn counts(conn: &Connection) -> Result<Counts, QueueError> {
     Ok(counts)
 }
 
+/// `queued_at` of the longest-waiting pending job, in milliseconds.
+pub(super) fn oldest_waiting(conn: &Connection) -> Result<Option<i64>, QueueError> {
+    conn.query_row("SELECT MIN(queued_at) FROM jobs WHERE status = 'pending'", [], |row| {
+        row.get(0)
+    })
+    .context("cannot read the oldest waiting job")
+}
+
 /// Applies `assignments` (parameters from `?2` on) to job `id` if it is running; otherwise says why not.
 fn update_running(conn: &Connection, id: i64, assignments: &str, values: &[&dyn ToSql]) -> Result<(), QueueError> {
     let mut all_values: Vec<&dyn ToSql> = vec![&id];

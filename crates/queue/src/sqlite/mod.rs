@@ -245,6 +245,15 @@ impl Store for SqliteStore {
         self.with_conn(|conn, _| jobs::counts(conn)).await
     }
 
+    async fn oldest_waiting(&self) -> Result<Option<DateTime<Utc>>, QueueError> {
+        let oldest = self.with_conn(|conn, _| jobs::oldest_waiting(conn)).await?;
+        Ok(oldest.and_then(DateTime::from_timestamp_millis))
+    }
+
+    async fn probe_write(&self) -> Result<(), QueueError> {
+        self.with_conn(|conn, now| events::probe_write(conn, now)).await
+    }
+
     /// Not fsync'd: it runs before every chat message is handled, and an event id lost to power loss costs at most
     /// one duplicate answer to a redelivery after the restart.
     async fn first_sighting(&self, key: &str, ttl: Duration) -> Result<bool, QueueError> {

@@ -350,3 +350,29 @@ fn rusqlite_bump_version(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
 }
+
+#[tokio::test]
+async fn oldest_waiting_is_the_longest_pending_job_and_the_write_probe_commits_harmlessly() {
+    let temp = TempStore::new(10);
+    let store = &temp.store;
+    assert_eq!(store.oldest_waiting().await.unwrap(), None);
+    store.enqueue(job(1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    store.enqueue(job(2)).await.unwrap();
+    store.claim(LEASE).await.unwrap().expect("job 1 runs");
+    let pending = store.list(ListFilter::new(JobSelection::Pending, 10)).await.unwrap();
+    let second = pending.iter().find(|j| j.status == JobStatus::Pending).unwrap();
+    assert_eq!(
+        store.oldest_waiting().await.unwrap(),
+        Some(second.queued_at),
+        "running jobs are not waiting"
+    );
+
+    store.probe_write().await.unwrap();
+    store.probe_write().await.expect("the probe can run again and again");
+    assert!(
+        store.first_sighting("lookerbot:write-probe", LEASE).await.unwrap(),
+        "the probe's row never dedupes anything"
+    );
+    assert_eq!(store.counts().await.unwrap().pending, 1, "the probe adds no job");
+}
