@@ -8,6 +8,7 @@ use url::Url;
 use crate::env::Environment;
 use crate::error::{ConfigError, Problems};
 use crate::lookers::{self, LookerInstance};
+use crate::network::ProxySettings;
 use crate::secret::Secret;
 
 /// How the bot receives Slack traffic.
@@ -109,6 +110,8 @@ pub struct Config {
     pub image_height: u32,
     /// True when certificate checks are turned off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `LOOKERSDK_VERIFY_SSL=false`).
     pub tls_insecure: bool,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`: the proxies every outbound connection goes through.
+    pub proxy: ProxySettings,
 }
 
 /// What a verb needs, so that e.g. `manifest` runs without Looker credentials.
@@ -178,6 +181,7 @@ impl Config {
             image_width,
             image_height,
             tls_insecure,
+            proxy: crate::network::read(env, &mut problems),
         };
         if problems.0.is_empty() {
             Ok(config)

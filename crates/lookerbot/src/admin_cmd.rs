@@ -24,7 +24,7 @@ pub async fn check() -> anyhow::Result<ExitCode> {
         }
     };
     let store = match &config.image_store {
-        Some(settings) => match ImageStore::new(settings) {
+        Some(settings) => match ImageStore::with_proxy(settings, &config.proxy) {
             Ok(store) => Some(ImageProbe(store)),
             Err(e) => {
                 let line = CheckLine::fail("image store", e.to_string());

@@ -28,8 +28,13 @@ use slack::ws::ClientHandle;
 /// How long people and channels are cached (lookups for access checks and channel names).
 const DIRECTORY_TTL: Duration = Duration::from_secs(300);
 
-/// The Slack Web API client, checked with `auth.test`.
+/// The Slack Web API client, checked with `auth.test`. It (and the Socket Mode and RTM clients made from it)
+/// follows the configuration's network policy.
 pub async fn web_client(config: &Config, web_config: WebConfig) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
+    let web_config = WebConfig {
+        net: net::NetPolicy::new(&config.proxy),
+        ..web_config
+    };
     let token = config.slack.bot_token.as_ref().context("SLACK_API_KEY is missing")?;
     let web = SlackWeb::with_config(config.slack.api_url.as_str(), token.clone(), web_config)?;
     let auth = web

@@ -35,7 +35,13 @@ pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
     let clients = config
         .lookers
         .iter()
-        .map(|instance| LookerClient::new(instance, ClientOptions::default()))
+        .map(|instance| {
+            let options = ClientOptions {
+                net: net::NetPolicy::new(&config.proxy),
+                ..ClientOptions::default()
+            };
+            LookerClient::new(instance, options)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Lookers::new(clients))
 }

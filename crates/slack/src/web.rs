@@ -36,6 +36,8 @@ pub struct WebConfig {
     pub max_retry_wait: Duration,
     /// Items asked for per page of a paginated list (Slack suggests at most 200).
     pub page_size: u32,
+    /// Proxy and trust store, for the Web API and the Socket Mode and RTM WebSockets alike.
+    pub net: net::NetPolicy,
 }
 
 impl Default for WebConfig {
@@ -47,6 +49,7 @@ impl Default for WebConfig {
             post_burst: DEFAULT_BURST,
             max_retry_wait: Duration::from_secs(60),
             page_size: 200,
+            net: net::NetPolicy::default(),
         }
     }
 }
@@ -215,8 +218,10 @@ impl SlackWeb {
     }
 
     pub fn with_config(api_url: &str, bot_token: Secret, config: WebConfig) -> Result<Self, SlackError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")))
+        let builder = reqwest::Client::builder().user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")));
+        let http = config
+            .net
+            .http_client(builder)
             .build()
             .map_err(|e| SlackError::Invalid(format!("cannot build the HTTP client: {e}")))?;
         let api_url = if api_url.ends_with('/') {

@@ -34,9 +34,16 @@ impl World {
 
     /// A world whose bot has these extra variables set.
     pub async fn start_with(extra: &[(&str, &str)]) -> World {
+        let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        World::start_configured(|_, _| extra).await
+    }
+
+    /// A world whose bot has the extra variables `extra` gives, once the sandbox and simulator run.
+    pub async fn start_configured(extra: impl FnOnce(&Sandbox, &SlackSim) -> Vec<(String, String)>) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let sim = SlackSim::start(SimConfig::default()).await.unwrap();
+        let extra = extra(&sandbox, &sim);
         let data = tempfile::tempdir().unwrap();
         let mut env = Environment::from_pairs([
             ("LOOKER_URL", sandbox.web_url().as_str()),
@@ -52,7 +59,7 @@ impl World {
             ("LOOKERBOT_IMAGE_WIDTH", "400"),
             ("LOOKERBOT_IMAGE_HEIGHT", "300"),
         ]);
-        for (k, v) in extra {
+        for (k, v) in &extra {
             env.set(k, v);
         }
         let config = Config::from_env(&env, Needs::SERVER).unwrap();
