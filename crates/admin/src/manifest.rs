@@ -10,6 +10,9 @@ use serde::Serialize;
 
 use crate::scopes::{bot_events, required_bot_scopes};
 
+/// Most unfurl domains a manifest may list (Slack's manifest reference).
+const MAX_UNFURL_DOMAINS: usize = 5;
+
 /// Stands in for the bot's public URL in Events API mode when none was given.
 pub const URL_PLACEHOLDER: &str = "https://YOUR-BOT-URL";
 
@@ -121,6 +124,15 @@ pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: boo
         }
     };
     let at = |path: &str| http_base.as_ref().map(|base| format!("{base}{path}"));
+    let mut domains = unfurl_domains(looker_hosts);
+    if domains.len() > MAX_UNFURL_DOMAINS {
+        let rest = domains.split_off(MAX_UNFURL_DOMAINS);
+        notes.push(format!(
+            "Slack takes at most {MAX_UNFURL_DOMAINS} unfurl domains in a manifest; add these under App unfurl \
+             domains by hand: {}.",
+            rest.join(", ")
+        ));
+    }
     let manifest = Manifest {
         display_information: DisplayInformation {
             name: "Lookerbot",
@@ -143,7 +155,7 @@ pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: boo
                 usage_hint: "help",
                 should_escape: false,
             }],
-            unfurl_domains: unfurl_domains(looker_hosts),
+            unfurl_domains: domains,
         },
         oauth_config: OauthConfig {
             scopes: Scopes {

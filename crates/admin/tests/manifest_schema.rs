@@ -218,6 +218,20 @@ fn every_manifest_matches_slacks_manifest_reference() {
 }
 
 #[test]
+fn more_lookers_than_slack_takes_unfurl_domains_are_named_in_a_comment() {
+    let hosts: Vec<String> = (1..=7).map(|n| format!("https://looker{n}.example.com")).collect();
+    let yaml = manifest_yaml(SlackMode::Socket, None, false, &hosts);
+    let mut found = Vec::new();
+    violations(&parse(&yaml), "", &fields(), &mut found);
+    assert!(found.is_empty(), "{found:#?}");
+    let comments: String = yaml.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(
+        comments.contains("looker6.example.com, looker7.example.com"),
+        "{comments}"
+    );
+}
+
+#[test]
 fn the_checker_catches_what_slack_would_refuse() {
     let fields = fields();
     let broken = parse(

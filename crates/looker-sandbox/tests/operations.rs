@@ -198,7 +198,7 @@ async fn dashboards_and_elements() {
             content::CUSTOM_COMMAND_FOLDER_ID
         ))
         .await;
-    assert_eq!(in_folder.as_array().unwrap().len(), 3);
+    assert_eq!(in_folder.as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -220,7 +220,7 @@ async fn folders() {
         .iter()
         .map(|d| d["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["Sales", "Customers", "Margins [hidden]"]);
+    assert_eq!(titles, ["Sales", "Customers", "Margins [hidden]", "Six Tiles [hidden]"]);
     let sub = c
         .get_json(&format!("/folders/{}/dashboards", content::CUSTOM_COMMAND_SUBFOLDER_ID))
         .await;

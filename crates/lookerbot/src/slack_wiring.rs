@@ -12,7 +12,7 @@ use bot::delivery::Target;
 use bot::sink::ChatSink;
 use config::{Config, SlackMode};
 use server::{Directory, FormOption};
-use slack::access::{AccessControl, AccessPolicy};
+use slack::access::{AccessControl, AccessDecision, AccessPolicy, decide};
 use slack::app::{BotHandler, SinkDecorator};
 use slack::dedupe::{EventDedupe, MemoryDedupe};
 use slack::error::SlackError;
@@ -155,10 +155,16 @@ impl Directory for SlackDirectory {
             .collect();
         channel_options.sort_by(|a, b| a.label.cmp(&b.label));
         let users = self.web.users_list().await.map_err(|e| e.to_string())?;
+        // The people the bot would answer (no guests), by the access rules themselves: Grid members of this
+        // workspace in, bots, apps and strangers out.
+        let policy = AccessPolicy {
+            allow_guests: false,
+            allow_shared_workspaces: self.allow_shared_workspaces,
+            home_team_id: Some(self.home_team_id.clone()),
+        };
         let mut people: Vec<FormOption> = users
             .into_iter()
-            .filter(|u| !u.deleted && !u.is_bot && !u.is_restricted && !u.is_ultra_restricted && u.id != "USLACKBOT")
-            .filter(|u| self.allow_shared_workspaces || u.team_id.as_deref().is_none_or(|t| t == self.home_team_id))
+            .filter(|u| u.id != "USLACKBOT" && decide(&policy, u) == AccessDecision::Allowed)
             .map(|u| FormOption {
                 label: format!("@{}", u.name),
                 name: u.id,

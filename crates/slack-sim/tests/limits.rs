@@ -58,9 +58,12 @@ async fn posts_past_a_channels_burst_get_429_with_retry_after() {
 #[tokio::test]
 async fn the_default_limit_is_slacks() {
     let config = SimConfig::default();
-    assert_eq!(config.post_rate, Some(PostRate::SLACK));
-    assert_eq!(PostRate::SLACK.interval, Duration::from_secs(1));
-    assert!(PostRate::SLACK.burst > 1, "short bursts are allowed");
+    let rate = config.post_rate.expect("on by default");
+    assert_eq!(
+        (rate.burst, rate.interval),
+        (8, Duration::from_secs(1)),
+        "short bursts, then one a second"
+    );
     assert_eq!(
         (config.response_url_uses, config.response_url_lifetime),
         (5, Duration::from_secs(1800))
