@@ -1,10 +1,17 @@
 //! `lookerbot manifest`: a Slack app manifest (YAML) that asks for exactly the scopes and events the bot uses,
 //! with the request URLs of the chosen mode. Paste it at api.slack.com/apps > Create New App > From a manifest.
+//!
+//! The App Home's Messages tab is on and writable: without it Slack tells people "Sending messages to this app has
+//! been turned off", and DMs are the first way to talk to the bot. `tests/manifest_schema.rs` checks the result
+//! against Slack's manifest reference.
 
-use config::SlackMode;
+use config::{Environment, SlackMode};
 use serde::Serialize;
 
 use crate::scopes::{bot_events, required_bot_scopes};
+
+/// Most unfurl domains a manifest may list (Slack's manifest reference).
+const MAX_UNFURL_DOMAINS: usize = 5;
 
 /// Stands in for the bot's public URL in Events API mode when none was given.
 pub const URL_PLACEHOLDER: &str = "https://YOUR-BOT-URL";
@@ -25,10 +32,19 @@ struct DisplayInformation {
 
 #[derive(Serialize)]
 struct Features {
+    app_home: AppHome,
     bot_user: BotUser,
     slash_commands: Vec<SlashCommand>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unfurl_domains: Vec<String>,
+}
+
+/// The App Home: no Home tab; the Messages tab on, and people may write in it (DMs to the bot).
+#[derive(Serialize)]
+struct AppHome {
+    home_tab_enabled: bool,
+    messages_tab_enabled: bool,
+    messages_tab_read_only_enabled: bool,
 }
 
 #[derive(Serialize)]
@@ -108,12 +124,26 @@ pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: boo
         }
     };
     let at = |path: &str| http_base.as_ref().map(|base| format!("{base}{path}"));
+    let mut domains = unfurl_domains(looker_hosts);
+    if domains.len() > MAX_UNFURL_DOMAINS {
+        let rest = domains.split_off(MAX_UNFURL_DOMAINS);
+        notes.push(format!(
+            "Slack takes at most {MAX_UNFURL_DOMAINS} unfurl domains in a manifest; add these under App unfurl \
+             domains by hand: {}.",
+            rest.join(", ")
+        ));
+    }
     let manifest = Manifest {
         display_information: DisplayInformation {
             name: "Lookerbot",
             description: "Ask Looker questions, share Looks and dashboards, and get scheduled deliveries in Slack.",
         },
         features: Features {
+            app_home: AppHome {
+                home_tab_enabled: false,
+                messages_tab_enabled: true,
+                messages_tab_read_only_enabled: false,
+            },
             bot_user: BotUser {
                 display_name: "looker",
                 always_online: true,
@@ -125,7 +155,7 @@ pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: boo
                 usage_hint: "help",
                 should_escape: false,
             }],
-            unfurl_domains: unfurl_domains(looker_hosts),
+            unfurl_domains: domains,
         },
         oauth_config: OauthConfig {
             scopes: Scopes {
@@ -160,6 +190,55 @@ fn manifest_mode(mode: SlackMode) -> SlackMode {
         SlackMode::Rtm => SlackMode::Socket,
         other => other,
     }
+}
+
+/// The public URL as Slack needs it for request URLs: `https://host[:port]`, nothing after. Anything else is refused
+/// with what to give instead (Slack only calls HTTPS URLs, and the bot's paths are added to this one).
+pub fn check_public_url(url: &str) -> Result<String, String> {
+    let advice = "give the bot's public HTTPS address without a path, e.g. https://bot.example.com";
+    let parsed = url::Url::parse(url.trim()).map_err(|e| format!("{url:?} is not a URL ({e}): {advice}"))?;
+    if parsed.scheme() != "https" {
+        return Err(format!(
+            "{url:?} is not an https:// URL; Slack only sends requests to HTTPS: {advice}"
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{url:?} has no host: {advice}"));
+    }
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty()
+    {
+        return Err(format!(
+            "{url:?} has a path, query or user name; the bot's paths (/slack/events, ...) are added to it: {advice}"
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// The Lookers' web addresses from `LOOKERS` (each entry's `url`) or `LOOKER_URL` (else the API URL's host), read
+/// on their own: a manifest is printed before API credentials exist, so nothing else of Looker is needed.
+pub fn looker_hosts(env: &Environment) -> Vec<String> {
+    if let Some(lookers) = env.get("LOOKERS") {
+        let entries: Vec<serde_json::Value> = serde_json::from_str(lookers).unwrap_or_default();
+        return entries
+            .iter()
+            .filter_map(|entry| entry.get("url").and_then(serde_json::Value::as_str))
+            .map(str::to_string)
+            .collect();
+    }
+    ["LOOKER_URL", "LOOKER_API_BASE_URL", "LOOKERSDK_BASE_URL"]
+        .iter()
+        .find_map(|name| env.get(name))
+        .map(|url| vec![url.to_string()])
+        .unwrap_or_default()
+}
+
+/// `env` without the Looker variables, for reading the rest of the configuration when only a manifest is wanted.
+pub fn without_lookers(env: &Environment) -> Environment {
+    let mut env = env.clone();
+    for name in config::LOOKER_VARIABLES.iter().chain(&["LOOKERS", "LOOKER_CA_BUNDLE"]) {
+        env.set(name, "");
+    }
+    env
 }
 
 /// Hosts for Slack's `unfurl_domains`: bare host names, without duplicates.

@@ -95,10 +95,14 @@ impl Replier {
         }
     }
 
-    /// Removes a loading message that no reply replaced (e.g. only private replies were sent).
+    /// Removes a loading message that no reply replaced (e.g. only private replies were sent), then lets the sink
+    /// send what it held back.
     pub async fn finish(&self) {
         if let Some(posted) = self.take_loading().await {
             let _ = self.sink.replace(&posted, &Reply::text("Done.")).await;
+        }
+        if let Err(e) = self.sink.flush().await {
+            tracing::error!(error = %e, "could not deliver the last replies");
         }
     }
 }

@@ -67,4 +67,10 @@ pub trait ChatSink: Send + Sync {
 
     /// Replaces a message posted earlier (used to swap a loading message for its result).
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError>;
+
+    /// Sends what the sink held back, once all replies to a message are in (a chat that limits how many answers
+    /// one command gets folds the last ones together). Sinks that hold nothing need not implement it.
+    async fn flush(&self) -> Result<(), SinkError> {
+        Ok(())
+    }
 }

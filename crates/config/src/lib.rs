@@ -8,13 +8,15 @@
 mod env;
 mod error;
 mod lookers;
+mod network;
 mod secret;
 mod settings;
 pub mod variables;
 
 pub use env::Environment;
 pub use error::{ConfigError, Problem};
-pub use lookers::LookerInstance;
+pub use lookers::{LookerInstance, SINGLE_INSTANCE_VARIABLES as LOOKER_VARIABLES};
+pub use network::ProxySettings;
 pub use secret::Secret;
 pub use settings::{
     BOT_TOKEN_VARS, Config, DEFAULT_DELIVERY_LEASE, DEFAULT_QUEUE_CAPACITY, ImageStoreSettings, LogFormat, Needs,

@@ -36,7 +36,8 @@ impl LookerInstance {
     }
 }
 
-pub(crate) const SINGLE_INSTANCE_VARIABLES: &[&str] = &[
+/// The variables of the single-instance setup, which `LOOKERS` replaces.
+pub const SINGLE_INSTANCE_VARIABLES: &[&str] = &[
     "LOOKER_URL",
     "LOOKER_API_BASE_URL",
     "LOOKERSDK_BASE_URL",

@@ -8,6 +8,7 @@ use url::Url;
 use crate::env::Environment;
 use crate::error::{ConfigError, Problems};
 use crate::lookers::{self, LookerInstance};
+use crate::network::ProxySettings;
 use crate::secret::Secret;
 
 /// How the bot receives Slack traffic.
@@ -117,6 +118,8 @@ pub struct Config {
     pub status_token: Option<Secret>,
     /// `LOG_FORMAT`: plain text or one JSON object per line.
     pub log_format: LogFormat,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`: the proxies every outbound connection goes through.
+    pub proxy: ProxySettings,
 }
 
 /// How log lines are written.
@@ -221,6 +224,7 @@ impl Config {
             image_width,
             image_height,
             tls_insecure,
+            proxy: crate::network::read(env, &mut problems),
         };
         if problems.0.is_empty() {
             Ok(config)

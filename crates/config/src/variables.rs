@@ -177,6 +177,23 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
         ],
     ),
     (
+        "Network",
+        &[
+            var(
+                "HTTPS_PROXY",
+                "Proxy for every HTTPS and wss:// connection (Looker, Slack, Socket Mode, image stores), e.g. http://proxy:3128; https_proxy works too.",
+            ),
+            var(
+                "HTTP_PROXY",
+                "Proxy for plain http:// and ws:// connections; http_proxy works too.",
+            ),
+            var(
+                "NO_PROXY",
+                "Hosts, domains (.example.com), IPs or networks reached without the proxy, comma-separated; no_proxy works too.",
+            ),
+        ],
+    ),
+    (
         "Chart images (optional; default: uploaded into Slack)",
         &[
             var("SLACKBOT_S3_BUCKET", "Amazon S3 bucket for chart images."),

@@ -12,6 +12,7 @@ use object_store::{BackoffConfig, ClientOptions, HeaderMap, HeaderValue, ObjectS
 use crate::backend::Backend;
 use crate::error::{ErrorContext, StoreError};
 use crate::{Secret, StoreSettings};
+use config::ProxySettings;
 
 /// A ready client and where its objects can be read by anyone holding the URL.
 pub(crate) struct Client {
@@ -21,7 +22,7 @@ pub(crate) struct Client {
     pub(crate) context: ErrorContext,
 }
 
-pub(crate) fn build(settings: &StoreSettings) -> Result<Client, StoreError> {
+pub(crate) fn build(settings: &StoreSettings, proxy: &ProxySettings) -> Result<Client, StoreError> {
     match settings {
         StoreSettings::S3 {
             bucket,
@@ -35,19 +36,20 @@ pub(crate) fn build(settings: &StoreSettings) -> Result<Client, StoreError> {
             access_key_id.as_deref(),
             secret_access_key.as_ref(),
             endpoint.as_deref(),
+            proxy,
         ),
         StoreSettings::Azure {
             account,
             container,
             access_key,
             endpoint,
-        } => build_azure(account, container, access_key, endpoint.as_deref()),
+        } => build_azure(account, container, access_key, endpoint.as_deref(), proxy),
         StoreSettings::Gcs {
             bucket,
             credentials_json,
             endpoint,
             project: _,
-        } => build_gcs(bucket, credentials_json.as_ref(), endpoint.as_deref()),
+        } => build_gcs(bucket, credentials_json.as_ref(), endpoint.as_deref(), proxy),
     }
 }
 
@@ -57,6 +59,7 @@ fn build_s3(
     access_key_id: Option<&str>,
     secret_access_key: Option<&Secret>,
     endpoint: Option<&str>,
+    proxy: &ProxySettings,
 ) -> Result<Client, StoreError> {
     let endpoint = endpoint.map(trim_endpoint);
     let default_endpoint = format!("https://{bucket}.s3.{region}.amazonaws.com");
@@ -77,7 +80,7 @@ fn build_s3(
         .with_bucket_name(bucket)
         .with_region(region)
         .with_retry(retry_config())
-        .with_client_options(client_options(endpoint).with_default_headers(headers));
+        .with_client_options(client_options(endpoint, proxy).with_default_headers(headers));
     match (access_key_id, secret_access_key) {
         (Some(id), Some(secret)) => {
             builder = builder.with_access_key_id(id).with_secret_access_key(secret.expose());
@@ -112,6 +115,7 @@ fn build_azure(
     container: &str,
     access_key: &Secret,
     endpoint: Option<&str>,
+    proxy: &ProxySettings,
 ) -> Result<Client, StoreError> {
     let endpoint = endpoint.map(trim_endpoint);
     let account_url = endpoint.map_or_else(|| format!("https://{account}.blob.core.windows.net"), str::to_owned);
@@ -126,7 +130,7 @@ fn build_azure(
         .with_container_name(container)
         .with_access_key(access_key.expose())
         .with_retry(retry_config())
-        .with_client_options(client_options(endpoint));
+        .with_client_options(client_options(endpoint, proxy));
     if let Some(endpoint) = endpoint {
         // The endpoint is the account's blob service URL; object_store appends `/{container}/{key}` to it.
         builder = builder.with_endpoint(endpoint.to_owned());
@@ -144,7 +148,12 @@ fn build_azure(
     })
 }
 
-fn build_gcs(bucket: &str, credentials_json: Option<&Secret>, endpoint: Option<&str>) -> Result<Client, StoreError> {
+fn build_gcs(
+    bucket: &str,
+    credentials_json: Option<&Secret>,
+    endpoint: Option<&str>,
+    proxy: &ProxySettings,
+) -> Result<Client, StoreError> {
     let endpoint = endpoint.map(trim_endpoint);
     let base_url = endpoint.unwrap_or("https://storage.googleapis.com");
     let context = ErrorContext {
@@ -157,7 +166,7 @@ fn build_gcs(bucket: &str, credentials_json: Option<&Secret>, endpoint: Option<&
         .with_bucket_name(bucket)
         .with_base_url(base_url)
         .with_retry(retry_config())
-        .with_client_options(client_options(endpoint));
+        .with_client_options(client_options(endpoint, proxy));
     if let Some(json) = credentials_json {
         builder = builder.with_service_account_key(json.expose());
     }
@@ -174,12 +183,26 @@ fn build_gcs(bucket: &str, credentials_json: Option<&Secret>, endpoint: Option<&
     })
 }
 
-/// Timeouts sized for a chat reply: a user is waiting, so fail in seconds rather than minutes.
-fn client_options(endpoint: Option<&str>) -> ClientOptions {
-    ClientOptions::new()
+/// Timeouts sized for a chat reply: a user is waiting, so fail in seconds rather than minutes. The proxy is the
+/// bot's network policy's (the one for the store's scheme), with its `NO_PROXY` exemptions.
+fn client_options(endpoint: Option<&str>, proxy: &ProxySettings) -> ClientOptions {
+    let plain_http = endpoint.is_some_and(is_plain_http);
+    let mut options = ClientOptions::new()
         .with_connect_timeout(Duration::from_secs(5))
         .with_timeout(Duration::from_secs(30))
-        .with_allow_http(endpoint.is_some_and(is_plain_http))
+        .with_allow_http(plain_http);
+    let via = if plain_http {
+        &proxy.http_proxy
+    } else {
+        &proxy.https_proxy
+    };
+    if let Some(via) = via {
+        options = options.with_proxy_url(via);
+        if let Some(excludes) = &proxy.no_proxy {
+            options = options.with_proxy_excludes(excludes);
+        }
+    }
+    options
 }
 
 /// A couple of quick retries for transient failures, instead of the library's three-minute budget.

@@ -57,4 +57,8 @@ impl ChatSink for StoringSink {
         let reply = self.store_images(reply).await;
         self.inner.replace(posted, &reply).await
     }
+
+    async fn flush(&self) -> Result<(), SinkError> {
+        self.inner.flush().await
+    }
 }

@@ -27,13 +27,19 @@ pub struct StoredImage {
 }
 
 impl ImageStore {
-    /// Builds the client. Makes no request: use [`ImageStore::check`] to find out whether the store works.
+    /// Builds the client with the process environment's proxies. Makes no request: use [`ImageStore::check`] to
+    /// find out whether the store works.
     pub fn new(settings: &StoreSettings) -> Result<ImageStore, StoreError> {
+        ImageStore::with_proxy(settings, &config::ProxySettings::from_process_env())
+    }
+
+    /// Builds the client going through `proxy` (the bot's network policy).
+    pub fn with_proxy(settings: &StoreSettings, proxy: &config::ProxySettings) -> Result<ImageStore, StoreError> {
         let Client {
             store,
             public_base,
             context,
-        } = clients::build(settings)?;
+        } = clients::build(settings, proxy)?;
         Ok(ImageStore {
             store,
             public_base,

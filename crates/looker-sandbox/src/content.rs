@@ -40,6 +40,9 @@ pub const RETURNS_DASHBOARD_ID: &str = "3";
 pub const HIDDEN_DASHBOARD_ID: &str = "4";
 /// An ordinary dashboard outside the custom-command folder.
 pub const MARKETING_DASHBOARD_ID: &str = "5";
+/// Custom command "six tiles" (hidden from `help`): six quick tiles (single values and tables, no charts), for
+/// tests of answers with many messages.
+pub const SIX_TILES_DASHBOARD_ID: &str = "8";
 
 /// Custom command "weekly sales": two tiles and three filters (State, Category, and Date with a default); the
 /// first tile does not listen to Category.
@@ -380,6 +383,25 @@ impl Content {
             Listen::List,
         )];
         let marketing = vec![tile("Orders per Month", Some(LINE_LOOK_ID), line_query, Listen::List)];
+        let six_tiles = [
+            ("Tile 1: Revenue", vec!["order_items.total_sale_price"], "single_value"),
+            ("Tile 2: Items", vec!["order_items.count"], "single_value"),
+            ("Tile 3: Orders", vec!["orders.count"], "single_value"),
+            ("Tile 4: Statuses", vec!["orders.status", "orders.count"], "table"),
+            (
+                "Tile 5: Categories",
+                vec!["products.category", "order_items.count"],
+                "table",
+            ),
+            (
+                "Tile 6: Average Price",
+                vec!["order_items.average_sale_price"],
+                "single_value",
+            ),
+        ]
+        .into_iter()
+        .map(|(title, fields, vis)| tile(title, None, by_state(&fields, vis), Listen::List))
+        .collect();
 
         let dashboard = |id, title, description, folder_id, tiles| Dashboard {
             id,
@@ -424,6 +446,13 @@ impl Content {
                 "Orders over time.",
                 MARKETING_FOLDER_ID,
                 marketing,
+            ),
+            dashboard(
+                SIX_TILES_DASHBOARD_ID,
+                "Six Tiles [hidden]",
+                "Six quick tiles, for answers with many messages.",
+                CUSTOM_COMMAND_FOLDER_ID,
+                six_tiles,
             ),
         ];
         let (command_looks, command_dashboards) = crate::content_commands::build(&mut queries);

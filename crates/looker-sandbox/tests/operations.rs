@@ -198,7 +198,7 @@ async fn dashboards_and_elements() {
             content::CUSTOM_COMMAND_FOLDER_ID
         ))
         .await;
-    assert_eq!(in_folder.as_array().unwrap().len(), 5);
+    assert_eq!(in_folder.as_array().unwrap().len(), 6);
 }
 
 #[tokio::test]
@@ -306,7 +306,14 @@ async fn folders() {
         .collect();
     assert_eq!(
         titles,
-        ["Sales", "Customers", "Margins [hidden]", "Weekly Sales", "Brand Report"]
+        [
+            "Sales",
+            "Customers",
+            "Margins [hidden]",
+            "Six Tiles [hidden]",
+            "Weekly Sales",
+            "Brand Report"
+        ]
     );
     let command_looks = c.get_json(&format!("/folders/{id}/looks")).await;
     assert_operation_response("folder_looks", &command_looks);

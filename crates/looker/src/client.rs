@@ -15,13 +15,15 @@ use crate::error::LookerError;
 use crate::models::{AccessToken, ApiVersion};
 use crate::versions::{api_root, legacy_version};
 
-/// Timeouts of calls to Looker.
+/// How calls to Looker are made: timeouts, proxy and trust store.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// For ordinary calls (content, login, render task status).
     pub timeout: Duration,
     /// For running queries and fetching images, which take as long as the database does.
     pub query_timeout: Duration,
+    /// Proxy and trust store (the system's, plus the instance's CA bundle).
+    pub net: net::NetPolicy,
 }
 
 impl Default for ClientOptions {
@@ -29,6 +31,7 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs(30),
             query_timeout: Duration::from_secs(180),
+            net: net::NetPolicy::default(),
         }
     }
 }
@@ -85,7 +88,9 @@ impl std::fmt::Debug for LookerClient {
 
 impl LookerClient {
     pub fn new(instance: &LookerInstance, options: ClientOptions) -> Result<LookerClient, LookerError> {
-        let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
+        let mut builder = options
+            .net
+            .http_client(reqwest::Client::builder().connect_timeout(Duration::from_secs(10)));
         if !instance.verify_tls {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }

@@ -8,8 +8,6 @@ use async_trait::async_trait;
 use config::{Config, Environment, Needs, SlackMode};
 use images::ImageStore;
 
-use crate::serve::load_config;
-
 /// `lookerbot check`: one line per check, exit code 0 only when all pass.
 pub async fn check() -> anyhow::Result<ExitCode> {
     let env = match Environment::load() {
@@ -32,7 +30,7 @@ pub async fn check() -> anyhow::Result<ExitCode> {
         }
     };
     let store = match &config.image_store {
-        Some(settings) => match ImageStore::new(settings) {
+        Some(settings) => match ImageStore::with_proxy(settings, &config.proxy) {
             Ok(store) => Some(ImageProbe(store)),
             Err(e) => {
                 let line = CheckLine::fail("image store", e.to_string());
@@ -47,24 +45,38 @@ pub async fn check() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(u8::try_from(check::exit_code(&lines)).unwrap_or(1)))
 }
 
-/// `lookerbot manifest`: the Slack app manifest for the configured mode.
+/// `lookerbot manifest`: the Slack app manifest for the configured mode. Needs no Looker credentials: the unfurl
+/// domains come from the Lookers' addresses alone. A bad `--url` (or `LOOKERBOT_PUBLIC_URL`) exits with code 2.
 pub fn manifest(url: Option<String>) -> anyhow::Result<ExitCode> {
-    let config = match load_config(Needs::NOTHING) {
+    let env = Environment::load().map_err(anyhow::Error::msg)?;
+    let config = match Config::from_env(&admin::manifest::without_lookers(&env), Needs::NOTHING) {
         Ok(config) => config,
-        Err(code) => return Ok(code),
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
     };
-    let url = url.or_else(|| config.public_url.as_ref().map(|u| u.to_string()));
+    let (source, url) = match url {
+        Some(url) => ("--url", Some(url)),
+        None => (
+            "LOOKERBOT_PUBLIC_URL",
+            config.public_url.as_ref().map(|u| u.to_string()),
+        ),
+    };
+    let url = match url.as_deref().map(admin::manifest::check_public_url).transpose() {
+        Ok(url) => url,
+        Err(problem) => {
+            eprintln!("lookerbot manifest: {source}: {problem}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     // A manifest is made before any token exists; without a chosen mode, Socket Mode is the simplest setup.
     let mode = config.slack.mode.unwrap_or(if url.is_some() {
         SlackMode::Events
     } else {
         SlackMode::Socket
     });
-    let hosts: Vec<String> = config
-        .lookers
-        .iter()
-        .filter_map(|l| l.url.host_str().map(str::to_string))
-        .collect();
+    let hosts = admin::manifest::looker_hosts(&env);
     print!(
         "{}",
         admin::manifest::manifest_yaml(mode, url.as_deref(), config.slack.expand_urls, &hosts)

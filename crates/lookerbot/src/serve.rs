@@ -153,7 +153,7 @@ pub fn image_store(config: &Config) -> anyhow::Result<Option<SinkDecorator>> {
     let Some(settings) = &config.image_store else {
         return Ok(None);
     };
-    let store = ImageStore::new(settings).context("the chart image store is misconfigured")?;
+    let store = ImageStore::with_proxy(settings, &config.proxy).context("the chart image store is misconfigured")?;
     tracing::info!(store = store.name(), "chart images go to {}", store.name());
     Ok(Some(Arc::new(move |inner: Arc<dyn ChatSink>| -> Arc<dyn ChatSink> {
         Arc::new(StoringSink {

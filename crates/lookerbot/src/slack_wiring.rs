@@ -12,7 +12,7 @@ use bot::delivery::Target;
 use bot::sink::ChatSink;
 use config::{Config, SlackMode};
 use server::{Directory, FormOption};
-use slack::access::{AccessControl, AccessPolicy};
+use slack::access::{AccessControl, AccessDecision, AccessPolicy, decide};
 use slack::app::{BotHandler, SinkDecorator};
 use slack::dedupe::{EventDedupe, MemoryDedupe};
 use slack::error::SlackError;
@@ -28,8 +28,13 @@ use slack::ws::ClientHandle;
 /// How long people and channels are cached (lookups for access checks and channel names).
 const DIRECTORY_TTL: Duration = Duration::from_secs(300);
 
-/// The Slack Web API client, checked with `auth.test`.
+/// The Slack Web API client, checked with `auth.test`. It (and the Socket Mode and RTM clients made from it)
+/// follows the configuration's network policy.
 pub async fn web_client(config: &Config, web_config: WebConfig) -> anyhow::Result<(SlackWeb, slack::web::AuthInfo)> {
+    let web_config = WebConfig {
+        net: net::NetPolicy::new(&config.proxy),
+        ..web_config
+    };
     let token = config.slack.bot_token.as_ref().context("SLACK_API_KEY is missing")?;
     let web = SlackWeb::with_config(config.slack.api_url.as_str(), token.clone(), web_config)?;
     let auth = web
@@ -171,10 +176,16 @@ impl Directory for SlackDirectory {
             .collect();
         channel_options.sort_by(|a, b| a.label.cmp(&b.label));
         let users = self.web.users_list().await.map_err(|e| e.to_string())?;
+        // The people the bot would answer (no guests), by the access rules themselves: Grid members of this
+        // workspace in, bots, apps and strangers out.
+        let policy = AccessPolicy {
+            allow_guests: false,
+            allow_shared_workspaces: self.allow_shared_workspaces,
+            home_team_id: Some(self.home_team_id.clone()),
+        };
         let mut people: Vec<FormOption> = users
             .into_iter()
-            .filter(|u| !u.deleted && !u.is_bot && !u.is_restricted && !u.is_ultra_restricted && u.id != "USLACKBOT")
-            .filter(|u| self.allow_shared_workspaces || u.team_id.as_deref().is_none_or(|t| t == self.home_team_id))
+            .filter(|u| u.id != "USLACKBOT" && decide(&policy, u) == AccessDecision::Allowed)
             .map(|u| FormOption {
                 label: format!("@{}", u.name),
                 name: u.id,

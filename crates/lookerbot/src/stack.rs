@@ -44,11 +44,15 @@ pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
 
 /// The Looker call timeouts: `LOOKERSDK_TIMEOUT` for ordinary calls; queries and images get at least that.
 pub fn client_options(config: &Config) -> ClientOptions {
-    let defaults = ClientOptions::default();
+    let defaults = ClientOptions {
+        net: net::NetPolicy::new(&config.proxy),
+        ..ClientOptions::default()
+    };
     match config.looker_timeout {
         Some(timeout) => ClientOptions {
             timeout,
             query_timeout: defaults.query_timeout.max(timeout),
+            ..defaults
         },
         None => defaults,
     }

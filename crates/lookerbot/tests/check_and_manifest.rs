@@ -103,6 +103,36 @@ async fn the_manifest_is_yaml_with_the_scopes_the_code_uses() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_manifest_needs_no_looker_credentials_and_refuses_a_bad_url() {
+    let env = vec![("LOOKER_URL".to_string(), "https://mycompany.looker.com".to_string())];
+    let output = lookerbot(&["manifest"], env.clone()).await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let manifest: serde_yaml_ng::Value = serde_yaml_ng::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        manifest["features"]["unfurl_domains"][0].as_str(),
+        Some("mycompany.looker.com")
+    );
+    assert_eq!(
+        manifest["features"]["app_home"]["messages_tab_enabled"].as_bool(),
+        Some(true)
+    );
+    for bad in [
+        "not a url",
+        "http://bot.example.com",
+        "https://bot.example.com/lookerbot",
+    ] {
+        let output = lookerbot(&["manifest", "--url", bad], env.clone()).await;
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let errors = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            errors.contains("--url") && errors.contains("https://bot.example.com"),
+            "{bad}: {errors}"
+        );
+        assert!(stdout(&output).is_empty(), "no manifest for a bad URL");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn help_lists_every_variable() {
     let output = lookerbot(&["--help"], vec![]).await;
     let text = stdout(&output);

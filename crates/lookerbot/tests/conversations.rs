@@ -81,6 +81,27 @@ async fn unknown_text_in_a_dm_gets_the_original_answer() {
 }
 
 #[tokio::test]
+async fn find_forgives_typos_and_is_heard_anywhere_in_a_mention() {
+    let world = World::start().await;
+    world.dm("find ordres").await;
+    let found = world.messages(1).await;
+    let text = all_text(&found[0]);
+    assert!(
+        text.contains("Orders by Status"),
+        "a typo is ranked with the rest: {text}"
+    );
+    world.sim.clear_calls();
+    world.mention("can you find dashboard sales?").await;
+    let found = world.settled().await;
+    let answer = found.last().expect("an answer to the mention");
+    assert_eq!(answer.channel, GENERAL);
+    let text = all_text(answer);
+    assert!(text.contains("/dashboards/"), "dashboards were searched: {text}");
+    assert!(!text.contains("couldn't understand"), "{text}");
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn find_lists_matching_looks_or_says_none_match() {
     let world = World::start().await;
     world.dm("find orders").await;

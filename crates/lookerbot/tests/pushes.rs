@@ -543,6 +543,7 @@ async fn the_form_offers_joined_public_channels_then_people_sorted() {
                 ("C0GENERAL", "#general"),
                 ("U0ALICE", "@alice"),
                 ("U0BOB", "@bob"),
+                ("W0GRID", "@grace"),
             ]),
         }])
     );
@@ -563,7 +564,10 @@ async fn the_form_offers_people_of_other_workspaces_only_when_they_are_served() 
         .iter()
         .filter_map(|o| o["label"].as_str())
         .collect();
-    assert_eq!(labels, ["#alerts", "#general", "@alice", "@bob", "@olga"]);
+    assert_eq!(
+        labels,
+        ["#alerts", "#general", "@alice", "@bob", "@grace", "@olga", "@stan"]
+    );
     world.stop().await;
 }
 

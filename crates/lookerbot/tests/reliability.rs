@@ -42,7 +42,7 @@ async fn deliveries_accepted_before_a_kill_9_all_arrive_after_a_restart() {
         before.len()
     );
 
-    let restarted = peers.spawn_bot().await;
+    let mut restarted = peers.spawn_bot().await;
     let numbers = peers
         .wait_for_deliveries(Duration::from_secs(40), |n| tally(n).len() == DELIVERIES)
         .await;
@@ -64,6 +64,11 @@ async fn deliveries_accepted_before_a_kill_9_all_arrive_after_a_restart() {
 
     // Every job is recorded done exactly once, whatever Slack saw.
     restarted.terminate();
+    // Deliveries in flight (a repeat may be waiting out Slack's rate limit) finish before the bot exits.
+    assert!(
+        restarted.wait_exit(Duration::from_secs(30)).await.is_some(),
+        "the bot exits on SIGTERM"
+    );
     let (status, listing) = peers.deliveries(&["--limit", "1"]);
     assert!(status.success(), "{listing}");
     assert!(

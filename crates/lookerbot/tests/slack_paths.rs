@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{ALICE, ALICE_DM, GENERAL, World, all_text};
 use looker_sandbox::content;
 use serde_json::{Value, json};
-use slack::access::{GUEST_REFUSAL, OTHER_WORKSPACE_REFUSAL};
+use slack::access::{BOT_REFUSAL, GUEST_REFUSAL, OTHER_WORKSPACE_REFUSAL};
 use slack_sim::PostedMessage;
 use slackpaths_support::*;
 
@@ -18,6 +18,11 @@ const GUEST_DM: &str = "D0GUEST";
 const OUTSIDER: &str = "U0OTHER";
 const OUTSIDER_DM: &str = "D0OTHER";
 const HELPER_BOT: &str = "U0HELPER";
+const APP_USER: &str = "U0APP";
+const STRANGER: &str = "U0STRANGER";
+const STRANGER_DM: &str = "D0STRANGER";
+const GRID_MEMBER: &str = "W0GRID";
+const GRID_DM: &str = "D0GRID";
 const LOADING: &str = "Looking into that";
 
 async fn socket_world() -> World {
@@ -474,31 +479,39 @@ async fn dm_from(world: &World, user: &str, channel: &str, text: &str) {
 }
 
 #[tokio::test]
-async fn guests_and_other_workspaces_are_refused_privately_and_bots_are_not() {
+async fn guests_other_workspaces_strangers_and_bot_users_are_refused_privately() {
     let world = World::start_with(&[("LOOKER_SLACKBOT_EXPAND_URLS", "true")]).await;
     dm_from(&world, GUEST, GUEST_DM, "help").await;
     dm_from(&world, OUTSIDER, OUTSIDER_DM, "help").await;
-    let messages = world.messages(2).await;
+    dm_from(&world, STRANGER, STRANGER_DM, "help").await;
+    // A bot user's mention without bot_id (as a workflow sends) and an app user's: refused, with a reason.
+    for user in [HELPER_BOT, APP_USER] {
+        let (mention, _) = callback(
+            "events/app_mention.event_callback.json",
+            &Said::new(user, GENERAL, "<@UBOT> help"),
+        );
+        post_event(&world, "/slack/events", &mention, None).await;
+    }
+    let messages = world.messages(5).await;
     for (user, channel, refusal) in [
         (GUEST, GUEST_DM, GUEST_REFUSAL),
         (OUTSIDER, OUTSIDER_DM, OTHER_WORKSPACE_REFUSAL),
+        (STRANGER, STRANGER_DM, OTHER_WORKSPACE_REFUSAL),
+        (HELPER_BOT, GENERAL, BOT_REFUSAL),
+        (APP_USER, GENERAL, BOT_REFUSAL),
     ] {
         let message = messages
             .iter()
-            .find(|m| m.channel == channel)
+            .find(|m| m.user.as_deref() == Some(user))
             .unwrap_or_else(|| panic!("an answer to {user}: {messages:#?}"));
         assert_eq!(message.method, "chat.postEphemeral");
-        assert_eq!(message.user.as_deref(), Some(user));
+        assert_eq!(message.channel, channel);
         assert!(all_text(message).contains(refusal), "{message:#?}");
     }
-    // A bot user's mention (without bot_id, as a workflow sends) is answered.
-    let (mention, _) = callback(
-        "events/app_mention.event_callback.json",
-        &Said::new(HELPER_BOT, GENERAL, "<@UBOT> help"),
+    assert!(
+        !messages.iter().any(|m| all_text(m).contains("Built-in commands")),
+        "nobody refused got an answer: {messages:#?}"
     );
-    post_event(&world, "/slack/events", &mention, None).await;
-    let help = message_containing(&world, "Built-in commands").await;
-    assert_eq!(help.channel, GENERAL);
 
     // Reading along, refusals are silent: a guest's link is neither expanded nor refused.
     let settled = world.settled().await.len();
@@ -517,6 +530,17 @@ async fn guests_and_other_workspaces_are_refused_privately_and_bots_are_not() {
 }
 
 #[tokio::test]
+async fn an_enterprise_grid_member_of_the_workspace_is_answered() {
+    let world = World::start().await;
+    dm_from(&world, GRID_MEMBER, GRID_DM, "help").await;
+    let messages = world.messages(1).await;
+    let answer = messages.iter().find(|m| m.channel == GRID_DM).expect("an answer");
+    assert_eq!(answer.method, "chat.postMessage");
+    assert!(all_text(answer).contains("Built-in commands"), "{answer:#?}");
+    world.stop().await;
+}
+
+#[tokio::test]
 async fn guests_and_other_workspaces_are_answered_when_allowed() {
     let world = World::start_with(&[
         ("ALLOW_SLACK_GUEST_USERS", "true"),
@@ -525,8 +549,9 @@ async fn guests_and_other_workspaces_are_answered_when_allowed() {
     .await;
     dm_from(&world, GUEST, GUEST_DM, "help").await;
     dm_from(&world, OUTSIDER, OUTSIDER_DM, "help").await;
-    let messages = world.messages(2).await;
-    for channel in [GUEST_DM, OUTSIDER_DM] {
+    dm_from(&world, STRANGER, STRANGER_DM, "help").await;
+    let messages = world.messages(3).await;
+    for channel in [GUEST_DM, OUTSIDER_DM, STRANGER_DM] {
         let answer = messages.iter().find(|m| m.channel == channel).expect("an answer");
         assert_eq!(answer.method, "chat.postMessage");
         assert!(all_text(answer).contains("Built-in commands"));

@@ -1,4 +1,6 @@
-//! The Block Kit and text limits Slack enforces on messages, so the bot meets them in tests.
+//! The Block Kit and text limits Slack enforces on messages, so the bot meets them in tests (Slack's Block Kit
+//! reference: blocks per message, text lengths per block and element, the table block's rows, columns and one table
+//! per message).
 
 use serde_json::Value;
 
@@ -10,6 +12,21 @@ pub const MAX_BLOCKS: usize = 50;
 pub const MAX_SECTION_TEXT: usize = 3000;
 /// Message text over this many characters is refused with `msg_too_long`.
 pub const MAX_TEXT: usize = 40_000;
+/// A header block's text.
+pub const MAX_HEADER_TEXT: usize = 150;
+/// A section's `fields`: how many, and the text of each.
+pub const MAX_FIELDS: usize = 10;
+pub const MAX_FIELD_TEXT: usize = 2000;
+/// A context block's elements.
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+/// An actions block's elements, and a button's text.
+pub const MAX_ACTIONS_ELEMENTS: usize = 25;
+pub const MAX_BUTTON_TEXT: usize = 75;
+/// An image block's alt text.
+pub const MAX_ALT_TEXT: usize = 2000;
+/// A table block: rows (the header row included) and cells per row; one table per message.
+pub const MAX_TABLE_ROWS: usize = 100;
+pub const MAX_TABLE_COLUMNS: usize = 20;
 
 /// A refused message: the Slack error code and a message like Slack's `response_metadata.messages`.
 #[derive(Debug, PartialEq)]
@@ -85,27 +102,82 @@ fn validate_blocks(value: Value) -> Result<Value, Refusal> {
             format!("no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]"),
         ));
     }
+    let mut tables = 0;
     for (i, block) in blocks.iter().enumerate() {
-        if block.get("type").and_then(Value::as_str).is_none() {
+        let Some(kind) = block.get("type").and_then(Value::as_str) else {
             return Err(Refusal::new(
                 "invalid_blocks",
                 format!("missing required field: type [json-pointer:/blocks/{i}]"),
             ));
+        };
+        if kind == "table" {
+            tables += 1;
+            if tables > 1 {
+                return Err(Refusal::new(
+                    "invalid_blocks",
+                    format!("only one table block is allowed per message [json-pointer:/blocks/{i}]"),
+                ));
+            }
         }
-        if block["type"] == "section"
-            && let Some(text) = block["text"]["text"].as_str()
-            && text.chars().count() > MAX_SECTION_TEXT
-        {
-            return Err(Refusal::new(
+        check_block(kind, block).map_err(|(pointer, problem)| {
+            Refusal::new(
                 "invalid_blocks",
-                format!(
-                    "must be less than {} characters [json-pointer:/blocks/{i}/text/text]",
-                    MAX_SECTION_TEXT + 1
-                ),
-            ));
-        }
+                format!("{problem} [json-pointer:/blocks/{i}{pointer}]"),
+            )
+        })?;
     }
     Ok(value)
+}
+
+/// A block's own limits: `Err((json-pointer below the block, what is wrong))`.
+fn check_block(kind: &str, block: &Value) -> Result<(), (String, String)> {
+    let text_at = |pointer: &str| block.pointer(pointer).and_then(Value::as_str);
+    let longest = |pointer: &str, max: usize| match text_at(pointer) {
+        Some(text) if text.chars().count() > max => {
+            Err((pointer.to_string(), format!("must be less than {} characters", max + 1)))
+        }
+        _ => Ok(()),
+    };
+    let items = |key: &str| block.get(key).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let at_most = |key: &str, max: usize| {
+        if items(key).len() > max {
+            Err((format!("/{key}"), format!("no more than {max} items allowed")))
+        } else {
+            Ok(())
+        }
+    };
+    match kind {
+        "section" => {
+            longest("/text/text", MAX_SECTION_TEXT)?;
+            at_most("fields", MAX_FIELDS)?;
+            for f in 0..items("fields").len() {
+                longest(&format!("/fields/{f}/text"), MAX_FIELD_TEXT)?;
+            }
+        }
+        "header" => longest("/text/text", MAX_HEADER_TEXT)?,
+        "context" => at_most("elements", MAX_CONTEXT_ELEMENTS)?,
+        "actions" => {
+            at_most("elements", MAX_ACTIONS_ELEMENTS)?;
+            for e in 0..items("elements").len() {
+                longest(&format!("/elements/{e}/text/text"), MAX_BUTTON_TEXT)?;
+            }
+        }
+        "image" => longest("/alt_text", MAX_ALT_TEXT)?,
+        "table" => {
+            at_most("rows", MAX_TABLE_ROWS)?;
+            for (r, row) in items("rows").iter().enumerate() {
+                if row.as_array().is_none_or(|cells| cells.len() > MAX_TABLE_COLUMNS) {
+                    return Err((
+                        format!("/rows/{r}"),
+                        format!("a row must be an array of at most {MAX_TABLE_COLUMNS} cells"),
+                    ));
+                }
+            }
+            at_most("column_settings", MAX_TABLE_COLUMNS)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -138,6 +210,34 @@ mod tests {
             content(json!({"text": "y".repeat(40_001)})).unwrap_err().error,
             "msg_too_long"
         );
+    }
+
+    fn refused(blocks: Value) -> String {
+        let refusal = content(json!({ "blocks": blocks })).unwrap_err();
+        assert_eq!(refusal.error, "invalid_blocks");
+        refusal.detail
+    }
+
+    #[test]
+    fn refuses_what_each_block_kind_cannot_hold() {
+        let row = |cells: usize| Value::Array(vec![json!({"type": "raw_text", "text": "x"}); cells]);
+        let table = |rows: usize, cells: usize| json!({"type": "table", "rows": vec![row(cells); rows]});
+        assert!(refused(json!([table(101, 1)])).contains("/blocks/0/rows"));
+        assert!(refused(json!([table(2, 21)])).contains("/blocks/0/rows/0"));
+        assert!(refused(json!([table(2, 2), {"type": "divider"}, table(2, 2)])).contains("only one table"));
+        assert!(content(json!({ "blocks": [table(100, 20)] })).is_ok());
+        let header = json!([{"type": "header", "text": {"type": "plain_text", "text": "h".repeat(151)}}]);
+        assert!(refused(header).contains("/blocks/0/text/text"));
+        let field = json!({"type": "mrkdwn", "text": "f"});
+        assert!(refused(json!([{"type": "section", "fields": vec![field; 11]}])).contains("/fields"));
+        let long_field = json!({"type": "mrkdwn", "text": "f".repeat(2001)});
+        assert!(refused(json!([{"type": "section", "fields": [long_field]}])).contains("/fields/0/text"));
+        let element = json!({"type": "mrkdwn", "text": "c"});
+        assert!(refused(json!([{"type": "context", "elements": vec![element; 11]}])).contains("/elements"));
+        let button = json!({"type": "button", "text": {"type": "plain_text", "text": "b".repeat(76)}, "value": "v"});
+        assert!(refused(json!([{"type": "actions", "elements": [button]}])).contains("/elements/0/text/text"));
+        let image = json!({"type": "image", "image_url": "https://x.example/i.png", "alt_text": "a".repeat(2001)});
+        assert!(refused(json!([image])).contains("/alt_text"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub use crate::limits::PostRate;
+
 /// Bot token the simulator accepts unless configured otherwise.
 pub const DEFAULT_BOT_TOKEN: &str = "xoxb-sim-bot";
 /// App-level token (for `apps.connections.open`) the simulator accepts unless configured otherwise.
@@ -22,6 +24,14 @@ pub struct SimConfig {
     /// Bot scopes the token was granted. Reported in the `X-OAuth-Scopes` header; a method whose documented bot
     /// scopes are all missing answers `missing_scope`.
     pub scopes: Vec<String>,
+    /// chat.postMessage's per-channel rate; past it HTTP 429 with `Retry-After`. `None` turns the limit off (for
+    /// benchmarks that measure the bot, not Slack's limit).
+    pub post_rate: Option<PostRate>,
+    /// Posts a `response_url` takes, and for how long after its first post.
+    pub response_url_uses: u32,
+    pub response_url_lifetime: Duration,
+    /// Largest file files.getUploadURLExternal accepts (Slack's limit is 1 GB).
+    pub max_upload_bytes: u64,
 }
 
 impl Default for SimConfig {
@@ -33,6 +43,10 @@ impl Default for SimConfig {
             app_token: DEFAULT_APP_TOKEN.to_owned(),
             signing_secret: DEFAULT_SIGNING_SECRET.to_owned(),
             scopes: default_bot_scopes(),
+            post_rate: Some(PostRate::SLACK),
+            response_url_uses: 5,
+            response_url_lifetime: Duration::from_secs(30 * 60),
+            max_upload_bytes: 1_000_000_000,
         }
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! [`SlackSim::start`] binds an HTTP server on 127.0.0.1 that answers the Web API methods the bot uses
 //! (`{api_url}{method}`), accepts file uploads and `response_url` posts, and serves the Socket Mode and RTM
-//! WebSocket endpoints. Every call is recorded so tests can assert on what the bot sent, and faults
+//! WebSocket endpoints. Slack's documented limits are on by default (`chat.postMessage` per channel with 429 and
+//! `Retry-After`, 5 posts per `response_url` in 30 minutes, Block Kit and text limits, upload size; see
+//! [`SimConfig`]). Every call is recorded so tests can assert on what the bot sent, and faults
 //! (HTTP 429 with `Retry-After`, HTTP 5xx, latency, dropped sockets) can be injected on demand.
 //!
 //! Argument rules come from the slack-api-ref method descriptions in `data/methods/`, not from hand-typed lists.
@@ -20,7 +22,8 @@
 //! #alerts (bot member), `C0RANDOM` #random (bot not a member: `not_in_channel`), `G0PRIVATE` #secret-plans
 //! (private, bot member), `C0ARCHIVED` #old-project (archived, bot member: `is_archived`). Users: `U0ALICE`
 //! (admin), `U0BOB`, `U0GUEST` (restricted), `U0ULTRA` (ultra restricted, only in #alerts), `U0HELPER` (bot),
-//! `U0GONE` (deleted), `U0OTHER` (team `T0OTHER`) and the bot `UBOT`. DMs opened with conversations.open, or
+//! `U0GONE` (deleted), `U0OTHER` (team `T0OTHER`), `U0APP` (an app user), `W0GRID` (Enterprise Grid member: team
+//! `E0SIM`, teams `T0ELSEWHERE` and `T0SIM`), `U0STRANGER` (`is_stranger`, team `T0OTHER`) and the bot `UBOT`. DMs opened with conversations.open, or
 //! by posting to a user id, get ids like `D0ALICE`; group DMs `G0MPIM1`, ...
 
 mod api;
@@ -29,6 +32,7 @@ mod blocks;
 mod config;
 mod error;
 mod faults;
+mod limits;
 mod multipart;
 mod records;
 mod response_url;
@@ -41,7 +45,9 @@ mod spec;
 mod upload;
 mod workspace;
 
-pub use config::{DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, SimConfig, default_bot_scopes};
+pub use config::{
+    DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, PostRate, SimConfig, default_bot_scopes,
+};
 pub use error::SimError;
 pub use records::{HandlerSpan, PostedMessage, RecordedCall, UploadedFile};
 pub use sim::SlackSim;

@@ -1,6 +1,7 @@
 //! `POST /response/{id}`: stands in for the `response_url` Slack gives with slash commands and interactions.
 //! Accepts the JSON Slack accepts there and records each post as a [`PostedMessage`] with method
-//! `response_url`.
+//! `response_url`. Each URL takes 5 posts within 30 minutes of its first (configurable); past that it answers
+//! 404 `used_url` or `expired_url`, and the post is not shown.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -40,6 +41,9 @@ pub async fn endpoint(
     let delete_original = args.bool("delete_original").unwrap_or(false);
     if content.is_empty() && !delete_original {
         return (StatusCode::BAD_REQUEST, "no_text").into_response();
+    }
+    if let Err(refusal) = shared.response_url_uses.take(&id) {
+        return (StatusCode::NOT_FOUND, refusal.code()).into_response();
     }
     tracing::debug!(response_url = %id, "response_url post recorded");
     let channel = query.get("channel").cloned().unwrap_or_default();

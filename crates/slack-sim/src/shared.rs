@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::config::SimConfig;
 use crate::faults::{Fault, FaultQueue};
+use crate::limits::{PostLimiter, ResponseUrlUses};
 use crate::records::{HandlerSpan, PostedMessage, RecordedCall, UploadedFile};
 use crate::socket::Hub;
 use crate::workspace::Workspace;
@@ -41,6 +42,8 @@ pub struct Shared {
     pub faults: Mutex<FaultQueue>,
     pub uploads: Mutex<HashMap<String, PendingUpload>>,
     pub sockets: Hub,
+    pub post_limiter: PostLimiter,
+    pub response_url_uses: ResponseUrlUses,
     /// Flips to true on shutdown; WebSocket tasks watch it.
     pub shutdown: watch::Sender<bool>,
     /// Bumped after each handler span is recorded, so a waiter need not poll.
@@ -57,6 +60,8 @@ impl Shared {
     pub fn new(config: SimConfig, base_url: String) -> Shared {
         Shared {
             latency: Mutex::new(config.latency),
+            post_limiter: PostLimiter::new(config.post_rate),
+            response_url_uses: ResponseUrlUses::new(config.response_url_uses, config.response_url_lifetime),
             config,
             base_url,
             workspace: Mutex::new(Workspace::seeded()),

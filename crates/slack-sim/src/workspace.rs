@@ -13,6 +13,8 @@ pub const APP_ID: &str = "A0SIM";
 
 /// Creation time shown for seeded objects (2024-01-01T00:00:00Z).
 const SEED_CREATED: i64 = 1_704_067_200;
+/// The Enterprise Grid org the sim team belongs to (`team_id` of Grid members).
+pub const ENTERPRISE_ID: &str = "E0SIM";
 
 /// A workspace member.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,13 @@ pub struct User {
     pub is_admin: bool,
     pub is_restricted: bool,
     pub is_ultra_restricted: bool,
+    /// An app's user that is not a bot user (`is_app_user`).
+    pub is_app_user: bool,
+    /// Someone outside the workspace, seen through a shared channel (`is_stranger`).
+    pub is_stranger: bool,
+    /// Enterprise Grid: the org's workspaces this person belongs to (`teams`, `enterprise_user.teams`); their
+    /// `team_id` is then the org's id.
+    pub teams: Vec<String>,
     pub tz: String,
 }
 
@@ -44,6 +53,9 @@ impl User {
             is_admin: false,
             is_restricted: false,
             is_ultra_restricted: false,
+            is_app_user: false,
+            is_stranger: false,
+            teams: Vec::new(),
             tz: "Europe/London".to_owned(),
         }
     }
@@ -174,11 +186,36 @@ impl Workspace {
             email: None,
             ..User::member(BOT_USER_ID, BOT_USER_NAME, "Lookerbot")
         };
+        let app = User {
+            is_app_user: true,
+            email: None,
+            ..User::member("U0APP", "workflowapp", "Workflow App")
+        };
+        let grid = User {
+            team_id: ENTERPRISE_ID.to_owned(),
+            teams: vec!["T0ELSEWHERE".to_owned(), TEAM_ID.to_owned()],
+            ..User::member("W0GRID", "grace", "Grace Grid")
+        };
+        let stranger = User {
+            team_id: "T0OTHER".to_owned(),
+            is_stranger: true,
+            email: None,
+            ..User::member("U0STRANGER", "stan", "Stan Stranger")
+        };
 
         let mut general = Conversation::public(
             "C0GENERAL",
             "general",
-            &[BOT_USER_ID, "U0ALICE", "U0BOB", "U0GUEST", "U0HELPER"],
+            &[
+                BOT_USER_ID,
+                "U0ALICE",
+                "U0BOB",
+                "U0GUEST",
+                "U0HELPER",
+                "U0APP",
+                "W0GRID",
+                "U0STRANGER",
+            ],
         );
         general.is_general = true;
         general.purpose = "Company-wide announcements".to_owned();
@@ -189,13 +226,22 @@ impl Workspace {
         archived.is_archived = true;
 
         let mut workspace = Workspace {
-            users: vec![alice, bob, guest, ultra, helper, gone, other, bot],
+            users: vec![alice, bob, guest, ultra, helper, gone, other, bot, app, grid, stranger],
             conversations: vec![general, alerts, random, secret, archived],
             mpim_count: 0,
         };
         // People who can write to the bot have a DM with it already, as in a real workspace where the bot's
         // "Messages" tab is open to everyone.
-        for user in ["U0ALICE", "U0BOB", "U0GUEST", "U0ULTRA", "U0OTHER"] {
+        for user in [
+            "U0ALICE",
+            "U0BOB",
+            "U0GUEST",
+            "U0ULTRA",
+            "U0OTHER",
+            "W0GRID",
+            "U0STRANGER",
+            "U0HELPER",
+        ] {
             workspace.open_im(user);
         }
         workspace
@@ -310,7 +356,7 @@ pub mod render {
                 format!("B{}", u.id)
             });
         }
-        json!({
+        let mut user = json!({
             "id": u.id,
             "team_id": u.team_id,
             "name": u.name,
@@ -328,9 +374,20 @@ pub mod render {
             "is_ultra_restricted": u.is_ultra_restricted,
             "is_bot": u.is_bot,
             "updated": SEED_CREATED,
-            "is_app_user": false,
+            "is_app_user": u.is_app_user,
             "has_2fa": false,
-        })
+        });
+        if u.is_stranger {
+            user["is_stranger"] = json!(true);
+        }
+        if !u.teams.is_empty() {
+            user["teams"] = json!(u.teams);
+            user["enterprise_user"] = json!({
+                "id": u.id, "enterprise_id": ENTERPRISE_ID, "enterprise_name": "Sim Org",
+                "is_admin": false, "is_owner": false, "teams": u.teams,
+            });
+        }
+        user
     }
 
     /// A conversation as listed by conversations.list; `detailed` adds the fields conversations.info and

@@ -55,11 +55,11 @@ async fn conversations_list_pagination_walks_every_visible_channel() {
 #[tokio::test]
 async fn users_list_pages_through_all_members() {
     let sim = start().await;
-    let (_, first) = call(&sim, "users.list", &[("limit", "5")]).await;
+    let (_, first) = call(&sim, "users.list", &[("limit", "6")]).await;
     let cursor = first["response_metadata"]["next_cursor"].as_str().unwrap().to_owned();
-    let (_, second) = call(&sim, "users.list", &[("limit", "5"), ("cursor", &cursor)]).await;
+    let (_, second) = call(&sim, "users.list", &[("limit", "6"), ("cursor", &cursor)]).await;
     let count = first["members"].as_array().unwrap().len() + second["members"].as_array().unwrap().len();
-    assert_eq!(count, 8);
+    assert_eq!(count, 11);
     assert_eq!(second["response_metadata"]["next_cursor"], "");
     let ultra = second["members"]
         .as_array()
@@ -72,6 +72,20 @@ async fn users_list_pages_through_all_members() {
             .any(|u| u["id"] == "U0ULTRA" && u["is_ultra_restricted"] == true)
     );
     assert!(ultra.clone().any(|u| u["id"] == "U0OTHER" && u["team_id"] == "T0OTHER"));
+    assert!(
+        ultra
+            .clone()
+            .any(|u| u["id"] == "U0STRANGER" && u["is_stranger"] == true)
+    );
+    assert!(
+        ultra
+            .clone()
+            .any(|u| u["id"] == "U0APP" && u["is_app_user"] == true && u["is_bot"] == false)
+    );
+    let grid = ultra.clone().find(|u| u["id"] == "W0GRID").expect("the Grid member");
+    assert_eq!(grid["team_id"], "E0SIM");
+    assert_eq!(grid["teams"], serde_json::json!(["T0ELSEWHERE", "T0SIM"]));
+    assert_eq!(grid["enterprise_user"]["teams"], grid["teams"]);
 }
 
 #[tokio::test]

@@ -48,7 +48,8 @@ impl RtmClient {
                     Message::Text(json!({ "id": id, "type": "ping" }).to_string().into())
                 };
                 let on_text = |text: &str| client.on_event(text);
-                let end = run_session(&session.url, stop, backoff, &client.policy, ping, on_text).await?;
+                let net = &client.web.config().net;
+                let end = run_session(&session.url, net, stop, backoff, &client.policy, ping, on_text).await?;
                 Ok::<SessionEnd, String>(end)
             }
         })

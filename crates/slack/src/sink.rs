@@ -12,6 +12,7 @@ use crate::directory::Directory;
 use crate::error::SlackError;
 use crate::inbound::UnfurlTarget;
 use crate::render::{PendingUpload, RenderedMessage, render};
+use crate::response_url::{Budget, Route, is_not_postable};
 use crate::web::{CompleteUpload, MessageBody, SlackWeb};
 
 /// Delivers replies through the Web API. Clone it per request with [`SlackSink::with_response_url`] to answer a
@@ -20,15 +21,9 @@ use crate::web::{CompleteUpload, MessageBody, SlackWeb};
 pub struct SlackSink {
     web: SlackWeb,
     directory: Arc<Directory>,
-    response_url: Option<ResponseUrl>,
-}
-
-/// A slash command's answer channel: replies to `channel_id` go to `url` instead of `chat.postMessage`, so they
-/// work even where the bot is not a member.
-#[derive(Clone)]
-struct ResponseUrl {
-    channel_id: String,
-    url: String,
+    /// A slash command's answer channel: replies to its channel go to its `response_url` (so they work where the
+    /// bot is not a member) within Slack's limit of uses; see [`crate::response_url`].
+    response_url: Option<Budget>,
 }
 
 /// Where one reply goes, resolved to Slack ids.
@@ -53,10 +48,7 @@ impl SlackSink {
     /// This sink, answering replies to `channel_id` through a slash command's `response_url`.
     pub fn with_response_url(&self, channel_id: impl Into<String>, url: impl Into<String>) -> Self {
         SlackSink {
-            response_url: Some(ResponseUrl {
-                channel_id: channel_id.into(),
-                url: url.into(),
-            }),
+            response_url: Some(Budget::new(url.into(), channel_id.into())),
             ..self.clone()
         }
     }
@@ -130,7 +122,13 @@ impl SlackSink {
         }
     }
 
-    async fn deliver(&self, target: &Target, rendered: RenderedMessage) -> Result<Option<PostedMessage>, SlackError> {
+    /// Posts into the conversation, or through `response_url` when given.
+    async fn deliver(
+        &self,
+        target: &Target,
+        rendered: RenderedMessage,
+        response_url: Option<&str>,
+    ) -> Result<Option<PostedMessage>, SlackError> {
         let label = target.label.clone();
         self.upload_images(target, &rendered.uploads)
             .await
@@ -144,7 +142,7 @@ impl SlackSink {
             blocks: blocks_or_none(rendered.blocks),
             thread_ts: target.thread_ts.clone(),
         };
-        if let Some(response) = self.response_url.as_ref().filter(|r| r.channel_id == target.channel_id) {
+        if let Some(url) = response_url {
             let response_type = if target.only_for.is_some() {
                 "ephemeral"
             } else {
@@ -156,7 +154,7 @@ impl SlackSink {
                 "text": body.text,
                 "blocks": body.blocks,
             });
-            self.web.post_response_url(&response.url, &payload).await?;
+            self.web.post_response_url(url, &payload).await?;
             return Ok(None);
         }
         if let Some(user) = &target.only_for {
@@ -206,7 +204,47 @@ impl SlackSink {
 impl ChatSink for SlackSink {
     async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
         let target = self.resolve(to, reply.visibility).await.map_err(sink_error)?;
-        self.deliver(&target, render(reply)).await.map_err(sink_error)
+        let Some(budget) = self.response_url.as_ref().filter(|b| b.channel_id == target.channel_id) else {
+            return self.deliver(&target, render(reply), None).await.map_err(sink_error);
+        };
+        match budget.route() {
+            Route::ResponseUrl => self.deliver(&target, render(reply), Some(&budget.url)).await,
+            Route::Channel => match self.deliver(&target, render(reply), None).await {
+                Err(e) if is_not_postable(&e) => {
+                    budget.set_can_post(false);
+                    budget.hold(reply.clone(), target.only_for.as_deref());
+                    Ok(None)
+                }
+                delivered => {
+                    budget.set_can_post(delivered.is_ok());
+                    delivered
+                }
+            },
+            Route::Hold => {
+                budget.hold(reply.clone(), target.only_for.as_deref());
+                Ok(None)
+            }
+        }
+        .map_err(sink_error)
+    }
+
+    async fn flush(&self) -> Result<(), SinkError> {
+        let Some(budget) = &self.response_url else {
+            return Ok(());
+        };
+        let Some((folded, asker)) = budget.take_folded() else {
+            return Ok(());
+        };
+        let target = Target {
+            channel_id: budget.channel_id.clone(),
+            thread_ts: None,
+            only_for: asker,
+            label: budget.channel_id.clone(),
+        };
+        self.deliver(&target, render(&folded), Some(&budget.url))
+            .await
+            .map(drop)
+            .map_err(sink_error)
     }
 
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {

@@ -63,6 +63,7 @@ impl SocketModeClient {
                 let on_text = |text: &str| client.on_frame(text);
                 let end = run_session(
                     &url,
+                    &client.web.config().net,
                     stop,
                     backoff,
                     &client.policy,

@@ -3,21 +3,19 @@
 //!
 //! Write methods (`chat.*`) are sent as JSON; everything else as a form, as Slack's read methods require. HTTP 429
 //! is waited out (`Retry-After`, a bounded number of times); other failures come back as [`SlackError`] for the
-//! caller (or the durable queue) to decide.
+//! caller (or the durable queue) to decide. Posts are paced per channel by [`crate::pace`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::SlackError;
+use crate::pace::{DEFAULT_BURST, Pacer};
+use crate::secret::Secret;
 use bot::sink::PostedMessage;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::time::Instant;
-
-use crate::error::SlackError;
-use crate::secret::Secret;
 
 /// Slack's public API root.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
@@ -29,12 +27,17 @@ pub struct WebConfig {
     pub timeout: Duration,
     /// Tries per call when Slack answers 429 (the first try included).
     pub max_attempts: u32,
-    /// Least time between two posts into one channel (Slack allows about one message per second per channel).
+    /// Time for one more post into a channel once its burst is spent (Slack allows about one message per second
+    /// per channel, with short bursts); zero turns pacing off. See [`crate::pace`].
     pub post_interval: Duration,
+    /// Posts into one channel that go at once before pacing starts.
+    pub post_burst: u32,
     /// Longest `Retry-After` waited out; longer ones fail at once as [`SlackError::RateLimited`].
     pub max_retry_wait: Duration,
     /// Items asked for per page of a paginated list (Slack suggests at most 200).
     pub page_size: u32,
+    /// Proxy and trust store, for the Web API and the Socket Mode and RTM WebSockets alike.
+    pub net: net::NetPolicy,
 }
 
 impl Default for WebConfig {
@@ -43,8 +46,10 @@ impl Default for WebConfig {
             timeout: Duration::from_secs(15),
             max_attempts: 4,
             post_interval: Duration::from_secs(1),
+            post_burst: DEFAULT_BURST,
             max_retry_wait: Duration::from_secs(60),
             page_size: 200,
+            net: net::NetPolicy::default(),
         }
     }
 }
@@ -123,9 +128,28 @@ pub struct SlackUser {
     #[serde(default)]
     pub is_ultra_restricted: bool,
     #[serde(default)]
+    pub is_app_user: Option<bool>,
+    #[serde(default)]
+    pub is_workflow_bot: Option<bool>,
+    /// Set for people outside the workspace whom the bot can see through a shared channel.
+    #[serde(default)]
+    pub is_stranger: Option<bool>,
+    /// Enterprise Grid: the org's workspaces the person belongs to (`team_id` is then the org).
+    #[serde(default)]
+    pub teams: Option<Vec<String>>,
+    #[serde(default)]
+    pub enterprise_user: Option<EnterpriseUser>,
+    #[serde(default)]
     pub real_name: Option<String>,
     #[serde(default)]
     pub profile: UserProfile,
+}
+
+/// An Enterprise Grid member's org record in `users.info`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EnterpriseUser {
+    #[serde(default)]
+    pub teams: Option<Vec<String>>,
 }
 
 /// A conversation from `conversations.list`.
@@ -194,8 +218,10 @@ impl SlackWeb {
     }
 
     pub fn with_config(api_url: &str, bot_token: Secret, config: WebConfig) -> Result<Self, SlackError> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")))
+        let builder = reqwest::Client::builder().user_agent(concat!("lookerbot/", env!("CARGO_PKG_VERSION")));
+        let http = config
+            .net
+            .http_client(builder)
             .build()
             .map_err(|e| SlackError::Invalid(format!("cannot build the HTTP client: {e}")))?;
         let api_url = if api_url.ends_with('/') {
@@ -203,7 +229,7 @@ impl SlackWeb {
         } else {
             format!("{api_url}/")
         };
-        let pacer = Arc::new(Pacer::new(config.post_interval));
+        let pacer = Arc::new(Pacer::new(config.post_interval, config.post_burst));
         Ok(SlackWeb {
             http,
             api_url: api_url.into(),
@@ -244,7 +270,7 @@ impl SlackWeb {
         Ok(info)
     }
 
-    /// `chat.postMessage`, paced per channel.
+    /// `chat.postMessage`, paced per channel ([`crate::pace`]).
     pub async fn post_message(&self, message: &MessageBody) -> Result<PostedMessage, SlackError> {
         self.pacer.wait_turn(&message.channel).await;
         let body = serde_json::to_value(message).expect("a message serializes");
@@ -590,59 +616,9 @@ fn check_http_url(url: &str) -> Result<(), SlackError> {
     }
 }
 
-/// Spaces posts into one channel: the first goes at once, each next one waits its turn.
-struct Pacer {
-    interval: Duration,
-    next_slot: Mutex<HashMap<String, Instant>>,
-}
-
-impl Pacer {
-    fn new(interval: Duration) -> Self {
-        Pacer {
-            interval,
-            next_slot: Mutex::new(HashMap::new()),
-        }
-    }
-
-    async fn wait_turn(&self, channel: &str) {
-        if self.interval.is_zero() {
-            return;
-        }
-        let slot = {
-            let mut slots = self.next_slot.lock().expect("pacer lock");
-            let now = Instant::now();
-            if slots.len() > 10_000 {
-                slots.retain(|_, next| *next > now);
-            }
-            let slot = slots.get(channel).copied().filter(|next| *next > now).unwrap_or(now);
-            slots.insert(channel.to_string(), slot + self.interval);
-            slot
-        };
-        // A post whose turn is now goes at once: a timer, even one already due, costs a tick of about a millisecond.
-        if slot > Instant::now() {
-            tokio::time::sleep_until(slot).await;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn pacer_lets_one_through_then_spaces_the_rest() {
-        let pacer = Pacer::new(Duration::from_millis(200));
-        let start = Instant::now();
-        pacer.wait_turn("C1").await;
-        assert!(start.elapsed() < Duration::from_millis(100));
-        pacer.wait_turn("C2").await;
-        assert!(
-            start.elapsed() < Duration::from_millis(100),
-            "other channels are not held up"
-        );
-        pacer.wait_turn("C1").await;
-        assert!(start.elapsed() >= Duration::from_millis(200));
-    }
 
     #[test]
     fn debug_hides_the_token() {

@@ -1,5 +1,6 @@
 //! What Socket Mode and RTM share: a WebSocket session loop with keepalive, and reconnection with capped
-//! exponential backoff until shut down.
+//! exponential backoff until shut down. Connections follow the network policy ([`net::NetPolicy`]): through the
+//! proxy (a `CONNECT` tunnel) unless `NO_PROXY` exempts Slack, trusting the system's certificates.
 
 use std::future::Future;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 /// How a client reconnects and keeps its connection alive.
 #[derive(Debug, Clone)]
@@ -118,20 +120,39 @@ where
     ClientHandle { stop, task, connected }
 }
 
+/// Opens the WebSocket at `url` under the network policy.
+async fn open(
+    url: &str,
+    net: &net::NetPolicy,
+    timeout: Duration,
+) -> Result<WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("Slack gave an unusable WebSocket URL: {e}"))?;
+    let connector = match parsed.scheme() {
+        "wss" => Connector::Rustls(net.tls_config()?),
+        _ => Connector::Plain,
+    };
+    let stream = net.connect(&parsed, timeout).await?;
+    let (socket, _) = tokio_tungstenite::client_async_tls_with_config(url, stream, None, Some(connector))
+        .await
+        .map_err(|e| format!("WebSocket connect failed: {e}"))?;
+    Ok(socket)
+}
+
 /// One WebSocket connection: reads frames, hands text to `on_text`, pings, and notices silence.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_session(
     url: &str,
+    net: &net::NetPolicy,
     mut stop: watch::Receiver<bool>,
     backoff: Backoff,
     policy: &ReconnectPolicy,
     mut make_ping: impl FnMut() -> Message + Send,
     mut on_text: impl FnMut(&str) -> Step + Send,
 ) -> Result<SessionEnd, String> {
-    let handshake = tokio::time::timeout(policy.connect_timeout, tokio_tungstenite::connect_async(url));
-    let (socket, _) = handshake
+    let handshake = tokio::time::timeout(policy.connect_timeout, open(url, net, policy.connect_timeout));
+    let socket = handshake
         .await
-        .map_err(|_| format!("WebSocket handshake took over {}s", policy.connect_timeout.as_secs()))?
-        .map_err(|e| format!("WebSocket connect failed: {e}"))?;
+        .map_err(|_| format!("WebSocket handshake took over {}s", policy.connect_timeout.as_secs()))??;
     let (mut outgoing, mut incoming) = socket.split();
     let mut ping = tokio::time::interval_at(Instant::now() + policy.ping_interval, policy.ping_interval);
     let mut last_heard = Instant::now();

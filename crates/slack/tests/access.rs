@@ -5,10 +5,10 @@ mod common;
 use std::time::Duration;
 
 use common::{sim, web};
-use slack::access::{AccessControl, AccessDecision, AccessPolicy};
+use slack::access::{AccessControl, AccessDecision, AccessPolicy, BOT_REFUSAL};
 
 #[tokio::test]
-async fn guests_other_workspaces_and_deactivated_users_are_refused() {
+async fn guests_other_workspaces_bots_and_deactivated_users_are_refused() {
     let sim = sim().await;
     let policy = AccessPolicy {
         home_team_id: Some("T0SIM".into()),
@@ -16,8 +16,16 @@ async fn guests_other_workspaces_and_deactivated_users_are_refused() {
     };
     let access = AccessControl::new(web(&sim), policy.clone(), Duration::from_secs(60));
     assert_eq!(access.check("U0ALICE").await.unwrap(), AccessDecision::Allowed);
-    assert_eq!(access.check(sim.bot_user_id()).await.unwrap(), AccessDecision::Allowed);
-    for refused in ["U0GUEST", "U0ULTRA", "U0OTHER", "U0GONE"] {
+    // An Enterprise Grid member: team_id is the org, and the bot's workspace is among their teams.
+    assert_eq!(access.check("W0GRID").await.unwrap(), AccessDecision::Allowed);
+    for bot in [sim.bot_user_id(), "U0HELPER", "U0APP"] {
+        assert_eq!(
+            access.check(bot).await.unwrap(),
+            AccessDecision::Refused(BOT_REFUSAL.into()),
+            "{bot}"
+        );
+    }
+    for refused in ["U0GUEST", "U0ULTRA", "U0OTHER", "U0GONE", "U0STRANGER"] {
         assert!(
             matches!(access.check(refused).await.unwrap(), AccessDecision::Refused(_)),
             "{refused}"
@@ -42,7 +50,11 @@ async fn guests_other_workspaces_and_deactivated_users_are_refused() {
         },
         Duration::from_secs(60),
     );
-    for allowed in ["U0GUEST", "U0ULTRA", "U0OTHER"] {
+    for allowed in ["U0GUEST", "U0ULTRA", "U0OTHER", "U0STRANGER"] {
         assert_eq!(open.check(allowed).await.unwrap(), AccessDecision::Allowed, "{allowed}");
     }
+    assert!(matches!(
+        open.check("U0HELPER").await.unwrap(),
+        AccessDecision::Refused(_)
+    ));
 }

@@ -236,3 +236,70 @@ async fn unfurls_attach_blocks_to_the_shared_links() {
     assert!(call.response["ok"].as_bool().unwrap(), "{}", call.response);
     assert!(call.args["unfurls"].to_string().contains("Look 1"));
 }
+
+/// Answers 1 to `n` to a slash command in `channel`, each a public table (one table per Slack message).
+async fn answer_tiles(sink: &SlackSink, channel: &str, n: usize) {
+    for i in 1..=n {
+        let table = bot::reply::Table {
+            header: vec!["tile".into()],
+            rows: vec![vec![vec![Inline::Text(format!("tile {i}"))]]],
+            numeric: vec![false],
+        };
+        let reply = Reply::new(vec![Block::Table(table)]);
+        sink.post(&in_conversation(channel, Some("U0ALICE")), &reply)
+            .await
+            .unwrap();
+    }
+    sink.flush().await.unwrap();
+}
+
+#[tokio::test]
+async fn many_answers_where_the_bot_is_not_a_member_fold_into_the_last_response_url_use() {
+    let sim = sim().await;
+    let sink = sink(&sim).with_response_url("C0RANDOM", sim.response_url_in("cmd-many", "C0RANDOM"));
+    answer_tiles(&sink, "C0RANDOM", 7).await;
+    let messages = sim.messages();
+    assert!(messages.iter().all(|m| m.method == "response_url"), "{messages:#?}");
+    assert_eq!(messages.len(), 5, "Slack's five uses, no more: {messages:#?}");
+    let last = serde_json::to_string(&messages[4].blocks).unwrap();
+    for tile in ["tile 5", "tile 6", "tile 7"] {
+        assert!(last.contains(tile), "{tile} folded into the last message: {last}");
+    }
+    let tables = messages[4].blocks.as_ref().unwrap().as_array().unwrap();
+    assert_eq!(
+        tables.iter().filter(|b| b["type"] == "table").count(),
+        1,
+        "one table per message"
+    );
+    let texts: Vec<String> = messages[..4].iter().map(|m| m.text.clone().unwrap()).collect();
+    assert!(
+        texts.iter().zip(1..).all(|(t, i)| t.contains(&format!("tile {i}"))),
+        "{texts:?}"
+    );
+}
+
+#[tokio::test]
+async fn many_answers_where_the_bot_is_a_member_go_on_in_the_channel() {
+    let sim = sim().await;
+    let sink = sink(&sim).with_response_url("C0GENERAL", sim.response_url_in("cmd-member", "C0GENERAL"));
+    answer_tiles(&sink, "C0GENERAL", 7).await;
+    let methods: Vec<String> = sim.messages().into_iter().map(|m| m.method).collect();
+    assert_eq!(methods[..4], ["response_url"; 4]);
+    assert_eq!(methods[4..], ["chat.postMessage"; 3]);
+    let texts: Vec<String> = sim.messages().into_iter().filter_map(|m| m.text).collect();
+    assert!(
+        texts.iter().zip(1..).all(|(t, i)| t.contains(&format!("tile {i}"))),
+        "in order: {texts:?}"
+    );
+}
+
+#[tokio::test]
+async fn four_answers_or_fewer_use_the_response_url_alone() {
+    let sim = sim().await;
+    let sink = sink(&sim).with_response_url("C0RANDOM", sim.response_url_in("cmd-few", "C0RANDOM"));
+    answer_tiles(&sink, "C0RANDOM", 4).await;
+    let messages = sim.messages();
+    assert_eq!(messages.len(), 4);
+    assert!(messages.iter().all(|m| m.method == "response_url"));
+    assert!(sim.calls_to("chat.postMessage").is_empty());
+}

@@ -8,7 +8,7 @@ use common::{fast_config, sim, web, web_with};
 use slack::Secret;
 use slack::SlackError;
 use slack::web::{MessageBody, SlackWeb, WebConfig};
-use slack_sim::{SimConfig, SlackSim};
+use slack_sim::{PostRate, SimConfig, SlackSim};
 
 #[tokio::test]
 async fn auth_test_reports_identity_and_scopes() {
@@ -131,33 +131,106 @@ async fn missing_scope_names_the_scope() {
     assert!(text.contains("users:read") && text.contains("reinstall"), "{text}");
 }
 
+/// Slack's limit, quickened: bursts of 8, then one post per 100 ms.
+fn quick_slack_rate() -> SimConfig {
+    SimConfig {
+        post_rate: Some(PostRate {
+            burst: 8,
+            interval: Duration::from_millis(100),
+        }),
+        ..SimConfig::default()
+    }
+}
+
+fn numbered(i: usize) -> MessageBody {
+    MessageBody {
+        channel: "C0GENERAL".into(),
+        text: format!("message {i}"),
+        ..Default::default()
+    }
+}
+
+fn posted_texts(sim: &SlackSim) -> Vec<String> {
+    sim.messages().into_iter().filter_map(|m| m.text).collect()
+}
+
 #[tokio::test]
-async fn posts_into_one_channel_are_paced() {
-    let sim = sim().await;
+async fn posts_into_one_channel_go_in_a_burst_then_wait_their_turn_without_429s() {
+    let sim = SlackSim::start(quick_slack_rate()).await.unwrap();
     let client = web_with(
         &sim,
         WebConfig {
-            post_interval: Duration::from_millis(300),
+            post_interval: Duration::from_millis(100),
             ..fast_config()
         },
     );
-    let message = MessageBody {
-        channel: "C0GENERAL".into(),
-        text: "one".into(),
-        ..Default::default()
-    };
-    let started = Instant::now();
-    client.post_message(&message).await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_millis(250),
-        "the first post goes at once"
+    for i in 0..14 {
+        client.post_message(&numbered(i)).await.unwrap();
+    }
+    let calls = sim.calls_to("chat.postMessage");
+    assert_eq!(calls.len(), 14, "every post was accepted the first time");
+    assert!(calls.iter().all(|c| c.http_status == 200), "{calls:#?}");
+    let expected: Vec<String> = (0..14).map(|i| format!("message {i}")).collect();
+    assert_eq!(posted_texts(&sim), expected);
+}
+
+#[tokio::test]
+async fn the_burst_goes_out_at_once() {
+    // One token per minute: a post that waited for its turn would hang this test.
+    let sim = SlackSim::start(SimConfig {
+        post_rate: Some(PostRate {
+            burst: 8,
+            interval: Duration::from_secs(60),
+        }),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = web_with(
+        &sim,
+        WebConfig {
+            post_interval: Duration::from_secs(60),
+            ..fast_config()
+        },
     );
-    client.post_message(&message).await.unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_millis(300),
-        "the second waits its turn"
+    let burst = slack::pace::DEFAULT_BURST as usize;
+    let posts = (0..burst).map(|i| {
+        let client = client.clone();
+        async move { client.post_message(&numbered(i)).await }
+    });
+    let results = tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(posts))
+        .await
+        .expect("the burst did not wait for tokens");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let statuses: Vec<u16> = sim.calls_to("chat.postMessage").iter().map(|c| c.http_status).collect();
+    assert_eq!(statuses, vec![200; burst]);
+}
+
+#[tokio::test]
+async fn past_slacks_burst_a_429_is_waited_out_and_nothing_is_lost() {
+    let sim = SlackSim::start(SimConfig {
+        post_rate: Some(PostRate {
+            burst: 2,
+            interval: Duration::from_millis(100),
+        }),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let unpaced = web(&sim);
+    for i in 0..4 {
+        unpaced.post_message(&numbered(i)).await.unwrap();
+    }
+    let calls = sim.calls_to("chat.postMessage");
+    let limited: Vec<&slack_sim::RecordedCall> = calls.iter().filter(|c| c.http_status == 429).collect();
+    assert!(!limited.is_empty(), "Slack's limit answered 429: {calls:#?}");
+    assert!(limited.iter().all(|c| c.response["error"] == "ratelimited"));
+    let expected: Vec<String> = (0..4).map(|i| format!("message {i}")).collect();
+    assert_eq!(
+        posted_texts(&sim),
+        expected,
+        "each post went through after its wait, in order"
     );
-    assert_eq!(sim.messages().len(), 2);
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ pub(super) async fn check_all(config: &Config) -> Vec<CheckLine> {
     for (index, instance) in config.lookers.iter().enumerate() {
         let target = Target {
             instance,
+            net: net::NetPolicy::new(&config.proxy),
             entry: config.lookers_from_json.then_some(index + 1),
         };
         lines.extend(check_one(&target).await);
@@ -44,6 +45,8 @@ pub(super) async fn check_all(config: &Config) -> Vec<CheckLine> {
 /// One Looker and how the person configured it, so advice names the right variables.
 struct Target<'a> {
     instance: &'a LookerInstance,
+    /// The network policy (proxy) of the configuration.
+    net: net::NetPolicy,
     /// The 1-based entry of `LOOKERS` when the Lookers come from it.
     entry: Option<usize>,
 }
@@ -69,6 +72,7 @@ async fn check_one(target: &Target<'_>) -> Vec<CheckLine> {
     let options = ClientOptions {
         timeout: CHECK_TIMEOUT,
         query_timeout: CHECK_TIMEOUT,
+        net: target.net.clone(),
     };
     match LookerClient::new(target.instance, options) {
         Err(e) => lines.push(CheckLine::fail(reachable, e.to_string())),

@@ -31,6 +31,7 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
     let web_config = WebConfig {
         timeout: Duration::from_secs(15),
         max_attempts: 1,
+        net: net::NetPolicy::new(&config.proxy),
         ..WebConfig::default()
     };
     let web = match SlackWeb::with_config(

@@ -1,9 +1,10 @@
-//! `find [look|dashboard] <words>`: the five Looks (or dashboards) whose titles best match.
+//! `find [look|dashboard] <words>`: the five Looks (or dashboards) whose titles best match. As in the original,
+//! `find` may come anywhere in the message (`can you find orders`), unless a custom command starts it.
 
 use async_trait::async_trait;
 use looker::ContentSearch;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::{Command, Usage, split_first_word};
 use crate::reply::{Block, Inline, Reply};
@@ -42,12 +43,18 @@ impl Command for Find {
         })
     }
 
-    fn accepts(&self, _turn: &Turn<'_>, text: &str) -> bool {
-        split_first_word(text).0 == "find"
+    fn accepts(&self, turn: &Turn<'_>, text: &str) -> bool {
+        match after_find(text) {
+            Some((0, _)) => true,
+            Some(_) => turn.catalog.find(text).is_none(),
+            None => false,
+        }
     }
 
     async fn run(&self, turn: &Turn<'_>, text: &str) {
-        let (_, mut rest) = split_first_word(text);
+        let Some((_, mut rest)) = after_find(text) else {
+            return;
+        };
         let mut kind = Kind::Look;
         let (word, after) = split_first_word(rest);
         match word.as_str() {
@@ -69,7 +76,7 @@ impl Command for Find {
                 None => return turn.reply(Reply::warning("No Looker is configured.")).await,
             },
         };
-        let words = rest.trim();
+        let words = rest.trim().trim_end_matches(['?', '!', '.']).trim_end();
         if words.is_empty() {
             return turn
                 .reply(Reply::text("Tell me what to look for, e.g. `find orders`."))
@@ -135,27 +142,50 @@ impl Command for Find {
     }
 }
 
-/// The best [`TOP`] titles for `words`: fuzzy subsequence matching first, then (for typos) per-word similarity.
+/// Where the word `find` is in `text` (its word position) and what follows it, if it is there.
+fn after_find(text: &str) -> Option<(usize, &str)> {
+    let mut rest = text.trim();
+    for position in 0.. {
+        if rest.is_empty() {
+            return None;
+        }
+        let (word, after) = split_first_word(rest);
+        if word.trim_matches(|c: char| !c.is_alphanumeric()) == "find" {
+            return Some((position, after));
+        }
+        rest = after;
+    }
+    None
+}
+
+/// Least per-word similarity for a title to count as a typo of the words.
+const TYPO_SIMILARITY: f64 = 0.85;
+
+/// The best [`TOP`] titles for `words`. Each title scores the better of two measures on one 0-to-1 scale: its fuzzy
+/// subsequence score as a share of a perfect match (the words matched against themselves), and, for typos, how
+/// well every word matches a word of the title. So `ordres` finds "Orders by Status" even when some other title
+/// happens to contain the letters in order.
 fn rank(words: &str, candidates: Vec<Found>) -> Vec<Found> {
     let mut matcher = Matcher::new(Config::DEFAULT);
     let pattern = Pattern::parse(words, CaseMatching::Ignore, Normalization::Smart);
-    let titles: Vec<&str> = candidates.iter().map(|c| c.title.as_str()).collect();
-    let mut scored: Vec<(usize, f64)> = pattern
-        .match_list(titles.iter().enumerate().map(|(i, t)| Indexed(i, t)), &mut matcher)
-        .into_iter()
-        .map(|(Indexed(i, _), score)| (i, f64::from(score)))
+    let mut buffer = Vec::new();
+    let perfect = pattern
+        .score(Utf32Str::new(words, &mut buffer), &mut matcher)
+        .map_or(1.0, |score| f64::from(score.max(1)));
+    let mut scored: Vec<(usize, f64)> = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, candidate)| {
+            let fuzzy = pattern
+                .score(Utf32Str::new(&candidate.title, &mut buffer), &mut matcher)
+                .map_or(0.0, |score| f64::from(score) / perfect);
+            let typo = word_similarity(words, &candidate.title);
+            let typo = if typo >= TYPO_SIMILARITY { typo } else { 0.0 };
+            let best = fuzzy.max(typo);
+            (best > 0.0).then_some((i, best))
+        })
         .collect();
-    if scored.is_empty() {
-        scored = titles
-            .iter()
-            .enumerate()
-            .filter_map(|(i, title)| {
-                let similarity = word_similarity(words, title);
-                (similarity >= 0.85).then_some((i, similarity))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-    }
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut slots: Vec<Option<Found>> = candidates.into_iter().map(Some).collect();
     scored
         .into_iter()
@@ -183,15 +213,6 @@ fn word_similarity(query: &str, title: &str) -> f64 {
     total / query_words.len() as f64
 }
 
-/// A title with its position, so matches map back to their content.
-struct Indexed<'a>(usize, &'a str);
-
-impl AsRef<str> for Indexed<'_> {
-    fn as_ref(&self) -> &str {
-        self.1
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +236,25 @@ mod tests {
         let top: Vec<String> = rank("slaes", found(&titles)).into_iter().map(|f| f.title).collect();
         assert_eq!(top, vec!["Sales by State"]);
         assert!(rank("zebra", found(&titles)).is_empty());
+    }
+
+    #[test]
+    fn a_typo_outranks_a_scattered_subsequence() {
+        // "Order Details by Region, Shipping" holds o-r-d-r-e-s in order; the typo of "Orders" must still win.
+        let titles = ["Order Details by Region, Shipping", "Orders by Status", "Users"];
+        let top: Vec<String> = rank("ordres", found(&titles)).into_iter().map(|f| f.title).collect();
+        assert_eq!(top.first().map(String::as_str), Some("Orders by Status"), "{top:?}");
+    }
+
+    #[test]
+    fn find_is_found_anywhere_as_a_word() {
+        assert_eq!(after_find("find orders"), Some((0, "orders")));
+        assert_eq!(
+            after_find("can you find dashboard sales?"),
+            Some((2, "dashboard sales?"))
+        );
+        assert_eq!(after_find("Find look users"), Some((0, "look users")));
+        assert_eq!(after_find("finder orders"), None);
+        assert_eq!(after_find("orders"), None);
     }
 }

@@ -29,6 +29,43 @@ async fn unreachable_endpoint_names_the_endpoint_variable() {
     assert!(message.contains("SLACKBOT_S3_ENDPOINT"), "{message}");
 }
 
+#[tokio::test]
+async fn uploads_go_through_the_configured_proxy() {
+    init();
+    let proxy = net::test_proxy::ForwardProxy::start().await.expect("proxy");
+    let endpoint = dead_endpoint();
+    let settings = StoreSettings::S3 {
+        bucket: "charts".to_owned(),
+        region: "us-east-1".to_owned(),
+        access_key_id: Some("AKID".to_owned()),
+        secret_access_key: Some(Secret::from("secret")),
+        endpoint: Some(endpoint.clone()),
+    };
+    let via_proxy = config::ProxySettings {
+        http_proxy: Some(proxy.url()),
+        ..Default::default()
+    };
+    let store = ImageStore::with_proxy(&settings, &via_proxy).expect("store");
+    store
+        .put_png(sample_png())
+        .await
+        .expect_err("nothing listens behind the proxy");
+    let endpoint_authority = endpoint.trim_start_matches("http://").trim_end_matches('/').to_string();
+    assert!(
+        proxy.carried().iter().any(|c| c.target == endpoint_authority),
+        "the upload went to the proxy: {:?}",
+        proxy.carried()
+    );
+    let exempt = config::ProxySettings {
+        no_proxy: Some("127.0.0.1".to_owned()),
+        ..via_proxy
+    };
+    let before = proxy.carried().len();
+    let store = ImageStore::with_proxy(&settings, &exempt).expect("store");
+    store.put_png(sample_png()).await.expect_err("nothing listens");
+    assert_eq!(proxy.carried().len(), before, "NO_PROXY sends the store direct");
+}
+
 #[test]
 fn malformed_azure_key_is_invalid_settings_without_the_key() {
     init();

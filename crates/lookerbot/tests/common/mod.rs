@@ -34,9 +34,16 @@ impl World {
 
     /// A world whose bot has these extra variables set.
     pub async fn start_with(extra: &[(&str, &str)]) -> World {
+        let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        World::start_configured(|_, _| extra).await
+    }
+
+    /// A world whose bot has the extra variables `extra` gives, once the sandbox and simulator run.
+    pub async fn start_configured(extra: impl FnOnce(&Sandbox, &SlackSim) -> Vec<(String, String)>) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let sim = SlackSim::start(SimConfig::default()).await.unwrap();
+        let extra = extra(&sandbox, &sim);
         let data = tempfile::tempdir().unwrap();
         let mut env = Environment::from_pairs([
             ("LOOKER_URL", sandbox.web_url().as_str()),
@@ -52,7 +59,7 @@ impl World {
             ("LOOKERBOT_IMAGE_WIDTH", "400"),
             ("LOOKERBOT_IMAGE_HEIGHT", "300"),
         ]);
-        for (k, v) in extra {
+        for (k, v) in &extra {
             env.set(k, v);
         }
         let config = Config::from_env(&env, Needs::SERVER).unwrap();
@@ -88,16 +95,35 @@ impl World {
         post_table_look(&self.http, &self.sandbox, &self.url, token).await
     }
 
+    /// Alice mentions the bot in #general: `<@UBOT> text` (Events API `app_mention`).
+    pub async fn mention(&self, text: &str) -> reqwest::Response {
+        let n = self.next_event.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let text = format!("<@{}> {text}", slack_sim::BOT_USER_ID);
+        let body = json!({
+            "token": "unused", "team_id": "T0SIM", "api_app_id": "A0SIM", "type": "event_callback",
+            "event_id": format!("Ev{n:08}"), "event_time": 1_700_000_000,
+            "event": {"type": "app_mention", "channel": GENERAL, "user": ALICE, "text": text,
+                      "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}")}
+        });
+        self.post_signed("/slack/events", "application/json", body.to_string())
+            .await
+    }
+
     /// Alice uses `/looker text` in #general; the reply goes to the returned response_url.
     pub async fn slash(&self, text: &str) -> (reqwest::Response, String) {
+        self.slash_in(GENERAL, text).await
+    }
+
+    /// Alice uses `/looker text` in `channel` (an id); the reply goes to the returned response_url.
+    pub async fn slash_in(&self, channel: &str, text: &str) -> (reqwest::Response, String) {
         let n = self.next_event.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let response_url = self.sim.response_url_in(&format!("slash{n}"), GENERAL);
+        let response_url = self.sim.response_url_in(&format!("slash{n}"), channel);
         let form = serde_urlencoded::to_string([
             ("token", "unused"),
             ("team_id", "T0SIM"),
             ("team_domain", "sim"),
-            ("channel_id", GENERAL),
-            ("channel_name", "general"),
+            ("channel_id", channel),
+            ("channel_name", "channel"),
             ("user_id", ALICE),
             ("user_name", "alice"),
             ("command", "/looker"),
@@ -195,10 +221,8 @@ pub fn options() -> StartOptions {
             poll_interval: Duration::from_millis(100),
             ..WorkerConfig::default()
         },
-        slack: WebConfig {
-            post_interval: Duration::from_millis(0),
-            ..WebConfig::default()
-        },
+        // Paced as in production (a burst per channel, then a post per second), against the simulator's limits.
+        slack: WebConfig::default(),
         render_poll: Some(Duration::from_millis(20)),
     }
 }

@@ -15,6 +15,10 @@ pub fn get_upload_url(shared: &Shared, args: &Args) -> ApiResult {
             return Err(ApiError::new("invalid_arguments").detail("length must be a positive integer (bytes)"));
         }
     };
+    if length > shared.config.max_upload_bytes {
+        return Err(ApiError::new("file_upload_size_restricted")
+            .detail(format!("files may be at most {} bytes", shared.config.max_upload_bytes)));
+    }
     let filename = args.str("filename").unwrap_or_default();
     let file_id = format!("F0SIM{:04}", shared.next_seq());
     lock(&shared.uploads).insert(

@@ -136,7 +136,10 @@ pub async fn endpoint(
     };
     let answer = match shared.take_fault(&method) {
         Some(fault) => fault_answer(fault, &method),
-        None => answer_call(&shared, &method, parsed),
+        None => match over_rate(&shared, &method, &parsed) {
+            Some(fault) => fault_answer(fault, &method),
+            None => answer_call(&shared, &method, parsed),
+        },
     };
     lock(&shared.records).calls.push(RecordedCall {
         method,
@@ -146,6 +149,18 @@ pub async fn endpoint(
         response: answer.body.clone(),
     });
     answer.into_response()
+}
+
+/// A 429 for a `chat.postMessage` past its channel's rate, with the whole seconds until a post is free again.
+fn over_rate(shared: &Shared, method: &str, parsed: &Result<ParsedCall, args::BodyError>) -> Option<Fault> {
+    if method != "chat.postMessage" {
+        return None;
+    }
+    let channel = parsed.as_ref().ok()?.args.str("channel")?;
+    let wait = shared.post_limiter.take(&channel).err()?;
+    Some(Fault::RateLimited {
+        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+    })
 }
 
 /// The response for an injected failure; also used by the upload and response_url endpoints.

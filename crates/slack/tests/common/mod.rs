@@ -21,6 +21,8 @@ pub fn fast_config() -> WebConfig {
         timeout: Duration::from_secs(5),
         max_attempts: 3,
         post_interval: Duration::from_millis(0),
+        post_burst: slack::pace::DEFAULT_BURST,
+        net: net::NetPolicy::direct(),
         max_retry_wait: Duration::from_secs(5),
         page_size: 200,
     }
