@@ -4,6 +4,7 @@
 mod cached;
 mod errors;
 mod events;
+mod group;
 mod jobs;
 mod retention;
 mod rows;
@@ -21,10 +22,12 @@ use rusqlite::Connection;
 pub use retention::{Pruned, Retention};
 
 use crate::error::QueueError;
-use crate::job::{Counts, EnqueueOutcome, Job, ListFilter, NewJob};
+use crate::health::StoreHealth;
+use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 use crate::store::Store;
 use crate::time::to_millis;
 use cached::CachedStatements;
+use jobs::Written;
 
 /// The file name inside the data directory.
 const FILE_NAME: &str = "deliveries.sqlite3";
@@ -39,6 +42,9 @@ pub struct SqliteStore {
     capacity: usize,
     retention: Retention,
     last_housekeeping_ms: Arc<AtomicI64>,
+    /// Enqueues waiting for the next group commit.
+    waiting: Arc<group::WaitingRoom>,
+    health: Arc<Mutex<StoreHealth>>,
 }
 
 impl SqliteStore {
@@ -80,6 +86,8 @@ impl SqliteStore {
             capacity,
             retention,
             last_housekeeping_ms: Arc::new(AtomicI64::new(i64::MIN)),
+            waiting: Arc::default(),
+            health: Arc::default(),
         };
         store.housekeeping_if_due(&store.lock(), now_ms());
         Ok(store)
@@ -135,6 +143,10 @@ impl SqliteStore {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn health_mut(&self) -> std::sync::MutexGuard<'_, StoreHealth> {
+        self.health.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn housekeeping_if_due(&self, conn: &Connection, now: i64) {
         let last = self.last_housekeeping_ms.load(Ordering::Relaxed);
         if now.saturating_sub(last) < HOUSEKEEPING_INTERVAL_MS
@@ -181,32 +193,33 @@ fn millis(duration: Duration) -> i64 {
 
 #[async_trait]
 impl Store for SqliteStore {
+    /// Group-committed with concurrent enqueues (see `group`).
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
-        let capacity = self.capacity;
-        self.with_conn(move |conn, now| jobs::enqueue(conn, job, None, capacity, now))
-            .await
+        Ok(match self.submit(job, None)?.get().await? {
+            Written::Accepted(job) => EnqueueOutcome::Accepted(job.id),
+            Written::Duplicate(id) => EnqueueOutcome::Duplicate(id),
+        })
     }
 
-    async fn enqueue_claimed(
-        &self,
-        job: NewJob,
-        lease: Duration,
-        started: Box<dyn FnOnce(Job) + Send>,
-    ) -> Result<EnqueueOutcome, QueueError> {
-        let capacity = self.capacity;
-        let claim = jobs::ClaimAtOnce {
-            lease_ms: millis(lease),
-            started,
-        };
-        self.with_conn(move |conn, now| jobs::enqueue(conn, job, Some(claim), capacity, now))
-            .await
+    async fn enqueue_claimed(&self, job: NewJob, lease: Duration) -> Result<Claimed, QueueError> {
+        Ok(match self.submit(job, Some(millis(lease)))?.get().await? {
+            Written::Accepted(job) => Claimed::Accepted(job),
+            Written::Duplicate(id) => Claimed::Duplicate(id),
+        })
     }
 
     /// Not fsync'd: a lease lost to power loss leaves the job pending, so it is delivered again, as it would be
     /// once the lease of a crashed process expires. Waiting for the disk here only delayed every delivery.
     async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError> {
-        self.with_conn_unsynced(move |conn, now| jobs::claim(conn, millis(lease), now))
-            .await
+        let claimed = self
+            .with_conn_unsynced(move |conn, now| jobs::claim(conn, millis(lease), now))
+            .await;
+        self.health_mut().record(&claimed);
+        claimed
+    }
+
+    fn health(&self) -> StoreHealth {
+        self.health_mut().clone()
     }
 
     async fn renew_lease(&self, id: i64, lease: Duration) -> Result<(), QueueError> {
