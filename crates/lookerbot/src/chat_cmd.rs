@@ -113,6 +113,7 @@ async fn start_demo_server(
             poll_interval: Duration::from_millis(200),
             ..WorkerConfig::default()
         },
+        listen: server::ListenLimits::default(),
     };
     let preferred = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match Stack::start(parts(preferred)).await {

@@ -85,6 +85,8 @@ pub struct StartOptions {
     pub slack: WebConfig,
     /// First wait between polls of a Looker render task (default 250 ms).
     pub render_poll: Option<Duration>,
+    /// Connections and header timeouts of the HTTP server.
+    pub listen: server::ListenLimits,
 }
 
 /// [`start`] with chosen options.
@@ -126,6 +128,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
             lease: config.delivery_lease,
             ..options.workers
         },
+        listen: options.listen,
     })
     .await?;
     Ok(RunningBot {

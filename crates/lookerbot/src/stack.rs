@@ -89,6 +89,7 @@ pub struct StackParts {
     pub public_url: Option<url::Url>,
     pub bind: SocketAddr,
     pub workers: WorkerConfig,
+    pub listen: server::ListenLimits,
 }
 
 impl Stack {
@@ -116,14 +117,13 @@ impl Stack {
             .await
             .with_context(|| format!("cannot listen on {} (is PORT in use?)", parts.bind))?;
         let addr = listener.local_addr()?;
+        let listen = parts.listen;
         let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!(error = %e, "the HTTP server stopped");
-            }
+            server::serve(listener, app, listen, shutdown).await;
         });
         Ok(Stack {
             addr,

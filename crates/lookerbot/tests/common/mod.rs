@@ -34,6 +34,11 @@ impl World {
 
     /// A world whose bot has these extra variables set.
     pub async fn start_with(extra: &[(&str, &str)]) -> World {
+        World::start_with_options(extra, options()).await
+    }
+
+    /// [`World::start_with`] with the bot started with `start_options`.
+    pub async fn start_with_options(extra: &[(&str, &str)], start_options: StartOptions) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let sim = SlackSim::start(SimConfig::default()).await.unwrap();
@@ -56,7 +61,7 @@ impl World {
             env.set(k, v);
         }
         let config = Config::from_env(&env, Needs::SERVER).unwrap();
-        let bot = start_with(&config, SocketAddr::from(([127, 0, 0, 1], 0)), options())
+        let bot = start_with(&config, SocketAddr::from(([127, 0, 0, 1], 0)), start_options)
             .await
             .unwrap();
         let url = format!("http://{}", bot.addr());
@@ -84,6 +89,12 @@ impl World {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The status `/health_check` answers.
+    pub async fn health(&self) -> reqwest::StatusCode {
+        let url = format!("{}/health_check", self.url);
+        self.http.get(url).send().await.unwrap().status()
     }
 
     /// Alice writes `text` to the bot in a DM (Events API).
@@ -167,6 +178,7 @@ pub fn options() -> StartOptions {
             ..WebConfig::default()
         },
         render_poll: Some(Duration::from_millis(20)),
+        listen: server::ListenLimits::default(),
     }
 }
 
