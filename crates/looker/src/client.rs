@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, OnceCell};
 use url::Url;
 
+use crate::breaker::Breaker;
 use crate::error::LookerError;
 use crate::models::{AccessToken, ApiVersion};
 use crate::versions::{api_root, legacy_version};
@@ -22,6 +23,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// For running queries and fetching images, which take as long as the database does.
     pub query_timeout: Duration,
+    /// How long calls fail at once after Looker looked down ([`crate::TRIP_AFTER`] failures in a row).
+    pub breaker_open_for: Duration,
 }
 
 impl Default for ClientOptions {
@@ -29,6 +32,7 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs(30),
             query_timeout: Duration::from_secs(180),
+            breaker_open_for: crate::OPEN_FOR,
         }
     }
 }
@@ -55,6 +59,7 @@ struct Shared {
     options: ClientOptions,
     api_url: OnceCell<Url>,
     session: Mutex<Option<Session>>,
+    breaker: Breaker,
 }
 
 struct Session {
@@ -101,9 +106,10 @@ impl LookerClient {
             shared: Arc::new(Shared {
                 http,
                 instance: instance.clone(),
-                options,
+                options: options.clone(),
                 api_url: OnceCell::new(),
                 session: Mutex::new(None),
+                breaker: Breaker::new(options.breaker_open_for),
             }),
             user_agent: Arc::from(base_user_agent()),
         })
@@ -257,8 +263,13 @@ impl LookerClient {
         })
     }
 
-    /// One API call with the session token; a 401 means the session ended early, so it logs in again and
-    /// retries once.
+    /// How long calls to this Looker still fail at once because it looked down (its circuit breaker is open).
+    pub fn down_for(&self) -> Option<Duration> {
+        self.shared.breaker.open_for()
+    }
+
+    /// One API call with the session token, through the circuit breaker (failed at once while Looker looks
+    /// down); a 401 means the session ended early, so it logs in again and retries once.
     pub(crate) async fn call(
         &self,
         operation: &'static str,
@@ -268,52 +279,63 @@ impl LookerClient {
         body: Body,
         speed: Speed,
     ) -> Result<Response, LookerError> {
-        let url = self
-            .api_url()
-            .await?
-            .join(path)
-            .map_err(|e| LookerError::Setup(e.to_string()))?;
-        let timeout = match speed {
-            Speed::Normal => self.shared.options.timeout,
-            Speed::Query => self.shared.options.query_timeout,
-        };
-        let mut renew = false;
-        loop {
-            let token = self.token(renew).await?;
-            let mut request = self
-                .shared
-                .http
-                .request(method.clone(), url.clone())
-                .header(header::AUTHORIZATION, format!("token {token}"))
-                .header(header::USER_AGENT, &*self.user_agent)
-                .timeout(timeout);
-            if !query.is_empty() {
-                request = request.query(query);
-            }
-            if let Body::Json(value) = &body {
-                request = request.json(value);
-            }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| transport_error(operation, &url, timeout, e))?;
-            if response.status() == StatusCode::UNAUTHORIZED && !renew {
-                tracing::info!(operation, "Looker answered 401; logging in again and retrying once");
-                renew = true;
-                continue;
-            }
-            if !response.status().is_success() {
-                let status = response.status().as_u16();
-                let (message, details) = error_message(response).await;
-                return Err(LookerError::Api {
-                    operation,
-                    status,
-                    message,
-                    details,
-                });
-            }
-            return Ok(response);
+        if let Err(wait) = self.shared.breaker.admit() {
+            return Err(LookerError::Down {
+                url: self.shared.instance.url.to_string(),
+                seconds: wait.as_secs().max(1),
+            });
         }
+        let result = async {
+            let url = self
+                .api_url()
+                .await?
+                .join(path)
+                .map_err(|e| LookerError::Setup(e.to_string()))?;
+            let timeout = match speed {
+                Speed::Normal => self.shared.options.timeout,
+                Speed::Query => self.shared.options.query_timeout,
+            };
+            let mut renew = false;
+            loop {
+                let token = self.token(renew).await?;
+                let mut request = self
+                    .shared
+                    .http
+                    .request(method.clone(), url.clone())
+                    .header(header::AUTHORIZATION, format!("token {token}"))
+                    .header(header::USER_AGENT, &*self.user_agent)
+                    .timeout(timeout);
+                if !query.is_empty() {
+                    request = request.query(query);
+                }
+                if let Body::Json(value) = &body {
+                    request = request.json(value);
+                }
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| transport_error(operation, &url, timeout, e))?;
+                if response.status() == StatusCode::UNAUTHORIZED && !renew {
+                    tracing::info!(operation, "Looker answered 401; logging in again and retrying once");
+                    renew = true;
+                    continue;
+                }
+                if !response.status().is_success() {
+                    let status = response.status().as_u16();
+                    let (message, details) = error_message(response).await;
+                    return Err(LookerError::Api {
+                        operation,
+                        status,
+                        message,
+                        details,
+                    });
+                }
+                return Ok(response);
+            }
+        }
+        .await;
+        self.shared.breaker.record(&result);
+        result
     }
 
     /// [`LookerClient::call`] and decode the JSON answer.

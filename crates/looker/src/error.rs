@@ -32,6 +32,12 @@ pub enum LookerError {
     #[error("Looker's answer to {operation} could not be read ({detail}).")]
     Decode { operation: &'static str, detail: String },
 
+    #[error(
+        "Looker at {url} is not answering (its last calls failed or timed out); the bot tries it again in {seconds} \
+         seconds."
+    )]
+    Down { url: String, seconds: u64 },
+
     #[error("The Looker client could not be set up: {0}")]
     Setup(String),
 }
@@ -40,7 +46,7 @@ impl LookerError {
     /// Whether trying again later may work (Looker down, slow or overloaded).
     pub fn is_retryable(&self) -> bool {
         match self {
-            LookerError::Unreachable { .. } | LookerError::Timeout { .. } => true,
+            LookerError::Unreachable { .. } | LookerError::Timeout { .. } | LookerError::Down { .. } => true,
             LookerError::Api { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }

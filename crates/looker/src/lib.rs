@@ -4,12 +4,14 @@
 //! with the client credentials, refreshes the token before it expires and once more on a 401, and turns Looker's
 //! errors into [`LookerError`]s that say what to do.
 
+mod breaker;
 mod client;
 mod error;
 pub mod models;
 mod ops;
 mod versions;
 
+pub use breaker::{OPEN_FOR, TRIP_AFTER};
 pub use client::{ChatContext, ClientOptions, LookerClient};
 pub use error::LookerError;
 pub use ops::ContentSearch;

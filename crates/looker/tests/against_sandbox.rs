@@ -145,6 +145,7 @@ async fn unreachable_and_slow_lookers_are_clear_errors() {
     let options = ClientOptions {
         timeout: Duration::from_millis(300),
         query_timeout: Duration::from_millis(300),
+        ..ClientOptions::default()
     };
     let slow = LookerClient::new(
         &instance(&sandbox, &sandbox.api_url(), sandbox.client_secret()),

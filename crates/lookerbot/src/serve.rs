@@ -87,11 +87,13 @@ pub struct StartOptions {
     pub render_poll: Option<Duration>,
     /// Connections and header timeouts of the HTTP server.
     pub listen: server::ListenLimits,
+    /// Timeouts and circuit breaker of the Looker clients.
+    pub looker: looker::ClientOptions,
 }
 
 /// [`start`] with chosen options.
 pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
-    let lookers = stack::lookers(config)?;
+    let lookers = stack::lookers_with(config, options.looker.clone())?;
     // Socket Mode clicks come over the app-token socket, so they are trusted without a signing secret.
     let clicks_verified = config.slack.can_verify_requests() || config.slack.mode == Some(SlackMode::Socket);
     let mut settings = stack::bot_settings(config, clicks_verified);

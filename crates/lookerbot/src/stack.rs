@@ -26,6 +26,11 @@ pub const QUEUE_CAPACITY: usize = config::DEFAULT_QUEUE_CAPACITY;
 
 /// The Looker clients of the configuration.
 pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
+    lookers_with(config, ClientOptions::default())
+}
+
+/// [`lookers`] with chosen timeouts.
+pub fn lookers_with(config: &Config, options: ClientOptions) -> anyhow::Result<Lookers> {
     if config.tls_insecure {
         tracing::warn!(
             "!!! TLS certificate checks for Looker are OFF (NODE_TLS_REJECT_UNAUTHORIZED=0 or LOOKERSDK_VERIFY_SSL=false). \
@@ -35,7 +40,7 @@ pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
     let clients = config
         .lookers
         .iter()
-        .map(|instance| LookerClient::new(instance, ClientOptions::default()))
+        .map(|instance| LookerClient::new(instance, options.clone()))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Lookers::new(clients))
 }
@@ -94,10 +99,7 @@ pub struct StackParts {
 
 impl Stack {
     pub async fn start(parts: StackParts) -> anyhow::Result<Stack> {
-        let handler = Arc::new(DeliveryHandler {
-            bot: parts.bot.clone(),
-            sink: parts.sink,
-        });
+        let handler = Arc::new(DeliveryHandler::new(parts.bot.clone(), parts.sink));
         let workers = Workers::spawn(parts.queue.clone(), handler.clone(), parts.workers);
         let state = AppState {
             auth: PushAuth {

@@ -5,6 +5,7 @@
 //! wait in slots of their own, and every accepted delivery is in the durable queue before the answer goes back.
 
 mod auth;
+mod bulkhead;
 mod deliveries;
 mod directory;
 mod listen;
@@ -12,6 +13,7 @@ mod looker_pushes;
 mod routes;
 
 pub use auth::PushAuth;
+pub use bulkhead::{BUSY_RETRY, DELIVERIES_PER_LOOKER};
 pub use deliveries::{DELIVERY_KIND, Deliveries, DeliveryHandler};
 pub use directory::{Directory, FormOption};
 pub use listen::{ListenLimits, serve};

@@ -69,6 +69,7 @@ async fn check_one(target: &Target<'_>) -> Vec<CheckLine> {
     let options = ClientOptions {
         timeout: CHECK_TIMEOUT,
         query_timeout: CHECK_TIMEOUT,
+        ..ClientOptions::default()
     };
     match LookerClient::new(target.instance, options) {
         Err(e) => lines.push(CheckLine::fail(reachable, e.to_string())),

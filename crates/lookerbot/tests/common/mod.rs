@@ -91,6 +91,22 @@ impl World {
             .unwrap()
     }
 
+    /// Looker calls that fetch or change content (not the bot's log-in and periodic command refresh).
+    pub fn content_calls(&self) -> u64 {
+        [
+            "look",
+            "query",
+            "run_query",
+            "create_query",
+            "run_inline_query",
+            "dashboard",
+            "perform_data_action",
+        ]
+        .iter()
+        .map(|op| self.sandbox.calls(op))
+        .sum()
+    }
+
     /// The status `/health_check` answers.
     pub async fn health(&self) -> reqwest::StatusCode {
         let url = format!("{}/health_check", self.url);
@@ -179,6 +195,7 @@ pub fn options() -> StartOptions {
         },
         render_poll: Some(Duration::from_millis(20)),
         listen: server::ListenLimits::default(),
+        looker: looker::ClientOptions::default(),
     }
 }
 
