@@ -96,7 +96,9 @@ pub async fn try_query_reply(
         });
         return Ok(Reply::new(blocks));
     }
-    let result = client.run_query(&query_id).await?;
+    let result = client
+        .run_query_rows(&query_id, Some(crate::results::rows_to_ask(query)))
+        .await?;
     let base = client.web_url().as_str().trim_end_matches('/').to_string();
     let view = ResultView {
         query,

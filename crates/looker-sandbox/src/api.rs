@@ -56,6 +56,8 @@ pub struct Call<'a> {
     pub authorization: Option<&'a str>,
     /// Whether an `EmptyImage` fault applies to this call.
     pub empty_image: bool,
+    /// The rows or image bytes an `Oversized` fault asks for.
+    pub oversized: Option<usize>,
 }
 
 impl Call<'_> {

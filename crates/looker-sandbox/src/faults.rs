@@ -13,6 +13,9 @@ pub enum Fault {
     Slow(Duration),
     /// For image results: answer 200 with a 0-byte body.
     EmptyImage,
+    /// A Looker that sends far more than asked: `json_detail` results repeat their rows until there are this many
+    /// (whatever `limit` said), images carry padding until they are this many bytes.
+    Oversized(usize),
 }
 
 /// A request that broke the spec, as the sandbox saw it.

@@ -108,6 +108,7 @@ async fn operation_call(
         tokio::time::sleep(latency).await;
     }
     let mut empty_image = false;
+    let mut oversized = None;
     match state.knobs.take_fault(operation_id) {
         Some(Fault::Status(401)) => return into_response(unauthenticated()),
         Some(Fault::Status(status)) => {
@@ -115,6 +116,7 @@ async fn operation_call(
         }
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::EmptyImage) => empty_image = true,
+        Some(Fault::Oversized(bytes)) => oversized = Some(bytes),
         None => {}
     }
     if !PUBLIC_OPERATIONS.contains(&operation_id) && !state.tokens.accepts(authorization) {
@@ -138,6 +140,7 @@ async fn operation_call(
             raw_body: &raw_body,
             authorization: authorization.as_deref(),
             empty_image,
+            oversized,
         };
         api::dispatch(&worker_state, operation_id, &call)
     });

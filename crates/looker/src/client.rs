@@ -339,7 +339,7 @@ impl LookerClient {
     }
 
     /// [`LookerClient::call`] and decode the JSON answer.
-    pub(crate) async fn call_json<T: DeserializeOwned>(
+    pub(crate) async fn call_json<T: DeserializeOwned + Send + 'static>(
         &self,
         operation: &'static str,
         method: Method,
@@ -387,15 +387,46 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-pub(crate) async fn read_json<T: DeserializeOwned>(
+/// Most bytes of a JSON answer the bot reads. A reply shows at most 100 rows and 20 columns, asked for with `limit`:
+/// far below this. Past it the answer is refused, so that memory does not follow what Looker sends.
+pub const MAX_JSON_ANSWER: usize = 8 * 1024 * 1024;
+/// Most bytes of an image the bot reads (Slack shows far smaller ones).
+pub const MAX_IMAGE_ANSWER: usize = 16 * 1024 * 1024;
+/// JSON answers larger than this are parsed on a blocking thread, not on the async workers that serve requests.
+const PARSE_INLINE_MAX: usize = 256 * 1024;
+
+/// The body of `response`, read piece by piece and refused once it passes `max` bytes (or announces more).
+pub(crate) async fn read_capped(
+    operation: &'static str,
+    mut response: Response,
+    max: usize,
+) -> Result<bytes::Bytes, LookerError> {
+    let too_large = || LookerError::TooLarge {
+        operation,
+        megabytes: max / (1024 * 1024),
+    };
+    if response.content_length().is_some_and(|length| length > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| LookerError::Decode {
+        operation,
+        detail: e.to_string(),
+    })? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+pub(crate) async fn read_json<T: DeserializeOwned + Send + 'static>(
     operation: &'static str,
     response: Response,
 ) -> Result<T, LookerError> {
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(|e| LookerError::Decode {
-        operation,
-        detail: e.to_string(),
-    })?;
+    let bytes = read_capped(operation, response, MAX_JSON_ANSWER).await?;
     if !(200..300).contains(&status) {
         let (message, details) = parse_error_body(&bytes);
         return Err(LookerError::Api {
@@ -405,13 +436,24 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
             details,
         });
     }
-    serde_json::from_slice(&bytes).map_err(|e| LookerError::Decode {
-        operation,
-        detail: e.to_string(),
-    })
+    let inline = bytes.len() <= PARSE_INLINE_MAX;
+    let parse = move || {
+        serde_json::from_slice(&bytes).map_err(|e| LookerError::Decode {
+            operation,
+            detail: e.to_string(),
+        })
+    };
+    if inline {
+        return parse();
+    }
+    tokio::task::spawn_blocking(parse)
+        .await
+        .map_err(|e| LookerError::Decode {
+            operation,
+            detail: e.to_string(),
+        })?
 }
 
-/// Looker's `Error` or `ValidationError` body: the message, and one line per validation error.
 async fn error_message(response: Response) -> (String, Vec<String>) {
     let bytes = response.bytes().await.unwrap_or_default();
     parse_error_body(&bytes)

@@ -38,6 +38,12 @@ pub enum LookerError {
     )]
     Down { url: String, seconds: u64 },
 
+    #[error(
+        "Looker's answer to {operation} is larger than {megabytes} MB, more than the bot takes; ask for fewer rows or \
+         columns, or see it in Looker."
+    )]
+    TooLarge { operation: &'static str, megabytes: usize },
+
     #[error("The Looker client could not be set up: {0}")]
     Setup(String),
 }

@@ -12,7 +12,7 @@ mod ops;
 mod versions;
 
 pub use breaker::{OPEN_FOR, TRIP_AFTER};
-pub use client::{ChatContext, ClientOptions, LookerClient};
+pub use client::{ChatContext, ClientOptions, LookerClient, MAX_IMAGE_ANSWER, MAX_JSON_ANSWER};
 pub use error::LookerError;
 pub use ops::ContentSearch;
 pub use versions::api_root;

@@ -31,8 +31,13 @@ impl Stored {
         self.0.await.ok()
     }
 
-    /// The stored job's id, if it is written already.
+    /// The stored job's id, if it is written already. Polls the gate itself: the work may not have looked yet
+    /// (it reads from Looker first), and the lease must be renewed meanwhile.
     pub(crate) fn id_now(&self) -> Option<i64> {
+        if self.0.peek().is_none() {
+            // Completes the shared gate if its job arrived (the result is kept by the gate).
+            let _ = self.0.clone().now_or_never();
+        }
         self.0.peek().and_then(|job| job.as_ref().ok()).map(|job| job.id)
     }
 }

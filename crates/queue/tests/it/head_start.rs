@@ -313,3 +313,32 @@ async fn concurrent_enqueues_share_one_commit() {
     );
     assert_eq!(temp.store.counts().await.unwrap().pending, 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_that_reads_long_before_looking_at_the_gate_keeps_its_lease() {
+    let temp = TempStore::new(10);
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    let cfg = WorkerConfig {
+        lease: Duration::from_millis(200),
+        ..fast_config(1)
+    };
+    // Polling workers, which would take over a job whose lease ran out.
+    let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), cfg);
+    let outcome = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(1), |stored| async move {
+            // A slow Looker read, five leases long, before the gate is looked at.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert!(stored.job().await.is_some());
+            Ok(())
+        })
+        .await
+        .unwrap();
+    wait_until_drained(temp.store.as_ref(), PATIENCE).await;
+    assert_eq!(status_of(temp.store.as_ref(), outcome.id()).await, JobStatus::Done);
+    assert!(
+        recorder.attempts_per_job().is_empty(),
+        "a worker took over a job whose head start was still reading"
+    );
+    workers.shutdown(Duration::from_secs(1)).await;
+}
