@@ -50,6 +50,21 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// `text` with mrkdwn's formatting marks (`*bold*`, `_italic_`, `~strike~`, `` `code` ``) swapped for look-alikes
+/// that Slack does not read as markup (`∗ ˍ ∼ ˋ`): for data in headings (already bold) and the fallback text, where
+/// a mark from data would format or break what follows. Not yet escaped.
+pub fn without_formatting(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '*' => '\u{2217}',
+            '_' => '\u{02CD}',
+            '~' => '\u{223C}',
+            '`' => '\u{02CB}',
+            c => c,
+        })
+        .collect()
+}
+
 /// A mrkdwn link `<url|text>`, or just the escaped text when the URL is not http(s).
 pub fn link(url: &str, text: &str) -> String {
     match safe_url(url) {
@@ -86,7 +101,7 @@ pub fn render(reply: &Reply) -> RenderedMessage {
         blocks.truncate(MAX_BLOCKS - 1);
         blocks.push(context(&format!("\u{2026} {dropped} more blocks not shown")));
     }
-    let text = cut(&escape(&reply.plain_text()), MAX_FALLBACK_TEXT);
+    let text = cut(&escape(&without_formatting(&reply.plain_text())), MAX_FALLBACK_TEXT);
     RenderedMessage {
         text,
         blocks,
@@ -105,9 +120,10 @@ impl Renderer {
     fn block(&mut self, index: usize, block: &Block) {
         match block {
             Block::Heading { text, link: target } => {
+                let text = without_formatting(text);
                 let title = match target {
-                    Some(url) => link(url, text),
-                    None => escape(text),
+                    Some(url) => link(url, &text),
+                    None => escape(&text),
                 };
                 self.blocks.push(section(&format!("*{title}*")));
             }
