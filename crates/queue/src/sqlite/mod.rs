@@ -9,6 +9,7 @@ mod jobs;
 mod retention;
 mod rows;
 mod schema;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use retention::{Pruned, Retention};
+pub(crate) use rows::DAMAGED;
 
 use crate::error::QueueError;
 use crate::health::StoreHealth;
@@ -48,6 +50,12 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Moves a damaged or unwanted queue file aside (with its `-wal` and `-shm`), so that the next start begins with
+    /// an empty queue; returns where it went (`lookerbot deliveries --reset`).
+    pub fn set_aside(path: &Path) -> Result<PathBuf, QueueError> {
+        startup::set_aside(path)
+    }
+
     /// Where the queue file lives inside lookerbot's data directory.
     pub fn default_path(data_dir: &Path) -> PathBuf {
         data_dir.join(FILE_NAME)
@@ -74,13 +82,16 @@ impl SqliteStore {
                 ))
             })?;
         }
+        startup::check_not_lost(path)?;
         let mut conn = Connection::open(path).map_err(|e| {
             cannot_open(format!(
                 "{e}; check that the data directory exists and lookerbot may write to it"
             ))
         })?;
         schema::configure(&conn).map_err(cannot_open)?;
+        startup::check_intact(&conn, path)?;
         schema::migrate(&mut conn).map_err(cannot_open)?;
+        startup::mark_in_use(path)?;
         let store = SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             capacity,
