@@ -268,4 +268,9 @@ fn formatting_marks_from_data_do_not_format_headings_or_the_fallback_text() {
         assert!(inside.contains("bold") && inside.contains("code"), "{heading}");
         assert!(!rendered.text.contains(['*', '_', '~', '`']), "{}", rendered.text);
     }
+    assert_eq!(
+        without_formatting(":white_check_mark: a_b :x"),
+        ":white_check_mark: a\u{02CD}b :x",
+        "emoji codes keep their underscores"
+    );
 }
