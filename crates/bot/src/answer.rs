@@ -141,7 +141,9 @@ pub async fn try_query_answer(
             rows: None,
         });
     }
-    let result = client.run_query(&query_id).await?;
+    let result = client
+        .run_query_rows(&query_id, Some(crate::results::rows_to_ask(query)))
+        .await?;
     if let Some(error) = result.error_message() {
         // Looker answers 200 with the database's error inside: the query will fail the same way when run again.
         return Err(AnswerError {

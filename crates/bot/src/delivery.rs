@@ -59,6 +59,21 @@ pub fn read_webhook(body: &[u8]) -> Result<WebhookPayload, String> {
     looker::models::from_json(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
 }
 
+/// Why a delivery waits when its Looker is down for `wait` more (the client's circuit breaker is open), as recorded
+/// in the queue.
+pub fn looker_down_reason(looker_url: &str, wait: std::time::Duration) -> String {
+    looker::LookerError::Down {
+        url: looker_url.to_owned(),
+        seconds: wait.as_secs().max(1),
+    }
+    .to_string()
+}
+
+/// Whether a recorded reason is a [`looker_down_reason`], so that a channel is told only once that its Looker is down.
+pub fn is_looker_down_reason(reason: &str) -> bool {
+    reason.contains("is not answering")
+}
+
 /// Why a webhook was refused (the text goes back to Looker as `reason`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

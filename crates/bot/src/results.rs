@@ -8,6 +8,19 @@ use crate::reply::{Block, Button, Inline, Table};
 /// Most rows a table reply shows, a totals row included: Slack's table block takes 100 rows, its header row
 /// included. The rest are counted and linked.
 pub const MAX_TABLE_ROWS: usize = 99;
+/// Rows Looker is asked for: what a table reply can show, plus one to know there are more. Asking for no more keeps
+/// a reply's cost independent of how many rows the query has.
+pub const ROWS_ASKED: u32 = MAX_TABLE_ROWS as u32 + 1;
+
+/// The `limit` to run `query` with: [`ROWS_ASKED`], or the query's own limit when that is smaller.
+pub fn rows_to_ask(query: &Query) -> u32 {
+    own_limit(query).map_or(ROWS_ASKED, |own| own.min(ROWS_ASKED))
+}
+
+fn own_limit(query: &Query) -> Option<u32> {
+    query.limit.as_deref().and_then(|limit| limit.trim().parse().ok())
+}
+
 /// Most columns a table reply shows (Slack's table block takes 20).
 pub const MAX_TABLE_COLUMNS: usize = 20;
 /// What people see for a null value.
@@ -254,7 +267,12 @@ impl ResultView<'_> {
         };
         let mut notes = Vec::new();
         let hidden_rows = self.result.data.len().saturating_sub(room);
-        if hidden_rows > 0 {
+        // Only ROWS_ASKED rows were asked for: when that many came, how many more there are is unknown.
+        let cut_by_the_bot =
+            self.result.data.len() >= ROWS_ASKED as usize && own_limit(self.query).is_none_or(|own| own > ROWS_ASKED);
+        if cut_by_the_bot {
+            notes.push("More rows not shown.".to_string());
+        } else if hidden_rows > 0 {
             notes.push(format!("{hidden_rows} more rows not shown."));
         }
         let hidden_columns = columns.len() - shown_columns.len();

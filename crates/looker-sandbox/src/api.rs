@@ -58,6 +58,8 @@ pub struct Call<'a> {
     pub empty_image: bool,
     /// The message of a `QueryError` fault that applies to this call.
     pub query_error: Option<&'a str>,
+    /// The rows or image bytes an `Oversized` fault asks for.
+    pub oversized: Option<usize>,
 }
 
 impl Call<'_> {

@@ -16,6 +16,9 @@ pub enum Fault {
     /// For query runs: answer 200 with the error inside the body (`looker_error`, `errors`), as Looker does when
     /// the database refuses the SQL.
     QueryError(String),
+    /// A Looker that sends far more than asked: `json_detail` results repeat their rows until there are this many
+    /// (whatever `limit` said), images carry padding until they are this many bytes.
+    Oversized(usize),
 }
 
 /// Habits of real Lookers that a test can switch on for every answer, on top of the spec-complete shapes the

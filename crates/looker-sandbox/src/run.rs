@@ -15,9 +15,23 @@ use crate::state::State;
 const DEFAULT_IMAGE_WIDTH: u32 = 800;
 const DEFAULT_IMAGE_HEIGHT: u32 = 600;
 
-/// A PNG answer, or an empty body when the `EmptyImage` fault is injected.
-fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
-    let bytes = if call.empty_image { Vec::new() } else { bytes };
+/// A PNG answer, or an empty body when the `EmptyImage` fault is injected, or one padded to the `Oversized` fault's
+/// size (a private ancillary chunk before the end, so it is still a valid PNG).
+fn image_reply(mut bytes: Vec<u8>, call: &Call) -> Reply {
+    if call.empty_image {
+        bytes.clear();
+    } else if let Some(size) = call.oversized.filter(|size| *size > bytes.len() + 24) {
+        const IEND_CHUNK: usize = 12;
+        let end = bytes.split_off(bytes.len().saturating_sub(IEND_CHUNK));
+        let padding = size - bytes.len() - IEND_CHUNK - 12;
+        bytes.extend_from_slice(&u32::try_from(padding).unwrap_or(u32::MAX).to_be_bytes());
+        let chunk_start = bytes.len();
+        bytes.extend_from_slice(b"paDd");
+        bytes.resize(bytes.len() + padding, 0);
+        let crc = crc32(&bytes[chunk_start..]);
+        bytes.extend_from_slice(&crc.to_be_bytes());
+        bytes.extend_from_slice(&end);
+    }
     Reply::Bytes {
         status: 200,
         content_type: "image/png",
@@ -85,7 +99,11 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         "json_detail" => {
             let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             let drill = call.param::<bool>("generate_drill_links").unwrap_or(true);
-            Reply::Json(200, detail::json_detail(&result, &state.web_url, &ran_at, drill))
+            let mut detail = detail::json_detail(&result, &state.web_url, &ran_at, drill);
+            if let Some(rows) = call.oversized {
+                repeat_rows(&mut detail, rows);
+            }
+            Reply::Json(200, detail)
         }
         "csv" => text("text/csv", result.to_delimited(',', formatted)),
         _ => text("text/plain", result.to_delimited('\t', formatted)),
@@ -189,4 +207,35 @@ pub fn render_dashboard(
         tiles.push((ChartKind::for_vis(q.def.vis_type()), series));
     }
     Ok(chart::render_grid(&tiles, width, height))
+}
+
+/// Repeats the rows of a `json_detail` result until there are `count` (the `Oversized` fault).
+fn repeat_rows(detail: &mut serde_json::Value, count: usize) {
+    let Some(rows) = detail["data"].as_array_mut().filter(|rows| !rows.is_empty()) else {
+        return;
+    };
+    let originals = rows.clone();
+    rows.extend(
+        originals
+            .iter()
+            .cycle()
+            .take(count.saturating_sub(originals.len()))
+            .cloned(),
+    );
+}
+
+/// The CRC-32 PNG chunks carry (ISO 3309), bit by bit: only the padding of test images needs it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }

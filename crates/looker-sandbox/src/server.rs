@@ -110,6 +110,7 @@ async fn operation_call(
     }
     let mut empty_image = false;
     let mut query_error = None;
+    let mut oversized = None;
     match state.knobs.take_fault(operation_id) {
         Some(Fault::Status(401)) => return into_response(unauthenticated()),
         Some(Fault::Status(status)) => {
@@ -118,6 +119,7 @@ async fn operation_call(
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::EmptyImage) => empty_image = true,
         Some(Fault::QueryError(message)) => query_error = Some(message),
+        Some(Fault::Oversized(bytes)) => oversized = Some(bytes),
         None => {}
     }
     if !PUBLIC_OPERATIONS.contains(&operation_id) && !state.tokens.accepts(authorization) {
@@ -142,6 +144,7 @@ async fn operation_call(
             authorization: authorization.as_deref(),
             empty_image,
             query_error: query_error.as_deref(),
+            oversized,
         };
         api::dispatch(&worker_state, operation_id, &call)
     });

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, OnceCell};
 use url::Url;
 
+use crate::breaker::Breaker;
 use crate::error::LookerError;
 use crate::models::{AccessToken, ApiVersion};
 use crate::versions::{api_root, legacy_version};
@@ -24,6 +25,8 @@ pub struct ClientOptions {
     pub query_timeout: Duration,
     /// Proxy and trust store (the system's, plus the instance's CA bundle).
     pub net: net::NetPolicy,
+    /// How long calls fail at once after Looker looked down ([`crate::TRIP_AFTER`] failures in a row).
+    pub breaker_open_for: Duration,
 }
 
 impl Default for ClientOptions {
@@ -32,6 +35,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             query_timeout: Duration::from_secs(180),
             net: net::NetPolicy::default(),
+            breaker_open_for: crate::OPEN_FOR,
         }
     }
 }
@@ -58,6 +62,7 @@ struct Shared {
     options: ClientOptions,
     api_url: OnceCell<Url>,
     session: Mutex<Option<Session>>,
+    breaker: Breaker,
 }
 
 struct Session {
@@ -106,9 +111,10 @@ impl LookerClient {
             shared: Arc::new(Shared {
                 http,
                 instance: instance.clone(),
-                options,
+                options: options.clone(),
                 api_url: OnceCell::new(),
                 session: Mutex::new(None),
+                breaker: Breaker::new(options.breaker_open_for),
             }),
             user_agent: Arc::from(base_user_agent()),
         })
@@ -262,8 +268,13 @@ impl LookerClient {
         })
     }
 
-    /// One API call with the session token; a 401 means the session ended early, so it logs in again and
-    /// retries once.
+    /// How long calls to this Looker still fail at once because it looked down (its circuit breaker is open).
+    pub fn down_for(&self) -> Option<Duration> {
+        self.shared.breaker.open_for()
+    }
+
+    /// One API call with the session token, through the circuit breaker (failed at once while Looker looks
+    /// down); a 401 means the session ended early, so it logs in again and retries once.
     pub(crate) async fn call(
         &self,
         operation: &'static str,
@@ -273,9 +284,16 @@ impl LookerClient {
         body: Body,
         speed: Speed,
     ) -> Result<Response, LookerError> {
+        if let Err(wait) = self.shared.breaker.admit() {
+            return Err(LookerError::Down {
+                url: self.shared.instance.url.to_string(),
+                seconds: wait.as_secs().max(1),
+            });
+        }
         let started = Instant::now();
         let result = self.call_timed(operation, method, path, query, body, speed).await;
         crate::observe::call_finished(operation, started.elapsed(), &result);
+        self.shared.breaker.record(&result);
         result
     }
 
@@ -342,7 +360,7 @@ impl LookerClient {
     }
 
     /// [`LookerClient::call`] and decode the JSON answer.
-    pub(crate) async fn call_json<T: DeserializeOwned>(
+    pub(crate) async fn call_json<T: DeserializeOwned + Send + 'static>(
         &self,
         operation: &'static str,
         method: Method,
@@ -390,17 +408,48 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-pub(crate) async fn read_json<T: DeserializeOwned>(
+/// Most bytes of a JSON answer the bot reads. A reply shows at most 100 rows and 20 columns, asked for with `limit`:
+/// far below this. Past it the answer is refused, so that memory does not follow what Looker sends.
+pub const MAX_JSON_ANSWER: usize = 8 * 1024 * 1024;
+/// Most bytes of an image the bot reads (Slack shows far smaller ones).
+pub const MAX_IMAGE_ANSWER: usize = 16 * 1024 * 1024;
+/// JSON answers larger than this are parsed on a blocking thread, not on the async workers that serve requests.
+const PARSE_INLINE_MAX: usize = 256 * 1024;
+
+/// The body of `response`, read piece by piece and refused once it passes `max` bytes (or announces more).
+pub(crate) async fn read_capped(
+    operation: &'static str,
+    mut response: Response,
+    max: usize,
+) -> Result<bytes::Bytes, LookerError> {
+    let too_large = || LookerError::TooLarge {
+        operation,
+        megabytes: max / (1024 * 1024),
+    };
+    if response.content_length().is_some_and(|length| length > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| LookerError::Decode {
+        operation,
+        detail: e.to_string(),
+    })? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+pub(crate) async fn read_json<T: DeserializeOwned + Send + 'static>(
     operation: &'static str,
     response: Response,
 ) -> Result<T, LookerError> {
     let status = response.status().as_u16();
     let answered_at = response.url().clone();
     let html = is_html(&response);
-    let bytes = response.bytes().await.map_err(|e| LookerError::Decode {
-        operation,
-        detail: e.to_string(),
-    })?;
+    let bytes = read_capped(operation, response, MAX_JSON_ANSWER).await?;
     if html || looks_like_html(&bytes) {
         return Err(not_looker(operation, &answered_at, status));
     }
@@ -413,10 +462,22 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
             details,
         });
     }
-    crate::models::from_json(&bytes).map_err(|e| LookerError::Decode {
-        operation,
-        detail: e.to_string(),
-    })
+    let inline = bytes.len() <= PARSE_INLINE_MAX;
+    let parse = move || {
+        crate::models::from_json(&bytes).map_err(|e| LookerError::Decode {
+            operation,
+            detail: e.to_string(),
+        })
+    };
+    if inline {
+        return parse();
+    }
+    tokio::task::spawn_blocking(parse)
+        .await
+        .map_err(|e| LookerError::Decode {
+            operation,
+            detail: e.to_string(),
+        })?
 }
 
 /// Looker's API answers JSON (or images); a web page means the URL is not Looker's API at all, and repeating the

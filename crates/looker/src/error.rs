@@ -44,6 +44,18 @@ pub enum LookerError {
     #[error("Looker's answer to {operation} could not be read ({detail}).")]
     Decode { operation: &'static str, detail: String },
 
+    #[error(
+        "Looker at {url} is not answering (its last calls failed or timed out); the bot tries it again in {seconds} \
+         seconds."
+    )]
+    Down { url: String, seconds: u64 },
+
+    #[error(
+        "Looker's answer to {operation} is larger than {megabytes} MB, more than the bot takes; ask for fewer rows or \
+         columns, or see it in Looker."
+    )]
+    TooLarge { operation: &'static str, megabytes: usize },
+
     #[error("The Looker client could not be set up: {0}")]
     Setup(String),
 }
@@ -52,7 +64,7 @@ impl LookerError {
     /// Whether trying again later may work (Looker down, slow or overloaded).
     pub fn is_retryable(&self) -> bool {
         match self {
-            LookerError::Unreachable { .. } | LookerError::Timeout { .. } => true,
+            LookerError::Unreachable { .. } | LookerError::Timeout { .. } | LookerError::Down { .. } => true,
             LookerError::Api { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }

@@ -4,6 +4,7 @@
 //! with the client credentials, refreshes the token before it expires and once more on a 401, and turns Looker's
 //! errors into [`LookerError`]s that say what to do.
 
+mod breaker;
 mod client;
 mod error;
 pub mod models;
@@ -11,7 +12,8 @@ mod observe;
 mod ops;
 mod versions;
 
-pub use client::{ChatContext, ClientOptions, LookerClient};
+pub use breaker::{OPEN_FOR, TRIP_AFTER};
+pub use client::{ChatContext, ClientOptions, LookerClient, MAX_IMAGE_ANSWER, MAX_JSON_ANSWER};
 pub use error::LookerError;
 pub use ops::ContentSearch;
 pub use versions::api_root;

@@ -35,5 +35,7 @@ fn error_kind(error: &LookerError) -> &'static str {
         LookerError::NoApi40 { .. } | LookerError::NotLooker { .. } => "not_looker_api",
         LookerError::Decode { .. } => "unreadable",
         LookerError::Setup(_) => "setup",
+        LookerError::Down { .. } => "breaker_open",
+        LookerError::TooLarge { .. } => "too_large",
     }
 }

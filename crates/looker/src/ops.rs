@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
 
-use crate::client::{Body, LookerClient, Speed};
+use crate::client::{Body, LookerClient, MAX_IMAGE_ANSWER, Speed, read_capped};
 use crate::error::LookerError;
 use crate::models::*;
 
@@ -165,11 +165,17 @@ impl LookerClient {
 
     /// Runs a saved query as `json_detail`, with Looker's formatting (rendered values) and drill links.
     pub async fn run_query(&self, query_id: &str) -> Result<QueryResult, LookerError> {
+        self.run_query_rows(query_id, None).await
+    }
+
+    /// [`LookerClient::run_query`] asking for at most `limit` rows (overriding the query's own limit).
+    pub async fn run_query_rows(&self, query_id: &str, limit: Option<u32>) -> Result<QueryResult, LookerError> {
         let path = format!("queries/{}/run/json_detail", seg(query_id));
-        let params = [
+        let mut params = vec![
             ("apply_formatting", "true".to_string()),
             ("generate_drill_links", "true".to_string()),
         ];
+        params.extend(limit.map(|limit| ("limit", limit.to_string())));
         self.call_json("run_query", Method::GET, &path, &params, Body::None, Speed::Query)
             .await
     }
@@ -181,10 +187,7 @@ impl LookerClient {
         let response = self
             .call("run_query", Method::GET, &path, &params, Body::None, Speed::Query)
             .await?;
-        response.bytes().await.map_err(|e| LookerError::Decode {
-            operation: "run_query",
-            detail: e.to_string(),
-        })
+        read_capped("run_query", response, MAX_IMAGE_ANSWER).await
     }
 
     /// Runs a query given in full, without saving it first.
@@ -275,10 +278,7 @@ impl LookerClient {
                 .unwrap_or(1);
             return Ok(RenderResult::NotReady { retry_after_secs });
         }
-        let bytes = response.bytes().await.map_err(|e| LookerError::Decode {
-            operation: "render_task_results",
-            detail: e.to_string(),
-        })?;
+        let bytes = read_capped("render_task_results", response, MAX_IMAGE_ANSWER).await?;
         Ok(RenderResult::Ready(bytes))
     }
 
@@ -330,7 +330,7 @@ impl LookerClient {
     }
 
     /// A plain `GET` of a JSON resource without parameters.
-    async fn get_typed<T: serde::de::DeserializeOwned>(
+    async fn get_typed<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,
         operation: &'static str,
         path: &str,

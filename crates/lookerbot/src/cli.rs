@@ -57,7 +57,7 @@ pub enum Verb {
         #[arg(long, default_value_t = 19999)]
         port: u16,
     },
-    /// List recent and failed deliveries, or retry a failed one.
+    /// List recent and failed deliveries (damaged ones as failed), retry a failed one, or reset a damaged queue.
     #[command(after_long_help = "Reads LOOKERBOT_DATA_DIR (default ./lookerbot-data).")]
     Deliveries(DeliveriesArgs),
 }
@@ -73,4 +73,8 @@ pub struct DeliveriesArgs {
     /// Put a failed delivery back in the queue; a running `lookerbot serve` delivers it.
     #[arg(long, value_name = "ID")]
     pub retry: Option<i64>,
+    /// Move the queue file aside (kept, renamed) so that the next start begins with an empty queue: for a queue
+    /// file that is damaged or was lost. Stop `lookerbot serve` first.
+    #[arg(long, conflicts_with = "retry")]
+    pub reset: bool,
 }

@@ -1,4 +1,4 @@
-//! `lookerbot deliveries`: what the queue holds, and retrying a failed delivery.
+//! `lookerbot deliveries`: what the queue holds, retrying a failed delivery, and setting a damaged queue aside.
 
 use std::process::ExitCode;
 
@@ -13,6 +13,14 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
+    if args.reset {
+        let aside = queue::SqliteStore::set_aside(&queue::SqliteStore::default_path(&config.data_dir))?;
+        println!(
+            "The queue file was moved to {}; the next start begins with an empty queue.",
+            aside.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = crate::stack::open_queue(&config.data_dir)?;
     if let Some(id) = args.retry {
         store.requeue_failed(id).await?;

@@ -86,11 +86,16 @@ pub struct StartOptions {
     pub slack: WebConfig,
     /// First wait between polls of a Looker render task (default 250 ms).
     pub render_poll: Option<Duration>,
+    /// Connections and header timeouts of the HTTP server.
+    pub listen: server::ListenLimits,
+    /// Timeouts and circuit breaker of the Looker clients; the configuration's network policy and
+    /// `LOOKERSDK_TIMEOUT` apply on top.
+    pub looker: looker::ClientOptions,
 }
 
 /// [`start`] with chosen options.
 pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions) -> anyhow::Result<RunningBot> {
-    let lookers = stack::lookers(config)?;
+    let lookers = stack::lookers_with(config, stack::client_options_from(config, options.looker.clone()))?;
     // Socket Mode clicks come over the app-token socket, so they are trusted without a signing secret.
     let clicks_verified = config.slack.can_verify_requests() || config.slack.mode == Some(SlackMode::Socket);
     let mut settings = stack::bot_settings(config, clicks_verified);
@@ -138,6 +143,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
             lease: config.delivery_lease,
             ..options.workers
         },
+        listen: options.listen,
     })
     .await?;
     Ok(RunningBot {

@@ -2,7 +2,7 @@
 //! chosen mode (Socket Mode, Events API over HTTP, RTM), and the HTTP routes.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -108,7 +108,7 @@ pub fn connect(
     );
     let routes = SlackHttp::new(verification, parser.clone(), handler.clone())
         .with_dedupe(dedupe.clone())
-        .router();
+        .router_with(server::unverified_stage);
     let client = match config.slack.mode {
         Some(SlackMode::Socket) => {
             let app_token = config.slack.app_token.as_ref().context("SLACK_APP_TOKEN is missing")?;
@@ -220,13 +220,21 @@ const EVENT_MEMORY: Duration = Duration::from_secs(3600);
 pub struct DurableDedupe {
     store: Arc<dyn queue::Store>,
     recent: MemoryDedupe,
+    /// Until then every event waits for the store: a signed request seen by the previous process can be replayed
+    /// while its signature is fresh.
+    replays_possible_until: Instant,
 }
+
+/// How long after start-up a request the previous process handled may still come again with a fresh enough
+/// signature: timestamps are accepted 5 minutes either side of now.
+const REPLAY_WINDOW: Duration = Duration::from_secs(2 * slack::verify::MAX_CLOCK_SKEW_SECS.unsigned_abs());
 
 impl DurableDedupe {
     pub fn new(store: Arc<dyn queue::Store>) -> DurableDedupe {
         DurableDedupe {
             store,
             recent: MemoryDedupe::new(EVENT_MEMORY),
+            replays_possible_until: Instant::now() + REPLAY_WINDOW,
         }
     }
 
@@ -250,7 +258,7 @@ impl EventDedupe for DurableDedupe {
         if !self.recent.first_sighting(event_id, redelivery).await {
             return false;
         }
-        if redelivery {
+        if redelivery || Instant::now() < self.replays_possible_until {
             // The first delivery may have come before a restart: only the store knows.
             return DurableDedupe::record(self.store.as_ref(), event_id).await;
         }
@@ -280,6 +288,11 @@ mod tests {
         assert!(
             !restarted.first_sighting("Ev1", true).await,
             "after a restart the store remembers"
+        );
+        let replayed = DurableDedupe::new(Arc::clone(&store));
+        assert!(
+            !replayed.first_sighting("Ev1", false).await,
+            "the same signed request replayed after a restart is not handled again"
         );
         assert!(
             restarted.first_sighting("Ev2", true).await,

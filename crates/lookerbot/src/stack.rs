@@ -27,13 +27,17 @@ pub const QUEUE_CAPACITY: usize = config::DEFAULT_QUEUE_CAPACITY;
 
 /// The Looker clients of the configuration.
 pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
+    lookers_with(config, client_options(config))
+}
+
+/// [`lookers`] with chosen client options (timeouts, breaker, network policy).
+pub fn lookers_with(config: &Config, options: ClientOptions) -> anyhow::Result<Lookers> {
     if config.tls_insecure {
         tracing::warn!(
             "!!! TLS certificate checks for Looker are OFF (NODE_TLS_REJECT_UNAUTHORIZED=0 or LOOKERSDK_VERIFY_SSL=false). \
              Anyone on the network path can read the bot's Looker credentials. Prefer LOOKER_CA_BUNDLE. !!!"
         );
     }
-    let options = client_options(config);
     let clients = config
         .lookers
         .iter()
@@ -42,20 +46,24 @@ pub fn lookers(config: &Config) -> anyhow::Result<Lookers> {
     Ok(Lookers::new(clients))
 }
 
-/// The Looker call timeouts: `LOOKERSDK_TIMEOUT` for ordinary calls; queries and images get at least that.
+/// The Looker client options of the configuration: its network policy, and `LOOKERSDK_TIMEOUT` for ordinary calls
+/// (queries and images get at least that).
 pub fn client_options(config: &Config) -> ClientOptions {
-    let defaults = ClientOptions {
+    client_options_from(config, ClientOptions::default())
+}
+
+/// `base` (timeouts and breaker chosen by a test or benchmark) with the configuration's network policy and
+/// `LOOKERSDK_TIMEOUT`.
+pub fn client_options_from(config: &Config, base: ClientOptions) -> ClientOptions {
+    let mut options = ClientOptions {
         net: net::NetPolicy::new(&config.proxy),
-        ..ClientOptions::default()
+        ..base
     };
-    match config.looker_timeout {
-        Some(timeout) => ClientOptions {
-            timeout,
-            query_timeout: defaults.query_timeout.max(timeout),
-            ..defaults
-        },
-        None => defaults,
+    if let Some(timeout) = config.looker_timeout {
+        options.timeout = timeout;
+        options.query_timeout = options.query_timeout.max(timeout);
     }
+    options
 }
 
 /// The bot core's settings from the configuration; `clicks_verified` says whether button clicks can be trusted.
@@ -111,14 +119,12 @@ pub struct StackParts {
     pub probes: Arc<dyn Probes>,
     /// `LOOKERBOT_STATUS_TOKEN`: turns on `/status`.
     pub status_token: Option<config::Secret>,
+    pub listen: server::ListenLimits,
 }
 
 impl Stack {
     pub async fn start(parts: StackParts) -> anyhow::Result<Stack> {
-        let handler = Arc::new(DeliveryHandler {
-            bot: parts.bot.clone(),
-            sink: parts.sink,
-        });
+        let handler = Arc::new(DeliveryHandler::new(parts.bot.clone(), parts.sink));
         let workers = Workers::spawn(parts.queue.clone(), handler.clone(), parts.workers);
         let operations = Operations::new(parts.probes, parts.queue.clone(), parts.status_token);
         let state = AppState {
@@ -142,14 +148,13 @@ impl Stack {
             .await
             .with_context(|| format!("cannot listen on {} (is PORT in use?)", parts.bind))?;
         let addr = listener.local_addr()?;
+        let listen = parts.listen;
         let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!(error = %e, "the HTTP server stopped");
-            }
+            server::serve(listener, app, listen, shutdown).await;
         });
         Ok(Stack {
             addr,

@@ -402,33 +402,17 @@ async fn post_raw(world: &World, path: &str, content_type: &str, body: Vec<u8>) 
     (response.status().as_u16(), response.text().await.unwrap_or_default())
 }
 
-/// Looker calls that fetch or change content (not the bot's log-in and periodic command refresh).
-fn content_calls(world: &World) -> u64 {
-    [
-        "look",
-        "query",
-        "run_query",
-        "create_query",
-        "run_inline_query",
-        "dashboard",
-        "perform_data_action",
-    ]
-    .iter()
-    .map(|op| world.sandbox.calls(op))
-    .sum()
-}
-
 /// Nothing reached Slack, and Looker ran nothing.
 fn no_side_effects(world: &World, looker_calls_before: u64) {
     assert!(world.sim.messages().is_empty(), "{:#?}", world.sim.messages());
-    assert_eq!(content_calls(world), looker_calls_before, "Looker was called");
+    assert_eq!(world.content_calls(), looker_calls_before, "Looker was called");
     assert!(world.sandbox.performed_data_actions().is_empty());
 }
 
 #[tokio::test]
 async fn oversized_bodies_get_413_on_every_endpoint() {
     let world = World::start().await;
-    let looker_calls = content_calls(&world);
+    let looker_calls = world.content_calls();
     let over = |limit: usize| vec![b' '; limit + 1];
     let cases = [
         ("/slack/post/channel/general", server::MAX_WEBHOOK_BODY),
@@ -453,7 +437,7 @@ async fn oversized_bodies_get_413_on_every_endpoint() {
 #[tokio::test]
 async fn deeply_nested_json_is_a_400_not_a_stack_overflow() {
     let world = World::start().await;
-    let looker_calls = content_calls(&world);
+    let looker_calls = world.content_calls();
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let in_object = format!(r#"{{"scheduled_plan":{{"query":{{"vis_config":{deep}}}}}}}"#);
     for path in [
@@ -483,7 +467,7 @@ async fn deeply_nested_json_is_a_400_not_a_stack_overflow() {
 #[tokio::test]
 async fn wrong_webhook_tokens_and_look_alike_plan_urls_are_refused() {
     let world = World::start().await;
-    let looker_calls = content_calls(&world);
+    let looker_calls = world.content_calls();
     let payload = world
         .sandbox
         .scheduled_look_webhook(content::TABLE_LOOK_ID, "csv")
@@ -529,7 +513,7 @@ async fn wrong_webhook_tokens_and_look_alike_plan_urls_are_refused() {
 #[tokio::test]
 async fn a_button_naming_an_unconfigured_looker_is_not_run() {
     let world = World::start().await;
-    let looker_calls = content_calls(&world);
+    let looker_calls = world.content_calls();
     let action = serde_json::json!({"url": "https://hooks.example/x", "label": "Do it", "form_url": null});
     for looker_url in ["https://me.looker.com.evil.example", "not a url", ""] {
         let value = serde_json::json!({"lookerUrl": looker_url, "action": action}).to_string();
@@ -557,7 +541,7 @@ async fn a_button_naming_an_unconfigured_looker_is_not_run() {
         );
     }
     assert!(world.sandbox.performed_data_actions().is_empty());
-    assert_eq!(content_calls(&world), looker_calls);
+    assert_eq!(world.content_calls(), looker_calls);
     world.stop().await;
 }
 

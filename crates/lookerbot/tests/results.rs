@@ -245,7 +245,7 @@ async fn pivot_values_head_their_columns_and_totals_close_the_table() {
 }
 
 #[tokio::test]
-async fn more_than_a_table_holds_is_cut_with_a_count_and_a_link() {
+async fn more_than_a_table_holds_is_not_asked_for_and_is_cut_with_a_link() {
     let world = world().await;
     let slug = create_query(
         &world,
@@ -265,7 +265,8 @@ async fn more_than_a_table_holds_is_cut_with_a_count_and_a_link() {
     assert_eq!(notes.len(), 1, "one note: {notes:#?}");
     assert_eq!(
         context_text(notes[0]),
-        format!("401 more rows not shown. <{share}|See all in Looker>")
+        format!("More rows not shown. <{share}|See all in Looker>"),
+        "only what a reply shows, plus one, was asked for"
     );
     world.stop().await;
 }
@@ -524,7 +525,7 @@ async fn a_cut_table_keeps_its_totals_row() {
     let notes: Vec<&Value> = blocks(&reply).iter().filter(|b| b["type"] == "context").collect();
     assert_eq!(
         context_text(notes[0]),
-        format!("402 more rows not shown. <{share}|See all in Looker>")
+        format!("More rows not shown. <{share}|See all in Looker>")
     );
     world.stop().await;
 }

@@ -10,12 +10,13 @@ use tokio::runtime::Handle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 
 use crate::QueueError;
-use crate::job::{EnqueueOutcome, Job, NewJob};
+use crate::job::{Claimed, EnqueueOutcome, Job, NewJob};
 use crate::workers::{JobError, Worker};
 
-/// Opens once the job is written to the queue (stored running and leased, before its commit waits for the disk).
-/// Work started ahead of the write must not act on the world (post a message) before it opens; if the job was not
-/// stored (a duplicate, a full queue, a storage error), it never opens and the work must do nothing.
+/// Opens once the job is committed to the queue (stored running and leased, synced to disk) and its caller was told
+/// so, i.e. once the webhook is answered with success. Work started ahead of the write must not act on the world
+/// (post a message) before it opens; if the job was not stored (a duplicate, a full queue, a storage error, a commit
+/// that failed or that its caller stopped waiting for), it never opens and the work must do nothing.
 #[derive(Clone)]
 pub struct Stored(Shared<oneshot::Receiver<Job>>);
 
@@ -30,8 +31,13 @@ impl Stored {
         self.0.await.ok()
     }
 
-    /// The stored job's id, if it is written already.
+    /// The stored job's id, if it is written already. Polls the gate itself: the work may not have looked yet
+    /// (it reads from Looker first), and the lease must be renewed meanwhile.
     pub(crate) fn id_now(&self) -> Option<i64> {
+        if self.0.peek().is_none() {
+            // Completes the shared gate if its job arrived (the result is kept by the gate).
+            let _ = self.0.clone().now_or_never();
+        }
         self.0.peek().and_then(|job| job.as_ref().ok()).map(|job| job.id)
     }
 }
@@ -117,9 +123,10 @@ impl Enqueuer {
     }
 
     /// [`Enqueuer::enqueue`] for a caller that can start the delivery itself, before the job is even written:
-    /// on a free express slot, `work` starts at once, concurrently with the write, and its outcome is recorded like
-    /// a worker's (done, retried later through the pool's handler, or failed). `work` must wait for [`Stored`]
-    /// before any side effect. Without a free slot, `work` is dropped unstarted and a worker delivers the stored
+    /// on a free express slot, `work` starts at once, concurrently with the write and its disk sync, and its outcome
+    /// is recorded like a worker's (done, retried later through the pool's handler, or failed). `work` must wait for
+    /// [`Stored`], which opens once the job is committed and this returns it, before any side effect. Without a
+    /// free slot, `work` is dropped unstarted and a worker delivers the stored
     /// job through the pool's handler.
     pub async fn enqueue_with_head_start<W, F>(&self, job: NewJob, work: W) -> Result<EnqueueOutcome, QueueError>
     where
@@ -134,9 +141,12 @@ impl Enqueuer {
         };
         let (written, stored) = Stored::new();
         self.express.start(work(stored.clone()), stored, slot);
-        let started = Box::new(move |job: Job| {
+        // Opened in the same poll that returns success to the caller: no answer, no gate.
+        let claimed = worker.store.enqueue_claimed(job, worker.cfg.lease).await?;
+        let outcome = claimed.outcome();
+        if let Claimed::Accepted(job) = claimed {
             let _ = written.send(job);
-        });
-        worker.store.enqueue_claimed(job, worker.cfg.lease, started).await
+        }
+        Ok(outcome)
     }
 }

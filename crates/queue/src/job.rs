@@ -111,6 +111,24 @@ impl EnqueueOutcome {
     }
 }
 
+/// What [`crate::Store::enqueue_claimed`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claimed {
+    /// Stored (committed) as this job, running and leased to the caller.
+    Accepted(Job),
+    /// A job with the same idempotency key exists already; nothing was stored.
+    Duplicate(i64),
+}
+
+impl Claimed {
+    pub fn outcome(&self) -> EnqueueOutcome {
+        match self {
+            Claimed::Accepted(job) => EnqueueOutcome::Accepted(job.id),
+            Claimed::Duplicate(id) => EnqueueOutcome::Duplicate(*id),
+        }
+    }
+}
+
 /// Which jobs [`crate::Store::list`] returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobSelection {

@@ -3,7 +3,9 @@
 //! Scheduled Looker deliveries and data-action posts arrive by webhook. The webhook handler writes each one to the
 //! [`Store`] through an [`Enqueuer`] (durable before it answers), and the [`Workers`] deliver it through a
 //! [`JobHandler`], at once on a free express slot (a caller may even start the delivery while the job is written,
-//! acting only once it is: [`Enqueuer::enqueue_with_head_start`] and [`Stored`]), retrying with
+//! acting only once it is committed and the caller told: [`Enqueuer::enqueue_with_head_start`] and [`Stored`]).
+//! Concurrent enqueues share one transaction and its disk sync (group commit); a caller that stops waiting before
+//! it is told gets its job set aside as failed, never delivered. Workers retry with
 //! backoff until it succeeds or `give_up_after` has passed. A job a crashed process was working on stays leased;
 //! once the lease expires any worker (after a restart, or on another replica) claims it again, so deliveries are at
 //! least once across crashes and exactly once otherwise.
@@ -15,6 +17,7 @@
 mod backoff;
 mod error;
 mod express;
+mod health;
 mod job;
 mod sqlite;
 mod store;
@@ -23,7 +26,8 @@ mod workers;
 
 pub use error::QueueError;
 pub use express::{Enqueuer, Stored};
-pub use job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+pub use health::StoreHealth;
+pub use job::{Claimed, Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
 pub use sqlite::{Pruned, Retention, SqliteStore};
 pub use store::Store;
 pub use workers::{JobError, JobHandler, WorkerConfig, Workers};

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::QueueError;
-use crate::job::{Counts, EnqueueOutcome, Job, ListFilter, NewJob};
+use crate::health::StoreHealth;
+use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 
 /// Durable job storage plus the event-dedupe memory.
 ///
@@ -18,19 +19,16 @@ pub trait Store: Send + Sync {
     /// Stores a job durably (committed to disk) before returning. A job whose idempotency key is already stored is
     /// a [`EnqueueOutcome::Duplicate`]. Fails with [`QueueError::Full`] when pending plus running jobs reach the
     /// capacity.
+    ///
+    /// A caller that drops this future before it returned was told nothing, and its webhook was answered with an
+    /// error: the job must then never be delivered (not stored, or stored as failed), whenever the drop happens.
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError>;
 
     /// [`Store::enqueue`] for a job its caller delivers at once: it is stored already claimed (running, leased for
-    /// `lease`, first attempt) and handed to `started` as soon as it is written, before the commit waits for the
-    /// disk, so that the delivery runs while the disk syncs. Returns, like `enqueue`, once the job is durable. A
-    /// duplicate or a full queue never calls `started`; a commit that fails after it did leaves a delivery that may
-    /// still go out (at least once, as after a crash).
-    async fn enqueue_claimed(
-        &self,
-        job: NewJob,
-        lease: Duration,
-        started: Box<dyn FnOnce(Job) + Send>,
-    ) -> Result<EnqueueOutcome, QueueError>;
+    /// `lease`, first attempt) and returned once committed. The caller has usually started the work ahead (reading
+    /// from Looker) and acts on the world only once this returned the job. Dropping the future before it returned
+    /// must leave no deliverable job, as for `enqueue`.
+    async fn enqueue_claimed(&self, job: NewJob, lease: Duration) -> Result<Claimed, QueueError>;
 
     /// Takes the next due job: a pending job whose `next_attempt_at` has come, or a running job whose lease expired
     /// (its worker crashed). Marks it running, leased for `lease`, and counts the attempt.
@@ -63,6 +61,9 @@ pub trait Store: Send + Sync {
     /// Writes a throwaway row, commits it as durably as a delivery, and removes it: proves that deliveries can be
     /// stored right now (disk full, read-only file, lost database), for readiness.
     async fn probe_write(&self) -> Result<(), QueueError>;
+
+    /// Whether enqueue commits and claims work, as last seen (for a readiness check); no I/O.
+    fn health(&self) -> StoreHealth;
 
     /// Event dedupe: true the first time `key` is seen, false when it was seen less than `ttl` ago.
     async fn first_sighting(&self, key: &str, ttl: Duration) -> Result<bool, QueueError>;

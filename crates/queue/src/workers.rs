@@ -185,6 +185,12 @@ impl Worker {
 
     async fn deliver(&self, job: Job) {
         tracing::debug!(worker = self.number, job = job.id, kind = %job.kind, attempt = job.attempts, "delivering");
+        if let Some(damage) = job.payload.get(crate::sqlite::DAMAGED).and_then(|d| d.as_str()) {
+            // A dead letter: parked as failed with what is wrong, and the queue goes on.
+            let reason = damage.to_string();
+            self.record(&job, Err(JobError::Permanent { reason })).await;
+            return;
+        }
         let outcome = self.keeping_lease(self.handle(&job), || Some(job.id)).await;
         self.record(&job, outcome).await;
     }

@@ -1,17 +1,24 @@
 //! lookerbot's HTTP server: the endpoints Looker calls (scheduled deliveries, the Action Hub, data actions),
 //! health, and the Slack endpoints merged in from the `slack` crate.
 //!
-//! Every request is authenticated before its body is read into a delivery, and every accepted delivery is in the
-//! durable queue before the answer goes back.
+//! Looker's pushes are authenticated from their headers before their body is read, Slack's (signed over the body)
+//! wait in slots of their own, and every accepted delivery is in the durable queue before the answer goes back.
 
 mod auth;
+mod bulkhead;
 mod deliveries;
 mod directory;
+mod listen;
 mod looker_pushes;
 pub mod operations;
 mod routes;
 
 pub use auth::PushAuth;
+pub use bulkhead::{BUSY_RETRY, DELIVERIES_PER_LOOKER};
 pub use deliveries::{DELIVERY_KIND, Deliveries, DeliveryHandler};
 pub use directory::{Directory, FormOption};
-pub use routes::{AppState, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_WEBHOOK_BODY, router, shed_load};
+pub use listen::{ListenLimits, serve};
+pub use routes::{
+    AppState, BODY_TIMEOUT, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_UNVERIFIED_REQUESTS, MAX_WEBHOOK_BODY, router,
+    shed_load, unverified_stage,
+};

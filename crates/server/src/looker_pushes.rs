@@ -3,13 +3,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bot::delivery::{Delivery, Target, WebhookPayload, read_webhook};
 use queue::QueueError;
 use serde_json::{Value, json};
 
+use crate::auth::PushAuth;
 use crate::routes::AppState;
 
 /// The reason given when a delivery is queued.
@@ -65,6 +67,25 @@ async fn enqueue(state: &AppState, delivery: Delivery) -> Result<(), (StatusCode
             ))
         }
     }
+}
+
+/// Refuses a scheduled delivery whose headers carry no token this bot knows, before its body is read. The handler
+/// then checks the token against the Looker the plan names.
+pub async fn refuse_unknown_plan_token(State(auth): State<PushAuth>, request: Request, next: Next) -> Response {
+    if auth.allows_action(request.headers()) {
+        return next.run(request).await;
+    }
+    tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
+    plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.")
+}
+
+/// Refuses an Action Hub or data-action call whose headers carry no token this bot knows, before its body is read.
+pub async fn refuse_unknown_action_token(State(auth): State<PushAuth>, request: Request, next: Next) -> Response {
+    if auth.allows_action(request.headers()) {
+        return next.run(request).await;
+    }
+    tracing::warn!("refused a Looker call with missing or wrong authorization");
+    action_unauthorized()
 }
 
 /// `POST /slack/post/{channel|group|dm}/{name}`.

@@ -8,15 +8,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::Value;
 
 pub use crate::dedupe::{EventDedupe, MemoryDedupe};
 use crate::inbound::{InboundEvent, InboundHandler, InboundParser, Parsed, Transport, interactive_payload};
-use crate::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Verification, verify_token};
+use crate::verify::{SIGNATURE_HEADER, SigningVerifier, TIMESTAMP_HEADER, Verification, verify_token};
 
 /// The original bot's answer to a slash command when it has no way to verify requests.
 pub const NOT_CONFIGURED_MESSAGE: &str =
@@ -66,15 +67,26 @@ impl SlackHttp {
     }
 
     /// The routes, for the server to merge: `/slack/receive`, `/slack/events`, `/slack/event`, `/slack/action`.
+    /// With a signing secret, a request whose signature headers are missing, malformed or stale is refused before
+    /// its body is read.
     pub fn router(self) -> Router {
+        self.router_with(|routes| routes)
+    }
+
+    /// [`SlackHttp::router`] with `stage` (the server's slots and body reading) between the header check and the
+    /// handlers: a request refused from its headers takes no slot and has no body read.
+    pub fn router_with(self, stage: impl FnOnce(Router<Arc<SlackHttp>>) -> Router<Arc<SlackHttp>>) -> Router {
         let limit = self.body_limit;
-        Router::new()
+        let state = Arc::new(self);
+        let routes = Router::new()
             .route("/slack/receive", post(receive))
             .route("/slack/events", post(receive))
             .route("/slack/event", post(receive))
             .route("/slack/action", post(receive))
-            .layer(DefaultBodyLimit::max(limit))
-            .with_state(Arc::new(self))
+            .layer(DefaultBodyLimit::max(limit));
+        stage(routes)
+            .route_layer(middleware::from_fn_with_state(state.clone(), refuse_unsigned))
+            .with_state(state)
     }
 }
 
@@ -134,6 +146,23 @@ fn text_response(status: StatusCode, message: impl Into<String>) -> Response {
         message.into(),
     )
         .into_response()
+}
+
+/// The header part of the signature check, before the body is read (the rest is in [`receive`]).
+async fn refuse_unsigned(State(state): State<Arc<SlackHttp>>, request: Request, next: Next) -> Response {
+    if let Verification::SigningSecret(_) = &state.verification {
+        let header_text = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+        let checked = SigningVerifier::check_headers(
+            header_text(TIMESTAMP_HEADER),
+            header_text(SIGNATURE_HEADER),
+            (state.clock)(),
+        );
+        if let Err(error) = checked {
+            tracing::warn!(%error, "refused a request that does not verify as Slack's");
+            return text_response(StatusCode::UNAUTHORIZED, error.to_string());
+        }
+    }
+    next.run(request).await
 }
 
 async fn receive(State(state): State<Arc<SlackHttp>>, headers: HeaderMap, body: Bytes) -> Response {

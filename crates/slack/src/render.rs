@@ -50,6 +50,38 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// `text` with mrkdwn's formatting marks (`*bold*`, `_italic_`, `~strike~`, `` `code` ``) swapped for look-alikes
+/// that Slack does not read as markup (`∗ ˍ ∼ ˋ`): for data in headings (already bold) and the fallback text, where
+/// a mark from data would format or break what follows. Emoji codes (`:white_check_mark:`) are kept. Not yet
+/// escaped.
+pub fn without_formatting(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some(emoji) = emoji_code(rest) {
+            out.push_str(emoji);
+            rest = &rest[emoji.len()..];
+            continue;
+        }
+        out.push(match c {
+            '*' => '\u{2217}',
+            '_' => '\u{02CD}',
+            '~' => '\u{223C}',
+            '`' => '\u{02CB}',
+            c => c,
+        });
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The emoji code (`:name:`) `text` starts with, if any.
+fn emoji_code(text: &str) -> Option<&str> {
+    let name = text.strip_prefix(':')?;
+    let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-')))?;
+    (end > 0 && name[end..].starts_with(':')).then(|| &text[..end + 2])
+}
+
 /// A mrkdwn link `<url|text>`, or just the escaped text when the URL is not http(s).
 pub fn link(url: &str, text: &str) -> String {
     match safe_url(url) {
@@ -86,7 +118,7 @@ pub fn render(reply: &Reply) -> RenderedMessage {
         blocks.truncate(MAX_BLOCKS - 1);
         blocks.push(context(&format!("\u{2026} {dropped} more blocks not shown")));
     }
-    let text = cut(&escape(&reply.plain_text()), MAX_FALLBACK_TEXT);
+    let text = cut(&escape(&without_formatting(&reply.plain_text())), MAX_FALLBACK_TEXT);
     RenderedMessage {
         text,
         blocks,
@@ -105,9 +137,10 @@ impl Renderer {
     fn block(&mut self, index: usize, block: &Block) {
         match block {
             Block::Heading { text, link: target } => {
+                let text = without_formatting(text);
                 let title = match target {
-                    Some(url) => link(url, text),
-                    None => escape(text),
+                    Some(url) => link(url, &text),
+                    None => escape(&text),
                 };
                 self.blocks.push(section(&format!("*{title}*")));
             }

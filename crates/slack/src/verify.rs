@@ -50,20 +50,28 @@ impl SigningVerifier {
         body: &[u8],
         now: i64,
     ) -> Result<(), VerifyError> {
-        let timestamp = timestamp.ok_or(VerifyError::MissingHeader("X-Slack-Request-Timestamp"))?;
-        let signature = signature.ok_or(VerifyError::MissingHeader("X-Slack-Signature"))?;
-        let sent_at: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
-        let skew = now - sent_at;
-        if skew.abs() > MAX_CLOCK_SKEW_SECS {
-            return Err(VerifyError::Stale(skew));
-        }
-        let given = signature
-            .strip_prefix("v0=")
-            .and_then(|hex_digest| hex::decode(hex_digest).ok())
-            .ok_or(VerifyError::BadSignature)?;
+        let given = Self::check_headers(timestamp, signature, now)?;
+        let timestamp = timestamp.unwrap_or_default();
         self.mac(timestamp, body)
             .verify_slice(&given)
             .map_err(|_| VerifyError::BadSignature)
+    }
+
+    /// What can be checked before the body is read: both headers present, the timestamp recent, the signature
+    /// well-formed. Returns the signature's bytes.
+    pub fn check_headers(timestamp: Option<&str>, signature: Option<&str>, now: i64) -> Result<Vec<u8>, VerifyError> {
+        let timestamp = timestamp.ok_or(VerifyError::MissingHeader("X-Slack-Request-Timestamp"))?;
+        let signature = signature.ok_or(VerifyError::MissingHeader("X-Slack-Signature"))?;
+        let sent_at: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
+        // Saturating: a timestamp near i64::MIN or MAX must be stale, not an overflow.
+        let skew = now.saturating_sub(sent_at);
+        if skew.unsigned_abs() > MAX_CLOCK_SKEW_SECS.unsigned_abs() {
+            return Err(VerifyError::Stale(skew));
+        }
+        signature
+            .strip_prefix("v0=")
+            .and_then(|hex_digest| hex::decode(hex_digest).ok())
+            .ok_or(VerifyError::BadSignature)
     }
 
     /// The `X-Slack-Signature` value Slack would send for `body` at `timestamp`.
@@ -190,6 +198,23 @@ mod tests {
             verifier.verify(Some("soon"), Some(sig), body, now),
             Err(VerifyError::BadTimestamp)
         );
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_the_range_are_stale_not_an_overflow() {
+        let verifier = SigningVerifier::new(Secret::new("secret"));
+        let now = 1_700_000_000_i64;
+        for sent_at in [i64::MIN, i64::MIN + 1, now - (1 << 62) - (1 << 62), i64::MAX, -1] {
+            let ts = sent_at.to_string();
+            let sig = verifier.sign(&ts, b"body");
+            assert!(
+                matches!(
+                    verifier.verify(Some(&ts), Some(&sig), b"body", now),
+                    Err(VerifyError::Stale(_))
+                ),
+                "{sent_at}"
+            );
+        }
     }
 
     #[test]

@@ -73,6 +73,7 @@ async fn check_one(target: &Target<'_>) -> Vec<CheckLine> {
         timeout: CHECK_TIMEOUT,
         query_timeout: CHECK_TIMEOUT,
         net: target.net.clone(),
+        ..ClientOptions::default()
     };
     match LookerClient::new(target.instance, options) {
         Err(e) => lines.push(CheckLine::fail(reachable, e.to_string())),

@@ -34,12 +34,24 @@ impl World {
 
     /// A world whose bot has these extra variables set.
     pub async fn start_with(extra: &[(&str, &str)]) -> World {
+        World::start_with_options(extra, options()).await
+    }
+
+    /// [`World::start_with`] with the bot started with `start_options`.
+    pub async fn start_with_options(extra: &[(&str, &str)], start_options: StartOptions) -> World {
         let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        World::start_configured(|_, _| extra).await
+        World::start_configured_with_options(|_, _| extra, start_options).await
     }
 
     /// A world whose bot has the extra variables `extra` gives, once the sandbox and simulator run.
     pub async fn start_configured(extra: impl FnOnce(&Sandbox, &SlackSim) -> Vec<(String, String)>) -> World {
+        World::start_configured_with_options(extra, options()).await
+    }
+
+    async fn start_configured_with_options(
+        extra: impl FnOnce(&Sandbox, &SlackSim) -> Vec<(String, String)>,
+        start_options: StartOptions,
+    ) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         let sim = SlackSim::start(SimConfig::default()).await.unwrap();
@@ -63,7 +75,7 @@ impl World {
             env.set(k, v);
         }
         let config = Config::from_env(&env, Needs::SERVER).unwrap();
-        let bot = start_with(&config, SocketAddr::from(([127, 0, 0, 1], 0)), options())
+        let bot = start_with(&config, SocketAddr::from(([127, 0, 0, 1], 0)), start_options)
             .await
             .unwrap();
         let url = format!("http://{}", bot.addr());
@@ -81,6 +93,28 @@ impl World {
     /// A signed POST to the bot, as Slack sends.
     pub async fn post_signed(&self, path: &str, content_type: &str, body: String) -> reqwest::Response {
         post_signed(&self.http, &self.sim, &self.url, path, content_type, body).await
+    }
+
+    /// Looker calls that fetch or change content (not the bot's log-in and periodic command refresh).
+    pub fn content_calls(&self) -> u64 {
+        [
+            "look",
+            "query",
+            "run_query",
+            "create_query",
+            "run_inline_query",
+            "dashboard",
+            "perform_data_action",
+        ]
+        .iter()
+        .map(|op| self.sandbox.calls(op))
+        .sum()
+    }
+
+    /// The status `/health_check` answers.
+    pub async fn health(&self) -> reqwest::StatusCode {
+        let url = format!("{}/health_check", self.url);
+        self.http.get(url).send().await.unwrap().status()
     }
 
     /// Alice writes `text` to the bot in a DM (Events API).
@@ -224,6 +258,8 @@ pub fn options() -> StartOptions {
         // Paced as in production (a burst per channel, then a post per second), against the simulator's limits.
         slack: WebConfig::default(),
         render_poll: Some(Duration::from_millis(20)),
+        listen: server::ListenLimits::default(),
+        looker: looker::ClientOptions::default(),
     }
 }
 

@@ -211,7 +211,7 @@ pub fn channel_name(n: usize) -> String {
     format!("deliveries-{n:02}")
 }
 
-fn channel_id(n: usize) -> String {
+pub fn channel_id(n: usize) -> String {
     format!("C0DELIV{n:02}")
 }
 
@@ -253,6 +253,17 @@ impl BotProcess {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("lookerbot serve did not become ready; its log:\n{}", self.log_text());
+    }
+
+    /// The most memory the process has held resident (`VmHWM` in `/proc/PID/status`), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .expect("VmHWM in /proc");
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib * 1024
     }
 
     pub fn log_text(&self) -> String {

@@ -1,35 +1,31 @@
 //! The job operations, each one SQLite transaction.
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::cached::CachedStatements;
 use super::errors::StorageContext;
 use super::rows::{JOB_COLUMNS, job_from_row};
 use crate::error::QueueError;
-use crate::job::{Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob};
 use crate::time::from_millis;
 
-/// A job stored already claimed by the caller: it is written running, leased, on its first attempt, and handed to
-/// `started` inside the transaction, before the commit waits for the disk.
-pub(super) struct ClaimAtOnce {
-    pub lease_ms: i64,
-    pub started: Box<dyn FnOnce(Job) + Send>,
+/// What writing one job did: the job as stored (for a claimed job, handed to its caller) or the duplicate's id.
+pub(super) enum Written {
+    Accepted(Job),
+    Duplicate(i64),
 }
 
-pub(super) fn enqueue(
-    conn: &mut Connection,
+/// Inserts one job inside the caller's transaction (see `group`): nothing if its idempotency key is stored already,
+/// [`QueueError::Full`] at capacity. With `lease_ms` it is stored already claimed: running, leased, first attempt.
+pub(super) fn insert(
+    tx: &Transaction<'_>,
     job: NewJob,
-    claim: Option<ClaimAtOnce>,
+    payload: &str,
+    lease_ms: Option<i64>,
     capacity: usize,
     now_ms: i64,
-) -> Result<EnqueueOutcome, QueueError> {
-    let payload = serde_json::to_string(&job.payload)
-        .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
-    // IMMEDIATE takes the write lock first, so the duplicate and capacity checks hold until the insert commits.
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("cannot start enqueueing")?;
+) -> Result<Written, QueueError> {
     if let Some(key) = &job.idempotency_key
         && let Some(id) = tx
             .cached_row("SELECT id FROM jobs WHERE idempotency_key = ?1", [key], |row| {
@@ -38,7 +34,7 @@ pub(super) fn enqueue(
             .optional()
             .context("cannot look up the idempotency key")?
     {
-        return Ok(EnqueueOutcome::Duplicate(id));
+        return Ok(Written::Duplicate(id));
     }
     let active: i64 = tx
         .cached_row(
@@ -50,8 +46,8 @@ pub(super) fn enqueue(
     if usize::try_from(active).unwrap_or(usize::MAX) >= capacity {
         return Err(QueueError::Full { capacity });
     }
-    let (status, attempts, lease_until) = match &claim {
-        Some(claim) => (JobStatus::Running, 1u32, Some(now_ms.saturating_add(claim.lease_ms))),
+    let (status, attempts, lease_until) = match lease_ms {
+        Some(lease_ms) => (JobStatus::Running, 1u32, Some(now_ms.saturating_add(lease_ms))),
         None => (JobStatus::Pending, 0, None),
     };
     let id: i64 = tx
@@ -71,24 +67,35 @@ pub(super) fn enqueue(
             |row| row.get(0),
         )
         .context("cannot store the job")?;
-    if let Some(claim) = claim {
-        let at = from_millis(now_ms);
-        (claim.started)(Job {
-            id,
-            kind: job.kind,
-            payload: job.payload,
-            idempotency_key: job.idempotency_key,
-            attempts,
-            status,
-            last_error: None,
-            created_at: at,
-            queued_at: at,
-            next_attempt_at: at,
-            finished_at: None,
-        });
-    }
-    tx.commit().context("cannot commit the job")?;
-    Ok(EnqueueOutcome::Accepted(id))
+    let at = from_millis(now_ms);
+    Ok(Written::Accepted(Job {
+        id,
+        kind: job.kind,
+        payload: job.payload,
+        idempotency_key: job.idempotency_key,
+        attempts,
+        status,
+        last_error: None,
+        created_at: at,
+        queued_at: at,
+        next_attempt_at: at,
+        finished_at: None,
+    }))
+}
+
+/// Why a job is failed by [`abandon`].
+pub(super) const ABANDONED: &str = "not delivered: whoever handed it over stopped waiting before it was stored (a \
+                                    webhook answered with an error, which Looker sends again)";
+
+/// Fails a job stored for a caller who is gone (see `group`): it must never be delivered.
+pub(super) fn abandon(conn: &Connection, id: i64, now_ms: i64) -> Result<(), QueueError> {
+    conn.cached_execute(
+        "UPDATE jobs SET status = 'failed', lease_until = NULL, finished_at = ?2, last_error = ?3
+         WHERE id = ?1 AND status IN ('pending', 'running')",
+        params![id, now_ms, ABANDONED],
+    )
+    .map(drop)
+    .context("cannot set aside a delivery whose webhook was answered with an error")
 }
 
 pub(super) fn claim(conn: &mut Connection, lease_ms: i64, now_ms: i64) -> Result<Option<Job>, QueueError> {

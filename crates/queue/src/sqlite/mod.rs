@@ -4,10 +4,12 @@
 mod cached;
 mod errors;
 mod events;
+mod group;
 mod jobs;
 mod retention;
 mod rows;
 mod schema;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -19,12 +21,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use retention::{Pruned, Retention};
+pub(crate) use rows::DAMAGED;
 
 use crate::error::QueueError;
-use crate::job::{Counts, EnqueueOutcome, Job, ListFilter, NewJob};
+use crate::health::StoreHealth;
+use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 use crate::store::Store;
 use crate::time::to_millis;
 use cached::CachedStatements;
+use jobs::Written;
 
 /// The file name inside the data directory.
 const FILE_NAME: &str = "deliveries.sqlite3";
@@ -39,9 +44,18 @@ pub struct SqliteStore {
     capacity: usize,
     retention: Retention,
     last_housekeeping_ms: Arc<AtomicI64>,
+    /// Enqueues waiting for the next group commit.
+    waiting: Arc<group::WaitingRoom>,
+    health: Arc<Mutex<StoreHealth>>,
 }
 
 impl SqliteStore {
+    /// Moves a damaged or unwanted queue file aside (with its `-wal` and `-shm`), so that the next start begins with
+    /// an empty queue; returns where it went (`lookerbot deliveries --reset`).
+    pub fn set_aside(path: &Path) -> Result<PathBuf, QueueError> {
+        startup::set_aside(path)
+    }
+
     /// Where the queue file lives inside lookerbot's data directory.
     pub fn default_path(data_dir: &Path) -> PathBuf {
         data_dir.join(FILE_NAME)
@@ -68,18 +82,23 @@ impl SqliteStore {
                 ))
             })?;
         }
+        startup::check_not_lost(path)?;
         let mut conn = Connection::open(path).map_err(|e| {
             cannot_open(format!(
                 "{e}; check that the data directory exists and lookerbot may write to it"
             ))
         })?;
         schema::configure(&conn).map_err(cannot_open)?;
+        startup::check_intact(&conn, path)?;
         schema::migrate(&mut conn).map_err(cannot_open)?;
+        startup::mark_in_use(path)?;
         let store = SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             capacity,
             retention,
             last_housekeeping_ms: Arc::new(AtomicI64::new(i64::MIN)),
+            waiting: Arc::default(),
+            health: Arc::default(),
         };
         store.housekeeping_if_due(&store.lock(), now_ms());
         Ok(store)
@@ -135,6 +154,10 @@ impl SqliteStore {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn health_mut(&self) -> std::sync::MutexGuard<'_, StoreHealth> {
+        self.health.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn housekeeping_if_due(&self, conn: &Connection, now: i64) {
         let last = self.last_housekeeping_ms.load(Ordering::Relaxed);
         if now.saturating_sub(last) < HOUSEKEEPING_INTERVAL_MS
@@ -181,32 +204,33 @@ fn millis(duration: Duration) -> i64 {
 
 #[async_trait]
 impl Store for SqliteStore {
+    /// Group-committed with concurrent enqueues (see `group`).
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
-        let capacity = self.capacity;
-        self.with_conn(move |conn, now| jobs::enqueue(conn, job, None, capacity, now))
-            .await
+        Ok(match self.submit(job, None)?.get().await? {
+            Written::Accepted(job) => EnqueueOutcome::Accepted(job.id),
+            Written::Duplicate(id) => EnqueueOutcome::Duplicate(id),
+        })
     }
 
-    async fn enqueue_claimed(
-        &self,
-        job: NewJob,
-        lease: Duration,
-        started: Box<dyn FnOnce(Job) + Send>,
-    ) -> Result<EnqueueOutcome, QueueError> {
-        let capacity = self.capacity;
-        let claim = jobs::ClaimAtOnce {
-            lease_ms: millis(lease),
-            started,
-        };
-        self.with_conn(move |conn, now| jobs::enqueue(conn, job, Some(claim), capacity, now))
-            .await
+    async fn enqueue_claimed(&self, job: NewJob, lease: Duration) -> Result<Claimed, QueueError> {
+        Ok(match self.submit(job, Some(millis(lease)))?.get().await? {
+            Written::Accepted(job) => Claimed::Accepted(job),
+            Written::Duplicate(id) => Claimed::Duplicate(id),
+        })
     }
 
     /// Not fsync'd: a lease lost to power loss leaves the job pending, so it is delivered again, as it would be
     /// once the lease of a crashed process expires. Waiting for the disk here only delayed every delivery.
     async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError> {
-        self.with_conn_unsynced(move |conn, now| jobs::claim(conn, millis(lease), now))
-            .await
+        let claimed = self
+            .with_conn_unsynced(move |conn, now| jobs::claim(conn, millis(lease), now))
+            .await;
+        self.health_mut().record(&claimed);
+        claimed
+    }
+
+    fn health(&self) -> StoreHealth {
+        self.health_mut().clone()
     }
 
     async fn renew_lease(&self, id: i64, lease: Duration) -> Result<(), QueueError> {

@@ -10,10 +10,13 @@ use crate::time::from_millis;
 pub(super) const JOB_COLUMNS: &str = "id, kind, payload, idempotency_key, attempts, status, last_error, created_at, \
                                       queued_at, next_attempt_at, finished_at";
 
+/// Reads a job leniently: a damaged row (text that is not UTF-8, a payload that is not JSON) still reads, with
+/// the damage in its payload, so that it can be listed and fails as a dead letter instead of stopping the queue.
 pub(super) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
-    let payload_text: String = row.get(2)?;
-    let payload = serde_json::from_str(&payload_text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, Type::Text, Box::new(e)))?;
+    let payload = match lossy_text(row, 2)? {
+        (text, true) => serde_json::from_str(&text).unwrap_or_else(|e| damaged(&format!("not JSON ({e})"))),
+        (_, false) => damaged("not UTF-8 text"),
+    };
     let status_name: String = row.get(5)?;
     let status = JobStatus::parse(&status_name).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(5, Type::Text, format!("unknown job status {status_name:?}").into())
@@ -21,15 +24,40 @@ pub(super) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     let attempts: i64 = row.get(4)?;
     Ok(Job {
         id: row.get(0)?,
-        kind: row.get(1)?,
+        kind: lossy_text(row, 1)?.0,
         payload,
         idempotency_key: row.get(3)?,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         status,
-        last_error: row.get(6)?,
+        last_error: row.get_ref(6)?.as_str_or_null().ok().flatten().map(str::to_owned),
         created_at: from_millis(row.get(7)?),
         queued_at: from_millis(row.get(8)?),
         next_attempt_at: from_millis(row.get(9)?),
         finished_at: row.get::<_, Option<i64>>(10)?.map(from_millis),
+    })
+}
+
+/// The key a damaged payload is read under.
+pub(crate) const DAMAGED: &str = "damaged";
+
+fn damaged(why: &str) -> serde_json::Value {
+    serde_json::json!({ DAMAGED: format!("the stored delivery is damaged: its payload is {why}") })
+}
+
+/// A text column as a string (lossily decoded), and whether it was valid UTF-8.
+fn lossy_text(row: &Row<'_>, column: usize) -> rusqlite::Result<(String, bool)> {
+    let bytes = match row.get_ref(column)? {
+        rusqlite::types::ValueRef::Text(bytes) | rusqlite::types::ValueRef::Blob(bytes) => bytes,
+        other => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                column,
+                String::new(),
+                other.data_type(),
+            ));
+        }
+    };
+    Ok(match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), true),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), false),
     })
 }

@@ -1,10 +1,9 @@
 //! Jobs that start the moment they are written: `Store::enqueue_claimed` and the pool's `Enqueuer`.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use queue::{EnqueueOutcome, Job, JobStatus, QueueError, Store, WorkerConfig, Workers};
+use queue::{Claimed, JobStatus, QueueError, Store, WorkerConfig, Workers};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::support::{Recorder, TempStore, fast_config, job, wait_until_drained, wait_until_started};
@@ -20,31 +19,17 @@ fn committed_rows(path: &std::path::Path) -> i64 {
 }
 
 #[tokio::test]
-async fn a_claimed_job_is_handed_over_before_its_commit_and_stays_leased() {
+async fn a_claimed_job_is_returned_once_committed_and_stays_leased() {
     let temp = TempStore::new(10);
-    let path = temp.path();
-    let handed: Arc<Mutex<Option<(Job, i64)>>> = Arc::default();
-    let seen = Arc::clone(&handed);
     let lease = Duration::from_millis(300);
-    let outcome = temp
-        .store
-        .enqueue_claimed(
-            job(5),
-            lease,
-            Box::new(move |job| {
-                let visible = committed_rows(&path);
-                *seen.lock().unwrap() = Some((job, visible));
-            }),
-        )
-        .await
-        .unwrap();
+    let claimed = temp.store.enqueue_claimed(job(5), lease).await.unwrap();
 
-    let (job, visible_then) = handed.lock().unwrap().take().expect("started was called");
-    assert_eq!(visible_then, 0, "the job was handed over only after its commit");
-    assert_eq!(outcome, EnqueueOutcome::Accepted(job.id));
+    let Claimed::Accepted(job) = claimed else {
+        panic!("stored: {claimed:?}")
+    };
+    assert_eq!(committed_rows(&temp.path()), 1, "durable once enqueue_claimed returned");
     assert_eq!((job.status, job.attempts), (JobStatus::Running, 1));
     assert_eq!(job.payload, serde_json::json!({ "n": 5 }));
-    assert_eq!(committed_rows(&temp.path()), 1, "durable once enqueue_claimed returned");
 
     assert!(
         temp.store.claim(lease).await.unwrap().is_none(),
@@ -61,26 +46,15 @@ async fn a_claimed_job_is_handed_over_before_its_commit_and_stays_leased() {
 }
 
 #[tokio::test]
-async fn duplicates_and_a_full_queue_start_nothing() {
+async fn duplicates_and_a_full_queue_claim_nothing() {
     let temp = TempStore::new(1);
     let keyed = || job(1).with_idempotency_key("k");
-    temp.store.enqueue(keyed()).await.unwrap();
-    let started = Arc::new(Mutex::new(0));
-    let start = || {
-        let started = Arc::clone(&started);
-        Box::new(move |_: Job| *started.lock().unwrap() += 1) as Box<dyn FnOnce(Job) + Send>
-    };
-    let duplicate = temp
-        .store
-        .enqueue_claimed(keyed(), Duration::from_secs(5), start())
-        .await;
-    assert!(matches!(duplicate, Ok(EnqueueOutcome::Duplicate(_))), "{duplicate:?}");
-    let full = temp
-        .store
-        .enqueue_claimed(job(2), Duration::from_secs(5), start())
-        .await;
+    let first = temp.store.enqueue(keyed()).await.unwrap();
+    let duplicate = temp.store.enqueue_claimed(keyed(), Duration::from_secs(5)).await;
+    assert_eq!(duplicate, Ok(Claimed::Duplicate(first.id())));
+    let full = temp.store.enqueue_claimed(job(2), Duration::from_secs(5)).await;
     assert!(matches!(full, Err(QueueError::Full { capacity: 1 })), "{full:?}");
-    assert_eq!(*started.lock().unwrap(), 0);
+    assert_eq!(committed_rows(&temp.path()), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -202,3 +202,143 @@ async fn failures_of_work_started_ahead_are_recorded_like_a_workers() {
     assert_eq!(find(retried.id()).attempts, 2);
     workers.shutdown(Duration::from_secs(1)).await;
 }
+
+/// Enqueues job `n` and gives up waiting after `patience`, as a webhook whose request timed out does; whether the
+/// head start's [`queue::Stored`] gate ever opened is reported through `opened`.
+async fn enqueue_giving_up(workers: &Workers, n: u32, patience: Duration, opened: Arc<AtomicBool>) {
+    let enqueuer = workers.enqueuer();
+    let enqueue = enqueuer.enqueue_with_head_start(job(n), move |stored| async move {
+        if stored.job().await.is_some() {
+            opened.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    });
+    let gave_up = tokio::time::timeout(patience, enqueue).await;
+    assert!(gave_up.is_err(), "the enqueue waited for the frozen write: {gave_up:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_stops_waiting_for_a_frozen_commit_gets_nothing_delivered() {
+    let temp = TempStore::new(10);
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    // Polling workers: a job left deliverable would be picked up.
+    let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), fast_config(1));
+    let blocker = Connection::open(temp.path()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    // The first job takes the express slot, the second goes to the pool: both callers give up while the disk is held.
+    let opened = Arc::new(AtomicBool::new(false));
+    enqueue_giving_up(&workers, 1, Duration::from_millis(300), opened.clone()).await;
+    enqueue_giving_up(&workers, 2, Duration::from_millis(300), opened.clone()).await;
+    blocker.execute_batch("COMMIT").unwrap();
+
+    // Whatever was written afterwards is set aside as failed, never delivered.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let jobs = temp
+        .store
+        .list(ListFilter::new(queue::JobSelection::All, 10))
+        .await
+        .unwrap();
+    for job in &jobs {
+        assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+        assert!(
+            job.last_error.as_deref().unwrap().contains("stopped waiting"),
+            "{job:?}"
+        );
+    }
+    assert!(
+        !opened.load(Ordering::SeqCst),
+        "the gate opened for an enqueue nobody was told about"
+    );
+    assert!(
+        recorder.attempts_per_job().is_empty(),
+        "delivered: {:?}",
+        recorder.attempts_per_job()
+    );
+
+    // The queue still works.
+    let ok = workers.enqueuer().enqueue(job(3)).await.unwrap();
+    wait_until_drained(temp.store.as_ref(), PATIENCE).await;
+    assert_eq!(status_of(temp.store.as_ref(), ok.id()).await, JobStatus::Done);
+    workers.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_opens_only_after_the_commit_is_visible_to_others() {
+    let temp = TempStore::new(10);
+    let workers = pool(&temp, Recorder::succeeding(Duration::ZERO), 1).await;
+    let path = temp.path();
+    let (seen, mut visible) = mpsc::unbounded_channel();
+    workers
+        .enqueuer()
+        .enqueue_with_head_start(job(1), move |stored| async move {
+            if stored.job().await.is_some() {
+                // Another connection reads only committed rows.
+                let reader = Connection::open(&path).unwrap();
+                let rows: i64 = reader
+                    .query_row("SELECT COUNT(*) FROM jobs", [], |row| row.get(0))
+                    .unwrap();
+                seen.send(rows).unwrap();
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(visible.recv().await, Some(1));
+    workers.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_enqueues_share_one_commit() {
+    let temp = TempStore::new(100);
+    let blocker = Connection::open(temp.path()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let before = temp.store.health().group_commits;
+    let enqueues: Vec<_> = (0..20)
+        .map(|n| {
+            let store = temp.store.clone();
+            tokio::spawn(async move { store.enqueue(job(n)).await })
+        })
+        .collect();
+    // Every enqueue is waiting for the disk now.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    blocker.execute_batch("COMMIT").unwrap();
+    for enqueue in enqueues {
+        assert!(matches!(enqueue.await.unwrap(), Ok(EnqueueOutcome::Accepted(_))));
+    }
+    let commits = temp.store.health().group_commits - before;
+    assert!(
+        commits <= 2,
+        "20 concurrent enqueues took {commits} commits (the first may be alone, the others share one)"
+    );
+    assert_eq!(temp.store.counts().await.unwrap().pending, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_that_reads_long_before_looking_at_the_gate_keeps_its_lease() {
+    let temp = TempStore::new(10);
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    let cfg = WorkerConfig {
+        lease: Duration::from_millis(200),
+        ..fast_config(1)
+    };
+    // Polling workers, which would take over a job whose lease ran out.
+    let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), cfg);
+    let outcome = workers
+        .enqueuer()
+        .enqueue_with_head_start(job(1), |stored| async move {
+            // A slow Looker read, five leases long, before the gate is looked at.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            assert!(stored.job().await.is_some());
+            Ok(())
+        })
+        .await
+        .unwrap();
+    wait_until_drained(temp.store.as_ref(), PATIENCE).await;
+    assert_eq!(status_of(temp.store.as_ref(), outcome.id()).await, JobStatus::Done);
+    assert!(
+        recorder.attempts_per_job().is_empty(),
+        "a worker took over a job whose head start was still reading"
+    );
+    workers.shutdown(Duration::from_secs(1)).await;
+}

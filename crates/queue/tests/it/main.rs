@@ -1,6 +1,7 @@
 //! Integration tests of the queue: one test binary, so the crash test can re-run it as the child process.
 
 mod crash;
+mod damaged;
 mod express;
 mod head_start;
 mod roundtrip;

@@ -129,6 +129,14 @@ pub async fn wait_until_started(recorder: &Recorder) {
     .await;
 }
 
+/// The failed jobs, newest first (up to 10).
+pub async fn failed_jobs(store: &dyn Store) -> Vec<Job> {
+    store
+        .list(queue::ListFilter::new(queue::JobSelection::Failed, 10))
+        .await
+        .unwrap()
+}
+
 /// Waits until no job is pending or running.
 pub async fn wait_until_drained(store: &dyn Store, timeout: Duration) {
     wait_until("the queue is drained", timeout, || async {

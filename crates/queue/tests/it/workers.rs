@@ -146,11 +146,7 @@ async fn gives_up_after_the_window_with_the_last_reason() {
     wait_until_drained(temp.store.as_ref(), PATIENCE).await;
     workers.shutdown(Duration::from_secs(1)).await;
 
-    let failed = temp
-        .store
-        .list(ListFilter::new(JobSelection::Failed, 10))
-        .await
-        .unwrap();
+    let failed = crate::support::failed_jobs(temp.store.as_ref()).await;
     assert_eq!(failed.len(), 1);
     let attempts = recorder.attempt_times(id).len();
     assert!(attempts >= 2, "gave up after only {attempts} attempt");
@@ -209,11 +205,7 @@ async fn permanent_errors_and_panics_fail_at_once() {
     wait_until_drained(temp.store.as_ref(), PATIENCE).await;
     workers.shutdown(Duration::from_secs(1)).await;
 
-    let failed = temp
-        .store
-        .list(ListFilter::new(JobSelection::Failed, 10))
-        .await
-        .unwrap();
+    let failed = crate::support::failed_jobs(temp.store.as_ref()).await;
     let reason_of = |n: u64| {
         let job = failed.iter().find(|job| job.payload["n"] == n).expect("failed job");
         assert_eq!(job.attempts, 1, "failed without retrying");

@@ -251,3 +251,28 @@ fn fallback_text_is_always_set() {
     assert_eq!(rendered.text, "Done &amp; dusted");
     assert_eq!(rendered.blocks[0]["text"]["text"], "Done &amp; dusted");
 }
+
+#[test]
+fn formatting_marks_from_data_do_not_format_headings_or_the_fallback_text() {
+    let marked = "*bold* _italic_ ~strike~ `code`";
+    for link in [None, Some("https://looker.example.com/looks/1".to_string())] {
+        let reply = Reply::new(vec![
+            Block::Heading {
+                text: marked.into(),
+                link,
+            },
+            Block::Paragraph(vec![Inline::Text(marked.into())]),
+        ]);
+        let rendered = render(&reply);
+        let heading = rendered.blocks[0]["text"]["text"].as_str().unwrap();
+        let inside = heading.strip_prefix('*').and_then(|h| h.strip_suffix('*')).unwrap();
+        assert!(!inside.contains(['*', '_', '~', '`']), "{heading}");
+        assert!(inside.contains("bold") && inside.contains("code"), "{heading}");
+        assert!(!rendered.text.contains(['*', '_', '~', '`']), "{}", rendered.text);
+    }
+    assert_eq!(
+        without_formatting(":white_check_mark: a_b :x"),
+        ":white_check_mark: a\u{02CD}b :x",
+        "emoji codes keep their underscores"
+    );
+}

@@ -1,0 +1,167 @@
+//! Group commit: enqueues that arrive while another is being written wait together and share the next transaction
+//! and its disk sync, so concurrent webhooks cost one fsync, not one each.
+//!
+//! Each caller is told only after the commit succeeded, and a job is delivered only once its caller was told: a caller
+//! that stopped waiting (its webhook timed out and was answered with an error) gets its job set aside as failed,
+//! either here, when its answer cannot be handed over, or by its [`Reply`] when it is dropped holding an unread one.
+
+use std::sync::Mutex;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::errors::StorageContext;
+use super::jobs::{self, Written};
+use super::{SqliteStore, now_ms};
+use crate::error::QueueError;
+use crate::job::NewJob;
+
+type Answer = Result<Written, QueueError>;
+
+/// An enqueue waiting for the next group commit.
+pub(super) struct Waiting {
+    job: NewJob,
+    payload: String,
+    lease_ms: Option<i64>,
+    answer: oneshot::Sender<Answer>,
+}
+
+/// Enqueues waiting to be written, shared by every clone of the store.
+#[derive(Default)]
+pub(super) struct WaitingRoom(Mutex<Vec<Waiting>>);
+
+impl WaitingRoom {
+    fn take(&self) -> Vec<Waiting> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
+
+/// The answer to one enqueue, awaited by its caller. Dropped unread after the commit (the caller gave up at that
+/// very moment), it sets the job aside so that nothing is delivered for an answer nobody received.
+pub(super) struct Reply {
+    answer: Option<oneshot::Receiver<Answer>>,
+    store: SqliteStore,
+}
+
+impl Reply {
+    pub(super) async fn get(mut self) -> Answer {
+        let answer = self.answer.as_mut().expect("a reply is awaited once");
+        let result = answer.await;
+        self.answer = None;
+        result.map_err(|_| QueueError::Storage("the storage thread stopped unexpectedly".into()))?
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        let Some(mut answer) = self.answer.take() else {
+            return;
+        };
+        answer.close();
+        if let Ok(Ok(Written::Accepted(job))) = answer.try_recv()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let store = self.store.clone();
+            runtime.spawn_blocking(move || set_aside(&store.lock(), job.id));
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Queues `job` for the next group commit and starts a writer; the caller awaits the [`Reply`].
+    pub(super) fn submit(&self, job: NewJob, lease_ms: Option<i64>) -> Result<Reply, QueueError> {
+        let payload = serde_json::to_string(&job.payload)
+            .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
+        let (answer, receiver) = oneshot::channel();
+        self.waiting
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(Waiting {
+                job,
+                payload,
+                lease_ms,
+                answer,
+            });
+        let store = self.clone();
+        // Whichever writer gets the connection first writes everything waiting; the others find nothing left.
+        tokio::task::spawn_blocking(move || {
+            let mut conn = store.lock();
+            let group = store.waiting.take();
+            if !group.is_empty() {
+                let now = now_ms();
+                write_group(&mut conn, group, &store, now);
+                store.housekeeping_if_due(&conn, now);
+            }
+        });
+        Ok(Reply {
+            answer: Some(receiver),
+            store: self.clone(),
+        })
+    }
+}
+
+/// Writes `group` in one transaction and answers each caller. A storage error fails the whole group (nothing of it
+/// is stored); a full queue or a duplicate is one job's own answer.
+fn write_group(conn: &mut Connection, group: Vec<Waiting>, store: &SqliteStore, now_ms: i64) {
+    // A caller that gave up before its job was written gets nothing written.
+    let (answers, jobs): (Vec<_>, Vec<_>) = group
+        .into_iter()
+        .filter(|waiting| !waiting.answer.is_closed())
+        .map(|waiting| (waiting.answer, (waiting.job, waiting.payload, waiting.lease_ms)))
+        .unzip();
+    let written = insert_all(conn, jobs, store.capacity, now_ms);
+    store.record_group(&written);
+    match written {
+        Ok(results) => {
+            for (answer, result) in answers.into_iter().zip(results) {
+                if let Err(Ok(Written::Accepted(job))) = answer.send(result) {
+                    set_aside(conn, job.id);
+                }
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, deliveries = answers.len(), "could not store deliveries");
+            for answer in answers {
+                let _ = answer.send(Err(error.clone()));
+            }
+        }
+    }
+}
+
+type Row = (NewJob, String, Option<i64>);
+
+fn insert_all(conn: &mut Connection, rows: Vec<Row>, capacity: usize, now_ms: i64) -> Result<Vec<Answer>, QueueError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("cannot start enqueueing")?;
+    let mut results = Vec::with_capacity(rows.len());
+    for (job, payload, lease_ms) in rows {
+        results.push(match jobs::insert(&tx, job, &payload, lease_ms, capacity, now_ms) {
+            Err(error @ QueueError::Storage(_)) => return Err(error),
+            result => result,
+        });
+    }
+    tx.commit().context("cannot commit the job")?;
+    Ok(results)
+}
+
+impl SqliteStore {
+    fn record_group(&self, written: &Result<Vec<Answer>, QueueError>) {
+        let mut health = self.health_mut();
+        health.record(written);
+        if let Ok(results) = written {
+            health.group_commits += 1;
+            let stored = results.iter().filter(|r| matches!(r, Ok(Written::Accepted(_))));
+            health.jobs_committed += stored.count() as u64;
+        }
+    }
+}
+
+/// Fails a job whose caller is gone, logging (not returning) a failure to do so.
+fn set_aside(conn: &Connection, id: i64) {
+    match jobs::abandon(conn, id, now_ms()) {
+        Ok(()) => tracing::warn!(job = id, "{}", jobs::ABANDONED),
+        Err(error) => tracing::error!(job = id, %error, "a delivery nobody was told about may still go out"),
+    }
+}

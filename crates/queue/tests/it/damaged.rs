@@ -1,0 +1,87 @@
+//! A damaged queue is loud: a bad row becomes a dead letter while the rest flows; a lost or damaged file stops the
+//! start with what to do.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::time::Duration;
+
+use queue::{JobSelection, JobStatus, ListFilter, SqliteStore, Store, Workers};
+use rusqlite::Connection;
+
+use crate::support::{Recorder, TempStore, fast_config, job, wait_until_drained};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_that_is_not_utf_8_is_parked_as_failed_and_the_rest_are_delivered() {
+    let temp = TempStore::new(100);
+    for n in 0..3 {
+        temp.store.enqueue(job(n)).await.unwrap();
+    }
+    let raw = Connection::open(temp.path()).unwrap();
+    raw.execute(
+        "INSERT INTO jobs (kind, payload, status, attempts, created_at, queued_at, next_attempt_at)
+         VALUES ('test', CAST(x'7b22ff22fe7d' AS TEXT), 'pending', 0, 0, 0, 0)",
+        [],
+    )
+    .unwrap();
+    for n in 3..6 {
+        temp.store.enqueue(job(n)).await.unwrap();
+    }
+
+    let listed = temp.store.list(ListFilter::new(JobSelection::All, 10)).await.unwrap();
+    assert_eq!(listed.len(), 7, "the damaged row is listed too");
+
+    let recorder = Recorder::succeeding(Duration::ZERO);
+    let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), fast_config(2));
+    wait_until_drained(temp.store.as_ref(), Duration::from_secs(10)).await;
+    workers.shutdown(Duration::from_secs(1)).await;
+    assert_eq!(recorder.attempts_per_job().len(), 6, "every good job was delivered");
+    let failed = crate::support::failed_jobs(temp.store.as_ref()).await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].status, JobStatus::Failed);
+    assert!(
+        failed[0].last_error.as_deref().unwrap().contains("damaged"),
+        "{failed:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_emptied_queue_file_stops_the_start_until_it_is_reset() {
+    let temp = TempStore::new(10);
+    temp.store.enqueue(job(1)).await.unwrap();
+    let path = temp.path();
+    drop(temp.store);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::File::create(&path).unwrap(); // truncated to zero bytes
+
+    let refused = SqliteStore::open(&path, 10).err().expect("refused");
+    assert!(refused.to_string().contains("missing or empty"), "{refused}");
+    assert!(refused.to_string().contains("--reset"), "{refused}");
+
+    let aside = SqliteStore::set_aside(&path).unwrap();
+    assert!(aside.exists());
+    let fresh = SqliteStore::open(&path, 10).unwrap();
+    assert_eq!(fresh.counts().await.unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn a_queue_file_with_damaged_pages_stops_the_start() {
+    let temp = TempStore::new(1000);
+    for n in 0..200 {
+        temp.store.enqueue(job(n)).await.unwrap();
+    }
+    let path = temp.path();
+    drop(temp.store);
+    // Everything into the main file, then scribble over its second page.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.seek(SeekFrom::Start(4096 + 8)).unwrap();
+    file.write_all(&[0xA5; 512]).unwrap();
+    drop(file);
+
+    let refused = SqliteStore::open(&path, 1000).err().expect("refused");
+    assert!(refused.to_string().contains("damaged"), "{refused}");
+}

@@ -1,0 +1,42 @@
+//! Bulkheads between deliveries: those waiting on one Looker cannot take every delivery slot, deliveries that need
+//! no Looker call (data-action messages) never wait behind Looker, and a Looker that looks down (its client's
+//! circuit breaker is open) is not called at all: its deliveries wait in the queue and their channel is told once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Deliveries working on one Looker at once: half of the queue's slots (4 workers and 4 express slots), so that a
+/// hung Looker leaves the other half to other Lookers and to messages.
+pub const DELIVERIES_PER_LOOKER: usize = 4;
+
+/// When a delivery finds its Looker's slots taken, it goes back to the queue for this long.
+pub const BUSY_RETRY: Duration = Duration::from_secs(5);
+
+/// The delivery slots of each Looker, by its base URL.
+#[derive(Default)]
+pub struct LookerSlots(Mutex<HashMap<String, Arc<Semaphore>>>);
+
+impl LookerSlots {
+    /// A slot for a delivery from `looker`, if one is free.
+    pub fn try_enter(&self, looker: &str) -> Option<OwnedSemaphorePermit> {
+        let slots = {
+            let mut all = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let slots = all
+                .entry(looker.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(DELIVERIES_PER_LOOKER)));
+            Arc::clone(slots)
+        };
+        slots.try_acquire_owned().ok()
+    }
+}
+
+/// The reason a delivery waiting for a slot is given (it shows in `lookerbot deliveries`).
+pub fn busy_reason(looker: &str) -> String {
+    format!(
+        "{DELIVERIES_PER_LOOKER} deliveries are already waiting on Looker at {looker}; this one waits its turn in the \
+         queue"
+    )
+}
