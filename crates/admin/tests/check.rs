@@ -80,6 +80,7 @@ fn fake_looker(fake: Arc<Fake>) -> Router {
             }),
         )
         .route("/api/4.0/folders/5/children", get(|| async { Json(json!([])) }))
+        .route("/api/4.0/folders/5/looks", get(|| async { Json(json!([])) }))
         .with_state(fake)
 }
 

@@ -81,7 +81,8 @@ pub fn all(stand_ins: &StandIns) -> anyhow::Result<Vec<Case>> {
         Case {
             name: "`help` (slash command)",
             trigger: Trigger::Slash("help".into()),
-            note: "help reloads the custom commands (folder, its dashboards, subfolders: 4 Looker calls here) when \
+            note: "help reloads the custom commands (folder, its dashboards and Looks, subfolders, their dashboards and Looks, \
+                   the Looks' field labels: 7 Looker calls here) when \
                    they were loaded more than 10 s ago, so that new ones show; the warm figures are within that time",
         },
         Case {

@@ -15,7 +15,7 @@ pub struct AnswerSettings {
     pub buttons: bool,
 }
 
-/// Runs `query` (creating it first when it has no id) and returns the titled reply, or a `:warning:` reply
+/// Runs `query` (creating it first when it has no id) and returns the titled reply, or the title and a `:warning:`
 /// that says what went wrong.
 pub async fn query_reply(
     client: &LookerClient,
@@ -24,12 +24,33 @@ pub async fn query_reply(
     link: Option<String>,
     settings: &AnswerSettings,
 ) -> Reply {
-    match try_query_reply(client, query, title, link, settings).await {
-        Ok(reply) => reply,
-        Err(e) => Reply::warning(match title {
-            Some(title) => format!("{title}: {e}"),
-            None => e.message,
-        }),
+    query_answer(client, query, title, link, settings).await.reply
+}
+
+/// [`query_reply`] with the number of rows (see [`Answer`]); a failure is the title and a warning, with no rows.
+pub async fn query_answer(
+    client: &LookerClient,
+    query: &Query,
+    title: Option<&str>,
+    link: Option<String>,
+    settings: &AnswerSettings,
+) -> Answer {
+    match try_query_answer(client, query, title, link.clone(), settings).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            let mut reply = Reply::warning(e.message);
+            if let Some(title) = title {
+                let link = link.or_else(|| query.share_url.clone());
+                reply.blocks.insert(
+                    0,
+                    Block::Heading {
+                        text: title.to_string(),
+                        link,
+                    },
+                );
+            }
+            Answer { reply, rows: None }
+        }
     }
 }
 
@@ -72,6 +93,27 @@ pub async fn try_query_reply(
     link: Option<String>,
     settings: &AnswerSettings,
 ) -> Result<Reply, AnswerError> {
+    try_query_answer(client, query, title, link, settings)
+        .await
+        .map(|answer| answer.reply)
+}
+
+/// A query's reply and how many rows its data had: `None` for a chart (Looker draws it; the bot never sees
+/// the rows).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub reply: Reply,
+    pub rows: Option<usize>,
+}
+
+/// [`try_query_reply`] that also says how many rows came back, for callers that explain an empty result.
+pub async fn try_query_answer(
+    client: &LookerClient,
+    query: &Query,
+    title: Option<&str>,
+    link: Option<String>,
+    settings: &AnswerSettings,
+) -> Result<Answer, AnswerError> {
     let query_id = match &query.id {
         Some(id) => id.clone(),
         None => client.create_query(query).await?.id.ok_or_else(|| AnswerError {
@@ -94,9 +136,20 @@ pub async fn try_query_reply(
             title: title.unwrap_or("Chart").to_string(),
             link,
         });
-        return Ok(Reply::new(blocks));
+        return Ok(Answer {
+            reply: Reply::new(blocks),
+            rows: None,
+        });
     }
     let result = client.run_query(&query_id).await?;
+    if let Some(error) = result.error_message() {
+        // Looker answers 200 with the database's error inside: the query will fail the same way when run again.
+        return Err(AnswerError {
+            message: format!("Looker could not run the query: {error}"),
+            retryable: false,
+        });
+    }
+    let rows = Some(result.data.len());
     let base = client.web_url().as_str().trim_end_matches('/').to_string();
     let view = ResultView {
         query,
@@ -106,5 +159,8 @@ pub async fn try_query_reply(
         buttons: settings.buttons,
     };
     blocks.extend(view.blocks());
-    Ok(Reply::new(blocks))
+    Ok(Answer {
+        reply: Reply::new(blocks),
+        rows,
+    })
 }

@@ -1,14 +1,16 @@
-//! Custom commands: the dashboards in each Looker's command folder (and its subfolders), loaded at start,
+//! Custom commands: the dashboards and Looks in each Looker's command folder (and its subfolders), loaded at start,
 //! refreshed periodically and when someone asks for `help`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use looker::LookerError;
-use looker::models::{Dashboard, DashboardElement, Query};
+use looker::models::{Dashboard, DashboardElement, ExploreFieldset, Look, Query};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::lookers::{Looker, Lookers};
+use crate::request::Parameter;
 
 /// Marks commands and folders that work but are left out of `help`.
 pub const HIDDEN_MARK: &str = "[hidden]";
@@ -18,8 +20,15 @@ pub const HIDDEN_MARK: &str = "[hidden]";
 pub struct Tile {
     pub title: Option<String>,
     pub query: Query,
-    /// (dashboard filter name, field) pairs.
+    /// (parameter key, field) pairs: a dashboard filter's name and the field it feeds; a Look's field twice.
     pub listens: Vec<(String, String)>,
+}
+
+/// What a command runs: a dashboard's tiles, or a Look's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Dashboard(String),
+    Look(String),
 }
 
 /// A custom command.
@@ -30,13 +39,13 @@ pub struct CustomCommand {
     pub title: String,
     pub description: Option<String>,
     pub looker: usize,
-    pub dashboard_id: String,
+    pub source: Source,
     pub url: String,
     /// The subfolder it sits in; `None` for the command folder itself ("Shortcuts").
     pub category: Option<String>,
     pub hidden: bool,
-    /// Titles and names of the dashboard's filters; the first title is help's argument hint.
-    pub filters: Vec<(String, String)>,
+    /// The dashboard's filters, or the Look's query filters, in order.
+    pub parameters: Vec<Parameter>,
     pub tiles: Vec<Tile>,
 }
 
@@ -128,7 +137,9 @@ async fn load_folder(looker: &Looker, index: usize, folder_id: &str, catalog: &m
         name: folder.name.clone(),
         url: format!("{}/folders/{folder_id}", looker.base()),
     });
+    let mut labels = Labels::default();
     load_dashboards(looker, index, folder_id, None, catalog).await?;
+    load_looks(looker, index, folder_id, None, &mut labels, catalog).await?;
     for child in client.folder_children(folder_id).await? {
         let Some(child_id) = child.id.clone() else {
             continue;
@@ -136,7 +147,8 @@ async fn load_folder(looker: &Looker, index: usize, folder_id: &str, catalog: &m
         let hidden_folder = child.name.contains(HIDDEN_MARK);
         let category = child.name.replace(HIDDEN_MARK, "").trim().to_string();
         let before = catalog.commands.len();
-        load_dashboards(looker, index, &child_id, Some(category), catalog).await?;
+        load_dashboards(looker, index, &child_id, Some(category.clone()), catalog).await?;
+        load_looks(looker, index, &child_id, Some(category), &mut labels, catalog).await?;
         if hidden_folder {
             catalog.commands[before..].iter_mut().for_each(|c| c.hidden = true);
         }
@@ -177,11 +189,9 @@ async fn command_from(
     dashboard: Dashboard,
     category: Option<String>,
 ) -> Result<Option<CustomCommand>, LookerError> {
-    let title = dashboard.title.clone().unwrap_or_default();
-    let name = title.replace(HIDDEN_MARK, "").trim().to_lowercase();
-    if name.is_empty() {
+    let Some(named) = Named::from_title(dashboard.title.as_deref()) else {
         return Ok(None);
-    }
+    };
     let mut tiles = Vec::new();
     for element in &dashboard.dashboard_elements {
         if let Some(query) = tile_query(looker, element).await? {
@@ -197,25 +207,176 @@ async fn command_from(
             });
         }
     }
+    let parameters = dashboard
+        .dashboard_filters
+        .iter()
+        .filter_map(|f| {
+            let name = f.name.clone().filter(|n| !n.is_empty())?;
+            Some(Parameter {
+                title: f
+                    .title
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| name.clone()),
+                aliases: vec![name.clone()],
+                key: name,
+                default: f.default_value.clone().filter(|d| !d.is_empty()),
+                required: f.required == Some(true),
+            })
+        })
+        .collect();
     Ok(Some(CustomCommand {
-        name,
-        hidden: title.contains(HIDDEN_MARK),
-        title: title.replace(HIDDEN_MARK, "").trim().to_string(),
+        name: named.name,
+        hidden: named.hidden,
+        title: named.title,
         description: dashboard.description.clone().filter(|d| !d.trim().is_empty()),
         looker: index,
-        dashboard_id: id.to_string(),
+        source: Source::Dashboard(id.to_string()),
         url: format!("{}/dashboards/{id}", looker.base()),
         category,
-        filters: dashboard
-            .dashboard_filters
-            .iter()
-            .map(|f| {
-                let name = f.name.clone().unwrap_or_default();
-                (f.title.clone().unwrap_or_else(|| name.clone()), name)
-            })
-            .collect(),
+        parameters,
         tiles,
     }))
+}
+
+/// A command's name, title and hidden mark, from a dashboard's or Look's title; `None` for an empty title.
+struct Named {
+    name: String,
+    title: String,
+    hidden: bool,
+}
+
+impl Named {
+    fn from_title(title: Option<&str>) -> Option<Named> {
+        let title = title.unwrap_or_default();
+        let clean = title.replace(HIDDEN_MARK, "").trim().to_string();
+        (!clean.is_empty()).then(|| Named {
+            name: clean.to_lowercase(),
+            title: clean,
+            hidden: title.contains(HIDDEN_MARK),
+        })
+    }
+}
+
+/// Explores' fields by (model, explore), fetched once per load: Look commands name their parameters by label.
+#[derive(Default)]
+struct Labels {
+    explores: HashMap<(String, String), Option<ExploreFieldset>>,
+}
+
+impl Labels {
+    /// The field's (label, short label); from its name when Looker does not say (`orders.created_date` is
+    /// "Orders Created Date", short "Created Date"), as Looker labels fields without a LookML label.
+    async fn of(&mut self, looker: &Looker, query: &Query, field: &str) -> (String, String) {
+        let key = (query.model.clone(), query.view.clone());
+        if !self.explores.contains_key(&key) {
+            let fields = match looker.client.lookml_model_explore(&key.0, &key.1).await {
+                Ok(explore) => explore.fields,
+                Err(e) => {
+                    tracing::warn!(error = %e, model = %key.0, explore = %key.1, "field labels unavailable; using names");
+                    None
+                }
+            };
+            self.explores.insert(key.clone(), fields);
+        }
+        let known = self.explores[&key].as_ref().and_then(|f| f.field(field));
+        let (view, short) = field.split_once('.').unwrap_or(("", field));
+        let short_label = known
+            .and_then(|f| f.label_short.clone())
+            .unwrap_or_else(|| title_case(short));
+        let label = known
+            .and_then(|f| f.label.clone())
+            .unwrap_or_else(|| format!("{} {short_label}", title_case(view)).trim().to_string());
+        (label, short_label)
+    }
+}
+
+/// `created_date` → "Created Date".
+fn title_case(name: &str) -> String {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn load_looks(
+    looker: &Looker,
+    index: usize,
+    folder_id: &str,
+    category: Option<String>,
+    labels: &mut Labels,
+    catalog: &mut Catalog,
+) -> Result<(), LookerError> {
+    for listed in looker.client.folder_looks(folder_id).await? {
+        let Some(id) = listed.id.clone() else {
+            continue;
+        };
+        if listed.deleted == Some(true) {
+            continue;
+        }
+        let look = if listed.query.is_some() {
+            listed
+        } else {
+            looker.client.look(&id).await?
+        };
+        if let Some(command) = look_command(looker, index, &id, look, category.clone(), labels).await {
+            catalog.commands.push(command);
+        }
+    }
+    Ok(())
+}
+
+/// A Look as a command: one tile, its query; each of the query's filters is a parameter named by the field's
+/// label, with the Look's value as its default.
+async fn look_command(
+    looker: &Looker,
+    index: usize,
+    id: &str,
+    look: Look,
+    category: Option<String>,
+    labels: &mut Labels,
+) -> Option<CustomCommand> {
+    let named = Named::from_title(look.title.as_deref())?;
+    let query = look.query?;
+    let mut parameters = Vec::new();
+    let mut listens = Vec::new();
+    for (field, value) in query.filters.iter().flatten() {
+        let (label, short_label) = labels.of(looker, &query, field).await;
+        parameters.push(Parameter {
+            key: field.clone(),
+            title: label,
+            aliases: vec![short_label, field.clone()],
+            default: Some(value.clone()).filter(|v| !v.is_empty()),
+            required: false,
+        });
+        listens.push((field.clone(), field.clone()));
+    }
+    Some(CustomCommand {
+        name: named.name,
+        hidden: named.hidden,
+        title: named.title.clone(),
+        description: look.description.clone().filter(|d| !d.trim().is_empty()),
+        looker: index,
+        source: Source::Look(id.to_string()),
+        url: look
+            .url
+            .clone()
+            .unwrap_or_else(|| format!("{}/looks/{id}", looker.base())),
+        category,
+        parameters,
+        tiles: vec![Tile {
+            title: Some(named.title),
+            query,
+            listens,
+        }],
+    })
 }
 
 /// The query a tile runs: its own, its Look's, or its result maker's (fetched when only an id is given).
@@ -301,5 +462,65 @@ mod tests {
         assert_eq!(sandbox.calls("folder"), 2, "too old: reloaded");
         store.refresh(&lookers).await;
         assert_eq!(sandbox.calls("folder"), 3, "an explicit refresh always loads");
+    }
+
+    fn command<'c>(catalog: &'c Catalog, name: &str) -> &'c CustomCommand {
+        catalog
+            .commands
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no command {name}"))
+    }
+
+    fn titles(command: &CustomCommand) -> Vec<&str> {
+        command.parameters.iter().map(|p| p.title.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn dashboard_filters_keep_their_defaults_and_required_flags() {
+        let (_sandbox, lookers) = sandbox_lookers().await;
+        let catalog = CatalogStore::default().refresh(&lookers).await;
+        let weekly = command(&catalog, "weekly sales");
+        assert_eq!(titles(weekly), ["State", "Category", "Date"]);
+        assert_eq!(weekly.parameters[2].key, "date");
+        assert_eq!(
+            weekly.parameters[2].default.as_deref(),
+            Some(content::WEEKLY_SALES_DATE_DEFAULT)
+        );
+        assert_eq!(weekly.parameters[0].default, None, "an empty default is none");
+        assert!(command(&catalog, "brand report").parameters[0].required);
+        assert!(!weekly.parameters[0].required);
+    }
+
+    #[tokio::test]
+    async fn looks_in_the_folder_are_commands_named_by_field_labels() {
+        let (sandbox, lookers) = sandbox_lookers().await;
+        let catalog = CatalogStore::default().refresh(&lookers).await;
+        let orders = command(&catalog, "orders");
+        assert_eq!(orders.source, Source::Look(content::ORDERS_LOOK_ID.into()));
+        assert!(!orders.hidden && orders.url.ends_with("/looks/11"));
+        assert_eq!(titles(orders), ["Orders Status", "Users State"]);
+        assert_eq!(orders.parameters[0].aliases, ["Status", "orders.status"]);
+        assert_eq!(orders.parameters[0].default, None);
+        assert_eq!(orders.tiles.len(), 1);
+        let hidden = command(&catalog, "order statuses");
+        assert!(hidden.hidden);
+        assert_eq!(
+            hidden.parameters[0].default.as_deref(),
+            Some(content::HIDDEN_LOOK_DATE_DEFAULT),
+            "the Look's own value is the default"
+        );
+        assert_eq!(sandbox.calls("lookml_model_explore"), 1, "one explore, fetched once");
+    }
+
+    #[tokio::test]
+    async fn without_the_explore_labels_come_from_field_names() {
+        let (sandbox, lookers) = sandbox_lookers().await;
+        sandbox.inject_fault("lookml_model_explore", looker_sandbox::Fault::Status(403), None);
+        let catalog = CatalogStore::default().refresh(&lookers).await;
+        assert!(catalog.problems.is_empty(), "{:?}", catalog.problems);
+        let hidden = command(&catalog, "order statuses");
+        assert_eq!(titles(hidden), ["Orders Created Date"]);
+        assert_eq!(hidden.parameters[0].aliases, ["Created Date", "orders.created_date"]);
     }
 }

@@ -13,7 +13,7 @@ use crate::answer::{AnswerSettings, try_query_reply};
 use crate::charts::render_dashboard;
 use crate::commands::links::LookerLink;
 use crate::lookers::Lookers;
-use crate::reply::{Block, ImageSource, Reply};
+use crate::reply::{Block, ImageSource, Inline, Reply};
 use crate::sink::{ChatSink, Destination};
 
 /// Where Looker asked the bot to post (`/slack/post/{channel|group|dm}/NAME`).
@@ -129,6 +129,41 @@ impl DeliveryError {
     }
 }
 
+/// What the destination of a delivery that failed for good is told (the original Lookerbot posted the error in the
+/// channel too): what could not be delivered, why, what to do, and where the content is in Looker. `reason` is the
+/// failure as recorded.
+pub fn failure_notice(delivery: &Delivery, reason: &str) -> Reply {
+    let reason = reason.trim_end_matches('.');
+    match delivery {
+        Delivery::Message { .. } => Reply::warning(format!(
+            "A message from a Looker data action could not be posted here: {reason}. Ask whoever sent it to send \
+             it again."
+        )),
+        Delivery::Scheduled { plan, .. } => {
+            let kind = match plan.kind.as_deref() {
+                Some("Look") => "Look",
+                Some("Dashboard" | "LookMLDashboard") => "dashboard",
+                _ => "query",
+            };
+            let named = match plan.title.as_deref().filter(|t| !t.trim().is_empty()) {
+                Some(title) => format!("The scheduled {kind} \"{title}\""),
+                None => format!("A scheduled {kind}"),
+            };
+            let mut notice = Reply::warning(format!(
+                "{named} could not be delivered: {reason}. Check that it still runs in Looker, then use Send Now \
+                 on its schedule to try again."
+            ));
+            if let Some(url) = &plan.url {
+                notice.blocks.push(Block::Context(vec![Inline::Link {
+                    text: "Open in Looker".into(),
+                    url: url.clone(),
+                }]));
+            }
+            notice
+        }
+    }
+}
+
 /// Runs a delivery: fetches the content from Looker, then posts it once `go_ahead` says so (nothing is posted if it
 /// says no). Fetching only reads, so it may start before the delivery is safely stored.
 pub async fn deliver(
@@ -222,4 +257,47 @@ async fn scheduled_reply(
     try_query_reply(client, &query, title.as_deref(), link, settings)
         .await
         .map_err(DeliveryError::from_answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_notice_names_the_content_says_why_and_what_to_do_and_links_it() {
+        let plan = ScheduledPlan {
+            title: Some("Weekly revenue".into()),
+            kind: Some("Dashboard".into()),
+            url: Some("https://me.looker.com/dashboards/7".into()),
+            ..ScheduledPlan::default()
+        };
+        let delivery = Delivery::Scheduled {
+            target: Target::Channel("sales".into()),
+            plan: Box::new(plan),
+            looker_url: "https://me.looker.com".into(),
+        };
+        let notice = failure_notice(&delivery, "Looker answered 404 Not found.");
+        let text = notice.plain_text();
+        assert!(text.starts_with(":warning: The scheduled dashboard \"Weekly revenue\" could not be delivered"));
+        assert!(
+            text.contains("Looker answered 404 Not found. Check that it still runs in Looker"),
+            "{text}"
+        );
+        assert!(notice.blocks.contains(&Block::Context(vec![Inline::Link {
+            text: "Open in Looker".into(),
+            url: "https://me.looker.com/dashboards/7".into(),
+        }])));
+    }
+
+    #[test]
+    fn a_data_action_message_that_failed_says_whom_to_ask() {
+        let delivery = Delivery::Message {
+            target: Target::Person("alice".into()),
+            text: "Restock shelves".into(),
+        };
+        let text = failure_notice(&delivery, "msg_too_long").plain_text();
+        assert!(text.contains("A message from a Looker data action could not be posted here: msg_too_long"));
+        assert!(text.contains("Ask whoever sent it"), "{text}");
+        assert!(!text.contains("Restock shelves"), "the failed content is not repeated");
+    }
 }

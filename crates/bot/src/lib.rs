@@ -15,9 +15,11 @@ pub mod event;
 pub mod lookers;
 pub mod replier;
 pub mod reply;
+pub mod request;
 pub mod results;
 pub mod settings;
 pub mod sink;
+pub mod suggestions;
 pub mod turn;
 
 use std::future::Future;

@@ -60,11 +60,6 @@ struct Column<'a> {
 impl ResultView<'_> {
     /// The blocks that show the data (without a title).
     pub fn blocks(&self) -> Vec<Block> {
-        if let Some(error) = self.result.error_message() {
-            return vec![Block::Paragraph(vec![Inline::Text(format!(
-                ":warning: Looker could not run the query: {error}"
-            ))])];
-        }
         if self.result.data.is_empty() {
             return vec![Block::Paragraph(
                 self.with_link(vec![Inline::Text("No results.".into())]),
@@ -196,12 +191,7 @@ impl ResultView<'_> {
     fn cell(&self, row: &Map<String, Value>, column: &Column) -> Vec<Inline> {
         let cell = self.value(row, column).map(Cell::from_json).unwrap_or_default();
         let text = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
-        let drill = cell
-            .links
-            .iter()
-            .find(|l| l.kind.as_deref() == Some("drill"))
-            .and_then(|l| l.url.as_deref());
-        match drill {
+        match measure_drill(&cell) {
             Some(url) if column.measure && cell.value != Value::Null => {
                 vec![Inline::Link {
                     text,
@@ -316,6 +306,15 @@ fn pivot_label(pivot: &looker::models::PivotValue) -> String {
     } else {
         values.join(", ")
     }
+}
+
+/// The link behind a measure's value: Looker marks a measure's own drill `measure_default` (the real `json_detail`
+/// does); a plain `drill` is taken when there is none.
+fn measure_drill(cell: &Cell) -> Option<&str> {
+    ["measure_default", "drill"]
+        .iter()
+        .find_map(|kind| cell.links.iter().find(|link| link.kind.as_deref() == Some(*kind)))
+        .and_then(|link| link.url.as_deref())
 }
 
 /// Makes a Looker link absolute (drill links are relative to the Looker web URL).

@@ -27,7 +27,10 @@ async fn help_lists_the_built_in_commands() {
     let out = transcript("help\n", ChatOptions::default()).await;
     assert!(out.starts_with("lookerbot:\n"), "{out}");
     assert!(out.contains("*Built-in commands*"), "{out}");
-    assert!(out.contains("`help` shows this list."), "{out}");
+    assert!(
+        out.contains("`help [command]` shows this list, or one custom command in full."),
+        "{out}"
+    );
     assert!(!out.contains("you>"), "no prompt when not interactive: {out}");
 }
 

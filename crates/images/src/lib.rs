@@ -22,10 +22,10 @@
 //!
 //! # What the emulators taught (tests in `tests/stores/`, run for real)
 //!
-//! `.ci/install-emulators` installs them under `.ci/.emulators/`; `.ci/start-emulators` starts them and prints
-//! `LOOKERBOT_TEST_{S3,AZURE,GCS}_ENDPOINT`. Without those variables each test binary starts the emulator it needs
-//! on a free port (and a watchdog shell stops it when the tests exit); without the emulator the tests fail. What
-//! finds, starts and prepares them (buckets, containers, the GCS proxy) is `test_support`, behind the
+//! The `testbed` crate installs them on first use (with `.ci/install-emulators`, into `.ci/.emulators/`), starts
+//! the one a test binary needs on a free loopback port and stops it when the tests exit; set
+//! `LOOKERBOT_TEST_{S3,AZURE,GCS}_ENDPOINT` to use emulators of your own instead. Without an emulator the tests
+//! fail. What prepares them (buckets, containers, the GCS proxy) is `test_support`, behind the
 //! `test-support` feature, so lookerbot's end-to-end tests use the same knowledge.
 //!
 //! - **moto** (`moto[server]` 5.x, `moto_server`): creates a bucket on an unsigned `PUT /{bucket}`; accepts any

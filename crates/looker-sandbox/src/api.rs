@@ -8,7 +8,7 @@ use crate::content::Dashboard;
 use crate::query::QueryDef;
 use crate::resources::{self, StoredQuery};
 use crate::state::State;
-use crate::{data_actions, run, search};
+use crate::{data_actions, field_api, run, search};
 
 pub const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/4.0";
 
@@ -56,6 +56,8 @@ pub struct Call<'a> {
     pub authorization: Option<&'a str>,
     /// Whether an `EmptyImage` fault applies to this call.
     pub empty_image: bool,
+    /// The message of a `QueryError` fault that applies to this call.
+    pub query_error: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -125,6 +127,8 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
         "render_task_results" => run::render_task_results(state, call),
         "perform_data_action" => data_actions::perform_data_action(state, call.body),
         "fetch_remote_data_action_form" => Reply::Json(200, data_actions::data_action_form()),
+        "lookml_model_explore" => field_api::lookml_model_explore(call),
+        "model_fieldname_suggestions" => field_api::model_fieldname_suggestions(state, call),
         other => error(
             404,
             format!("Not found (the Looker sandbox does not implement '{other}')"),
@@ -257,6 +261,8 @@ mod tests {
             "render_task_results",
             "perform_data_action",
             "fetch_remote_data_action_form",
+            "lookml_model_explore",
+            "model_fieldname_suggestions",
         ];
         for id in served {
             assert!(spec().operation(id).is_some(), "{id} is not an operation of the spec");

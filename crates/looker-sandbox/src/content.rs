@@ -41,6 +41,21 @@ pub const HIDDEN_DASHBOARD_ID: &str = "4";
 /// An ordinary dashboard outside the custom-command folder.
 pub const MARKETING_DASHBOARD_ID: &str = "5";
 
+/// Custom command "weekly sales": two tiles and three filters (State, Category, and Date with a default); the
+/// first tile does not listen to Category.
+pub const WEEKLY_SALES_DASHBOARD_ID: &str = "6";
+/// The Date filter's default on "weekly sales".
+pub const WEEKLY_SALES_DATE_DEFAULT: &str = "7 days";
+/// Custom command "brand report": its Brand filter is required and has no default.
+pub const BRAND_REPORT_DASHBOARD_ID: &str = "7";
+/// A Look in the custom-command folder: command "orders" (users per state and order count), with the empty query
+/// filters `orders.status` and `users.state` as its parameters.
+pub const ORDERS_LOOK_ID: &str = "11";
+/// A Look in the custom-command folder with `[hidden]` in its title: command "order statuses", left out of help.
+/// Its query filters `orders.created_date` on [`HIDDEN_LOOK_DATE_DEFAULT`].
+pub const HIDDEN_LOOK_ID: &str = "12";
+pub const HIDDEN_LOOK_DATE_DEFAULT: &str = "5 years";
+
 /// The dashboard filter every custom-command dashboard has (its `name` and `title`).
 pub const STATE_FILTER_NAME: &str = "State";
 pub const STATE_FILTER_DIMENSION: &str = "users.state";
@@ -91,6 +106,31 @@ pub struct Tile {
     pub look_id: Option<&'static str>,
     pub query_id: String,
     pub listen: Listen,
+    /// (dashboard filter name, field) pairs: which filter feeds which field of the tile's query.
+    pub listens: Vec<(&'static str, &'static str)>,
+}
+
+/// A dashboard filter on a field.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub dimension: &'static str,
+    /// Empty for none.
+    pub default_value: &'static str,
+    /// The dashboard runs only once this filter has a value.
+    pub required: bool,
+}
+
+/// The State filter of the original command dashboards: no default, not required.
+pub fn state_filter() -> Filter {
+    Filter {
+        name: STATE_FILTER_NAME,
+        title: STATE_FILTER_NAME,
+        dimension: STATE_FILTER_DIMENSION,
+        default_value: "",
+        required: false,
+    }
 }
 
 #[derive(Debug)]
@@ -99,6 +139,7 @@ pub struct Dashboard {
     pub title: &'static str,
     pub description: &'static str,
     pub folder_id: &'static str,
+    pub filters: Vec<Filter>,
     pub tiles: Vec<Tile>,
 }
 
@@ -219,7 +260,7 @@ impl Content {
             folder_id,
             query_id: id.to_owned(),
         };
-        let looks = vec![
+        let mut looks = vec![
             look(
                 TABLE_LOOK_ID,
                 "Orders by Status",
@@ -293,6 +334,7 @@ impl Content {
                 look_id,
                 query_id: id,
                 listen,
+                listens: vec![(STATE_FILTER_NAME, STATE_FILTER_DIMENSION)],
             }
         };
         let by_state = |fields: &[&str], vis: &str| query("order_items", fields, &[], &[], json!({"type": vis}));
@@ -344,9 +386,10 @@ impl Content {
             title,
             description,
             folder_id,
+            filters: vec![state_filter()],
             tiles,
         };
-        let dashboards = vec![
+        let mut dashboards = vec![
             dashboard(
                 SALES_DASHBOARD_ID,
                 "Sales",
@@ -383,6 +426,9 @@ impl Content {
                 marketing,
             ),
         ];
+        let (command_looks, command_dashboards) = crate::content_commands::build(&mut queries);
+        looks.extend(command_looks);
+        dashboards.extend(command_dashboards);
         let folders = vec![
             Folder {
                 id: SHARED_FOLDER_ID,

@@ -48,7 +48,7 @@ pub fn perform_data_action(state: &State, body: &Value) -> Reply {
             } else {
                 format!("Sent to {}!", form["channel"].as_str().unwrap_or("the channel"))
             };
-            json!({"webhook_id": null, "success": true, "refresh_query": false, "validation_errors": null, "message": message})
+            json!({"webhook_id": null, "success": true, "refresh_query": false, "message": message})
         }
     };
     Reply::Json(200, response)

@@ -10,7 +10,8 @@ use crate::query::{Executed, PivotKey, QueryDef, plain_text};
 /// Key of the row-total column in pivoted measure cells, as Looker names it.
 pub const ROW_TOTAL_KEY: &str = "$$$_row_total_$$$";
 
-/// Builds the `json_detail` body. `web_url` makes drill and action links absolute.
+/// Builds the `json_detail` body. Drill links are relative to the web server, as Looker sends them; `web_url` makes
+/// data-action links absolute (they point at the action's own server).
 pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: bool) -> Value {
     let sorted = |f: &Field| {
         result
@@ -49,9 +50,12 @@ pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: 
         "data": rows(result, web_url, drill_links),
         "drill_menu_build_time": 0.001,
     });
-    if !result.pivots.is_empty() {
-        body["pivots"] = pivots(result);
-    }
+    // Looker writes `"pivots": null` for a query without pivots.
+    body["pivots"] = if result.pivots.is_empty() {
+        Value::Null
+    } else {
+        pivots(result)
+    };
     if let Some(totals) = &result.totals {
         let mut obj = Map::new();
         for (field, values) in result.measures.iter().zip(totals) {
@@ -194,13 +198,18 @@ fn measure_cells(
 fn rows(result: &Executed, web_url: &str, drill_links: bool) -> Value {
     let rows = result.rows.iter().map(|row| {
         let mut obj = Map::new();
-        for (field, value) in result.dims.iter().zip(&row.dims) {
-            obj.insert(field.name.clone(), cell(field, value, vec![]));
-        }
         // Drill filters: the row's dimension values, plus the query's own filters.
         let mut drill = result.def.filters.clone();
         for (field, value) in result.dims.iter().zip(&row.dims) {
             drill.insert(field.name.clone(), plain_text(value));
+        }
+        for (field, value) in result.dims.iter().zip(&row.dims) {
+            let links = if drill_links && !value.is_null() {
+                vec![dimension_drill(result, field, value)]
+            } else {
+                vec![]
+            };
+            obj.insert(field.name.clone(), cell(field, value, links));
         }
         for (m, (field, values)) in result.measures.iter().zip(&row.measures).enumerate() {
             // A pivoted cell drills into its pivot values too.
@@ -253,11 +262,11 @@ fn measure_links(
         ..QueryDef::default()
     };
     let shown = format::rendered(field, value).unwrap_or_else(|| plain_text(value));
+    // As in Looker: a measure's own drill is `measure_default`, with a URL relative to the web server.
     let mut links = vec![json!({
         "label": format!("Show All {shown}"),
-        "url": format!("{web_url}{}", drill_query.explore_path()),
-        "type": "drill",
-        "type_label": format!("Drill into {}", field.label_short),
+        "url": drill_query.explore_path(),
+        "type": "measure_default",
     })];
     for action in &field.actions {
         let params: Vec<Value> = action
@@ -277,6 +286,28 @@ fn measure_links(
         }));
     }
     links
+}
+
+/// A dimension cell's drill, as Looker sends for dimensions: the query's fields filtered on this value (relative
+/// URL, `type: "drill"`).
+fn dimension_drill(result: &Executed, field: &Field, value: &Value) -> Value {
+    let mut filters = result.def.filters.clone();
+    filters.insert(field.name.clone(), plain_text(value));
+    let drill_query = QueryDef {
+        model: result.def.model.clone(),
+        view: result.def.view.clone(),
+        fields: result.def.fields.clone(),
+        filters,
+        limit: Some("500".into()),
+        ..QueryDef::default()
+    };
+    let shown = plain_text(value);
+    json!({
+        "label": format!("Filter on {shown}"),
+        "url": drill_query.explore_path(),
+        "type": "drill",
+        "type_label": format!("Drill into {shown}"),
+    })
 }
 
 fn pivots(result: &Executed) -> Value {

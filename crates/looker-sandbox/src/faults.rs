@@ -13,6 +13,23 @@ pub enum Fault {
     Slow(Duration),
     /// For image results: answer 200 with a 0-byte body.
     EmptyImage,
+    /// For query runs: answer 200 with the error inside the body (`looker_error`, `errors`), as Looker does when
+    /// the database refuses the SQL.
+    QueryError(String),
+}
+
+/// Habits of real Lookers that a test can switch on for every answer, on top of the spec-complete shapes the
+/// sandbox always sends (`null` for every nullable property without a value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quirk {
+    /// Ids as JSON numbers (`"id": 42`), as older Lookers and webhook payloads send them.
+    NumericIds,
+    /// `null` instead of every empty list.
+    NullLists,
+    /// Properties this client has never heard of, in every object (newer Looker releases add fields).
+    UnknownFields,
+    /// Properties whose value is `null` left out altogether.
+    OmittedNulls,
 }
 
 /// A request that broke the spec, as the sandbox saw it.
@@ -47,6 +64,7 @@ struct KnobState {
     faults: HashMap<String, Vec<Injected>>,
     latency: Duration,
     violations: Vec<Violation>,
+    quirks: Vec<Quirk>,
 }
 
 impl Knobs {
@@ -107,6 +125,14 @@ impl Knobs {
             }
         }
         Some(fault)
+    }
+
+    pub fn set_quirks(&self, quirks: &[Quirk]) {
+        self.lock().quirks = quirks.to_vec();
+    }
+
+    pub fn quirks(&self) -> Vec<Quirk> {
+        self.lock().quirks.clone()
     }
 
     pub fn record_violation(&self, violation: Violation) {

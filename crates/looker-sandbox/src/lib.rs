@@ -9,20 +9,24 @@ mod api;
 mod auth;
 mod chart;
 pub mod content;
+mod content_commands;
 mod data;
 mod data_actions;
 mod detail;
 mod faults;
+mod field_api;
 mod filters;
 mod format;
 mod model;
 mod output;
 mod query;
+mod quirks;
 mod render_tasks;
 mod resources;
 mod run;
 mod search;
 mod server;
+pub mod shape;
 #[doc(hidden)]
 pub mod spec;
 mod state;
@@ -37,7 +41,7 @@ use chrono::NaiveDate;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{Fault, Violation};
+pub use faults::{Fault, Quirk, Violation};
 pub use timing::HandlerSpan;
 
 use state::State;
@@ -190,6 +194,12 @@ impl Sandbox {
 
     pub fn clear_faults(&self) {
         self.state().knobs.clear_faults();
+    }
+
+    /// Answers with these habits of real Lookers from now on, on top of the spec-complete shapes (see [`Quirk`]);
+    /// an empty list turns them off.
+    pub fn set_quirks(&self, quirks: &[Quirk]) {
+        self.state().knobs.set_quirks(quirks);
     }
 
     /// Bodies received by `POST /data_actions`, in order.

@@ -37,11 +37,11 @@ pub fn query_json(q: &StoredQuery, web_url: &str) -> Value {
         "model": d.model,
         "view": d.view,
         "fields": d.fields,
-        "pivots": d.pivots,
-        "fill_fields": d.fill_fields,
+        "pivots": list_or_null(&d.pivots),
+        "fill_fields": list_or_null(&d.fill_fields),
         "filters": d.filters,
         "filter_expression": d.filter_expression,
-        "sorts": d.sorts,
+        "sorts": list_or_null(&d.sorts),
         "limit": d.limit,
         "column_limit": d.column_limit,
         "total": d.total,
@@ -59,6 +59,11 @@ pub fn query_json(q: &StoredQuery, web_url: &str) -> Value {
         "query_timezone": d.query_timezone,
         "has_table_calculations": false,
     })
+}
+
+/// Looker writes an unset list of a Query (`pivots`, `fill_fields`, `sorts`) as `null`, not `[]`.
+fn list_or_null(items: &[String]) -> Value {
+    if items.is_empty() { Value::Null } else { json!(items) }
 }
 
 fn user_ref() -> Value {
@@ -184,7 +189,7 @@ pub fn dashboard_base_json(d: &Dashboard, content: &Content) -> Value {
     })
 }
 
-/// The full `Dashboard`, with its elements and its State filter.
+/// The full `Dashboard`, with its elements and its filters.
 pub fn dashboard_json(
     d: &Dashboard,
     content: &Content,
@@ -204,7 +209,7 @@ pub fn dashboard_json(
         "user_name": "Sandbox User",
         "url": format!("{web_url}/dashboards/{}", d.id),
         "dashboard_elements": d.tiles.iter().map(|t| element_json(t, d, content, query, web_url)).collect::<Vec<_>>(),
-        "dashboard_filters": [state_filter_json(d)],
+        "dashboard_filters": d.filters.iter().enumerate().map(|(row, f)| filter_json(d, f, row)).collect::<Vec<_>>(),
         "dashboard_layouts": [],
     });
     if let (Value::Object(base), Value::Object(extra)) = (&mut obj, extra) {
@@ -213,23 +218,24 @@ pub fn dashboard_json(
     obj
 }
 
-fn state_filter_json(d: &Dashboard) -> Value {
+/// A `DashboardFilter` on a field, with its default and whether it is required.
+fn filter_json(d: &Dashboard, filter: &content::Filter, row: usize) -> Value {
     json!({
         "can": {"show": true},
-        "id": format!("{}01", d.id),
+        "id": format!("{}0{}", d.id, row + 1),
         "dashboard_id": d.id,
-        "name": content::STATE_FILTER_NAME,
-        "title": content::STATE_FILTER_NAME,
+        "name": filter.name,
+        "title": filter.title,
         "type": "field_filter",
-        "default_value": "",
+        "default_value": filter.default_value,
         "model": crate::model::MODEL,
         "explore": "order_items",
-        "dimension": content::STATE_FILTER_DIMENSION,
+        "dimension": filter.dimension,
         "field": null,
-        "row": 0,
+        "row": row,
         "listens_to_filters": [],
         "allow_multiple_values": true,
-        "required": false,
+        "required": filter.required,
         "ui_config": {"type": "advanced", "display": "popover"},
     })
 }
@@ -256,7 +262,7 @@ pub fn element_json(
             "model": crate::model::MODEL,
             "view": view,
             "name": tile.title,
-            "listen": [{"dashboard_filter_name": content::STATE_FILTER_NAME, "field": content::STATE_FILTER_DIMENSION}],
+            "listen": tile.listens.iter().map(|(filter, field)| json!({"dashboard_filter_name": filter, "field": field})).collect::<Vec<_>>(),
         }],
         "sorts": stored.as_ref().map(|s| s.def.sorts.clone()).unwrap_or_default(),
         "merge_result_id": null,
@@ -291,11 +297,11 @@ pub fn element_json(
     if tile.listen == Listen::LegacyMap {
         // Older Lookers had no result maker and put `listen: {filter name: field}` on the element itself. Not in
         // the 4.0 spec; served on purpose so clients keep handling it.
-        let mut listen = Map::new();
-        listen.insert(
-            content::STATE_FILTER_NAME.into(),
-            json!(content::STATE_FILTER_DIMENSION),
-        );
+        let listen: Map<String, Value> = tile
+            .listens
+            .iter()
+            .map(|(filter, field)| (filter.to_string(), json!(field)))
+            .collect();
         element["result_maker"] = Value::Null;
         element["result_maker_id"] = Value::Null;
         element["listen"] = Value::Object(listen);

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::api::{Call, Reply, error, not_found, validation_error};
 use crate::chart::{self, ChartKind};
-use crate::content::{self, Dashboard, Listen};
+use crate::content::Dashboard;
 use crate::detail;
 use crate::query::{QueryDef, QueryError};
 use crate::render_tasks::{Target, TaskResult};
@@ -22,6 +22,22 @@ fn image_reply(bytes: Vec<u8>, call: &Call) -> Reply {
         status: 200,
         content_type: "image/png",
         bytes,
+    }
+}
+
+/// A query the database refused, answered 200 with the error in the body as Looker does.
+fn query_failed(format: &str, message: &str) -> Reply {
+    match format {
+        "json" => Reply::Json(200, json!([{"looker_error": message}])),
+        "json_detail" => Reply::Json(
+            200,
+            json!({"status": "error", "data": [{"looker_error": message}], "errors": [{"message": message, "level": "error"}], "sql": ""}),
+        ),
+        _ => Reply::Bytes {
+            status: 200,
+            content_type: "text/plain",
+            bytes: format!("looker_error\n{message}\n").into_bytes(),
+        },
     }
 }
 
@@ -57,18 +73,12 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
         };
         return error(400, why);
     }
+    if let Some(message) = call.query_error {
+        return query_failed(format, message);
+    }
     let result = match state.run(def, call.param("limit")) {
         Ok(result) => result,
-        Err(e) => {
-            return match format {
-                "json" => Reply::Json(200, json!([{"looker_error": e.0}])),
-                "json_detail" => Reply::Json(
-                    200,
-                    json!({"status": "error", "data": [{"looker_error": e.0}], "errors": [{"message": e.0, "level": "error"}], "sql": ""}),
-                ),
-                _ => text("text/plain", format!("looker_error\n{}\n", e.0)),
-            };
-        }
+        Err(e) => return query_failed(format, &e.0),
     };
     match format {
         "json" => Reply::Json(200, result.to_json_rows(formatted)),
@@ -148,8 +158,8 @@ pub fn render_task_results(state: &State, call: &Call) -> Reply {
     }
 }
 
-/// Renders a dashboard's tiles in a grid, applying `filters` (URL query format, e.g. `State=Texas`) to the tiles
-/// that listen to them.
+/// Renders a dashboard's tiles in a grid, applying `filters` (URL query format, e.g. `State=Texas`), or the
+/// filters' defaults, to the fields that listen to them.
 pub fn render_dashboard(
     state: &State,
     d: &Dashboard,
@@ -163,12 +173,17 @@ pub fn render_dashboard(
         let Some(mut q) = state.query(&tile.query_id) else {
             continue;
         };
-        if let Some(value) = values.get(content::STATE_FILTER_NAME).filter(|v| !v.is_empty())
-            && matches!(tile.listen, Listen::List | Listen::LegacyMap)
-        {
-            q.def
-                .filters
-                .insert(content::STATE_FILTER_DIMENSION.into(), value.clone());
+        for (filter_name, field) in &tile.listens {
+            // A filter not in the URL takes its default, as the dashboard would show it.
+            let value = values.get(*filter_name).map(String::as_str).or_else(|| {
+                d.filters
+                    .iter()
+                    .find(|f| f.name == *filter_name)
+                    .map(|f| f.default_value)
+            });
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                q.def.filters.insert(field.to_string(), value.to_owned());
+            }
         }
         let (_, series) = state.run(&q.def, None)?.chart_series();
         tiles.push((ChartKind::for_vis(q.def.vis_type()), series));

@@ -16,6 +16,7 @@ use crate::api::{self, Call, Reply};
 use crate::faults::{Fault, Violation};
 use crate::spec::{Matched, Rejection, spec};
 use crate::state::State;
+use crate::{quirks, shape};
 
 /// Operations that need no token.
 const PUBLIC_OPERATIONS: [&str; 2] = ["login", "versions"];
@@ -108,6 +109,7 @@ async fn operation_call(
         tokio::time::sleep(latency).await;
     }
     let mut empty_image = false;
+    let mut query_error = None;
     match state.knobs.take_fault(operation_id) {
         Some(Fault::Status(401)) => return into_response(unauthenticated()),
         Some(Fault::Status(status)) => {
@@ -115,6 +117,7 @@ async fn operation_call(
         }
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::EmptyImage) => empty_image = true,
+        Some(Fault::QueryError(message)) => query_error = Some(message),
         None => {}
     }
     if !PUBLIC_OPERATIONS.contains(&operation_id) && !state.tokens.accepts(authorization) {
@@ -138,17 +141,45 @@ async fn operation_call(
             raw_body: &raw_body,
             authorization: authorization.as_deref(),
             empty_image,
+            query_error: query_error.as_deref(),
         };
         api::dispatch(&worker_state, operation_id, &call)
     });
     let mut reply = work
         .await
         .unwrap_or_else(|e| api::error(500, format!("The Looker sandbox failed: {e}")));
-    let takes_fields = matched.operation.params.iter().any(|p| p.name == "fields");
-    if let (Reply::Json(200, value), Some(fields), true) = (&mut reply, query.get("fields"), takes_fields) {
-        keep_fields(value, fields);
+    if let Reply::Json(200..=299, value) = &mut reply {
+        shape_answer(state, matched, query, value, &violation);
     }
     into_response(reply)
+}
+
+/// Makes a successful answer look as Looker's would: every nullable property present (`null` when empty), checked
+/// against the operation's response schema (problems are recorded as violations), cut down to the `fields` asked
+/// for, then given the quirks a test switched on.
+fn shape_answer(
+    state: &State,
+    matched: &Matched,
+    query: &HashMap<String, String>,
+    value: &mut Value,
+    violation: &impl Fn(&Rejection) -> Reply,
+) {
+    // Result formats (`run_query` and the like) are a plain string in the spec: only named schemas are checked.
+    if let Some(response) = matched.operation.response.as_ref().filter(|r| r.schema.is_some()) {
+        shape::complete(value, response, spec());
+        for problem in shape::check(value, response, spec()) {
+            violation(&Rejection {
+                status: 500,
+                message: format!("the sandbox's answer breaks the spec: {problem}"),
+                field: None,
+            });
+        }
+    }
+    let takes_fields = matched.operation.params.iter().any(|p| p.name == "fields");
+    if let (Some(fields), true) = (query.get("fields"), takes_fields) {
+        keep_fields(value, fields);
+    }
+    quirks::apply(value, &state.knobs.quirks());
 }
 
 fn unauthenticated() -> Reply {

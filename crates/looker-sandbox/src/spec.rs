@@ -80,14 +80,18 @@ pub struct TypeRef {
     pub ty: JsonType,
     /// The named schema for an object (`$ref`), or for an array's items.
     pub schema: Option<String>,
+    /// Whether the spec allows `null` here (`nullable: true`); Looker then sends `null` for "no value".
+    pub nullable: bool,
 }
 
 impl TypeRef {
     fn parse(node: &Value) -> TypeRef {
+        let nullable = node.get("nullable").and_then(Value::as_bool).unwrap_or(false);
         if let Some(name) = ref_name(node) {
             return TypeRef {
                 ty: JsonType::Object,
                 schema: Some(name),
+                nullable,
             };
         }
         let ty = JsonType::parse(node.get("type").and_then(Value::as_str));
@@ -96,7 +100,7 @@ impl TypeRef {
         } else {
             None
         };
-        TypeRef { ty, schema }
+        TypeRef { ty, schema, nullable }
     }
 }
 
@@ -104,10 +108,11 @@ fn ref_name(node: &Value) -> Option<String> {
     node.get("$ref")?.as_str()?.rsplit('/').next().map(str::to_owned)
 }
 
-/// A named object schema: its properties and their types.
+/// A named object schema: its properties and their types, and which must be present.
 #[derive(Debug, Default)]
 pub struct Schema {
     pub properties: HashMap<String, TypeRef>,
+    pub required: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,12 +183,16 @@ fn parse(text: &str) -> Spec {
     }
     let mut schemas = HashMap::new();
     for (name, schema) in root["components"]["schemas"].as_object().into_iter().flatten() {
-        let properties = schema
-            .get("properties")
-            .and_then(Value::as_object)
+        let props = schema.get("properties").and_then(Value::as_object);
+        let properties = props
             .map(|props| props.iter().map(|(k, v)| (k.clone(), TypeRef::parse(v))).collect())
             .unwrap_or_default();
-        schemas.insert(name.clone(), Schema { properties });
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        schemas.insert(name.clone(), Schema { properties, required });
     }
     let info = &root["info"];
     let full_version = info["version"].as_str().unwrap_or("4.0").to_owned();

@@ -97,6 +97,14 @@ impl State {
         lock(&self.db).query_row(sql, [], |row| row.get(0))
     }
 
+    /// The first column of raw SQL's rows, as text (suggestions).
+    pub fn sql_strings(&self, sql: &str) -> rusqlite::Result<Vec<String>> {
+        let db = lock(&self.db);
+        let mut statement = db.prepare(sql)?;
+        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+        rows.collect()
+    }
+
     /// A PNG chart of a query, following its visualization type.
     pub fn chart(&self, def: &QueryDef, width: u32, height: u32) -> Result<Vec<u8>, QueryError> {
         let result = self.run(def, None)?;

@@ -188,3 +188,104 @@ async fn shutdown_stops_serving() {
     let fresh = reqwest::Client::new();
     assert!(fresh.get(&url).send().await.is_err());
 }
+
+/// Every operation the bot uses, called as the bot calls it; the answers are checked by the sandbox itself.
+async fn call_every_operation(c: &common::Client) -> Vec<Value> {
+    use looker_sandbox::content;
+    let paths = [
+        "/user".to_owned(),
+        format!("/looks/{}", content::TABLE_LOOK_ID),
+        format!("/looks/{}", content::PIVOT_LOOK_ID),
+        "/looks/search?title=orders".to_owned(),
+        format!("/dashboards/{}", content::SALES_DASHBOARD_ID),
+        format!("/dashboards/{}/dashboard_elements", content::SALES_DASHBOARD_ID),
+        "/dashboards/search?title=sales".to_owned(),
+        format!("/folders/{}", content::CUSTOM_COMMAND_FOLDER_ID),
+        format!("/folders/{}/children", content::CUSTOM_COMMAND_FOLDER_ID),
+        format!("/folders/{}/dashboards", content::CUSTOM_COMMAND_FOLDER_ID),
+        format!("/folders/{}/looks", content::SHARED_FOLDER_ID),
+        "/queries/1".to_owned(),
+        format!("/queries/slug/{}", content::TABLE_LOOK_SHARE_SLUG),
+    ];
+    let mut answers = Vec::new();
+    for path in paths {
+        answers.push(c.get_json(&path).await);
+    }
+    let created = c
+        .post(
+            "/queries",
+            &json!({"model": "thelook", "view": "orders", "fields": ["orders.count"]}),
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    answers.push(created.json().await.unwrap());
+    answers
+}
+
+#[tokio::test]
+async fn every_answer_carries_every_nullable_property_and_fits_the_spec() {
+    let c = start().await;
+    let answers = call_every_operation(&c).await;
+    assert!(
+        c.sandbox.violations().is_empty(),
+        "the sandbox's answers break the spec: {:#?}",
+        c.sandbox.violations()
+    );
+    let look = &answers[1];
+    assert_eq!(
+        look["query"]["pivots"],
+        Value::Null,
+        "an unpivoted query says `pivots: null`"
+    );
+    assert_eq!(look["query"]["fill_fields"], Value::Null);
+    assert!(
+        look.as_object().unwrap().contains_key("deleted_at"),
+        "nullable properties are present"
+    );
+    let created = answers.last().unwrap();
+    assert_eq!(created["sorts"], Value::Null);
+    assert_eq!(created["dynamic_fields"], Value::Null);
+}
+
+#[tokio::test]
+async fn quirks_change_the_answers_as_older_and_newer_lookers_do() {
+    use looker_sandbox::Quirk;
+    let c = start().await;
+    c.sandbox
+        .set_quirks(&[Quirk::NumericIds, Quirk::NullLists, Quirk::UnknownFields]);
+    let look = c.get_json("/looks/1").await;
+    assert!(look["id"].is_u64(), "{}", look["id"]);
+    assert!(look["query"]["id"].is_u64());
+    assert!(look["added_in_a_later_looker"].is_object());
+    let dashboard = c.get_json("/dashboards/1").await;
+    assert!(
+        dashboard
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| v.as_array().is_none_or(|a| !a.is_empty())),
+        "no empty list is left: {dashboard}"
+    );
+    c.sandbox.set_quirks(&[Quirk::OmittedNulls]);
+    let look = c.get_json("/looks/1").await;
+    assert!(look["query"].get("pivots").is_none());
+    c.sandbox.set_quirks(&[]);
+    let look = c.get_json("/looks/1").await;
+    assert_eq!(look["query"]["pivots"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_query_error_fault_answers_200_with_the_error_inside() {
+    let c = start().await;
+    c.sandbox
+        .inject_fault("run_query", Fault::QueryError("Table not found".into()), Some(1));
+    let failed = c.get("/queries/1/run/json_detail").await;
+    assert_eq!(failed.status(), 200);
+    let body: Value = failed.json().await.unwrap();
+    assert_eq!(body["errors"][0]["message"], "Table not found");
+    let next = c.get_json("/queries/1/run/json_detail").await;
+    assert!(
+        next["errors"].is_null() && next["data"].is_array(),
+        "the fault applied once"
+    );
+}

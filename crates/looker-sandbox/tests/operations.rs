@@ -104,7 +104,7 @@ async fn looks_and_searches() {
 
     let all = c.get_json("/looks").await;
     assert_operation_response("all_looks", &all);
-    assert_eq!(all.as_array().unwrap().len(), 10);
+    assert_eq!(all.as_array().unwrap().len(), 12);
 
     let found = c.get_json("/looks/search?title=%25orders%25").await;
     assert_operation_response("search_looks", &found);
@@ -114,8 +114,8 @@ async fn looks_and_searches() {
         .iter()
         .map(|l| l["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["Orders by Status", "Orders per Month"]);
-    let none = c.get_json("/looks/search?title=orders").await;
+    assert_eq!(titles, ["Orders by Status", "Orders per Month", "Orders"]);
+    let none = c.get_json("/looks/search?title=orders%20by").await;
     assert!(
         none.as_array().unwrap().is_empty(),
         "without wildcards the title must match exactly"
@@ -198,7 +198,91 @@ async fn dashboards_and_elements() {
             content::CUSTOM_COMMAND_FOLDER_ID
         ))
         .await;
-    assert_eq!(in_folder.as_array().unwrap().len(), 3);
+    assert_eq!(in_folder.as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn dashboard_filters_have_defaults_required_flags_and_listeners() {
+    let c = start().await;
+    let weekly = c
+        .get_json(&format!("/dashboards/{}", content::WEEKLY_SALES_DASHBOARD_ID))
+        .await;
+    assert_operation_response("dashboard", &weekly);
+    let filters = weekly["dashboard_filters"].as_array().unwrap();
+    let titles: Vec<&str> = filters.iter().map(|f| f["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["State", "Category", "Date"]);
+    assert_eq!(filters[2]["name"], "date");
+    assert_eq!(filters[2]["default_value"], content::WEEKLY_SALES_DATE_DEFAULT);
+    assert_eq!(filters[0]["default_value"], "");
+    assert_eq!(filters[0]["required"], false);
+    let listened = |tile: usize| -> Vec<(String, String)> {
+        weekly["dashboard_elements"][tile]["result_maker"]["filterables"][0]["listen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let text = |key: &str| l[key].as_str().unwrap().to_string();
+                (text("dashboard_filter_name"), text("field"))
+            })
+            .collect()
+    };
+    assert_eq!(listened(0).len(), 2, "the first tile ignores Category");
+    assert!(listened(1).contains(&("category".into(), "products.category".into())));
+
+    let brand = c
+        .get_json(&format!("/dashboards/{}", content::BRAND_REPORT_DASHBOARD_ID))
+        .await;
+    assert_operation_response("dashboard", &brand);
+    assert_eq!(brand["dashboard_filters"][0]["required"], true);
+}
+
+#[tokio::test]
+async fn explores_name_their_fields_and_fields_suggest_their_values() {
+    let c = start().await;
+    let explore = c.get_json("/lookml_models/thelook/explores/order_items").await;
+    assert_operation_response("lookml_model_explore", &explore);
+    let status = explore["fields"]["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "orders.status")
+        .expect("orders.status");
+    assert_eq!(status["label"], "Orders Status");
+    assert_eq!(status["label_short"], "Status");
+    assert_eq!(status["suggestable"], true);
+    assert_eq!(c.get("/lookml_models/thelook/explores/nope").await.status(), 404);
+
+    let states = c
+        .get_json("/models/thelook/views/order_items/fields/users.state/suggestions")
+        .await;
+    assert_operation_response("model_fieldname_suggestions", &states);
+    let values: Vec<&str> = states["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        values.contains(&"California") && values.contains(&"Texas"),
+        "{values:?}"
+    );
+    assert!(!values.contains(&""), "empty values are not suggested");
+    assert_eq!(states["hit_limit"], false);
+    let termed = c
+        .get_json("/models/thelook/views/order_items/fields/users.state/suggestions?term=YOR")
+        .await;
+    assert_eq!(termed["suggestions"], json!(["New York"]));
+    let numbers = c
+        .get_json("/models/thelook/views/order_items/fields/orders.id/suggestions")
+        .await;
+    assert_eq!(numbers["suggestions"], json!([]), "only strings are suggestable");
+    assert_eq!(
+        c.get("/models/thelook/views/order_items/fields/nope.nope/suggestions")
+            .await
+            .status(),
+        404
+    );
+    assert!(c.sandbox.violations().is_empty(), "{:?}", c.sandbox.violations());
 }
 
 #[tokio::test]
@@ -220,7 +304,15 @@ async fn folders() {
         .iter()
         .map(|d| d["title"].as_str().unwrap())
         .collect();
-    assert_eq!(titles, ["Sales", "Customers", "Margins [hidden]"]);
+    assert_eq!(
+        titles,
+        ["Sales", "Customers", "Margins [hidden]", "Weekly Sales", "Brand Report"]
+    );
+    let command_looks = c.get_json(&format!("/folders/{id}/looks")).await;
+    assert_operation_response("folder_looks", &command_looks);
+    assert_eq!(command_looks[0]["id"], content::ORDERS_LOOK_ID);
+    assert_eq!(command_looks[0]["query"]["filters"]["orders.status"], "");
+    assert_eq!(command_looks[1]["title"], "Order Statuses [hidden]");
     let sub = c
         .get_json(&format!("/folders/{}/dashboards", content::CUSTOM_COMMAND_SUBFOLDER_ID))
         .await;
@@ -350,18 +442,6 @@ async fn data_actions() {
         c.sandbox.performed_data_actions()[3]["form_values"]["channel"],
         "C0SANDBOX1"
     );
-}
-
-#[test]
-#[should_panic(expected = "not a property of Look")]
-fn schema_checker_rejects_unknown_keys() {
-    common::assert_matches_schema("Look", &json!({"id": "1", "bogus": 1}), "look");
-}
-
-#[test]
-#[should_panic(expected = "expected string")]
-fn schema_checker_rejects_wrong_types() {
-    common::assert_matches_schema("Query", &json!({"limit": 500}), "query");
 }
 
 #[tokio::test]

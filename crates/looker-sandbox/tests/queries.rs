@@ -196,13 +196,33 @@ async fn json_detail_has_the_real_structure() {
     let rows = detail["data"].as_array().unwrap();
     assert!((12..=13).contains(&rows.len()), "12 months of orders: {}", rows.len());
     assert_eq!(rows[0]["orders.created_month"]["value"], "2025-04");
-    let drill = &rows[0]["orders.count"]["links"][0];
-    assert_eq!(drill["type"], "drill");
+    // As in the real example: measures drill with `measure_default`, dimensions with `drill`, both relative.
+    let measure_drill = &rows[0]["orders.count"]["links"][0];
+    assert_eq!(measure_drill["type"], fixture_link(&fixture, "orders.count")["type"]);
+    assert_eq!(measure_drill["type"], "measure_default");
     assert!(
-        drill["url"]
+        measure_drill["url"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("{}/explore/thelook/order_items?", c.sandbox.web_url()))
+            .starts_with("/explore/thelook/order_items?"),
+        "{measure_drill}"
+    );
+    let dimension_drill = &rows[0]["orders.created_month"]["links"][0];
+    assert_eq!(
+        dimension_drill["type"],
+        fixture_link(&fixture, "orders.created_month")["type"]
+    );
+    assert!(
+        dimension_drill["url"]
+            .as_str()
+            .unwrap()
+            .contains("f%5Borders.created_month%5D=2025-04"),
+        "{dimension_drill}"
+    );
+    assert_eq!(
+        detail["pivots"],
+        Value::Null,
+        "Looker writes null pivots for a query without pivots"
     );
 
     let money = c
@@ -330,4 +350,9 @@ async fn totals_sorts_limits_and_text_formats() {
     let look = c.get(&format!("/looks/{}/run/json", content::TABLE_LOOK_ID)).await;
     assert_eq!(look.json::<Value>().await.unwrap().as_array().unwrap().len(), 4);
     assert_eq!(c.sandbox.calls("run_look"), 1);
+}
+
+/// The first link of a cell in the real example's first row.
+fn fixture_link<'a>(fixture: &'a Value, field: &str) -> &'a Value {
+    &fixture["data"][0][field]["links"][0]
 }

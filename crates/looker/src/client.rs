@@ -405,7 +405,7 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
             details,
         });
     }
-    serde_json::from_slice(&bytes).map_err(|e| LookerError::Decode {
+    crate::models::from_json(&bytes).map_err(|e| LookerError::Decode {
         operation,
         detail: e.to_string(),
     })

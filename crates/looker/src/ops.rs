@@ -311,6 +311,34 @@ impl LookerClient {
         .await
     }
 
+    /// An explore's fields with their labels (`lookml_model_explore`).
+    pub async fn lookml_model_explore(&self, model: &str, explore: &str) -> Result<LookmlModelExplore, LookerError> {
+        let path = format!("lookml_models/{}/explores/{}", seg(model), seg(explore));
+        self.get_typed("lookml_model_explore", &path).await
+    }
+
+    /// The values Looker suggests for `field` of `explore` (`model_fieldname_suggestions`).
+    pub async fn field_suggestions(
+        &self,
+        model: &str,
+        explore: &str,
+        field: &str,
+    ) -> Result<ModelFieldSuggestions, LookerError> {
+        let (model, explore, field) = (seg(model), seg(explore), seg(field));
+        let path = format!("models/{model}/views/{explore}/fields/{field}/suggestions");
+        self.get_typed("model_fieldname_suggestions", &path).await
+    }
+
+    /// A plain `GET` of a JSON resource without parameters.
+    async fn get_typed<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+    ) -> Result<T, LookerError> {
+        self.call_json(operation, Method::GET, path, &[], Body::None, Speed::Normal)
+            .await
+    }
+
     /// Any JSON operation not covered above, for diagnostics (`check`).
     pub async fn get_json(&self, operation: &'static str, path: &str) -> Result<Value, LookerError> {
         self.call_json(operation, Method::GET, path, &[], Body::None, Speed::Normal)

@@ -327,3 +327,33 @@ async fn a_looker_without_api_4_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn explores_suggestions_and_required_filters_are_typed() {
+    let sandbox = sandbox(3600).await;
+    let client = client(&sandbox, &sandbox.api_url());
+    let explore = client.lookml_model_explore("thelook", "order_items").await.unwrap();
+    let status = explore.fields.as_ref().and_then(|f| f.field("orders.status")).unwrap();
+    assert_eq!(status.label.as_deref(), Some("Orders Status"));
+    assert_eq!(status.label_short.as_deref(), Some("Status"));
+    let states = client
+        .field_suggestions("thelook", "order_items", "users.state")
+        .await
+        .unwrap();
+    assert!(states.suggestions.iter().any(|s| s == "California"), "{states:?}");
+    let brand = client.dashboard(content::BRAND_REPORT_DASHBOARD_ID).await.unwrap();
+    assert_eq!(brand.dashboard_filters[0].required, Some(true));
+    assert!(sandbox.violations().is_empty(), "{:?}", sandbox.violations());
+}
+
+#[test]
+fn dashboard_filters_accept_null_and_absent_flags() {
+    let filters: Vec<looker::models::DashboardFilter> =
+        serde_json::from_str(r#"[{"name": "date", "default_value": null, "required": null}, {"name": "state"}]"#)
+            .unwrap();
+    assert!(
+        filters
+            .iter()
+            .all(|f| f.required.is_none() && f.default_value.is_none())
+    );
+}

@@ -2,8 +2,8 @@
 //! (the simulator's upload flow) or into a store running for real as an emulator (moto S3, Azurite, the GCS
 //! emulator), and the image people get is byte for byte the one Looker rendered.
 //!
-//! Store tests need the emulators: `.ci/install-emulators` (and optionally `eval "$(.ci/start-emulators)"`); a test
-//! whose emulator is missing fails saying so, it never passes without it.
+//! Store tests need the emulators, which the `testbed` crate installs on first use and starts for this binary; a
+//! test whose emulator cannot be had fails saying so, it never passes without it.
 
 mod common;
 mod images_support;

@@ -181,13 +181,7 @@ async fn a_dashboard_plan_posts_the_rendered_dashboard() {
 async fn a_delivery_slack_fails_is_retried_from_the_queue() {
     let world = World::start().await;
     world.sim.fail("chat.postMessage", 3, 503);
-    let (status, _) = push(
-        &world,
-        "/slack/post/channel/general",
-        &look_webhook(&world, content::TABLE_LOOK_ID),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    schedule_look_to_general(&world, content::TABLE_LOOK_ID).await;
     let posted = message_where(&world, |m| all_text(m).contains("Orders by Status")).await;
     assert_eq!(posted.channel, GENERAL);
     assert_eq!(
@@ -196,6 +190,53 @@ async fn a_delivery_slack_fails_is_retried_from_the_queue() {
         "three failures, then the post"
     );
     assert_eq!(world.settled().await.len(), 1, "posted once");
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_scheduled_look_whose_query_fails_for_good_tells_its_channel() {
+    let world = World::start().await;
+    world.sandbox.inject_fault(
+        "run_query",
+        looker_sandbox::Fault::QueryError("Table 'orders' was not found".into()),
+        None,
+    );
+    schedule_look_to_general(&world, content::TABLE_LOOK_ID).await;
+    let notice = message_where(&world, |m| all_text(m).contains("could not be delivered")).await;
+    assert_eq!(notice.channel, GENERAL, "the notice goes where the Look was to go");
+    let text = all_text(&notice);
+    assert!(text.contains(":warning:"), "{text}");
+    assert!(
+        text.contains("The scheduled Look \"Orders by Status\""),
+        "names the Look: {text}"
+    );
+    assert!(
+        text.contains("Table 'orders' was not found"),
+        "says what failed: {text}"
+    );
+    assert!(text.contains("Send Now"), "says what to do: {text}");
+    let look_url = format!("{}/looks/{}", world.sandbox.web_url(), content::TABLE_LOOK_ID);
+    assert!(text.contains(&look_url), "links the Look in Looker: {text}");
+    let settled = world.settled().await;
+    assert_eq!(settled.len(), 1, "the notice alone is posted, once: {settled:#?}");
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_scheduled_look_is_delivered_whatever_quirks_lookers_answers_have() {
+    use looker_sandbox::Quirk;
+    let world = World::start().await;
+    world.sandbox.set_quirks(&[
+        Quirk::NumericIds,
+        Quirk::NullLists,
+        Quirk::UnknownFields,
+        Quirk::OmittedNulls,
+    ]);
+    schedule_look_to_general(&world, content::PIVOT_LOOK_ID).await;
+    let posted = message_where(&world, |m| m.channel == GENERAL).await;
+    let text = all_text(&posted);
+    assert!(!text.contains("could not"), "{text}");
+    assert!(text.contains(" | "), "the pivoted table arrived: {text}");
     world.stop().await;
 }
 

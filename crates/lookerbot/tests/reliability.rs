@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{GENERAL, World, all_text};
 use looker_sandbox::{Fault, content};
-use reliability_support::{Peers, channel_name};
+use reliability_support::{Peers, channel_name, delivery_title, is_failure_notice};
 
 /// How many scheduled deliveries the crash test sends.
 const DELIVERIES: usize = 200;
@@ -614,6 +614,13 @@ async fn secrets_stay_out_of_logs_and_answers_when_things_fail() {
         .wait_for_deliveries(Duration::from_secs(20), |n| !n.is_empty())
         .await;
     assert_eq!(numbers, vec![2], "delivered in the end; log:\n{}", bot.log_text());
+    let notices: Vec<_> = peers.sim.messages().into_iter().filter(is_failure_notice).collect();
+    assert_eq!(
+        notices.len(),
+        1,
+        "the failed delivery's channel was told, once: {notices:#?}"
+    );
+    assert!(all_text(&notices[0]).contains(&delivery_title(1)), "{notices:#?}");
     answers.push_str(&peers.deliveries(&[]).1);
 
     let log = bot.log_text();

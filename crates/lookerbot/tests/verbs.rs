@@ -65,7 +65,7 @@ async fn the_console_chats_with_a_configured_looker() {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("4 custom command(s) loaded"), "{text}");
+    assert!(text.contains("8 custom command(s) loaded"), "{text}");
     assert!(text.contains("Reports") && text.contains("returns"), "{text}");
     assert!(
         text.contains("[image: Returned Items] saved to"),

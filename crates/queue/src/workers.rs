@@ -22,6 +22,10 @@ use crate::store::Store;
 #[async_trait]
 pub trait JobHandler: Send + Sync {
     async fn handle(&self, job: &Job) -> Result<(), JobError>;
+
+    /// Called once when `job` has been marked failed for good (a permanent failure, or retries given up), so the
+    /// people waiting for it can be told. `reason` is what was recorded.
+    async fn failed_for_good(&self, _job: &Job, _reason: &str) {}
 }
 
 /// Why a delivery attempt did not succeed.
@@ -205,15 +209,19 @@ impl Worker {
 
     async fn record(&self, job: &Job, outcome: Result<(), JobError>) {
         let recorded = match outcome {
-            Ok(()) => self.store.complete(job.id).await,
+            Ok(()) => self.store.complete(job.id).await.map(|()| None),
             Err(JobError::Permanent { reason }) => {
                 tracing::warn!(job = job.id, kind = %job.kind, %reason, "delivery failed for good");
-                self.store.fail(job.id, &reason).await
+                self.store.fail(job.id, &reason).await.map(|()| Some(reason))
             }
             Err(JobError::Retry { reason, after }) => self.retry_or_give_up(job, &reason, after).await,
         };
-        if let Err(error) = recorded {
-            tracing::error!(job = job.id, %error, "cannot record the delivery's outcome; it may be delivered again");
+        match recorded {
+            Ok(Some(failure)) => self.handler.failed_for_good(job, &failure).await,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(job = job.id, %error, "cannot record the delivery's outcome; it may be delivered again")
+            }
         }
     }
 
@@ -245,7 +253,14 @@ impl Worker {
         }
     }
 
-    async fn retry_or_give_up(&self, job: &Job, reason: &str, retry_after: Option<Duration>) -> Result<(), QueueError> {
+    /// Schedules the next attempt, or marks the job failed when retrying is over; the failure's recorded reason, if
+    /// it failed.
+    async fn retry_or_give_up(
+        &self,
+        job: &Job,
+        reason: &str,
+        retry_after: Option<Duration>,
+    ) -> Result<Option<String>, QueueError> {
         let policy = BackoffPolicy {
             base: self.cfg.base_backoff,
             max: self.cfg.max_backoff,
@@ -260,15 +275,14 @@ impl Worker {
         ) {
             RetryPlan::At(at) => {
                 tracing::info!(job = job.id, kind = %job.kind, %reason, retry_at = %at, "delivery will be retried");
-                self.store.retry_later(job.id, at, reason).await
+                self.store.retry_later(job.id, at, reason).await.map(|()| None)
             }
             RetryPlan::GiveUp => {
                 tracing::warn!(job = job.id, kind = %job.kind, %reason, attempts = job.attempts, "gave up delivery");
                 let attempts = job.attempts;
                 let plural = if attempts == 1 { "" } else { "s" };
-                self.store
-                    .fail(job.id, &format!("{reason} (gave up after {attempts} attempt{plural})"))
-                    .await
+                let failure = format!("{reason} (gave up after {attempts} attempt{plural})");
+                self.store.fail(job.id, &failure).await.map(|()| Some(failure))
             }
         }
     }

@@ -103,6 +103,18 @@ impl JobHandler for DeliveryHandler {
         self.run(&delivery, std::future::ready(true), job.last_error.as_deref())
             .await
     }
+
+    /// Tells the delivery's destination that it will not arrive (best effort: when the destination itself is what
+    /// failed, the notice fails too and is only logged).
+    async fn failed_for_good(&self, job: &Job, reason: &str) {
+        let Ok(delivery) = Delivery::deserialize(&job.payload) else {
+            return;
+        };
+        let notice = bot::delivery::failure_notice(&delivery, reason);
+        if let Err(error) = self.sink.post(&delivery.target().destination(), &notice).await {
+            tracing::warn!(job = job.id, %error, "cannot tell the destination that its delivery failed");
+        }
+    }
 }
 
 /// Stores new deliveries and starts them at once: Looker is asked for the content while the delivery is written,

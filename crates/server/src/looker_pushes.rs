@@ -41,7 +41,7 @@ fn parse_payload(body: &Bytes) -> Result<WebhookPayload, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(WebhookPayload::default());
     }
-    serde_json::from_slice(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
+    looker::models::from_json(body).map_err(|e| format!("The request body is not a Looker webhook payload: {e}"))
 }
 
 /// The URL of the payload's plan, which names the Looker whose token must be given (none for an unreadable body,

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::reply::Reply;
 use crate::turn::Turn;
 
 mod custom;
@@ -45,6 +46,11 @@ pub fn all() -> Vec<Box<dyn Command>> {
         Box::new(custom::Custom),
         Box::new(links::Links),
     ]
+}
+
+/// The answer to a command name that is not one.
+pub(crate) fn no_such_command(name: &str) -> Reply {
+    Reply::text(format!("There is no custom command \"{name}\". `help` lists them."))
 }
 
 /// The first word of `text`, lowercased, and the rest.

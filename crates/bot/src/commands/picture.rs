@@ -1,10 +1,11 @@
-//! `picture <command> [text]`: a custom command's whole dashboard as one image, with the text in every filter.
+//! `picture <command> [filters]`: a custom command's whole dashboard as one image, filtered as the command would be.
 
 use async_trait::async_trait;
 use url::form_urlencoded;
 
-use super::{Command, Usage, split_first_word};
-use crate::catalog::CustomCommand;
+use super::custom::{Values, values_for};
+use super::{Command, Usage, no_such_command, split_first_word};
+use crate::catalog::{CustomCommand, Source};
 use crate::charts::render_dashboard;
 use crate::reply::{Block, ImageSource, Reply};
 use crate::turn::Turn;
@@ -15,7 +16,7 @@ pub struct Picture;
 impl Command for Picture {
     fn usage(&self) -> Option<Usage> {
         Some(Usage {
-            syntax: "picture <command> [text]",
+            syntax: "picture <command> [filters]",
             description: "shows a custom command's whole dashboard as one image.",
         })
     }
@@ -28,21 +29,31 @@ impl Command for Picture {
         let (_, rest) = split_first_word(text);
         let catalog = turn.catalog.clone();
         let Some((command, argument)) = catalog.find(rest) else {
-            let reply = Reply::text(format!("There is no custom command \"{rest}\". `help` lists them."));
-            return turn.reply(reply).await;
+            return turn.reply(no_such_command(rest)).await;
         };
         let Some(looker) = turn.lookers.all().get(command.looker) else {
             return;
         };
+        let Source::Dashboard(dashboard_id) = &command.source else {
+            let reply = Reply::text(format!(
+                "{} is a Look, not a dashboard: type it without \"picture\" to see it.",
+                command.name
+            ));
+            return turn.reply(reply).await;
+        };
+        let values = match values_for(command, argument) {
+            Ok(values) => values,
+            Err(reply) => return turn.reply(reply).await,
+        };
         turn.loading().await;
         let client = turn.client(looker);
-        let filters = dashboard_filters(command, argument);
+        let filters = dashboard_filters(command, &values);
         let link = if filters.is_empty() {
             command.url.clone()
         } else {
             format!("{}?{filters}", command.url)
         };
-        let reply = match render_dashboard(&client, &command.dashboard_id, &filters, &turn.settings.render).await {
+        let reply = match render_dashboard(&client, dashboard_id, &filters, &turn.settings.render).await {
             Ok(png) => Reply::new(vec![
                 Block::Heading {
                     text: command.title.clone(),
@@ -60,14 +71,13 @@ impl Command for Picture {
     }
 }
 
-/// Every dashboard filter set to `argument`, in the URL query form dashboard render tasks take.
-fn dashboard_filters(command: &CustomCommand, argument: &str) -> String {
-    if argument.is_empty() {
-        return String::new();
-    }
+/// Each dashboard filter with a value (defaults included), in the URL query form dashboard render tasks take.
+fn dashboard_filters(command: &CustomCommand, values: &Values) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (_, name) in &command.filters {
-        query.append_pair(name, argument);
+    for (parameter, applied) in command.parameters.iter().zip(values) {
+        if let Some(applied) = applied {
+            query.append_pair(&parameter.key, &applied.value.expression);
+        }
     }
     query.finish()
 }

@@ -2,10 +2,10 @@
 //! made ready the way lookerbot needs them (readable by URL). Used by this crate's store tests and by lookerbot's
 //! end-to-end image tests, so both learn the emulators' quirks in one place (see the crate documentation).
 //!
-//! A test that asks for an emulator never passes without it: [`emulator::endpoint`] panics with what to install.
+//! The emulators themselves are found, installed on first use, started and stopped by the `testbed` crate; a test
+//! that asks for one never passes without it.
 
 pub mod azure_admin;
-pub mod emulator;
 pub mod gcs_proxy;
 
 use std::sync::OnceLock;
@@ -22,19 +22,19 @@ pub const GCS_PROJECT: &str = "lookerbot-test";
 /// moto's endpoint, `http://127.0.0.1:{port}`.
 pub fn s3_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| emulator::endpoint(&emulator::MOTO))
+    ENDPOINT.get_or_init(|| testbed::emulators::MOTO.endpoint())
 }
 
 /// Azurite's account blob endpoint, `http://127.0.0.1:{port}/devstoreaccount1`.
 pub fn azure_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| emulator::endpoint(&emulator::AZURITE))
+    ENDPOINT.get_or_init(|| testbed::emulators::AZURITE.endpoint())
 }
 
 /// The header-adding proxy in front of gcp-storage-emulator.
 pub fn gcs_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| gcs_proxy::start(&emulator::endpoint(&emulator::GCS_EMULATOR)))
+    ENDPOINT.get_or_init(|| gcs_proxy::start(&testbed::emulators::GCS.endpoint()))
 }
 
 /// A bucket or container name no other test uses (valid for all three stores).

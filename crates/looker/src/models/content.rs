@@ -128,6 +128,8 @@ pub struct DashboardFilter {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub default_value: Option<String>,
+    /// Whether the dashboard runs only once this filter has a value.
+    pub required: Option<bool>,
     pub dimension: Option<String>,
     pub model: Option<String>,
     pub explore: Option<String>,

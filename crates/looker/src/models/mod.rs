@@ -1,9 +1,16 @@
-//! Typed models of the Looker API 4.0 objects lookerbot uses. Every field is optional and unknown fields are kept
-//! out, so that newer Lookers with more fields (or older ones with fewer) still parse. IDs are strings, as in 4.0;
-//! numbers are accepted too (webhook payloads and old instances send them).
+//! Typed models of the Looker API 4.0 objects lookerbot uses. Every field is optional and unknown fields are
+//! ignored, so that newer Lookers with more fields (or older ones with fewer) still parse. IDs are strings, as in
+//! 4.0; numbers are accepted too (webhook payloads and old instances send them).
+//!
+//! **`null` is absence.** Real Looker writes `null` for most properties that have no value (`"pivots": null`), and
+//! the spec marks well over half of them nullable. Rather than marking fields one by one, every answer is read
+//! through [`from_json`] / [`from_value`], which drop `null` object members before the typed read, so a `null`
+//! reads exactly as a missing field: `None`, or the field's default (every model is `#[serde(default)]`).
 
 mod content;
 mod data_action;
+mod explore;
+mod lenient;
 mod query;
 mod render;
 mod user;
@@ -11,6 +18,8 @@ mod webhook;
 
 pub use content::*;
 pub use data_action::*;
+pub use explore::*;
+pub use lenient::{from_json, from_value};
 pub use query::*;
 pub use render::*;
 pub use user::*;

@@ -148,7 +148,7 @@ impl Cell {
                 links
                     .iter()
                     .map(|raw| {
-                        let mut link: CellLink = serde_json::from_value(raw.clone()).unwrap_or_default();
+                        let mut link: CellLink = super::from_value(raw.clone()).unwrap_or_default();
                         link.raw = raw.clone();
                         link
                     })

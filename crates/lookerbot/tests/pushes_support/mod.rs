@@ -55,6 +55,12 @@ pub fn look_webhook(world: &World, look_id: &str) -> Value {
 }
 
 /// `{success: false, reason}`, the scheduled-delivery refusal.
+/// Sends Look `look_id`'s scheduled webhook to `#general`, as Looker does, and asserts it was accepted.
+pub async fn schedule_look_to_general(world: &World, look_id: &str) {
+    let (status, body) = push(world, "/slack/post/channel/general", &look_webhook(world, look_id)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
 pub fn refused(reason: &str) -> Value {
     json!({"success": false, "reason": reason})
 }

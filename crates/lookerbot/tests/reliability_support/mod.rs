@@ -191,9 +191,14 @@ pub fn delivery_title(number: usize) -> String {
     format!("Delivery {number:03}")
 }
 
+/// Whether a message tells its channel that a delivery failed for good (it names the delivery, but is not it).
+pub fn is_failure_notice(message: &PostedMessage) -> bool {
+    crate::common::all_text(message).contains("could not be delivered")
+}
+
 /// The number of a numbered delivery, if the message is one and went to the channel it was meant for.
 fn delivery_number(message: &PostedMessage) -> Option<usize> {
-    if message.method != "chat.postMessage" {
+    if message.method != "chat.postMessage" || is_failure_notice(message) {
         return None;
     }
     let text = crate::common::all_text(message);
