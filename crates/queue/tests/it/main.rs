@@ -5,5 +5,6 @@ mod express;
 mod head_start;
 mod roundtrip;
 mod store;
+mod stores;
 mod support;
 mod workers;
