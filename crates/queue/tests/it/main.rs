@@ -3,6 +3,7 @@
 mod crash;
 mod express;
 mod head_start;
+mod replicas;
 mod roundtrip;
 mod store;
 mod stores;
