@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use config::Needs;
-use queue::{JobSelection, ListFilter, Store};
+use queue::{JobSelection, ListFilter};
 
 use crate::cli::DeliveriesArgs;
 use crate::serve::load_config;
@@ -13,7 +13,7 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
-    let store = crate::stack::open_queue(&config.data_dir)?;
+    let store = crate::stack::open_configured_queue(&config).await?;
     if let Some(id) = args.retry {
         store.requeue_failed(id).await?;
         println!("Delivery {id} is queued again; a running `lookerbot serve` will deliver it.");
@@ -32,7 +32,7 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         counts.running,
         counts.done,
         counts.failed,
-        config.data_dir.display()
+        crate::stack::queue_location(&config)
     );
     for job in jobs {
         let target = job

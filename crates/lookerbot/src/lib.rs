@@ -5,6 +5,7 @@ pub mod admin_cmd;
 pub mod chat_cmd;
 pub mod cli;
 pub mod deliveries_cmd;
+pub mod migrate_queue_cmd;
 pub mod sandbox_cmd;
 pub mod serve;
 pub mod slack_wiring;

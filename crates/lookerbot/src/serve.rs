@@ -103,8 +103,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
-    let queue = stack::open_queue_holding(&config.data_dir, config.queue_capacity)?;
-    let queue_dyn: Arc<dyn Store> = queue;
+    let queue_dyn: Arc<dyn Store> = stack::open_configured_queue(config).await?;
     let decorate = image_store(config)?;
     let slack = slack_wiring::connect(
         config,

@@ -48,6 +48,39 @@ pub fn server_url() -> String {
         .clone()
 }
 
+/// A new, empty database on [`server_url`]'s server, for one test, and its URL.
+pub fn fresh_database() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let server = server_url();
+    let name = format!("test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let psql = ensure_installed("PostgreSQL", "initdb", INSTALLER, find_bin_dir).join("psql");
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        let output = Command::new(&psql)
+            .args([server.as_str(), "--no-psqlrc", "-q", "-c", &sql])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", psql.display()));
+        assert!(
+            output.status.success(),
+            "cannot create a test database: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    with_database(&server, &name)
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
 /// A throwaway cluster of this test process, which a test may stop and start again (same port, same data).
 pub struct Cluster {
     bin: PathBuf,

@@ -28,6 +28,19 @@ fn the_shared_server_answers_sql() {
 }
 
 #[test]
+fn fresh_databases_are_empty_and_apart() {
+    let first = postgres::fresh_database();
+    let second = postgres::fresh_database();
+    assert_ne!(first, second);
+    psql(&first, "CREATE TABLE mine (n int)");
+    assert_eq!(
+        psql(&second, "SELECT count(*) FROM pg_tables WHERE tablename = 'mine'"),
+        "0",
+        "a table in one database is not in the other"
+    );
+}
+
+#[test]
 fn a_cluster_keeps_its_data_across_a_restart_and_is_gone_once_dropped() {
     let mut cluster = Cluster::create();
     let url = cluster.url();

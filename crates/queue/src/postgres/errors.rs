@@ -10,12 +10,14 @@ pub(super) trait StorageContext<T> {
 impl<T> StorageContext<T> for Result<T, tokio_postgres::Error> {
     fn context(self, doing: &str) -> Result<T, QueueError> {
         self.map_err(|error| {
-            let hint = if error.is_closed() || error.code().is_none() {
-                "; check that PostgreSQL is running and reachable at LOOKERBOT_DATABASE_URL"
+            if error.is_closed() || error.code().is_none_or(is_unavailable) {
+                QueueError::Unavailable(format!(
+                    "{doing}: {}; check that PostgreSQL is running and reachable at LOOKERBOT_DATABASE_URL",
+                    describe(&error)
+                ))
             } else {
-                ""
-            };
-            QueueError::Storage(format!("{doing}: {}{hint}", describe(&error)))
+                QueueError::Storage(format!("{doing}: {}", describe(&error)))
+            }
         })
     }
 }
@@ -23,12 +25,19 @@ impl<T> StorageContext<T> for Result<T, tokio_postgres::Error> {
 impl<T> StorageContext<T> for Result<T, deadpool_postgres::PoolError> {
     fn context(self, doing: &str) -> Result<T, QueueError> {
         self.map_err(|error| {
-            QueueError::Storage(format!(
+            QueueError::Unavailable(format!(
                 "{doing}: no database connection ({error}); check that PostgreSQL is running and reachable at \
                  LOOKERBOT_DATABASE_URL"
             ))
         })
     }
+}
+
+/// Errors of a server going away or not accepting sessions yet (shutting down, starting up, out of connections,
+/// recovering): class 57 (operator intervention), 08 (connection exception) and 53300.
+fn is_unavailable(code: &tokio_postgres::error::SqlState) -> bool {
+    let code = code.code();
+    code.starts_with("57") || code.starts_with("08") || code == "53300"
 }
 
 /// The server's own message when there is one (the driver's `Display` says only "db error").

@@ -15,10 +15,9 @@ use async_trait::async_trait;
 use queue::{
     Job, JobError, JobHandler, JobSelection, ListFilter, PostgresStore, QueueError, Store, WorkerConfig, Workers,
 };
-use testbed::postgres::Cluster;
+use testbed::postgres::{Cluster, fresh_database};
 
 use crate::crash::{KillOnDrop, ReceiptWriter, read_receipts, receipts_path};
-use crate::stores::fresh_database;
 use crate::support::{Recorder, fast_config, job, wait_until, wait_until_drained};
 
 const CHILD_URL_VAR: &str = "REPLICA_CHILD_URL";
@@ -49,7 +48,7 @@ fn replica_config(workers: usize) -> WorkerConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_replicas_share_1000_deliveries_none_twice_none_lost() {
-    let url = fresh_database().await;
+    let url = fresh_database();
     let recorders: Vec<Arc<Recorder>> = (0..3).map(|_| Recorder::succeeding(Duration::from_millis(1))).collect();
     let mut replicas = Vec::new();
     for recorder in &recorders {
@@ -111,7 +110,7 @@ async fn replica_child_role() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replica_killed_mid_run_has_its_jobs_finished_by_the_others() {
-    let url = fresh_database().await;
+    let url = fresh_database();
     let dir = tempfile::tempdir().unwrap();
     let store = PostgresStore::connect(&url, 10_000).await.unwrap();
     let mut accepted = HashSet::new();
@@ -164,7 +163,7 @@ async fn a_replica_killed_mid_run_has_its_jobs_finished_by_the_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_event_delivered_to_two_replicas_is_handled_once() {
-    let url = fresh_database().await;
+    let url = fresh_database();
     let first = PostgresStore::connect(&url, 10).await.unwrap();
     let second = PostgresStore::connect(&url, 10).await.unwrap();
     let ttl = Duration::from_secs(600);
@@ -189,7 +188,7 @@ async fn a_postgres_restart_loses_nothing_acknowledged() {
     tokio::task::block_in_place(|| cluster.stop());
     let refused = enqueuer.enqueue(job(1000)).await.unwrap_err();
     assert!(
-        matches!(&refused, QueueError::Storage(why) if why.contains("PostgreSQL")),
+        matches!(&refused, QueueError::Unavailable(why) if why.contains("PostgreSQL")),
         "while PostgreSQL is down, enqueues fail (webhooks get 503): {refused}"
     );
     tokio::task::block_in_place(|| cluster.start());

@@ -2,7 +2,6 @@
 //! against SQLite (a temporary file) and PostgreSQL (a fresh database on the testbed's real server).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use queue::{PostgresStore, Pruned, QueueError, Retention, SqliteStore, Store};
 use tempfile::TempDir;
@@ -42,7 +41,7 @@ impl Backend {
     pub async fn open_with_retention(self, capacity: usize, retention: Retention) -> TestStore {
         let place = match self {
             Backend::Sqlite => Place::File(tempfile::tempdir().expect("temporary directory")),
-            Backend::Postgres => Place::Database(fresh_database().await),
+            Backend::Postgres => Place::Database(testbed::postgres::fresh_database()),
         };
         let (store, prune) = open_at(&place, capacity, retention).await.expect("open the store");
         TestStore {
@@ -84,40 +83,6 @@ async fn open_at(place: &Place, capacity: usize, retention: Retention) -> Result
             (store.clone(), Pruner::Postgres(store))
         }
     })
-}
-
-/// A new, empty database on the testbed's PostgreSQL server, and its URL.
-pub async fn fresh_database() -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let server = testbed::postgres::server_url();
-    let name = format!(
-        "queue_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-        .await
-        .expect("connect to the test server");
-    let connection = tokio::spawn(connection);
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        client.batch_execute(&statement).await.expect("create a test database");
-    }
-    drop(client);
-    let _ = connection.await;
-    with_database(&server, &name)
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let (server, _) = base.rsplit_once('/').expect("a URL with a database name");
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
-    }
 }
 
 /// Writes each named `async fn NAME(backend: Backend)` of the enclosing module as two tests, `sqlite::NAME` and
