@@ -110,7 +110,10 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
         &bot,
         web,
         &auth,
-        Arc::new(DurableDedupe::new(queue_dyn.clone())),
+        Arc::new(match config.database_url {
+            Some(_) => DurableDedupe::shared(queue_dyn.clone()),
+            None => DurableDedupe::new(queue_dyn.clone()),
+        }),
         decorate,
     )?;
     let catalog = bot.refresh_commands().await;

@@ -184,10 +184,14 @@ impl Directory for SlackDirectory {
 const EVENT_MEMORY: Duration = Duration::from_secs(3600);
 
 /// Slack event ids remembered in the durable store, so retries are dropped even across restarts, and in memory,
-/// so that a first delivery is handled without waiting for the store (it is recorded there meanwhile).
+/// so that a first delivery is handled without waiting for the store (it is recorded there meanwhile) unless the
+/// store is shared with other replicas.
 pub struct DurableDedupe {
     store: Arc<dyn queue::Store>,
     recent: MemoryDedupe,
+    /// The store is shared by several replicas: Slack may hand the same event to two of them (two Socket Mode
+    /// connections, an Events API retry landing elsewhere), so even a first delivery asks the store.
+    shared: bool,
 }
 
 impl DurableDedupe {
@@ -195,6 +199,15 @@ impl DurableDedupe {
         DurableDedupe {
             store,
             recent: MemoryDedupe::new(EVENT_MEMORY),
+            shared: false,
+        }
+    }
+
+    /// For a store other replicas use too: every event waits for the store's answer.
+    pub fn shared(store: Arc<dyn queue::Store>) -> DurableDedupe {
+        DurableDedupe {
+            shared: true,
+            ..DurableDedupe::new(store)
         }
     }
 
@@ -218,8 +231,8 @@ impl EventDedupe for DurableDedupe {
         if !self.recent.first_sighting(event_id, redelivery).await {
             return false;
         }
-        if redelivery {
-            // The first delivery may have come before a restart: only the store knows.
+        if redelivery || self.shared {
+            // The first delivery may have come before a restart, or to another replica: only the store knows.
             return DurableDedupe::record(self.store.as_ref(), event_id).await;
         }
         let (store, event_id) = (Arc::clone(&self.store), event_id.to_owned());

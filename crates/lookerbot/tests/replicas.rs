@@ -1,16 +1,19 @@
 //! Several `lookerbot serve` processes on one PostgreSQL queue (`LOOKERBOT_DATABASE_URL`), as behind a load
 //! balancer: every webhook is delivered once whichever replica took it; webhooks get 503 while PostgreSQL is down and
 //! nothing answered 200 is lost; `lookerbot deliveries` reads the shared queue; `lookerbot migrate-queue` moves a
-//! SQLite queue's waiting deliveries into it.
+//! SQLite queue's waiting deliveries into it; an event Slack hands to two replicas is handled by one.
 
 mod common;
 mod reliability_support;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lookerbot::slack_wiring::DurableDedupe;
 use queue::{NewJob, PostgresStore, SqliteStore, Store};
 use reliability_support::Peers;
+use slack::dedupe::EventDedupe;
 use testbed::postgres::{Cluster, fresh_database};
 
 /// How often each number occurs.
@@ -142,6 +145,25 @@ async fn migrate_queue_without_a_database_says_what_to_set() {
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("LOOKERBOT_DATABASE_URL is not set"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_handed_to_two_replicas_is_handled_by_one() {
+    let url = fresh_database();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&url, 10).await.unwrap());
+        replicas.push(DurableDedupe::shared(store));
+    }
+    for n in 0..50 {
+        let event_id = format!("Ev{n:08}");
+        // First deliveries, at the same moment, on two Socket Mode connections of two replicas.
+        let (a, b) = tokio::join!(
+            replicas[0].first_sighting(&event_id, false),
+            replicas[1].first_sighting(&event_id, false)
+        );
+        assert!(a ^ b, "event {event_id} handled by exactly one replica");
+    }
 }
 
 /// Runs `lookerbot deliveries` until its output contains `wanted` (at most 20 seconds); the last output.
