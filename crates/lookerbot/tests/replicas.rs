@@ -166,6 +166,19 @@ async fn an_event_handed_to_two_replicas_is_handled_by_one() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_events_are_still_handled_while_postgres_is_down() {
+    let mut cluster = Cluster::create();
+    let store: Arc<dyn Store> = Arc::new(PostgresStore::connect(&cluster.url(), 10).await.unwrap());
+    let dedupe = DurableDedupe::shared(store);
+    assert!(dedupe.first_sighting("Ev-before", false).await);
+    tokio::task::block_in_place(|| cluster.stop());
+    assert!(
+        dedupe.first_sighting("Ev-during", false).await,
+        "without its store the dedupe lets events through rather than dropping them"
+    );
+}
+
 /// Runs `lookerbot deliveries` until its output contains `wanted` (at most 20 seconds); the last output.
 async fn wait_for_listing(peers: &Peers, wanted: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);

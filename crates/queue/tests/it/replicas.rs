@@ -162,6 +162,37 @@ async fn a_replica_killed_mid_run_has_its_jobs_finished_by_the_others() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_starting_together_migrate_the_database_once() {
+    let url = fresh_database();
+    let starts = (0..4).map(|_| PostgresStore::connect(&url, 10));
+    for started in futures::future::join_all(starts).await {
+        let store = started.expect("every replica starts");
+        assert_eq!(store.counts().await.unwrap(), queue::Counts::default());
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_lookerbot_and_a_bad_url_are_refused() {
+    let error = PostgresStore::connect("mysql://db/lookerbot", 10).await.err().unwrap();
+    assert!(
+        matches!(&error, QueueError::InvalidConfig(why) if why.contains("postgres://")),
+        "{error}"
+    );
+    let url = fresh_database();
+    drop(PostgresStore::connect(&url, 10).await.unwrap());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute("INSERT INTO lookerbot_migrations (version) VALUES (99)")
+        .await
+        .unwrap();
+    drop(client);
+    let _ = connection.await;
+    let error = PostgresStore::connect(&url, 10).await.err().unwrap().to_string();
+    assert!(error.contains("newer lookerbot"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_event_delivered_to_two_replicas_is_handled_once() {
     let url = fresh_database();
     let first = PostgresStore::connect(&url, 10).await.unwrap();
