@@ -105,6 +105,9 @@ pub struct Config {
     pub delivery_lease: Duration,
     /// `LOOKERBOT_QUEUE_CAPACITY`: most deliveries waiting at once, so a flood fills no disk.
     pub queue_capacity: usize,
+    /// `LOOKERBOT_DATABASE_URL`: a PostgreSQL database that several replicas share for the queue and the event
+    /// dedupe; without it they live in a SQLite file in `data_dir`. A secret: the URL usually holds a password.
+    pub database_url: Option<Secret>,
     pub image_store: Option<ImageStoreSettings>,
     pub image_width: u32,
     pub image_height: u32,
@@ -220,6 +223,7 @@ impl Config {
                 .unwrap_or_else(|| "lookerbot-data".into()),
             delivery_lease: read_delivery_lease(env, &mut problems),
             queue_capacity: read_queue_capacity(env, &mut problems),
+            database_url: read_database_url(env, &mut problems),
             image_store: read_image_store(env, &mut problems),
             image_width,
             image_height,
@@ -304,6 +308,24 @@ fn read_queue_capacity(env: &Environment, problems: &mut Problems) -> usize {
             }
         },
     }
+}
+
+fn read_database_url(env: &Environment, problems: &mut Problems) -> Option<Secret> {
+    const NAME: &str = "LOOKERBOT_DATABASE_URL";
+    let url = env.secret(NAME)?;
+    let scheme_ok = ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| url.expose().starts_with(scheme));
+    if !scheme_ok {
+        // The value is not repeated: it may hold a password.
+        problems.add(
+            NAME,
+            "must be a PostgreSQL URL such as postgres://user:password@host:5432/lookerbot (leave it unset to \
+             keep the queue in a SQLite file)",
+        );
+        return None;
+    }
+    Some(url)
 }
 
 fn read_pixels(env: &Environment, name: &str, default: u32, problems: &mut Problems) -> u32 {

@@ -145,6 +145,11 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
                 "Folder for the delivery queue (default ./lookerbot-data).",
             ),
             var(
+                "LOOKERBOT_DATABASE_URL",
+                "PostgreSQL URL (postgres://user:password@host:5432/db) of a queue shared by several replicas \
+                 (default: a SQLite file in the data folder, one replica).",
+            ),
+            var(
                 "LOOKERBOT_DELIVERY_LEASE_SECS",
                 "Seconds a delivery in progress stays reserved, renewed while it runs; after a crash it is \
                  retried once this passes (default 30).",

@@ -395,3 +395,28 @@ fn misspelt_lookers_keys_are_refused_by_name() {
     );
     assert!(err.problems.iter().all(|p| p.variable == "LOOKERS"), "{err}");
 }
+
+#[test]
+fn a_database_url_selects_the_shared_queue_and_stays_secret() {
+    let none = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert!(none.database_url.is_none(), "without it the queue stays in SQLite");
+
+    let url = "postgres://bot:pa55word@db.internal:5432/lookerbot";
+    let config = Config::from_env(&with(&[("LOOKERBOT_DATABASE_URL", url)]), Needs::SERVER).unwrap();
+    assert_eq!(config.database_url.as_ref().map(|u| u.expose()), Some(url));
+    assert!(
+        !format!("{config:?}").contains("pa55word"),
+        "the password never reaches logs"
+    );
+
+    let err = problems(&with(&[(
+        "LOOKERBOT_DATABASE_URL",
+        "mysql://bot:pa55word@db/lookerbot",
+    )]));
+    let message = message_for(&err, "LOOKERBOT_DATABASE_URL");
+    assert!(message.contains("must be a PostgreSQL URL"), "{message}");
+    assert!(
+        !err.to_string().contains("pa55word"),
+        "the refused value is not repeated: {err}"
+    );
+}

@@ -58,8 +58,16 @@ pub enum Verb {
         port: u16,
     },
     /// List recent and failed deliveries (damaged ones as failed), retry a failed one, or reset a damaged queue.
-    #[command(after_long_help = "Reads LOOKERBOT_DATA_DIR (default ./lookerbot-data).")]
+    #[command(after_long_help = "Reads LOOKERBOT_DATABASE_URL, else LOOKERBOT_DATA_DIR (default ./lookerbot-data).")]
     Deliveries(DeliveriesArgs),
+    /// Move the deliveries still waiting in a SQLite queue file into the PostgreSQL queue of
+    /// LOOKERBOT_DATABASE_URL (stop the bot that used the file first).
+    #[command(name = "migrate-queue")]
+    MigrateQueue {
+        /// The SQLite queue file (default: the one in LOOKERBOT_DATA_DIR).
+        #[arg(long, value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use config::Needs;
-use queue::{JobSelection, ListFilter, Store};
+use queue::{JobSelection, ListFilter};
 
 use crate::cli::DeliveriesArgs;
 use crate::serve::load_config;
@@ -14,6 +14,11 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     if args.reset {
+        if config.database_url.is_some() {
+            anyhow::bail!(
+                "--reset sets aside a damaged SQLite queue file; with LOOKERBOT_DATABASE_URL the queue is in PostgreSQL"
+            );
+        }
         let aside = queue::SqliteStore::set_aside(&queue::SqliteStore::default_path(&config.data_dir))?;
         println!(
             "The queue file was moved to {}; the next start begins with an empty queue.",
@@ -21,7 +26,7 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let store = crate::stack::open_queue(&config.data_dir)?;
+    let store = crate::stack::open_configured_queue(&config).await?;
     if let Some(id) = args.retry {
         store.requeue_failed(id).await?;
         println!("Delivery {id} is queued again; a running `lookerbot serve` will deliver it.");
@@ -40,7 +45,7 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         counts.running,
         counts.done,
         counts.failed,
-        config.data_dir.display()
+        crate::stack::queue_location(&config)
     );
     for job in jobs {
         let target = job

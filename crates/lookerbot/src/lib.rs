@@ -6,6 +6,7 @@ pub mod chat_cmd;
 pub mod cli;
 pub mod deliveries_cmd;
 pub mod logging;
+pub mod migrate_queue_cmd;
 pub mod probes;
 pub mod sandbox_cmd;
 pub mod serve;

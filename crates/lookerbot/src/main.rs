@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lookerbot::cli::{Cli, Verb};
-use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, logging, sandbox_cmd, serve};
+use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, logging, migrate_queue_cmd, sandbox_cmd, serve};
 
 fn main() -> ExitCode {
     // reqwest and the WebSocket client both bring rustls; one crypto provider must be chosen for the process.
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             Verb::Manifest { url } => admin_cmd::manifest(url),
             Verb::Sandbox { port } => sandbox_cmd::run(port).await,
             Verb::Deliveries(args) => deliveries_cmd::run(args).await,
+            Verb::MigrateQueue { from } => migrate_queue_cmd::run(from).await,
         }
     });
     match outcome {

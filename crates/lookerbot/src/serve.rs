@@ -105,8 +105,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
-    let queue = stack::open_queue_holding(&config.data_dir, config.queue_capacity)?;
-    let queue_dyn: Arc<dyn Store> = queue;
+    let queue_dyn: Arc<dyn Store> = stack::open_configured_queue(config).await?;
     let decorate = image_store(config)?;
     let probe_web = web.clone();
     let slack = slack_wiring::connect(
@@ -114,7 +113,10 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
         &bot,
         web,
         &auth,
-        Arc::new(DurableDedupe::new(queue_dyn.clone())),
+        Arc::new(match config.database_url {
+            Some(_) => DurableDedupe::shared(queue_dyn.clone()),
+            None => DurableDedupe::new(queue_dyn.clone()),
+        }),
         decorate,
     )?;
     let catalog = bot.refresh_commands().await;

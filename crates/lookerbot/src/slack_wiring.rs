@@ -216,13 +216,17 @@ impl Directory for SlackDirectory {
 const EVENT_MEMORY: Duration = Duration::from_secs(3600);
 
 /// Slack event ids remembered in the durable store, so retries are dropped even across restarts, and in memory,
-/// so that a first delivery is handled without waiting for the store (it is recorded there meanwhile).
+/// so that a first delivery is handled without waiting for the store (it is recorded there meanwhile) unless the
+/// store is shared with other replicas.
 pub struct DurableDedupe {
     store: Arc<dyn queue::Store>,
     recent: MemoryDedupe,
     /// Until then every event waits for the store: a signed request seen by the previous process can be replayed
     /// while its signature is fresh.
     replays_possible_until: Instant,
+    /// The store is shared by several replicas: Slack may hand the same event to two of them (two Socket Mode
+    /// connections, an Events API retry landing elsewhere), so even a first delivery asks the store.
+    shared: bool,
 }
 
 /// How long after start-up a request the previous process handled may still come again with a fresh enough
@@ -235,6 +239,15 @@ impl DurableDedupe {
             store,
             recent: MemoryDedupe::new(EVENT_MEMORY),
             replays_possible_until: Instant::now() + REPLAY_WINDOW,
+            shared: false,
+        }
+    }
+
+    /// For a store other replicas use too: every event waits for the store's answer.
+    pub fn shared(store: Arc<dyn queue::Store>) -> DurableDedupe {
+        DurableDedupe {
+            shared: true,
+            ..DurableDedupe::new(store)
         }
     }
 
@@ -258,8 +271,8 @@ impl EventDedupe for DurableDedupe {
         if !self.recent.first_sighting(event_id, redelivery).await {
             return false;
         }
-        if redelivery || Instant::now() < self.replays_possible_until {
-            // The first delivery may have come before a restart: only the store knows.
+        if redelivery || self.shared || Instant::now() < self.replays_possible_until {
+            // The first delivery may have come before a restart, or to another replica: only the store knows.
             return DurableDedupe::record(self.store.as_ref(), event_id).await;
         }
         let (store, event_id) = (Arc::clone(&self.store), event_id.to_owned());

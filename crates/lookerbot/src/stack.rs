@@ -14,7 +14,7 @@ use bot::settings::BotSettings;
 use bot::sink::ChatSink;
 use config::Config;
 use looker::{ClientOptions, LookerClient};
-use queue::{SqliteStore, Store, WorkerConfig, Workers};
+use queue::{PostgresStore, SqliteStore, Store, WorkerConfig, Workers};
 use server::operations::{Operations, Probes};
 use server::{AppState, Deliveries, DeliveryHandler, Directory, PushAuth};
 use tokio::net::TcpListener;
@@ -94,6 +94,30 @@ pub fn open_queue_holding(data_dir: &Path, capacity: usize) -> anyhow::Result<Ar
     let path = SqliteStore::default_path(data_dir);
     let store = SqliteStore::open(&path, capacity).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(Arc::new(store))
+}
+
+/// The configured queue: in PostgreSQL, shared with the other replicas, when `LOOKERBOT_DATABASE_URL` is set;
+/// otherwise in the SQLite file in the data directory.
+pub async fn open_configured_queue(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match &config.database_url {
+        Some(url) => Ok(Arc::new(open_shared_queue(url, config.queue_capacity).await?)),
+        None => Ok(open_queue_holding(&config.data_dir, config.queue_capacity)?),
+    }
+}
+
+/// Opens (migrating it if needed) the queue in the PostgreSQL database at `url`.
+pub async fn open_shared_queue(url: &config::Secret, capacity: usize) -> anyhow::Result<PostgresStore> {
+    PostgresStore::connect(url.expose(), capacity)
+        .await
+        .context("cannot open the delivery queue in PostgreSQL (LOOKERBOT_DATABASE_URL)")
+}
+
+/// Where the configured queue is, for people (never the database URL: it may hold a password).
+pub fn queue_location(config: &Config) -> String {
+    match &config.database_url {
+        Some(_) => "PostgreSQL, LOOKERBOT_DATABASE_URL".to_owned(),
+        None => SqliteStore::default_path(&config.data_dir).display().to_string(),
+    }
 }
 
 /// A running HTTP server and delivery workers.

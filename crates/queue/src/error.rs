@@ -12,6 +12,10 @@ pub enum QueueError {
     Full { capacity: usize },
     #[error("delivery queue storage failed: {0}")]
     Storage(String),
+    /// The queue's database cannot be reached right now (a shared store whose server is down or restarting): the
+    /// webhook should answer with a retryable error (503) so the sender tries again.
+    #[error("the delivery queue's database cannot be reached: {0}")]
+    Unavailable(String),
     #[error("there is no delivery with id {0}; list deliveries with `lookerbot deliveries`")]
     NotFound(i64),
     /// The job is no longer held by the caller, typically because its lease expired and another worker took it.

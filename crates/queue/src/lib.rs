@@ -11,14 +11,15 @@
 //! least once across crashes and exactly once otherwise.
 //!
 //! The same store remembers Slack event ids already handled ([`Store::first_sighting`]) so that Events API retries
-//! are not handled twice. [`SqliteStore`] keeps everything in one SQLite file; the [`Store`] trait is shaped so that
-//! a shared PostgreSQL or Redis store can serve several replicas later.
+//! are not handled twice. [`SqliteStore`] keeps everything in one SQLite file for a single replica;
+//! [`PostgresStore`] keeps it in a PostgreSQL database that several replicas share.
 
 mod backoff;
 mod error;
 mod express;
 mod health;
 mod job;
+mod postgres;
 mod sqlite;
 mod store;
 mod time;
@@ -28,6 +29,7 @@ pub use error::QueueError;
 pub use express::{Enqueuer, Stored};
 pub use health::StoreHealth;
 pub use job::{Claimed, Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+pub use postgres::PostgresStore;
 pub use sqlite::{Pruned, Retention, SqliteStore};
 pub use store::Store;
 pub use workers::{JobError, JobHandler, WorkerConfig, Workers};

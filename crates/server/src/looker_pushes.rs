@@ -59,6 +59,13 @@ async fn enqueue(state: &AppState, delivery: Delivery) -> Result<(), (StatusCode
             StatusCode::SERVICE_UNAVAILABLE,
             format!("The bot has {capacity} deliveries waiting and takes no more for now; try again later."),
         )),
+        Err(e @ QueueError::Unavailable(_)) => {
+            tracing::error!(error = %e, "could not store a delivery");
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The bot cannot reach its queue's database right now; try again later.".to_owned(),
+            ))
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not store a delivery");
             Err((

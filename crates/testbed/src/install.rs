@@ -26,33 +26,7 @@ impl Program {
     /// Where the program is, installing it first if it is nowhere to be found. Panics with one line naming what
     /// is missing and the command that installs it when the install step fails (no network, say).
     pub fn ensure(&self) -> PathBuf {
-        if let Some(found) = self.find() {
-            return found;
-        }
-        let _lock = InstallLock::take();
-        if let Some(found) = self.find() {
-            return found; // another test binary installed it while we waited for the lock
-        }
-        let log = install_log_path();
-        let outcome = run_installer(self.installer, &log);
-        match (outcome, self.find()) {
-            (Ok(()), Some(found)) => found,
-            (Ok(()), None) => panic!(
-                "{name} is missing: `{installer}` ran but did not install `{command}` (log: {log}); \
-                 install it by hand or name a running one with the test's environment variable",
-                name = self.name,
-                installer = self.installer,
-                command = self.command,
-                log = log.display()
-            ),
-            (Err(why), _) => panic!(
-                "{name} is missing and could not be installed ({why}; log: {log}): run `{installer}` on a \
-                 machine that reaches the package registries",
-                name = self.name,
-                installer = self.installer,
-                log = log.display()
-            ),
-        }
+        ensure_installed(self.name, self.command, self.installer, || self.find())
     }
 
     /// The program in the project's install folders, or else on `PATH`.
@@ -66,6 +40,33 @@ impl Program {
             .chain(path)
             .map(|dir| dir.join(self.command))
             .find(|candidate| candidate.is_file())
+    }
+}
+
+/// What `find` finds, running `installer` first (once, under the install lock) if it finds nothing. Panics with one
+/// line naming the missing `name` (whose command is `command`) and the install step when that fails.
+pub fn ensure_installed(name: &str, command: &str, installer: &str, find: impl Fn() -> Option<PathBuf>) -> PathBuf {
+    if let Some(found) = find() {
+        return found;
+    }
+    let _lock = InstallLock::take();
+    if let Some(found) = find() {
+        return found; // another test binary installed it while we waited for the lock
+    }
+    let log = install_log_path();
+    let outcome = run_installer(installer, &log);
+    match (outcome, find()) {
+        (Ok(()), Some(found)) => found,
+        (Ok(()), None) => panic!(
+            "{name} is missing: `{installer}` ran but did not install `{command}` (log: {log}); \
+             install it by hand or name a running one with the test's environment variable",
+            log = log.display()
+        ),
+        (Err(why), _) => panic!(
+            "{name} is missing and could not be installed ({why}; log: {log}): run `{installer}` on a \
+             machine that reaches the package registries",
+            log = log.display()
+        ),
     }
 }
 

@@ -1,5 +1,5 @@
-//! For tests only: the real programs some tests run against (storage emulators now; a database server or a
-//! browser as tests come to need them).
+//! For tests only: the real programs some tests run against (storage emulators, a PostgreSQL server; a browser as
+//! tests come to need them).
 //!
 //! The README's test command must pass on a fresh clone with nothing installed by hand, and a test must never pass
 //! without having talked to the real thing. So a test asks this crate for a service and gets one it can trust:
@@ -10,13 +10,15 @@
 //!   well-known port is ever mistaken for it ([`process`]);
 //! - **stopped when the test process ends**, however it ends: a watchdog shell kills the program once the test
 //!   process's end of a pipe closes;
-//! - or **named explicitly** by an environment variable, for people who run their own ([`emulators`]).
+//! - or **named explicitly** by an environment variable, for people who run their own ([`emulators`],
+//!   [`postgres`]).
 //!
 //! When a program cannot be had, the test fails with one line naming what is missing and the command that
 //! installs it.
 
 pub mod emulators;
 pub mod install;
+pub mod postgres;
 pub mod process;
 
 use std::path::PathBuf;

@@ -16,14 +16,28 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// open; when the process exits, the pipes close and each watchdog kills its service.
 static WATCHDOGS: Mutex<Vec<Child>> = Mutex::new(Vec::new());
 
-/// The watchdog: runs the service in the background with its output in `$LOG`, kills it once its own stdin (a
-/// pipe from the test process) reaches end-of-file, and exits when the service does. Stdin is kept on fd 3
-/// because a background list's stdin is /dev/null.
+/// The watchdog: runs the service in the background with its output in `$LOG`, sends it `$STOP_SIGNAL` once its
+/// own stdin (a pipe from the test process) reaches end-of-file, and exits when the service does. Stdin is kept on
+/// fd 3 because a background list's stdin is /dev/null.
 const WATCHDOG: &str = r#"exec 3<&0 </dev/null
 "$@" >>"$LOG" 2>&1 &
 service=$!
-{ read -r _ <&3; kill "$service" 2>/dev/null; } &
+{ read -r _ <&3; kill -s "$STOP_SIGNAL" "$service" 2>/dev/null; } &
 wait "$service""#;
+
+/// A service the caller stops itself, rather than at the end of the test process (to start it again, say). Dropping
+/// it, or the test process ending, stops it too.
+pub struct Service {
+    watchdog: Child,
+}
+
+impl Service {
+    /// Stops the service (with its stop signal) and waits until it has exited.
+    pub fn stop(mut self) {
+        drop(self.watchdog.stdin.take());
+        let _ = self.watchdog.wait();
+    }
+}
 
 /// A loopback port nothing listens on at the moment of asking.
 pub fn free_port() -> u16 {
@@ -32,8 +46,19 @@ pub fn free_port() -> u16 {
 }
 
 /// Starts `program args` on `port` under a watchdog and waits until it accepts connections there. Panics, with
-/// the end of the service's log, if it exits or does not listen within a minute.
+/// the end of the service's log, if it exits or does not listen within a minute. It runs until the test process
+/// ends.
 pub fn start(name: &str, program: &Path, args: &[String], port: u16) {
+    let service = start_owned(name, program, args, port, "TERM");
+    WATCHDOGS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(service.watchdog);
+}
+
+/// [`start`] for a service the caller stops with [`Service::stop`], which sends it `stop_signal` (a signal name
+/// such as `TERM` or `INT`).
+pub fn start_owned(name: &str, program: &Path, args: &[String], port: u16, stop_signal: &str) -> Service {
     let log = state_dir().join(format!("{}-{port}.log", file_stem(name)));
     let _ = File::create(&log);
     let mut watchdog = Command::new("sh")
@@ -43,6 +68,7 @@ pub fn start(name: &str, program: &Path, args: &[String], port: u16) {
         .arg(program)
         .args(args)
         .env("LOG", &log)
+        .env("STOP_SIGNAL", stop_signal)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -70,10 +96,7 @@ pub fn start(name: &str, program: &Path, args: &[String], port: u16) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    WATCHDOGS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .push(watchdog);
+    Service { watchdog }
 }
 
 fn file_stem(name: &str) -> String {

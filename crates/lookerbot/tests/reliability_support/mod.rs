@@ -21,6 +21,8 @@ pub struct Peers {
     pub sim: SlackSim,
     pub data: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// `LOOKERBOT_DATABASE_URL` for the bots, when they share a PostgreSQL queue.
+    pub database_url: Option<String>,
 }
 
 impl Peers {
@@ -38,6 +40,7 @@ impl Peers {
             sim,
             data: tempfile::tempdir().unwrap(),
             http: reqwest::Client::new(),
+            database_url: None,
         }
     }
 
@@ -60,6 +63,7 @@ impl Peers {
             ("RUST_LOG", "info".to_string()),
         ]
         .into_iter()
+        .chain(self.database_url.clone().map(|url| ("LOOKERBOT_DATABASE_URL", url)))
         .map(|(k, v)| (k.to_string(), v))
         .collect()
     }
@@ -109,10 +113,15 @@ impl Peers {
     }
 
     fn run_deliveries(&self, args: &[&str]) -> std::process::Output {
-        let log = self.data.path().join("deliveries.log");
         let mut all = vec!["deliveries"];
         all.extend_from_slice(args);
-        let mut command = self.lookerbot(&all, 0, &log);
+        self.run_verb(&all)
+    }
+
+    /// Runs `lookerbot ARGS` (a verb that ends by itself) to completion.
+    pub fn run_verb(&self, args: &[&str]) -> std::process::Output {
+        let log = self.data.path().join(format!("{}.log", args[0]));
+        let mut command = self.lookerbot(args, 0, &log);
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         // The sandbox and the simulator run on the test's runtime: waiting for the child must not hold up one of
         // its workers (on a loaded machine that stalled the bot's Looker calls).

@@ -20,8 +20,8 @@ const CHILD_WORKERS: usize = 2;
 const LEASE: Duration = Duration::from_millis(500);
 
 /// Appends each delivered job id to a file, synced, before reporting success: the child's delivery receipts.
-struct ReceiptWriter {
-    path: PathBuf,
+pub(crate) struct ReceiptWriter {
+    pub(crate) path: PathBuf,
 }
 
 #[async_trait]
@@ -39,11 +39,11 @@ impl JobHandler for ReceiptWriter {
     }
 }
 
-fn receipts_path(dir: &Path) -> PathBuf {
+pub(crate) fn receipts_path(dir: &Path) -> PathBuf {
     dir.join("receipts.txt")
 }
 
-fn read_receipts(dir: &Path) -> Vec<i64> {
+pub(crate) fn read_receipts(dir: &Path) -> Vec<i64> {
     std::fs::read_to_string(receipts_path(dir))
         .unwrap_or_default()
         .lines()
@@ -89,7 +89,7 @@ async fn child_role() {
 }
 
 /// Kills the child if the test fails before it does.
-struct KillOnDrop(Child);
+pub(crate) struct KillOnDrop(pub(crate) Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

@@ -1,17 +1,19 @@
-//! The SQLite store on its own: state changes, limits, dedupe, recovery after the process goes away.
+//! The store on its own: state changes, limits, dedupe, recovery after the process goes away. The contract's tests
+//! run against both stores (SQLite and PostgreSQL); the last ones are about the SQLite file only.
 
 use std::time::Duration;
 
 use chrono::Utc;
-use queue::{Counts, EnqueueOutcome, JobSelection, JobStatus, ListFilter, QueueError, Retention, SqliteStore, Store};
+use queue::{Counts, EnqueueOutcome, JobSelection, JobStatus, ListFilter, QueueError, Retention, SqliteStore};
 
+use crate::on_both_stores;
+use crate::stores::Backend;
 use crate::support::{TempStore, job};
 
 const LEASE: Duration = Duration::from_secs(30);
 
-#[tokio::test]
-async fn enqueue_claim_complete() {
-    let temp = TempStore::new(10);
+async fn enqueue_claim_complete(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let EnqueueOutcome::Accepted(id) = store.enqueue(job(7)).await.unwrap() else {
         panic!("not accepted")
@@ -48,9 +50,8 @@ async fn enqueue_claim_complete() {
     );
 }
 
-#[tokio::test]
-async fn claims_in_due_order() {
-    let temp = TempStore::new(10);
+async fn claims_in_due_order(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let first = store.enqueue(job(1)).await.unwrap().id();
     let second = store.enqueue(job(2)).await.unwrap().id();
@@ -58,9 +59,8 @@ async fn claims_in_due_order() {
     assert_eq!(store.claim(LEASE).await.unwrap().unwrap().id, second);
 }
 
-#[tokio::test]
-async fn same_idempotency_key_is_a_duplicate_even_after_completion() {
-    let temp = TempStore::new(1);
+async fn same_idempotency_key_is_a_duplicate_even_after_completion(backend: Backend) {
+    let temp = backend.open(1).await;
     let store = &temp.store;
     let keyed = || job(1).with_idempotency_key("plan-42@2026-11-29T10:00");
     let EnqueueOutcome::Accepted(id) = store.enqueue(keyed()).await.unwrap() else {
@@ -77,9 +77,8 @@ async fn same_idempotency_key_is_a_duplicate_even_after_completion() {
     assert!(matches!(other, EnqueueOutcome::Accepted(new) if new != id));
 }
 
-#[tokio::test]
-async fn refuses_jobs_beyond_capacity_until_some_finish() {
-    let temp = TempStore::new(2);
+async fn refuses_jobs_beyond_capacity_until_some_finish(backend: Backend) {
+    let temp = backend.open(2).await;
     let store = &temp.store;
     store.enqueue(job(1)).await.unwrap();
     store.enqueue(job(2)).await.unwrap();
@@ -100,9 +99,8 @@ async fn refuses_jobs_beyond_capacity_until_some_finish() {
     ));
 }
 
-#[tokio::test]
-async fn retry_later_waits_until_the_given_time() {
-    let temp = TempStore::new(10);
+async fn retry_later_waits_until_the_given_time(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let id = store.enqueue(job(1)).await.unwrap().id();
     store.claim(LEASE).await.unwrap().unwrap();
@@ -120,9 +118,8 @@ async fn retry_later_waits_until_the_given_time() {
     assert!(again.next_attempt_at >= at - chrono::TimeDelta::milliseconds(1));
 }
 
-#[tokio::test]
-async fn failed_jobs_keep_their_reason_and_can_be_requeued() {
-    let temp = TempStore::new(10);
+async fn failed_jobs_keep_their_reason_and_can_be_requeued(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let id = store.enqueue(job(1)).await.unwrap().id();
     assert!(matches!(
@@ -150,9 +147,8 @@ async fn failed_jobs_keep_their_reason_and_can_be_requeued() {
     assert_eq!(store.requeue_failed(9999).await, Err(QueueError::NotFound(9999)));
 }
 
-#[tokio::test]
-async fn outcomes_for_jobs_not_held_are_refused() {
-    let temp = TempStore::new(10);
+async fn outcomes_for_jobs_not_held_are_refused(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let id = store.enqueue(job(1)).await.unwrap().id();
     assert_eq!(
@@ -174,19 +170,14 @@ async fn outcomes_for_jobs_not_held_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn expired_lease_is_reclaimed_after_reopening_the_file() {
-    let temp = TempStore::new(10);
+async fn expired_lease_is_reclaimed_after_reopening(backend: Backend) {
+    let temp = backend.open(10).await;
     let lease = Duration::from_millis(300);
     let id = temp.store.enqueue(job(1)).await.unwrap().id();
     let taken = temp.store.claim(lease).await.unwrap().unwrap();
     assert_eq!(taken.id, id);
-    // Simulated crash: the store goes away without recording an outcome.
-    let path = temp.path();
-    let TempStore { dir, store } = temp;
-    drop(store);
-
-    let reopened = SqliteStore::open(&path, 10).unwrap();
+    // Simulated crash: the store goes away without recording an outcome, and comes back (or another replica does).
+    let reopened = temp.reopen().await;
     assert!(
         reopened.claim(lease).await.unwrap().is_none(),
         "reclaimed while the lease was still valid"
@@ -202,12 +193,10 @@ async fn expired_lease_is_reclaimed_after_reopening_the_file() {
         (id, 2, JobStatus::Running)
     );
     reopened.complete(id).await.unwrap();
-    drop(dir);
 }
 
-#[tokio::test]
-async fn renewing_a_lease_keeps_the_job() {
-    let temp = TempStore::new(10);
+async fn renewing_a_lease_keeps_the_job(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let lease = Duration::from_millis(150);
     let id = store.enqueue(job(1)).await.unwrap().id();
@@ -221,9 +210,8 @@ async fn renewing_a_lease_keeps_the_job() {
     );
 }
 
-#[tokio::test]
-async fn first_sighting_is_true_once_per_ttl() {
-    let temp = TempStore::new(10);
+async fn first_sighting_is_true_once_per_ttl(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let ttl = Duration::from_millis(150);
     assert!(store.first_sighting("Ev0123", ttl).await.unwrap());
@@ -240,22 +228,20 @@ async fn first_sighting_is_true_once_per_ttl() {
     assert!(!store.first_sighting("Ev0123", ttl).await.unwrap());
 }
 
-#[tokio::test]
-async fn event_ids_survive_reopening() {
-    let temp = TempStore::new(10);
+async fn event_ids_survive_reopening(backend: Backend) {
+    let temp = backend.open(10).await;
     assert!(temp.store.first_sighting("Ev9", Duration::from_secs(60)).await.unwrap());
-    let reopened = SqliteStore::open(&temp.path(), 10).unwrap();
+    let reopened = temp.reopen().await;
     assert!(!reopened.first_sighting("Ev9", Duration::from_secs(60)).await.unwrap());
 }
 
-#[tokio::test]
-async fn pruning_keeps_only_the_newest_done_jobs() {
-    let dir = tempfile::tempdir().unwrap();
+async fn pruning_keeps_only_the_newest_done_jobs(backend: Backend) {
     let retention = Retention {
         keep_done: 2,
         ..Retention::default()
     };
-    let store = SqliteStore::open_with_retention(&dir.path().join("q.sqlite3"), 10, retention).unwrap();
+    let temp = backend.open_with_retention(10, retention).await;
+    let store = &temp.store;
     let mut ids = Vec::new();
     for n in 0..5 {
         let id = store.enqueue(job(n)).await.unwrap().id();
@@ -268,7 +254,7 @@ async fn pruning_keeps_only_the_newest_done_jobs() {
     store.claim(LEASE).await.unwrap().unwrap();
     store.fail(failing, "kept for an operator").await.unwrap();
 
-    let pruned = store.prune_now().await.unwrap();
+    let pruned = temp.prune_now().await.unwrap();
     assert_eq!(pruned.jobs, 3);
     let kept: Vec<i64> = store
         .list(ListFilter::new(JobSelection::All, 10))
@@ -280,9 +266,8 @@ async fn pruning_keeps_only_the_newest_done_jobs() {
     assert_eq!(kept, vec![failing, ids[4], ids[3]]);
 }
 
-#[tokio::test]
-async fn list_filters_and_limits_newest_first() {
-    let temp = TempStore::new(10);
+async fn list_filters_and_limits_newest_first(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     let a = store.enqueue(job(1)).await.unwrap().id();
     let b = store.enqueue(job(2)).await.unwrap().id();
@@ -319,6 +304,23 @@ async fn list_filters_and_limits_newest_first() {
     );
 }
 
+on_both_stores!(
+    enqueue_claim_complete,
+    claims_in_due_order,
+    same_idempotency_key_is_a_duplicate_even_after_completion,
+    refuses_jobs_beyond_capacity_until_some_finish,
+    retry_later_waits_until_the_given_time,
+    failed_jobs_keep_their_reason_and_can_be_requeued,
+    outcomes_for_jobs_not_held_are_refused,
+    expired_lease_is_reclaimed_after_reopening,
+    renewing_a_lease_keeps_the_job,
+    first_sighting_is_true_once_per_ttl,
+    event_ids_survive_reopening,
+    pruning_keeps_only_the_newest_done_jobs,
+    list_filters_and_limits_newest_first,
+    oldest_waiting_is_the_longest_pending_job_and_the_write_probe_commits_harmlessly,
+);
+
 #[test]
 fn open_explains_bad_settings_and_paths() {
     let dir = tempfile::tempdir().unwrap();
@@ -351,9 +353,8 @@ fn rusqlite_bump_version(path: &std::path::Path) {
     conn.pragma_update(None, "user_version", 99).unwrap();
 }
 
-#[tokio::test]
-async fn oldest_waiting_is_the_longest_pending_job_and_the_write_probe_commits_harmlessly() {
-    let temp = TempStore::new(10);
+async fn oldest_waiting_is_the_longest_pending_job_and_the_write_probe_commits_harmlessly(backend: Backend) {
+    let temp = backend.open(10).await;
     let store = &temp.store;
     assert_eq!(store.oldest_waiting().await.unwrap(), None);
     store.enqueue(job(1)).await.unwrap();
