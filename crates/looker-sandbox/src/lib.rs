@@ -31,6 +31,7 @@ pub mod shape;
 pub mod spec;
 mod state;
 mod timing;
+pub mod users;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -202,6 +203,17 @@ impl Sandbox {
         self.state().knobs.set_quirks(quirks);
     }
 
+    /// The Looker users of this sandbox (see [`users`]): an admin, people with and without data access, a
+    /// `region` attribute behind an access filter, a disabled account.
+    pub fn users(&self) -> &'static [users::User] {
+        users::all()
+    }
+
+    /// How many queries (runs, renders) this user was allowed to run so far.
+    pub fn queries_run_by(&self, user_id: &str) -> u64 {
+        self.state().runs_by(user_id)
+    }
+
     /// Bodies received by `POST /data_actions`, in order.
     pub fn performed_data_actions(&self) -> Vec<serde_json::Value> {
         self.state()
@@ -231,7 +243,7 @@ impl Sandbox {
         state
             .content
             .dashboard(dashboard_id)
-            .and_then(|d| run::render_dashboard(state, d, filters, width, height).ok())
+            .and_then(|d| run::render_dashboard(state, users::admin(), d, filters, width, height).ok())
             .unwrap_or_default()
     }
 
