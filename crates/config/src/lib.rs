@@ -14,7 +14,7 @@ pub mod variables;
 
 pub use env::Environment;
 pub use error::{ConfigError, Problem};
-pub use lookers::LookerInstance;
+pub use lookers::{Identity, LookerInstance};
 pub use secret::Secret;
 pub use settings::{
     Config, DEFAULT_DELIVERY_LEASE, DEFAULT_QUEUE_CAPACITY, ImageStoreSettings, Needs, SlackMode, SlackSettings,

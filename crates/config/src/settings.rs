@@ -109,6 +109,10 @@ pub struct Config {
     pub image_height: u32,
     /// True when certificate checks are turned off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `LOOKERSDK_VERIFY_SSL=false`).
     pub tls_insecure: bool,
+    /// `LOOKERBOT_IDENTITY_FALLBACK_CHANNELS`: with identity `user`, channels (names or ids, as written) where a
+    /// Slack user without a usable Looker account is answered as the service user; everywhere else they are
+    /// refused.
+    pub identity_fallback_channels: Vec<String>,
 }
 
 /// What a verb needs, so that e.g. `manifest` runs without Looker credentials.
@@ -178,6 +182,15 @@ impl Config {
             image_width,
             image_height,
             tls_insecure,
+            identity_fallback_channels: env
+                .get("LOOKERBOT_IDENTITY_FALLBACK_CHANNELS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|c| c.trim().trim_start_matches('#').to_owned())
+                        .filter(|c| !c.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         if problems.0.is_empty() {
             Ok(config)

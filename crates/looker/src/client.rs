@@ -509,6 +509,7 @@ mod tests {
             webhook_token: None,
             ca_bundle: None,
             verify_tls: true,
+            identity: config::Identity::Service,
         };
         let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
         assert_eq!(&*client.user_agent, format!("lookerbot/{}", env!("CARGO_PKG_VERSION")));

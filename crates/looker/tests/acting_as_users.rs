@@ -24,6 +24,7 @@ async fn admin_client(expires_in: u64) -> (Sandbox, LookerClient) {
         webhook_token: None,
         ca_bundle: None,
         verify_tls: true,
+        identity: config::Identity::Service,
     };
     let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
     (sandbox, client)
