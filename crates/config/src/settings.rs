@@ -109,7 +109,7 @@ pub struct Config {
     pub image_height: u32,
     /// True when certificate checks are turned off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `LOOKERSDK_VERIFY_SSL=false`).
     pub tls_insecure: bool,
-    /// `LOOKERBOT_IDENTITY_FALLBACK_CHANNELS`: with identity `user`, channels (names or ids, as written) where a
+    /// `LOOKERBOT_IDENTITY_FALLBACK_CHANNELS`: with identity `user`, channel ids where a
     /// Slack user without a usable Looker account is answered as the service user; everywhere else they are
     /// refused.
     pub identity_fallback_channels: Vec<String>,
@@ -186,7 +186,7 @@ impl Config {
                 .get("LOOKERBOT_IDENTITY_FALLBACK_CHANNELS")
                 .map(|list| {
                     list.split(',')
-                        .map(|c| c.trim().trim_start_matches('#').to_owned())
+                        .map(|c| c.trim().to_owned())
                         .filter(|c| !c.is_empty())
                         .collect()
                 })

@@ -117,7 +117,7 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
             ),
             var(
                 "LOOKERBOT_IDENTITY_FALLBACK_CHANNELS",
-                "With identity user: channels (names or ids, comma-separated) where someone without a usable \
+                "With identity user: channel ids (comma-separated) where someone without a usable \
                  Looker account is answered as the bot's user instead of refused (default: none).",
             ),
             var(

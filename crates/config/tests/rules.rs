@@ -357,13 +357,13 @@ fn identity_is_service_by_default_user_on_request_and_per_looker_in_lookers() {
     let config = Config::from_env(
         &with(&[
             ("LOOKERBOT_IDENTITY", "User"),
-            ("LOOKERBOT_IDENTITY_FALLBACK_CHANNELS", "#general, C0SALES,"),
+            ("LOOKERBOT_IDENTITY_FALLBACK_CHANNELS", "C0GENERAL, C0SALES,"),
         ]),
         Needs::SERVER,
     )
     .unwrap();
     assert_eq!(config.lookers[0].identity, config::Identity::User);
-    assert_eq!(config.identity_fallback_channels, ["general", "C0SALES"]);
+    assert_eq!(config.identity_fallback_channels, ["C0GENERAL", "C0SALES"]);
     let lookers = r#"[{"url": "https://a.looker.com", "apiBaseUrl": "https://a.looker.com/api/4.0",
         "clientId": "a", "clientSecret": "s"},
         {"url": "https://b.looker.com", "apiBaseUrl": "https://b.looker.com/api/4.0",

@@ -1,4 +1,4 @@
-//! The sandbox's Looker users and what each may do: an admin (the API user the bot logs in as), people whose role
+//! The sandbox's Looker users and what each may do: an admin (the API user the bot logs in as), people (emails as the Slack simulator's people have them) whose role
 //! has `access_data` on `thelook` with a `region` user attribute behind an access filter on `users.state`, a
 //! viewer whose role has no model access, and a disabled account. The Reports folder (under the command folder) is
 //! shared with some only.
@@ -47,9 +47,9 @@ const USERS: [User; 5] = [
     },
     User {
         id: "2",
-        first_name: "Ana",
-        last_name: "Alvarez",
-        email: "ana@example.com",
+        first_name: "Alice",
+        last_name: "Analyst",
+        email: "alice@sim.example",
         is_disabled: false,
         admin: false,
         access_data: true,
@@ -58,9 +58,9 @@ const USERS: [User; 5] = [
     },
     User {
         id: "3",
-        first_name: "Ben",
-        last_name: "Brooks",
-        email: "ben@example.com",
+        first_name: "Bob",
+        last_name: "Builder",
+        email: "bob@sim.example",
         is_disabled: false,
         admin: false,
         access_data: true,
@@ -71,7 +71,7 @@ const USERS: [User; 5] = [
         id: "4",
         first_name: "Vera",
         last_name: "Viewer",
-        email: "vera@example.com",
+        email: "vera@sim.example",
         is_disabled: false,
         admin: false,
         access_data: false,
@@ -82,7 +82,7 @@ const USERS: [User; 5] = [
         id: "5",
         first_name: "Dora",
         last_name: "Gone",
-        email: "dora@example.com",
+        email: "dora@sim.example",
         is_disabled: true,
         admin: false,
         access_data: true,

@@ -38,13 +38,13 @@ const BY_STATE: &str = r#"{"model": "thelook", "view": "order_items", "fields": 
 #[tokio::test]
 async fn login_as_user_acts_as_that_user_with_their_access_filter() {
     let admin = start().await;
-    let ana = as_user(&admin, "ANA@example.com").await;
-    let me = ana.get_json("/user").await;
-    assert_eq!(me["email"], "ana@example.com");
+    let alice = as_user(&admin, "ALICE@sim.example").await;
+    let me = alice.get_json("/user").await;
+    assert_eq!(me["email"], "alice@sim.example");
     let query: Value = serde_json::from_str(BY_STATE).unwrap();
-    assert_eq!(states(&ana.inline(query.clone()).await), ["California"]);
-    let ben = as_user(&admin, "ben@example.com").await;
-    assert_eq!(states(&ben.inline(query.clone()).await), ["Texas"]);
+    assert_eq!(states(&alice.inline(query.clone()).await), ["California"]);
+    let bob = as_user(&admin, "bob@sim.example").await;
+    assert_eq!(states(&bob.inline(query.clone()).await), ["Texas"]);
     assert!(
         states(&admin.inline(query).await).len() > 2,
         "the admin has no access filter"
@@ -59,14 +59,14 @@ async fn login_as_user_acts_as_that_user_with_their_access_filter() {
 #[tokio::test]
 async fn only_admins_log_in_as_others_and_disabled_users_are_refused() {
     let admin = start().await;
-    let ana = as_user(&admin, "ana@example.com").await;
-    assert_eq!(ana.post("/login/3", &json!({})).await.status(), 403);
+    let alice = as_user(&admin, "alice@sim.example").await;
+    assert_eq!(alice.post("/login/3", &json!({})).await.status(), 403);
     assert_eq!(
-        ana.get_json("/users/search?email=ben@example.com").await,
+        alice.get_json("/users/search?email=bob@sim.example").await,
         json!([]),
         "only admins search users"
     );
-    let dora = admin.get_json("/users/search?email=dora@example.com").await;
+    let dora = admin.get_json("/users/search?email=dora@sim.example").await;
     assert_eq!(dora[0]["is_disabled"], true);
     assert_eq!(admin.post("/login/5", &json!({})).await.status(), 403);
     assert_eq!(admin.post("/login/999", &json!({})).await.status(), 404);
@@ -84,7 +84,7 @@ async fn only_admins_log_in_as_others_and_disabled_users_are_refused() {
 #[tokio::test]
 async fn a_user_without_data_access_runs_nothing() {
     let admin = start().await;
-    let vera = as_user(&admin, "vera@example.com").await;
+    let vera = as_user(&admin, "vera@sim.example").await;
     let look = vera.get_json(&format!("/looks/{}", content::TABLE_LOOK_ID)).await;
     assert_eq!(
         look["id"],
@@ -108,18 +108,18 @@ async fn a_user_without_data_access_runs_nothing() {
 #[tokio::test]
 async fn restricted_folder_content_is_hidden_from_those_it_is_not_shared_with() {
     let admin = start().await;
-    let (ana, ben) = (
-        as_user(&admin, "ana@example.com").await,
-        as_user(&admin, "ben@example.com").await,
+    let (alice, bob) = (
+        as_user(&admin, "alice@sim.example").await,
+        as_user(&admin, "bob@sim.example").await,
     );
     let path = format!("/dashboards/{}", content::RETURNS_DASHBOARD_ID);
-    assert_eq!(ana.get(&path).await.status(), 200);
-    assert_eq!(ben.get(&path).await.status(), 404);
+    assert_eq!(alice.get(&path).await.status(), 200);
+    assert_eq!(bob.get(&path).await.status(), 404);
     let search = "/dashboards/search?title=Returns";
-    assert_eq!(ana.get_json(search).await.as_array().unwrap().len(), 1);
-    assert_eq!(ben.get_json(search).await, json!([]));
+    assert_eq!(alice.get_json(search).await.as_array().unwrap().len(), 1);
+    assert_eq!(bob.get_json(search).await, json!([]));
     let folder = format!("/folders/{}", content::CUSTOM_COMMAND_SUBFOLDER_ID);
-    assert_eq!(ben.get(&folder).await.status(), 404);
+    assert_eq!(bob.get(&folder).await.status(), 404);
     assert!(
         admin.sandbox.violations().is_empty(),
         "{:?}",

@@ -59,13 +59,16 @@ async fn user_id(admin: &LookerClient, email: &str) -> String {
 #[tokio::test]
 async fn each_user_sees_the_rows_their_access_filter_allows() {
     let (sandbox, admin) = admin_client(3600).await;
-    let ana = admin.as_user(&user_id(&admin, "ana@example.com").await).await.unwrap();
-    let ben = admin.as_user(&user_id(&admin, "ben@example.com").await).await.unwrap();
-    assert_eq!(ana.me().await.unwrap().email.as_deref(), Some("ana@example.com"));
-    assert_eq!(states(&ana).await, ["California"]);
-    assert_eq!(states(&ben).await, ["Texas"]);
+    let alice = admin
+        .as_user(&user_id(&admin, "alice@sim.example").await)
+        .await
+        .unwrap();
+    let bob = admin.as_user(&user_id(&admin, "bob@sim.example").await).await.unwrap();
+    assert_eq!(alice.me().await.unwrap().email.as_deref(), Some("alice@sim.example"));
+    assert_eq!(states(&alice).await, ["California"]);
+    assert_eq!(states(&bob).await, ["Texas"]);
     assert!(states(&admin).await.len() > 2);
-    assert_eq!(ana.acting_user_id(), Some("2"));
+    assert_eq!(alice.acting_user_id(), Some("2"));
     assert_eq!(admin.acting_user_id(), None);
     // The same user's client is reused with its token: one login_user per user.
     let again = admin.as_user("2").await.unwrap();
@@ -77,10 +80,10 @@ async fn each_user_sees_the_rows_their_access_filter_allows() {
 #[tokio::test]
 async fn user_tokens_are_renewed_when_they_expire_or_are_revoked() {
     let (sandbox, admin) = admin_client(3600).await;
-    let ana = admin.as_user("2").await.unwrap();
-    ana.me().await.unwrap();
+    let alice = admin.as_user("2").await.unwrap();
+    alice.me().await.unwrap();
     sandbox.expire_tokens();
-    assert_eq!(ana.me().await.unwrap().email.as_deref(), Some("ana@example.com"));
+    assert_eq!(alice.me().await.unwrap().email.as_deref(), Some("alice@sim.example"));
     // The user's 401 logs in as them again; that login_user gets a 401 too (the admin token expired as well),
     // so the admin logs in and login_user is retried once.
     assert_eq!(sandbox.calls("login_user"), 3);

@@ -26,7 +26,7 @@ pub struct BotHandler {
 
 #[async_trait]
 impl InboundHandler for BotHandler {
-    async fn handle(&self, inbound: InboundEvent) {
+    async fn handle(&self, mut inbound: InboundEvent) {
         let (sender, conversation, silent) = match &inbound.event {
             ChatEvent::Message(m) => (
                 m.sender.user_id.clone(),
@@ -62,6 +62,7 @@ impl InboundHandler for BotHandler {
                 return;
             }
         }
+        inbound.event.sender_mut().email = self.access.email(&sender);
         self.bot.handle(inbound.event, sink).await;
     }
 }

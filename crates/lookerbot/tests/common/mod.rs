@@ -34,9 +34,14 @@ impl World {
 
     /// A world whose bot has these extra variables set.
     pub async fn start_with(extra: &[(&str, &str)]) -> World {
+        World::start_with_sim(extra, SimConfig::default()).await
+    }
+
+    /// A world whose bot has these extra variables set, with this Slack workspace configuration.
+    pub async fn start_with_sim(extra: &[(&str, &str)], sim_config: SimConfig) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        let sim = SlackSim::start(SimConfig::default()).await.unwrap();
+        let sim = SlackSim::start(sim_config).await.unwrap();
         let data = tempfile::tempdir().unwrap();
         let mut env = Environment::from_pairs([
             ("LOOKER_URL", sandbox.web_url().as_str()),
@@ -101,6 +106,11 @@ impl World {
 
     /// Alice uses `/looker text` in #general; the reply goes to the returned response_url.
     pub async fn slash(&self, text: &str) -> (reqwest::Response, String) {
+        self.slash_as(ALICE, text).await
+    }
+
+    /// Someone uses `/looker text` in #general; the reply goes to the returned response_url.
+    pub async fn slash_as(&self, user: &str, text: &str) -> (reqwest::Response, String) {
         let n = self.next_event.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let response_url = self.sim.response_url_in(&format!("slash{n}"), GENERAL);
         let form = serde_urlencoded::to_string([
@@ -109,8 +119,8 @@ impl World {
             ("team_domain", "sim"),
             ("channel_id", GENERAL),
             ("channel_name", "general"),
-            ("user_id", ALICE),
-            ("user_name", "alice"),
+            ("user_id", user),
+            ("user_name", "someone"),
             ("command", "/looker"),
             ("text", text),
             ("response_url", response_url.as_str()),
