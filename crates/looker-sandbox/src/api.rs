@@ -135,7 +135,12 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             None => not_found(),
         },
         "render_task_results" => run::render_task_results(state, call),
-        "perform_data_action" => data_actions::perform_data_action(state, call.body),
+        "perform_data_action" => {
+            let mut users = state.data_action_users.lock().unwrap_or_else(|p| p.into_inner());
+            users.push(call.user.id.to_owned());
+            drop(users);
+            data_actions::perform_data_action(state, call.body)
+        }
         "fetch_remote_data_action_form" => Reply::Json(200, data_actions::data_action_form()),
         "lookml_model_explore" => field_api::lookml_model_explore(call),
         "model_fieldname_suggestions" => field_api::model_fieldname_suggestions(state, call),

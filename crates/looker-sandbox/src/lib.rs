@@ -223,6 +223,15 @@ impl Sandbox {
             .clone()
     }
 
+    /// The id of the Looker user who performed each data action, in order.
+    pub fn data_action_performers(&self) -> Vec<String> {
+        self.state()
+            .data_action_users
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Invalidates every token issued so far (the next call gets 401, and the client must log in again).
     pub fn expire_tokens(&self) {
         self.state().tokens.expire_all();

@@ -33,6 +33,8 @@ pub struct State {
     pub timings: Timings,
     pub render_tasks: RenderTasks,
     pub data_actions: Mutex<Vec<Value>>,
+    /// The id of the user who performed each data action, in order.
+    pub data_action_users: Mutex<Vec<String>>,
     /// How many queries each user (by id) was allowed to run.
     runs_by_user: Mutex<HashMap<String, u64>>,
 }
@@ -70,6 +72,7 @@ impl State {
             timings: Timings::default(),
             render_tasks: RenderTasks::default(),
             data_actions: Mutex::new(Vec::new()),
+            data_action_users: Mutex::new(Vec::new()),
             runs_by_user: Mutex::new(HashMap::new()),
         })
     }

@@ -6,20 +6,14 @@ mod common;
 
 use common::{ALICE, World, all_text};
 use looker_sandbox::content;
-use slack_sim::{PostedMessage, SimConfig, User, default_bot_scopes};
+use slack_sim::{PostedMessage, User};
 
 const BOB: &str = "U0BOB";
 
 /// A world in identity `user`, whose Slack token may read emails, with Vera (no data access in Looker), Dora
 /// (disabled in Looker) and Newt (no Looker account) in the workspace too.
 async fn user_mode() -> World {
-    let mut scopes = default_bot_scopes();
-    scopes.push("users:read.email".into());
-    let sim_config = SimConfig {
-        scopes,
-        ..SimConfig::default()
-    };
-    let world = World::start_with_sim(&[("LOOKERBOT_IDENTITY", "user")], sim_config).await;
+    let world = World::start_in_identity_user().await;
     for (id, name, real_name) in [
         ("U0VERA", "vera", "Vera Viewer"),
         ("U0DORA", "dora", "Dora Gone"),
@@ -131,5 +125,58 @@ async fn a_fallback_channel_answers_people_without_a_looker_user_as_the_service_
     .await;
     let text = all_text(&ask(&world, ALICE, &look_link(&world)).await);
     assert!(text.contains("California") && text.contains("Texas"), "{text}");
+    world.stop().await;
+}
+
+/// Collects what the bot logs, for the audit line.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_request_leaves_an_audit_line_without_emails_or_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("lookerbot::audit=info")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let world = user_mode().await;
+    ask(&world, ALICE, &look_link(&world)).await;
+    ask(&world, "U0NEWT", &look_link(&world)).await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let alice = log
+        .lines()
+        .find(|l| l.contains("slack_user=U0ALICE"))
+        .unwrap_or_else(|| panic!("no audit line for Alice: {log}"));
+    assert!(
+        alice.contains("looker_user=\"2\"") || alice.contains("looker_user=2"),
+        "{alice}"
+    );
+    assert!(
+        alice.contains("outcome=\"answered\"") || alice.contains("outcome=answered"),
+        "{alice}"
+    );
+    let newt = log
+        .lines()
+        .find(|l| l.contains("slack_user=U0NEWT"))
+        .expect("an audit line for a refusal");
+    assert!(newt.contains("refused"), "{newt}");
+    assert!(
+        !log.contains("@sim.example") && !log.contains("California"),
+        "no emails or data: {log}"
+    );
     world.stop().await;
 }

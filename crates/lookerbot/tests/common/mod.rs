@@ -37,6 +37,17 @@ impl World {
         World::start_with_sim(extra, SimConfig::default()).await
     }
 
+    /// A world in identity `user` whose Slack token may read emails (`users:read.email`).
+    pub async fn start_in_identity_user() -> World {
+        let mut scopes = slack_sim::default_bot_scopes();
+        scopes.push("users:read.email".into());
+        let sim_config = SimConfig {
+            scopes,
+            ..SimConfig::default()
+        };
+        World::start_with_sim(&[("LOOKERBOT_IDENTITY", "user")], sim_config).await
+    }
+
     /// A world whose bot has these extra variables set, with this Slack workspace configuration.
     pub async fn start_with_sim(extra: &[(&str, &str)], sim_config: SimConfig) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
