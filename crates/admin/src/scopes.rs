@@ -37,6 +37,22 @@ const BASE_SCOPES: &[(&str, &str)] = &[
 /// Needed only when the bot reads along in channels to expand Looker links (`LOOKER_SLACKBOT_EXPAND_URLS`).
 const EXPAND_URL_SCOPES: &[(&str, &str)] = &[("channels:history", "message.channels events")];
 
+/// Scopes identity `user` adds: the asker's email, to find their Looker user.
+const USER_IDENTITY_SCOPES: &[(&str, &str)] = &[(
+    "users:read.email",
+    "emails in users.info, matched to Looker users (LOOKERBOT_IDENTITY=user)",
+)];
+
+/// [`required_bot_scopes`], plus what identity `user` needs when a Looker uses it.
+pub fn required_bot_scopes_for_identity(mode: SlackMode, expand_urls: bool, user_identity: bool) -> Vec<&'static str> {
+    let mut scopes = required_bot_scopes(mode, expand_urls);
+    if user_identity && mode != SlackMode::Rtm {
+        scopes.extend(USER_IDENTITY_SCOPES.iter().map(|(scope, _)| *scope));
+        scopes.sort_unstable();
+    }
+    scopes
+}
+
 /// The bot-token scopes `mode` needs, sorted. `chat:write.public` is left out on purpose: the bot posts only where
 /// it was invited, so a Looker schedule cannot reach channels nobody invited it to.
 pub fn required_bot_scopes(mode: SlackMode, expand_urls: bool) -> Vec<&'static str> {
@@ -54,6 +70,7 @@ pub fn why_needed(scope: &str) -> Option<&'static str> {
     BASE_SCOPES
         .iter()
         .chain(EXPAND_URL_SCOPES)
+        .chain(USER_IDENTITY_SCOPES)
         .find(|(name, _)| *name == scope)
         .map(|(_, why)| *why)
 }

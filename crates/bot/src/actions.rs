@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
+use crate::identity::Acting;
 use crate::lookers::Lookers;
 use crate::reply::Reply;
 
@@ -35,8 +36,9 @@ impl ButtonValue {
     }
 }
 
-/// Runs the data action a button carries and says how it went, privately to the clicker.
-pub async fn run_button(lookers: &Lookers, value: &str) -> Reply {
+/// Runs the data action a button carries, as `acting` (the clicker in identity `user`), and says how it went,
+/// privately to the clicker.
+pub async fn run_button(lookers: &Lookers, acting: &Acting, value: &str) -> Reply {
     let Ok(button) = serde_json::from_str::<ButtonValue>(value) else {
         return Reply::warning("This button is not one of Lookerbot's data actions.").only_asker();
     };
@@ -54,7 +56,7 @@ pub async fn run_button(lookers: &Lookers, value: &str) -> Reply {
         action: button.action,
         form_values: Default::default(),
     };
-    match looker.client.perform_data_action(&request).await {
+    match acting.client(&looker).perform_data_action(&request).await {
         Ok(response) => {
             let errors: Vec<String> = response
                 .validation_errors

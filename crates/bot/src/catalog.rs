@@ -441,6 +441,7 @@ mod tests {
             webhook_token: None,
             ca_bundle: None,
             verify_tls: true,
+            identity: config::Identity::Service,
         };
         let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
         (sandbox, Lookers::new(vec![client]))

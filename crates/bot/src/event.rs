@@ -22,6 +22,9 @@ pub enum Origin {
 pub struct Sender {
     pub user_id: String,
     pub team_id: Option<String>,
+    /// The email of the person's chat profile, when the adapter knows it (needed by identity `user`).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Where replies go: a channel (or DM) and optionally a thread.
@@ -55,4 +58,14 @@ pub struct ButtonClick {
 pub enum ChatEvent {
     Message(Message),
     ButtonClick(ButtonClick),
+}
+
+impl ChatEvent {
+    /// Who caused the event.
+    pub fn sender_mut(&mut self) -> &mut Sender {
+        match self {
+            ChatEvent::Message(m) => &mut m.sender,
+            ChatEvent::ButtonClick(c) => &mut c.sender,
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod charts;
 pub mod commands;
 pub mod delivery;
 pub mod event;
+pub mod identity;
 pub mod lookers;
 pub mod replier;
 pub mod reply;
@@ -39,6 +40,19 @@ use turn::Turn;
 /// What people get in a DM when nothing matches (the original's words).
 pub const NOT_UNDERSTOOD: &str =
     "I couldn't understand that command. You can use `help` to see the list of possible commands.";
+
+/// One audit line per request: who asked (chat user id), whom it ran as in Looker, what and how it went; never
+/// tokens, emails or data.
+fn audit(sender: &event::Sender, looker_user: &str, what: &str, outcome: &str) {
+    tracing::info!(
+        target: "lookerbot::audit",
+        slack_user = %sender.user_id,
+        looker_user,
+        what,
+        outcome,
+        "request"
+    );
+}
 
 /// The bot. Cheap to clone; clones share everything.
 #[derive(Clone)]
@@ -107,11 +121,47 @@ impl Bot {
         }
     }
 
+    /// Whom a request from `sender` in `channel_id` runs as, or the private answer of a refusal (audited).
+    async fn acting_for(
+        &self,
+        sender: &event::Sender,
+        channel_id: &str,
+        what: &str,
+    ) -> Result<identity::Acting, Reply> {
+        let fallback = (self.inner.settings.identity_fallback_channels)
+            .iter()
+            .any(|c| c == channel_id);
+        let email = sender.email.as_deref();
+        identity::resolve(&self.inner.lookers, email, fallback)
+            .await
+            .map_err(|refusal| {
+                audit(sender, "none", what, "refused: no usable Looker user");
+                Reply::warning(refusal.message).only_asker()
+            })
+    }
+
     async fn handle_message(&self, message: &Message, sink: Arc<dyn ChatSink>) {
         let to = Destination::Conversation {
             conversation: message.conversation.clone(),
             asker: Some(message.sender.user_id.clone()),
         };
+        let text = message.text.trim();
+        let reading_along = matches!(message.origin, Origin::ChannelMessage | Origin::LinkShared);
+        let acting = self
+            .acting_for(&message.sender, &message.conversation.channel_id, "message")
+            .await;
+        let acting = match acting {
+            Ok(acting) => acting,
+            // Reading along (links in channels, unfurls), a refusal stays silent.
+            Err(_) if reading_along => return,
+            Err(refusal) => {
+                if let Err(e) = sink.post(&to, &refusal).await {
+                    tracing::error!(error = %e, "could not tell someone why their request was refused");
+                }
+                return;
+            }
+        };
+        let looker_user = acting.looker_user.clone();
         let turn = Turn {
             message,
             lookers: &self.inner.lookers,
@@ -120,9 +170,8 @@ impl Bot {
             settings: &self.inner.settings,
             usages: self.inner.commands.iter().filter_map(|c| c.usage()).collect(),
             replier: Replier::new(sink, to),
+            acting,
         };
-        let text = message.text.trim();
-        let reading_along = matches!(message.origin, Origin::ChannelMessage | Origin::LinkShared);
         let command = self
             .inner
             .commands
@@ -138,6 +187,10 @@ impl Bot {
         if let Some(name) = answered {
             metrics::counter!("lookerbot_replies_total", "command" => name).increment(1);
         }
+        let outcome = if command.is_some() { "answered" } else { "not a command" };
+        if command.is_some() || !reading_along {
+            audit(&message.sender, &looker_user, "message", outcome);
+        }
         match command {
             Some(command) => command.run(&turn, text).await,
             None if message.origin == Origin::SlashCommand => {
@@ -152,10 +205,17 @@ impl Bot {
     }
 
     async fn handle_click(&self, click: &ButtonClick, sink: Arc<dyn ChatSink>) {
-        let reply = actions::run_button(&self.inner.lookers, &click.value).await;
         let to = Destination::Conversation {
             conversation: click.conversation.clone(),
             asker: Some(click.sender.user_id.clone()),
+        };
+        let channel = &click.conversation.channel_id;
+        let reply = match self.acting_for(&click.sender, channel, "data action").await {
+            Ok(acting) => {
+                audit(&click.sender, &acting.looker_user, "data action", "ran");
+                actions::run_button(&self.inner.lookers, &acting, &click.value).await
+            }
+            Err(refusal) => refusal,
         };
         if let Err(e) = sink.post(&to, &reply).await {
             tracing::error!(error = %e, "could not answer a button click");

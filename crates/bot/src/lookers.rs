@@ -78,6 +78,7 @@ mod tests {
                     webhook_token: None,
                     ca_bundle: None,
                     verify_tls: true,
+                    identity: config::Identity::Service,
                 };
                 LookerClient::new(&instance, ClientOptions::default()).unwrap()
             })

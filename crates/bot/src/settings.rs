@@ -14,6 +14,9 @@ pub struct BotSettings {
     pub render: RenderSettings,
     /// How often custom commands are reloaded from Looker.
     pub catalog_refresh: Duration,
+    /// Channel ids where, with identity `user`, someone without a usable Looker user is answered as the service
+    /// user instead of refused (`LOOKERBOT_IDENTITY_FALLBACK_CHANNELS`).
+    pub identity_fallback_channels: Vec<String>,
 }
 
 impl Default for BotSettings {
@@ -23,6 +26,7 @@ impl Default for BotSettings {
             data_action_buttons: true,
             render: RenderSettings::default(),
             catalog_refresh: Duration::from_secs(300),
+            identity_fallback_channels: Vec::new(),
         }
     }
 }

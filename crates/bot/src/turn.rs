@@ -8,6 +8,7 @@ use crate::answer::AnswerSettings;
 use crate::catalog::{Catalog, CatalogStore};
 use crate::commands::Usage;
 use crate::event::{Message, Origin};
+use crate::identity::Acting;
 use crate::lookers::{Looker, Lookers};
 use crate::replier::Replier;
 use crate::reply::Reply;
@@ -23,12 +24,15 @@ pub struct Turn<'a> {
     /// Built-in commands' help lines.
     pub usages: Vec<Usage>,
     pub(crate) replier: Replier,
+    /// Whom this message runs as in each Looker.
+    pub acting: Acting,
 }
 
 impl Turn<'_> {
-    /// The Looker client for this message: its calls carry the hashed chat ids in the User-Agent.
+    /// The Looker client for this message, acting as the asker in identity `user`: its calls carry the hashed
+    /// chat ids in the User-Agent.
     pub fn client(&self, looker: &Looker) -> LookerClient {
-        looker.client.for_chat(&ChatContext {
+        self.acting.client(looker).for_chat(&ChatContext {
             user_id: Some(self.message.sender.user_id.clone()),
             team_id: self.message.sender.team_id.clone(),
             channel_id: Some(self.message.conversation.channel_id.clone()),

@@ -15,7 +15,7 @@ pub mod variables;
 
 pub use env::Environment;
 pub use error::{ConfigError, Problem};
-pub use lookers::{LookerInstance, SINGLE_INSTANCE_VARIABLES as LOOKER_VARIABLES};
+pub use lookers::{Identity, LookerInstance, SINGLE_INSTANCE_VARIABLES as LOOKER_VARIABLES};
 pub use network::ProxySettings;
 pub use secret::Secret;
 pub use settings::{

@@ -26,6 +26,52 @@ pub struct LookerInstance {
     pub ca_bundle: Option<PathBuf>,
     /// Certificate checks; off only when asked for explicitly.
     pub verify_tls: bool,
+    /// Whom chat requests run as in this Looker (`LOOKERBOT_IDENTITY`, or `identity` in `LOOKERS`).
+    pub identity: Identity,
+}
+
+/// Whom a chat request runs as in Looker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Identity {
+    /// Everyone asks as the bot's API user (the original Lookerbot's behaviour).
+    #[default]
+    Service,
+    /// Each Slack user asks as the Looker user with the same email, through the admin's "login as user".
+    User,
+}
+
+impl Identity {
+    fn parse(value: &str) -> Option<Identity> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "service" => Some(Identity::Service),
+            "user" => Some(Identity::User),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Identity::Service => "service",
+            Identity::User => "user",
+        }
+    }
+}
+
+/// What a wrong identity value is told.
+fn identity_choices() -> &'static str {
+    "must be service (everyone asks as the bot's Looker user) or user (each Slack user \
+     asks as their own Looker user)"
+}
+
+/// `LOOKERBOT_IDENTITY`: the default of every Looker.
+fn read_identity(env: &Environment, problems: &mut Problems) -> Identity {
+    let Some(value) = env.get("LOOKERBOT_IDENTITY") else {
+        return Identity::Service;
+    };
+    Identity::parse(value).unwrap_or_else(|| {
+        problems.add("LOOKERBOT_IDENTITY", format!("{value:?} {}", identity_choices()));
+        Identity::Service
+    })
 }
 
 impl LookerInstance {
@@ -69,6 +115,7 @@ pub(crate) fn read(
     required: bool,
     problems: &mut Problems,
 ) -> Vec<LookerInstance> {
+    let identity = read_identity(env, problems);
     if let Some(json) = env.get("LOOKERS") {
         let ignored: Vec<&str> = SINGLE_INSTANCE_VARIABLES
             .iter()
@@ -78,16 +125,21 @@ pub(crate) fn read(
         if !ignored.is_empty() {
             tracing::warn!("LOOKERS is set, so these variables are ignored: {}", ignored.join(", "));
         }
-        return read_lookers_json(json, verify_tls, problems);
+        return read_lookers_json(json, verify_tls, identity, problems);
     }
     let any_set = SINGLE_INSTANCE_VARIABLES.iter().any(|v| env.get(v).is_some());
     if !any_set && !required {
         return Vec::new();
     }
-    read_single(env, verify_tls, problems).into_iter().collect()
+    read_single(env, verify_tls, identity, problems).into_iter().collect()
 }
 
-fn read_single(env: &Environment, verify_tls: bool, problems: &mut Problems) -> Option<LookerInstance> {
+fn read_single(
+    env: &Environment,
+    verify_tls: bool,
+    identity: Identity,
+    problems: &mut Problems,
+) -> Option<LookerInstance> {
     let api = match env.first_of(API_URL_VARS) {
         Some((name, value)) => parse_url(name, value, problems),
         None => {
@@ -128,6 +180,7 @@ fn read_single(env: &Environment, verify_tls: bool, problems: &mut Problems) -> 
         webhook_token: env.secret("LOOKER_WEBHOOK_TOKEN"),
         ca_bundle: env.get("LOOKER_CA_BUNDLE").map(PathBuf::from),
         verify_tls,
+        identity,
     })
 }
 
@@ -173,7 +226,7 @@ fn parse_url(name: &str, value: &str, problems: &mut Problems) -> Option<Url> {
     }
 }
 
-fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> Vec<LookerInstance> {
+fn read_lookers_json(json: &str, verify_tls: bool, identity: Identity, problems: &mut Problems) -> Vec<LookerInstance> {
     let value: Value = match serde_json::from_str(json) {
         Ok(value) => value,
         Err(e) => {
@@ -198,7 +251,7 @@ fn read_lookers_json(json: &str, verify_tls: bool, problems: &mut Problems) -> V
         .iter()
         .enumerate()
         .filter_map(|(index, entry)| match entry {
-            Value::Object(fields) => read_lookers_entry(index + 1, fields, verify_tls, problems),
+            Value::Object(fields) => read_lookers_entry(index + 1, fields, verify_tls, identity, problems),
             _ => {
                 problems.add("LOOKERS", format!("entry {} is not a JSON object", index + 1));
                 None
@@ -218,6 +271,7 @@ const LOOKERS_KEYS: &[&str] = &[
     "customCommandSpaceId",
     "webhookToken",
     "caBundle",
+    "identity",
 ];
 
 /// A misspelt key would otherwise be silently ignored (a webhook token that never matches, commands that never
@@ -250,6 +304,7 @@ fn read_lookers_entry(
     number: usize,
     fields: &Map<String, Value>,
     verify_tls: bool,
+    identity: Identity,
     problems: &mut Problems,
 ) -> Option<LookerInstance> {
     refuse_unknown_keys(number, fields, problems);
@@ -287,6 +342,16 @@ fn read_lookers_entry(
     };
     let url = field_url("url", url, problems);
     let api = field_url("apiBaseUrl", api, problems);
+    let identity = match text(&["identity"], problems) {
+        None => identity,
+        Some(value) => Identity::parse(&value).unwrap_or_else(|| {
+            problems.add(
+                "LOOKERS",
+                format!("entry {number}: \"identity\" {value:?} {}", identity_choices()),
+            );
+            identity
+        }),
+    };
     Some(LookerInstance {
         url: url?,
         api_base_url: api?,
@@ -296,5 +361,6 @@ fn read_lookers_entry(
         webhook_token: text(&["webhookToken"], problems).map(Secret::new),
         ca_bundle: text(&["caBundle"], problems).map(PathBuf::from),
         verify_tls,
+        identity,
     })
 }

@@ -123,6 +123,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`: the proxies every outbound connection goes through.
     pub proxy: ProxySettings,
+    /// `LOOKERBOT_IDENTITY_FALLBACK_CHANNELS`: with identity `user`, channel ids where a
+    /// Slack user without a usable Looker account is answered as the service user; everywhere else they are
+    /// refused.
+    pub identity_fallback_channels: Vec<String>,
 }
 
 /// How log lines are written.
@@ -229,6 +233,15 @@ impl Config {
             image_height,
             tls_insecure,
             proxy: crate::network::read(env, &mut problems),
+            identity_fallback_channels: env
+                .get("LOOKERBOT_IDENTITY_FALLBACK_CHANNELS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|c| c.trim().to_owned())
+                        .filter(|c| !c.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         if problems.0.is_empty() {
             Ok(config)

@@ -112,7 +112,17 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
             var(
                 "LOOKERS",
                 "JSON array of instances ({url, apiBaseUrl, clientId, clientSecret, customCommandSpaceId, \
-                 webhookToken, caBundle}); replaces the single-instance variables.",
+                 webhookToken, caBundle, identity}); replaces the single-instance variables.",
+            ),
+            var(
+                "LOOKERBOT_IDENTITY",
+                "service (default: everyone asks as the bot's Looker user) or user (each Slack user asks as the \
+                 Looker user with their email; the API user must be an admin).",
+            ),
+            var(
+                "LOOKERBOT_IDENTITY_FALLBACK_CHANNELS",
+                "With identity user: channel ids (comma-separated) where someone without a usable \
+                 Looker account is answered as the bot's user instead of refused (default: none).",
             ),
             var(
                 "LOOKERSDK_TIMEOUT",

@@ -80,10 +80,11 @@ proptest! {
                 // Whatever was written, the secret values are not repeated back.
                 let shown = e.to_string();
                 if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&value) {
-                    for item in items {
-                        let elsewhere = |s: &str| {
-                            item.as_object().unwrap().iter().any(|(k, v)| k != "clientSecret" && v.to_string().contains(s))
-                        };
+                    // A secret that is also written as another value (of any entry) may be shown as that value.
+                    let elsewhere = |s: &str| {
+                        items.iter().filter_map(Value::as_object).flatten().any(|(k, v)| k != "clientSecret" && v.to_string().contains(s))
+                    };
+                    for item in &items {
                         if let Some(secret) = item["clientSecret"].as_str().filter(|s| s.len() >= 8 && !elsewhere(s)) {
                             prop_assert!(!shown.contains(secret), "{}", shown);
                         }

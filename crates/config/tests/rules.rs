@@ -420,3 +420,49 @@ fn a_database_url_selects_the_shared_queue_and_stays_secret() {
         "the refused value is not repeated: {err}"
     );
 }
+
+#[test]
+fn identity_is_service_by_default_user_on_request_and_per_looker_in_lookers() {
+    let config = Config::from_env(&with(&[]), Needs::SERVER).unwrap();
+    assert_eq!(config.lookers[0].identity, config::Identity::Service);
+    assert!(
+        config.identity_fallback_channels.is_empty(),
+        "refuse everywhere by default"
+    );
+    let config = Config::from_env(
+        &with(&[
+            ("LOOKERBOT_IDENTITY", "User"),
+            ("LOOKERBOT_IDENTITY_FALLBACK_CHANNELS", "C0GENERAL, C0SALES,"),
+        ]),
+        Needs::SERVER,
+    )
+    .unwrap();
+    assert_eq!(config.lookers[0].identity, config::Identity::User);
+    assert_eq!(config.identity_fallback_channels, ["C0GENERAL", "C0SALES"]);
+    let lookers = r#"[{"url": "https://a.looker.com", "apiBaseUrl": "https://a.looker.com/api/4.0",
+        "clientId": "a", "clientSecret": "s"},
+        {"url": "https://b.looker.com", "apiBaseUrl": "https://b.looker.com/api/4.0",
+        "clientId": "b", "clientSecret": "s", "identity": "service"}]"#;
+    let config = Config::from_env(
+        &env(&[
+            ("LOOKERS", lookers),
+            ("LOOKERBOT_IDENTITY", "user"),
+            ("SLACK_API_KEY", "xoxb-1"),
+        ]),
+        Needs::SERVER,
+    )
+    .unwrap();
+    let identities: Vec<_> = config.lookers.iter().map(|l| l.identity).collect();
+    assert_eq!(identities, [config::Identity::User, config::Identity::Service]);
+}
+
+#[test]
+fn an_unknown_identity_is_refused_with_the_choices() {
+    let err = problems(&with(&[("LOOKERBOT_IDENTITY", "everyone")]));
+    let message = message_for(&err, "LOOKERBOT_IDENTITY");
+    assert!(message.contains("service") && message.contains("user"), "{message}");
+    let lookers = r#"[{"url": "https://a.looker.com", "apiBaseUrl": "https://a.looker.com/api/4.0",
+        "clientId": "a", "clientSecret": "s", "identity": "admin"}]"#;
+    let err = problems(&env(&[("LOOKERS", lookers), ("SLACK_API_KEY", "xoxb-1")]));
+    assert!(message_for(&err, "LOOKERS").contains("\"identity\""), "{err}");
+}

@@ -70,6 +70,7 @@ pub fn parse_line(line: &str) -> ConsoleLine {
         sender: Sender {
             user_id: CONSOLE_USER.to_string(),
             team_id: None,
+            email: None,
         },
         conversation: console_conversation(),
         origin,

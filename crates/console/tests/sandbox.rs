@@ -20,6 +20,7 @@ async fn sandbox_bot() -> (Sandbox, bot::Bot) {
         webhook_token: None,
         ca_bundle: None,
         verify_tls: true,
+        identity: config::Identity::Service,
     };
     let client = looker::LookerClient::new(&instance, looker::ClientOptions::default()).unwrap();
     let bot = bot::Bot::new(bot::lookers::Lookers::new(vec![client]), Default::default());

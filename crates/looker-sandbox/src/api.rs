@@ -8,6 +8,7 @@ use crate::content::Dashboard;
 use crate::query::QueryDef;
 use crate::resources::{self, StoredQuery};
 use crate::state::State;
+use crate::users::{self, User};
 use crate::{data_actions, field_api, run, search};
 
 pub const DOCS_URL: &str = "https://cloud.google.com/looker/docs/r/api/4.0";
@@ -54,6 +55,8 @@ pub struct Call<'a> {
     pub body: &'a Value,
     pub raw_body: &'a [u8],
     pub authorization: Option<&'a str>,
+    /// The user the call's token acts as (the admin for calls that need no token).
+    pub user: &'static User,
     /// Whether an `EmptyImage` fault applies to this call.
     pub empty_image: bool,
     /// The message of a `QueryError` fault that applies to this call.
@@ -80,34 +83,41 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             state.tokens.revoke(call.authorization);
             Reply::NoContent
         }
-        "me" => Reply::Json(200, resources::user_json(&state.web_url)),
+        "me" => Reply::Json(200, call.user.json(&state.web_url)),
+        "login_user" => login_user(state, call),
+        "search_users" => {
+            let found = users::search(call.user, call.query);
+            let items = found.iter().map(|u| u.json(&state.web_url)).collect();
+            Reply::Json(200, json!(search::paginate(items, call.query)))
+        }
         "versions" => Reply::Json(200, versions(&state.web_url)),
-        "look" => look(state, call.path("look_id")),
-        "all_looks" => Reply::Json(200, json!(search::search_looks(state, &HashMap::new()))),
-        "search_looks" => Reply::Json(200, json!(search::search_looks(state, call.query))),
+        "look" => look(state, call.user, call.path("look_id")),
+        "all_looks" => Reply::Json(200, json!(search::search_looks(state, call.user, &HashMap::new()))),
+        "search_looks" => Reply::Json(200, json!(search::search_looks(state, call.user, call.query))),
         "run_look" => match state
             .content
             .look(call.path("look_id"))
+            .filter(|l| call.user.sees_folder(l.folder_id))
             .and_then(|l| state.query(&l.query_id))
         {
             Some(q) => run::run(state, &q.def, call.path("result_format"), call),
             None => not_found(),
         },
-        "dashboard" => match state.content.dashboard(call.path("dashboard_id")) {
+        "dashboard" => match visible_dashboard(state, call) {
             Some(d) => Reply::Json(200, dashboard(state, d)),
             None => not_found(),
         },
-        "search_dashboards" => Reply::Json(200, json!(search::search_dashboards(state, call.query))),
-        "dashboard_dashboard_elements" => match state.content.dashboard(call.path("dashboard_id")) {
+        "search_dashboards" => Reply::Json(200, json!(search::search_dashboards(state, call.user, call.query))),
+        "dashboard_dashboard_elements" => match visible_dashboard(state, call) {
             Some(d) => Reply::Json(200, dashboard(state, d)["dashboard_elements"].clone()),
             None => not_found(),
         },
-        "folder" => match state.content.folder(call.path("folder_id")) {
+        "folder" => match visible_folder(state, call) {
             Some(f) => Reply::Json(200, resources::folder_json(f, &state.content, &state.web_url)),
             None => not_found(),
         },
         "folder_children" | "folder_dashboards" | "folder_looks" => folder_contents(state, operation_id, call),
-        "search_folders" => Reply::Json(200, json!(search::search_folders(state, call.query))),
+        "search_folders" => Reply::Json(200, json!(search::search_folders(state, call.user, call.query))),
         "query" => stored_query(state, state.query(call.path("query_id"))),
         "query_for_slug" => stored_query(state, state.query_by_slug(call.path("slug"))),
         "create_query" => {
@@ -127,7 +137,12 @@ pub fn dispatch(state: &State, operation_id: &str, call: &Call) -> Reply {
             None => not_found(),
         },
         "render_task_results" => run::render_task_results(state, call),
-        "perform_data_action" => data_actions::perform_data_action(state, call.body),
+        "perform_data_action" => {
+            let mut users = state.data_action_users.lock().unwrap_or_else(|p| p.into_inner());
+            users.push(call.user.id.to_owned());
+            drop(users);
+            data_actions::perform_data_action(state, call.body)
+        }
         "fetch_remote_data_action_form" => Reply::Json(200, data_actions::data_action_form()),
         "lookml_model_explore" => field_api::lookml_model_explore(call),
         "model_fieldname_suggestions" => field_api::model_fieldname_suggestions(state, call),
@@ -146,11 +161,36 @@ fn login(state: &State, call: &Call) -> Reply {
     {
         return not_found();
     }
-    let token = state.tokens.issue(state.token_lifetime);
+    access_token(state, users::ADMIN_ID)
+}
+
+fn access_token(state: &State, user_id: &str) -> Reply {
+    let token = state.tokens.issue(state.token_lifetime, user_id);
     Reply::Json(
         200,
         json!({"access_token": token, "token_type": "Bearer", "expires_in": state.token_lifetime.as_secs(), "refresh_token": null}),
     )
+}
+
+/// `POST /login/{user_id}`: an admin gets a token acting as another user; others are refused, as are disabled
+/// users (Looker refuses to sudo as them).
+fn login_user(state: &State, call: &Call) -> Reply {
+    if !call.user.admin {
+        return error(403, "Only admins may log in as another user");
+    }
+    match users::by_id(call.path("user_id")) {
+        None => not_found(),
+        Some(user) if user.is_disabled => error(403, "The user is disabled"),
+        Some(user) => access_token(state, user.id),
+    }
+}
+
+fn visible_dashboard<'s>(state: &'s State, call: &Call) -> Option<&'s Dashboard> {
+    (state.content.dashboard(call.path("dashboard_id"))).filter(|d| call.user.sees_folder(d.folder_id))
+}
+
+fn visible_folder<'s>(state: &'s State, call: &Call) -> Option<&'s crate::content::Folder> {
+    (state.content.folder(call.path("folder_id"))).filter(|f| call.user.sees_folder(f.id))
 }
 
 /// The `ApiVersion` resource, served with and without the `/api/4.0` prefix.
@@ -171,8 +211,8 @@ pub fn versions(web_url: &str) -> Value {
     })
 }
 
-fn look(state: &State, id: &str) -> Reply {
-    let Some(look) = state.content.look(id) else {
+fn look(state: &State, user: &User, id: &str) -> Reply {
+    let Some(look) = state.content.look(id).filter(|l| user.sees_folder(l.folder_id)) else {
         return not_found();
     };
     match state.query(&look.query_id) {
@@ -190,7 +230,7 @@ pub(crate) fn dashboard(state: &State, d: &Dashboard) -> Value {
 
 fn folder_contents(state: &State, operation_id: &str, call: &Call) -> Reply {
     let id = call.path("folder_id");
-    if state.content.folder(id).is_none() {
+    if visible_folder(state, call).is_none() {
         return not_found();
     }
     let (content, web_url) = (&state.content, state.web_url.as_str());
@@ -198,7 +238,7 @@ fn folder_contents(state: &State, operation_id: &str, call: &Call) -> Reply {
         "folder_children" => content
             .folders
             .iter()
-            .filter(|f| f.parent_id == Some(id))
+            .filter(|f| f.parent_id == Some(id) && call.user.sees_folder(f.id))
             .map(|f| resources::folder_json(f, content, web_url))
             .collect(),
         "folder_dashboards" => content
@@ -265,6 +305,8 @@ mod tests {
             "fetch_remote_data_action_form",
             "lookml_model_explore",
             "model_fieldname_suggestions",
+            "login_user",
+            "search_users",
         ];
         for id in served {
             assert!(spec().operation(id).is_some(), "{id} is not an operation of the spec");

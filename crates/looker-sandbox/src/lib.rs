@@ -31,6 +31,7 @@ pub mod shape;
 pub mod spec;
 mod state;
 mod timing;
+pub mod users;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -202,10 +203,30 @@ impl Sandbox {
         self.state().knobs.set_quirks(quirks);
     }
 
+    /// The Looker users of this sandbox (see [`users`]): an admin, people with and without data access, a
+    /// `region` attribute behind an access filter, a disabled account.
+    pub fn users(&self) -> &'static [users::User] {
+        users::all()
+    }
+
+    /// How many queries (runs, renders) this user was allowed to run so far.
+    pub fn queries_run_by(&self, user_id: &str) -> u64 {
+        self.state().runs_by(user_id)
+    }
+
     /// Bodies received by `POST /data_actions`, in order.
     pub fn performed_data_actions(&self) -> Vec<serde_json::Value> {
         self.state()
             .data_actions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The id of the Looker user who performed each data action, in order.
+    pub fn data_action_performers(&self) -> Vec<String> {
+        self.state()
+            .data_action_users
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -231,7 +252,7 @@ impl Sandbox {
         state
             .content
             .dashboard(dashboard_id)
-            .and_then(|d| run::render_dashboard(state, d, filters, width, height).ok())
+            .and_then(|d| run::render_dashboard(state, users::admin(), d, filters, width, height).ok())
             .unwrap_or_default()
     }
 

@@ -34,6 +34,9 @@ pub struct QueryDef {
     pub filter_config: Option<Value>,
     pub dynamic_fields: Option<String>,
     pub query_timezone: Option<String>,
+    /// Access filters of the user running the query (field to filter expression), ANDed with `filters`; never
+    /// part of a saved query.
+    pub access_filters: BTreeMap<String, String>,
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -80,6 +83,7 @@ impl QueryDef {
             filter_config: body.get("filter_config").filter(|v| v.is_object()).cloned(),
             dynamic_fields: opt_string(&body["dynamic_fields"]),
             query_timezone: opt_string(&body["query_timezone"]),
+            access_filters: BTreeMap::new(),
         }
     }
 
@@ -192,7 +196,7 @@ fn plan(def: &QueryDef, today: NaiveDate, limit_override: Option<usize>) -> Resu
         return Err(QueryError("The query has no fields".into()));
     }
     let (mut wheres, mut havings) = (Vec::new(), Vec::new());
-    for (name, expression) in &def.filters {
+    for (name, expression) in def.filters.iter().chain(&def.access_filters) {
         let field = lookup(name)?;
         if let Some(cond) = filters::condition(field, expression, today).map_err(QueryError)? {
             if field.measure {

@@ -308,24 +308,3 @@ pub fn element_json(
     }
     element
 }
-
-/// `GET /user`: the API user the sandbox credentials belong to.
-pub fn user_json(web_url: &str) -> Value {
-    json!({
-        "can": {"show": true, "index": true},
-        "avatar_url": null,
-        "display_name": "Sandbox User",
-        "email": "sandbox@example.com",
-        "first_name": "Sandbox",
-        "last_name": "User",
-        "group_ids": ["1"],
-        "home_folder_id": content::SHARED_FOLDER_ID,
-        "id": content::SANDBOX_USER_ID,
-        "is_disabled": false,
-        "locale": "en",
-        "personal_folder_id": null,
-        "role_ids": ["2"],
-        "is_service_account": false,
-        "url": format!("{web_url}/admin/users/{}", content::SANDBOX_USER_ID),
-    })
-}

@@ -11,6 +11,7 @@ use crate::detail;
 use crate::query::{QueryDef, QueryError};
 use crate::render_tasks::{Target, TaskResult};
 use crate::state::State;
+use crate::users::User;
 
 const DEFAULT_IMAGE_WIDTH: u32 = 800;
 const DEFAULT_IMAGE_HEIGHT: u32 = 600;
@@ -59,6 +60,9 @@ fn query_failed(format: &str, message: &str) -> Reply {
 /// in the body, as Looker does for SQL errors: `[{"looker_error": ...}]` for `json`, a `looker_error` row and an
 /// `errors` list for `json_detail`, a `looker_error` line for text formats; image and `sql` formats answer 400.
 pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
+    let Some(def) = &state.runnable(call.user, def) else {
+        return not_found();
+    };
     let formatted = call.param::<bool>("apply_formatting").unwrap_or(false);
     let text = |content_type, body: String| Reply::Bytes {
         status: 200,
@@ -121,6 +125,9 @@ pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Rep
         let body = validation_error("width", "invalid", "width and height must be between 1 and 4000");
         return Reply::Json(422, body);
     }
+    if !call.user.access_data {
+        return not_found();
+    }
     let target = match operation_id {
         "create_query_render_task" => {
             let id = call.path("query_id");
@@ -128,36 +135,45 @@ pub fn create_render_task(state: &State, operation_id: &str, call: &Call) -> Rep
         }
         "create_look_render_task" => {
             let id = call.path("look_id");
-            state.content.look(id).map(|_| Target::Look(id.to_owned()))
+            (state.content.look(id))
+                .filter(|l| call.user.sees_folder(l.folder_id))
+                .map(|_| Target::Look(id.to_owned()))
         }
         _ => {
             let id = call.path("dashboard_id");
-            state.content.dashboard(id).map(|_| Target::Dashboard {
-                id: id.to_owned(),
-                filters: call.body["dashboard_filters"].as_str().unwrap_or_default().to_owned(),
-                style: call.body["dashboard_style"].as_str().unwrap_or("tiled").to_owned(),
-            })
+            (state.content.dashboard(id))
+                .filter(|d| call.user.sees_folder(d.folder_id))
+                .map(|_| Target::Dashboard {
+                    id: id.to_owned(),
+                    filters: call.body["dashboard_filters"].as_str().unwrap_or_default().to_owned(),
+                    style: call.body["dashboard_style"].as_str().unwrap_or("tiled").to_owned(),
+                })
         }
     };
     let Some(target) = target else {
         return not_found();
     };
     // Rendered now, handed out when the task reaches its last status; a query that cannot run makes it fail.
-    let outcome = render_target(state, &target, width, height).map_err(|e| e.0);
+    let outcome = render_target(state, call.user, &target, width, height).map_err(|e| e.0);
     let task = state.render_tasks.create(target, format, width, height, outcome);
     Reply::Json(200, task)
 }
 
-fn render_target(state: &State, target: &Target, width: u32, height: u32) -> Result<Vec<u8>, QueryError> {
+fn render_target(state: &State, user: &User, target: &Target, width: u32, height: u32) -> Result<Vec<u8>, QueryError> {
     let missing = || QueryError("The content of this render task no longer exists".into());
+    let chart = |def: &QueryDef| {
+        let def = state.runnable(user, def).ok_or_else(missing)?;
+        state.chart(&def, width, height)
+    };
     match target {
-        Target::Query(id) => state.chart(&state.query(id).ok_or_else(missing)?.def, width, height),
+        Target::Query(id) => chart(&state.query(id).ok_or_else(missing)?.def),
         Target::Look(id) => {
             let look = state.content.look(id).ok_or_else(missing)?;
-            state.chart(&state.query(&look.query_id).ok_or_else(missing)?.def, width, height)
+            chart(&state.query(&look.query_id).ok_or_else(missing)?.def)
         }
         Target::Dashboard { id, filters, .. } => render_dashboard(
             state,
+            user,
             state.content.dashboard(id).ok_or_else(missing)?,
             filters,
             width,
@@ -180,6 +196,7 @@ pub fn render_task_results(state: &State, call: &Call) -> Reply {
 /// filters' defaults, to the fields that listen to them.
 pub fn render_dashboard(
     state: &State,
+    user: &User,
     d: &Dashboard,
     filters: &str,
     width: u32,
@@ -203,7 +220,10 @@ pub fn render_dashboard(
                 q.def.filters.insert(field.to_string(), value.to_owned());
             }
         }
-        let (_, series) = state.run(&q.def, None)?.chart_series();
+        let def = state
+            .runnable(user, &q.def)
+            .ok_or_else(|| QueryError("No access to the dashboard's data".into()))?;
+        let (_, series) = state.run(&def, None)?.chart_series();
         tiles.push((ChartKind::for_vis(q.def.vis_type()), series));
     }
     Ok(chart::render_grid(&tiles, width, height))

@@ -8,6 +8,7 @@ use crate::api::dashboard;
 use crate::content::title_matches;
 use crate::resources;
 use crate::state::State;
+use crate::users::User;
 
 /// Whether search parameters `id`, `title`, `description`, `folder_id` (and `name`, `parent_id` for folders) all
 /// match; text parameters use Looker's case-insensitive `%` patterns.
@@ -35,18 +36,20 @@ pub fn paginate(items: Vec<Value>, params: &HashMap<String, String>) -> Vec<Valu
         .collect()
 }
 
-pub fn search_looks(state: &State, params: &HashMap<String, String>) -> Vec<Value> {
+/// Only what `user` may see is found.
+pub fn search_looks(state: &State, user: &User, params: &HashMap<String, String>) -> Vec<Value> {
     let found = state.content.looks.iter().filter(|l| {
-        search_match(
-            params,
-            &[
-                ("id", Some(l.id)),
-                ("title", Some(l.title)),
-                ("description", Some(l.description)),
-                ("folder_id", Some(l.folder_id)),
-                ("query_id", Some(&l.query_id)),
-            ],
-        )
+        user.sees_folder(l.folder_id)
+            && search_match(
+                params,
+                &[
+                    ("id", Some(l.id)),
+                    ("title", Some(l.title)),
+                    ("description", Some(l.description)),
+                    ("folder_id", Some(l.folder_id)),
+                    ("query_id", Some(&l.query_id)),
+                ],
+            )
     });
     paginate(
         found
@@ -56,29 +59,33 @@ pub fn search_looks(state: &State, params: &HashMap<String, String>) -> Vec<Valu
     )
 }
 
-pub fn search_dashboards(state: &State, params: &HashMap<String, String>) -> Vec<Value> {
+/// Only what `user` may see is found.
+pub fn search_dashboards(state: &State, user: &User, params: &HashMap<String, String>) -> Vec<Value> {
     let found = state.content.dashboards.iter().filter(|d| {
         let slug = format!("sbxdash{}", d.id);
-        search_match(
-            params,
-            &[
-                ("id", Some(d.id)),
-                ("title", Some(d.title)),
-                ("description", Some(d.description)),
-                ("folder_id", Some(d.folder_id)),
-                ("slug", Some(&slug)),
-            ],
-        )
+        user.sees_folder(d.folder_id)
+            && search_match(
+                params,
+                &[
+                    ("id", Some(d.id)),
+                    ("title", Some(d.title)),
+                    ("description", Some(d.description)),
+                    ("folder_id", Some(d.folder_id)),
+                    ("slug", Some(&slug)),
+                ],
+            )
     });
     paginate(found.map(|d| dashboard(state, d)).collect(), params)
 }
 
-pub fn search_folders(state: &State, params: &HashMap<String, String>) -> Vec<Value> {
+/// Only what `user` may see is found.
+pub fn search_folders(state: &State, user: &User, params: &HashMap<String, String>) -> Vec<Value> {
     let found = state.content.folders.iter().filter(|f| {
-        search_match(
-            params,
-            &[("id", Some(f.id)), ("name", Some(f.name)), ("parent_id", f.parent_id)],
-        )
+        user.sees_folder(f.id)
+            && search_match(
+                params,
+                &[("id", Some(f.id)), ("name", Some(f.name)), ("parent_id", f.parent_id)],
+            )
     });
     paginate(
         found

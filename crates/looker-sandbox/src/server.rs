@@ -16,7 +16,7 @@ use crate::api::{self, Call, Reply};
 use crate::faults::{Fault, Violation};
 use crate::spec::{Matched, Rejection, spec};
 use crate::state::State;
-use crate::{quirks, shape};
+use crate::{quirks, shape, users};
 
 /// Operations that need no token.
 const PUBLIC_OPERATIONS: [&str; 2] = ["login", "versions"];
@@ -122,9 +122,14 @@ async fn operation_call(
         Some(Fault::Oversized(bytes)) => oversized = Some(bytes),
         None => {}
     }
-    if !PUBLIC_OPERATIONS.contains(&operation_id) && !state.tokens.accepts(authorization) {
-        return into_response(unauthenticated());
-    }
+    let user = if PUBLIC_OPERATIONS.contains(&operation_id) {
+        users::admin()
+    } else {
+        match state.tokens.user_of(authorization).and_then(|id| users::by_id(&id)) {
+            Some(user) if !user.is_disabled => user,
+            _ => return into_response(unauthenticated()),
+        }
+    };
     if let Err(rejection) = spec().check_params(matched, query) {
         return into_response(violation(&rejection));
     }
@@ -142,6 +147,7 @@ async fn operation_call(
             body: &json_body,
             raw_body: &raw_body,
             authorization: authorization.as_deref(),
+            user,
             empty_image,
             query_error: query_error.as_deref(),
             oversized,

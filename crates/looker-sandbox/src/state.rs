@@ -1,5 +1,6 @@
 //! Everything the running sandbox holds: data, content, saved queries, tokens, render tasks and test knobs.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use crate::query::{self, Executed, QueryDef, QueryError};
 use crate::render_tasks::RenderTasks;
 use crate::resources::StoredQuery;
 use crate::timing::Timings;
+use crate::users::User;
 
 pub struct State {
     pub client_id: String,
@@ -31,6 +33,10 @@ pub struct State {
     pub timings: Timings,
     pub render_tasks: RenderTasks,
     pub data_actions: Mutex<Vec<Value>>,
+    /// The id of the user who performed each data action, in order.
+    pub data_action_users: Mutex<Vec<String>>,
+    /// How many queries each user (by id) was allowed to run.
+    runs_by_user: Mutex<HashMap<String, u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -66,6 +72,8 @@ impl State {
             timings: Timings::default(),
             render_tasks: RenderTasks::default(),
             data_actions: Mutex::new(Vec::new()),
+            data_action_users: Mutex::new(Vec::new()),
+            runs_by_user: Mutex::new(HashMap::new()),
         })
     }
 
@@ -86,6 +94,17 @@ impl State {
         let stored = StoredQuery::new((queries.len() + 1).to_string(), def);
         queries.push(stored.clone());
         stored
+    }
+
+    /// The query as `user` may run it (counted as one of their runs), or `None` when they have no data access.
+    pub fn runnable(&self, user: &User, def: &QueryDef) -> Option<QueryDef> {
+        let restricted = user.restrict(def)?;
+        *lock(&self.runs_by_user).entry(user.id.to_owned()).or_default() += 1;
+        Some(restricted)
+    }
+
+    pub fn runs_by(&self, user_id: &str) -> u64 {
+        lock(&self.runs_by_user).get(user_id).copied().unwrap_or_default()
     }
 
     pub fn run(&self, def: &QueryDef, limit: Option<usize>) -> Result<Executed, QueryError> {

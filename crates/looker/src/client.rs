@@ -1,6 +1,7 @@
 //! Transport: version discovery, login, token refresh, the 401 retry, timeouts and error mapping.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use config::LookerInstance;
@@ -63,6 +64,10 @@ struct Shared {
     api_url: OnceCell<Url>,
     session: Mutex<Option<Session>>,
     breaker: Breaker,
+    /// For a client acting as a Looker user: the admin session that logs in as them, and their id.
+    acting_as: Option<(Weak<Shared>, String)>,
+    /// The admin's clients acting as users, by user id, so that each user's token is reused until it expires.
+    user_clients: std::sync::Mutex<HashMap<String, LookerClient>>,
 }
 
 struct Session {
@@ -115,6 +120,8 @@ impl LookerClient {
                 api_url: OnceCell::new(),
                 session: Mutex::new(None),
                 breaker: Breaker::new(options.breaker_open_for),
+                acting_as: None,
+                user_clients: std::sync::Mutex::new(HashMap::new()),
             }),
             user_agent: Arc::from(base_user_agent()),
         })
@@ -148,6 +155,40 @@ impl LookerClient {
             shared: self.shared.clone(),
             user_agent: Arc::from(agent),
         }
+    }
+
+    /// A client acting as the Looker user `user_id`: its token comes from the admin's `POST /login/{user_id}`
+    /// (this client's credentials must be an admin's), is kept until it expires and renewed as the service
+    /// token is. The same user gets the same client (and session) back.
+    pub async fn as_user(&self, user_id: &str) -> Result<LookerClient, LookerError> {
+        let api_url = self.api_url().await?.clone();
+        let mut clients = self
+            .shared
+            .user_clients
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let client = clients.entry(user_id.to_owned()).or_insert_with(|| LookerClient {
+            shared: Arc::new(Shared {
+                http: self.shared.http.clone(),
+                instance: self.shared.instance.clone(),
+                options: self.shared.options.clone(),
+                api_url: OnceCell::new_with(Some(api_url)),
+                session: Mutex::new(None),
+                breaker: Breaker::new(self.shared.options.breaker_open_for),
+                acting_as: Some((Arc::downgrade(&self.shared), user_id.to_owned())),
+                user_clients: std::sync::Mutex::new(HashMap::new()),
+            }),
+            user_agent: Arc::from(base_user_agent()),
+        });
+        Ok(LookerClient {
+            shared: client.shared.clone(),
+            user_agent: self.user_agent.clone(),
+        })
+    }
+
+    /// The Looker user id this client acts as, when it is not the configured API user.
+    pub fn acting_user_id(&self) -> Option<&str> {
+        self.shared.acting_as.as_ref().map(|(_, id)| id.as_str())
     }
 
     /// The API 4.0 base URL, discovered once through the unauthenticated `GET /versions`.
@@ -229,6 +270,36 @@ impl LookerClient {
     }
 
     async fn request_token(&self) -> Result<Session, LookerError> {
+        let started = Instant::now();
+        let token = match &self.shared.acting_as {
+            Some((admin, user_id)) => self.request_user_token(admin, user_id).await?,
+            None => self.request_service_token().await?,
+        };
+        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3600));
+        // Renew a little before Looker would refuse the token, so that no call is made with a dying one.
+        let margin = (lifetime / 10).min(Duration::from_secs(60));
+        tracing::debug!(looker = %self.shared.instance.url, expires_in = lifetime.as_secs(), "logged in to Looker");
+        Ok(Session {
+            token: token.access_token,
+            refresh_at: started + lifetime - margin,
+        })
+    }
+
+    /// `POST /login/{user_id}` with the admin session.
+    async fn request_user_token(&self, admin: &Weak<Shared>, user_id: &str) -> Result<AccessToken, LookerError> {
+        let admin = LookerClient {
+            shared: admin
+                .upgrade()
+                .ok_or_else(|| LookerError::Setup("the admin Looker client is gone".into()))?,
+            user_agent: self.user_agent.clone(),
+        };
+        let path = format!("login/{}", crate::ops::seg(user_id));
+        // Boxed: the admin's call may itself log in, through this same function's caller.
+        let call = Box::pin(admin.call("login_user", Method::POST, &path, &[], Body::None, Speed::Normal));
+        read_json("login_user", call.await?).await
+    }
+
+    async fn request_service_token(&self) -> Result<AccessToken, LookerError> {
         let url = self
             .api_url()
             .await?
@@ -239,7 +310,6 @@ impl LookerClient {
             ("client_id", instance.client_id.as_str()),
             ("client_secret", instance.client_secret.expose()),
         ];
-        let started = Instant::now();
         let response = self
             .shared
             .http
@@ -257,15 +327,7 @@ impl LookerClient {
             let message = error_message(response).await.0;
             return Err(LookerError::Login { message });
         }
-        let token: AccessToken = read_json("login", response).await?;
-        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3600));
-        // Renew a little before Looker would refuse the token, so that no call is made with a dying one.
-        let margin = (lifetime / 10).min(Duration::from_secs(60));
-        tracing::debug!(looker = %instance.url, expires_in = lifetime.as_secs(), "logged in to Looker");
-        Ok(Session {
-            token: token.access_token,
-            refresh_at: started + lifetime - margin,
-        })
+        read_json("login", response).await
     }
 
     /// How long calls to this Looker still fail at once because it looked down (its circuit breaker is open).
@@ -569,6 +631,7 @@ mod tests {
             webhook_token: None,
             ca_bundle: None,
             verify_tls: true,
+            identity: config::Identity::Service,
         };
         let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
         assert_eq!(&*client.user_agent, format!("lookerbot/{}", env!("CARGO_PKG_VERSION")));

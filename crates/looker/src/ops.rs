@@ -8,7 +8,7 @@ use crate::error::LookerError;
 use crate::models::*;
 
 /// Encodes an id for a path segment (ids are opaque strings in API 4.0).
-fn seg(id: &str) -> String {
+pub(crate) fn seg(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b':') {
@@ -52,6 +52,24 @@ impl ContentSearch {
 }
 
 impl LookerClient {
+    /// Looker users with this email (`search_users`; needs an admin or `see_users`). Looker compares emails
+    /// case-insensitively; so does the caller.
+    pub async fn users_with_email(&self, email: &str) -> Result<Vec<User>, LookerError> {
+        let query = [
+            ("email", email.to_owned()),
+            ("fields", "id,display_name,email,is_disabled,role_ids".to_owned()),
+        ];
+        self.call_json(
+            "search_users",
+            Method::GET,
+            "users/search",
+            &query,
+            Body::None,
+            Speed::Normal,
+        )
+        .await
+    }
+
     /// The bot's own Looker user (`GET /user`).
     pub async fn me(&self) -> Result<User, LookerError> {
         self.call_json("me", Method::GET, "user", &[], Body::None, Speed::Normal)

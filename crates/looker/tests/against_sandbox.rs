@@ -28,6 +28,7 @@ fn instance(sandbox: &Sandbox, api: &str, secret: &str) -> LookerInstance {
         webhook_token: None,
         ca_bundle: None,
         verify_tls: true,
+        identity: config::Identity::Service,
     }
 }
 

@@ -88,6 +88,7 @@ fn demo_config(sandbox: &Sandbox, port: u16) -> anyhow::Result<Config> {
         webhook_token: Some(Secret::new(DEMO_WEBHOOK_TOKEN)),
         ca_bundle: None,
         verify_tls: true,
+        identity: config::Identity::Service,
     }];
     config.image_width = 800;
     config.image_height = 500;

@@ -71,6 +71,7 @@ pub fn bot_settings(config: &Config, clicks_verified: bool) -> BotSettings {
     let mut settings = BotSettings {
         loading_messages: config.loading_messages,
         data_action_buttons: config.data_actions_in_messages && clicks_verified,
+        identity_fallback_channels: config.identity_fallback_channels.clone(),
         ..BotSettings::default()
     };
     settings.render.width = config.image_width;

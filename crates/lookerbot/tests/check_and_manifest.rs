@@ -144,3 +144,31 @@ async fn help_lists_every_variable() {
     let serve = stdout(&lookerbot(&["serve", "--help"], vec![]).await);
     assert!(serve.contains("LOOKER_CUSTOM_COMMAND_SPACE_ID") && serve.contains("SLACKBOT_S3_BUCKET"));
 }
+
+#[tokio::test]
+async fn check_in_identity_user_verifies_login_as_and_asks_for_the_email_scope() {
+    let ungranted = setup(None).await;
+    let mut env = ungranted.env();
+    env.push(("LOOKERBOT_IDENTITY".into(), "user".into()));
+    let output = lookerbot(&["check"], env).await;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(text.contains("finds users by email and logs in as them"), "{text}");
+    assert!(
+        text.contains("users:read.email"),
+        "the default sim token lacks the scope: {text}"
+    );
+    assert!(!output.status.success(), "a missing scope fails the check: {text}");
+    assert!(
+        ungranted.sandbox.violations().is_empty(),
+        "{:?}",
+        ungranted.sandbox.violations()
+    );
+    let mut scopes = slack_sim::default_bot_scopes();
+    scopes.push("users:read.email".into());
+    let granted = setup(Some(scopes)).await;
+    let mut env = granted.env();
+    env.push(("LOOKERBOT_IDENTITY".into(), "user".into()));
+    let output = lookerbot(&["check"], env).await;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(!text.contains("users:read.email"), "{text}");
+}

@@ -667,6 +667,31 @@ async fn a_button_click_runs_the_data_action_and_answers_the_clicker() {
     world.stop().await;
 }
 
+#[tokio::test]
+async fn in_identity_user_deliveries_run_as_the_bot_and_a_click_runs_as_the_clicker() {
+    let world = World::start_in_identity_user().await;
+    let payload = look_webhook(&world, content::SINGLE_VALUE_LOOK_ID);
+    let (status, _) = push(&world, "/slack/post/channel/general", &payload).await;
+    assert_eq!(status, StatusCode::OK, "scheduled deliveries still work");
+    let posted = message_where(&world, |m| all_text(m).contains("Total Revenue")).await;
+    let offered = buttons(&posted);
+    assert_eq!(offered.len(), 1, "{posted:#?}");
+    assert_eq!(
+        world.sandbox.calls("login_user"),
+        0,
+        "the delivery ran as the bot's user"
+    );
+    click(&world, "/slack/action", &offered[0].value, GENERAL, "as-alice").await;
+    let answer = click_answer(&world, GENERAL).await;
+    assert_eq!(answer.text.as_deref(), Some(":white_check_mark: Pinged!!"));
+    assert_eq!(
+        world.sandbox.data_action_performers(),
+        ["2"],
+        "Alice's Looker user clicked"
+    );
+    world.stop().await;
+}
+
 /// A button value as the bot makes them, for an action of the sandbox's Looker.
 fn button_value(looker_url: &str, action: Value) -> String {
     json!({"lookerUrl": looker_url, "action": action}).to_string()

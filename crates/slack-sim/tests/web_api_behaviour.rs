@@ -215,7 +215,31 @@ async fn added_channels_and_users_are_served() {
     let (_, posted) = call(&sim, "chat.postMessage", &[("channel", "#new-channel"), ("text", "hi")]).await;
     assert_eq!(posted["channel"], "C0NEW");
     let (_, user) = call(&sim, "users.info", &[("user", "U0NEW")]).await;
-    assert_eq!(user["user"]["profile"]["email"], "newbie@sim.example");
+    assert_eq!(user["user"]["name"], "newbie");
+}
+
+#[tokio::test]
+async fn emails_are_shown_only_with_the_users_read_email_scope() {
+    let without = start().await;
+    let (_, user) = call(&without, "users.info", &[("user", "U0ALICE")]).await;
+    assert_eq!(user["user"]["profile"].get("email"), None);
+    let mut scopes = slack_sim::default_bot_scopes();
+    scopes.push("users:read.email".into());
+    let with = common::start_with(slack_sim::SimConfig {
+        scopes,
+        ..slack_sim::SimConfig::default()
+    })
+    .await;
+    let (_, user) = call(&with, "users.info", &[("user", "U0ALICE")]).await;
+    assert_eq!(user["user"]["profile"]["email"], "alice@sim.example");
+    let (_, list) = call(&with, "users.list", &[]).await;
+    assert!(
+        list["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["profile"]["email"] == "alice@sim.example")
+    );
 }
 
 #[tokio::test]

@@ -50,6 +50,15 @@ impl AccessControl {
         }
     }
 
+    /// The email of a person's Slack profile, from the `users.info` answer [`AccessControl::check`] cached (so no
+    /// call of its own); `None` without the `users:read.email` scope.
+    pub fn email(&self, user_id: &str) -> Option<String> {
+        self.users
+            .get(&user_id.to_string())
+            .and_then(|u| u.profile.email)
+            .filter(|e| !e.is_empty())
+    }
+
     pub async fn check(&self, user_id: &str) -> Result<AccessDecision, SlackError> {
         let user = match self.users.get(&user_id.to_string()) {
             Some(user) => user,

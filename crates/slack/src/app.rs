@@ -40,7 +40,7 @@ impl InboundHandler for BotHandler {
 }
 
 impl BotHandler {
-    async fn handle_as_asker(&self, inbound: InboundEvent) {
+    async fn handle_as_asker(&self, mut inbound: InboundEvent) {
         let (sender, conversation, silent) = match &inbound.event {
             ChatEvent::Message(m) => (
                 m.sender.user_id.clone(),
@@ -76,6 +76,7 @@ impl BotHandler {
                 return;
             }
         }
+        inbound.event.sender_mut().email = self.access.email(&sender);
         self.bot.handle(inbound.event, sink).await;
     }
 

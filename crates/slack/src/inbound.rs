@@ -151,6 +151,7 @@ impl InboundParser {
             sender: Sender {
                 user_id: command.user_id.clone(),
                 team_id: non_empty(&command.team_id),
+                email: None,
             },
             conversation: Conversation {
                 channel_id: command.channel_id.clone(),
@@ -240,6 +241,7 @@ impl InboundParser {
             sender: Sender {
                 user_id: user_id.to_string(),
                 team_id: team_id.map(str::to_string),
+                email: None,
             },
             conversation: Conversation {
                 channel_id: channel_id.to_string(),
@@ -351,6 +353,7 @@ impl InboundParser {
             sender: Sender {
                 user_id: user.to_string(),
                 team_id: sender_team(event, team_id),
+                email: None,
             },
             conversation: Conversation {
                 channel_id: channel.to_string(),
@@ -393,6 +396,7 @@ impl InboundParser {
             sender: Sender {
                 user_id: user.to_string(),
                 team_id: sender_team(event, team_id),
+                email: None,
             },
             conversation: Conversation {
                 channel_id: channel.to_string(),

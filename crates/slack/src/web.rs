@@ -109,6 +109,9 @@ pub struct UserProfile {
     pub display_name: String,
     #[serde(default)]
     pub real_name: String,
+    /// Present only with the `users:read.email` scope; identity `user` matches it to a Looker user.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A Slack user, with the fields access control and name lookup need.

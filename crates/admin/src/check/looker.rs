@@ -122,6 +122,8 @@ async fn check_session(target: &Target<'_>, client: &LookerClient) -> Vec<CheckL
     }
     let mut lines = vec![CheckLine::pass(subject, "logged in with the client id and secret")];
     lines.push(bot_user(target, client).await);
+    let identity = target.instance.identity;
+    lines.extend(super::identity::login_as_line(target.subject("login as users"), identity, client).await);
     if let Some(folder_id) = &target.instance.custom_command_folder_id {
         lines.push(command_folder(target, client, folder_id).await);
     }

@@ -1,6 +1,7 @@
 //! `lookerbot check`: tries every configured connection once and says, one line per check, what was found and,
 //! when something is wrong, what to change.
 
+mod identity;
 mod looker;
 mod slack;
 

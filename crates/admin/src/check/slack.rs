@@ -8,7 +8,7 @@ use slack::web::{AuthInfo, SlackWeb, WebConfig};
 use url::Url;
 
 use super::CheckLine;
-use crate::scopes::{CLASSIC_BOT_SCOPE, required_bot_scopes, why_needed};
+use crate::scopes::{CLASSIC_BOT_SCOPE, required_bot_scopes_for_identity, why_needed};
 
 const REINSTALL: &str = "add them under OAuth & Permissions and reinstall the app";
 
@@ -49,7 +49,8 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
                 "Slack token",
                 format!("valid, bot @{} in workspace {}", info.user, info.team),
             ));
-            lines.push(scopes_line(&info, mode, settings.expand_urls));
+            let user_identity = config.lookers.iter().any(|l| l.identity == config::Identity::User);
+            lines.push(scopes_line(&info, mode, settings.expand_urls, user_identity));
         }
         Err(e) => lines.push(CheckLine::fail(
             "Slack token",
@@ -61,7 +62,7 @@ pub(super) async fn check(config: &Config) -> Vec<CheckLine> {
     lines
 }
 
-fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool) -> CheckLine {
+fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool, user_identity: bool) -> CheckLine {
     const SUBJECT: &str = "Slack scopes";
     if info.scopes.is_empty() {
         return CheckLine::warn(
@@ -70,7 +71,7 @@ fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool) -> CheckLine
         );
     }
     let granted = |scope: &str| info.scopes.iter().any(|s| s == scope);
-    let missing: Vec<&str> = required_bot_scopes(mode, expand_urls)
+    let missing: Vec<&str> = required_bot_scopes_for_identity(mode, expand_urls, user_identity)
         .into_iter()
         .filter(|scope| !granted(scope))
         .collect();

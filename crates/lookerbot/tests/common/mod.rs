@@ -40,21 +40,39 @@ impl World {
     /// [`World::start_with`] with the bot started with `start_options`.
     pub async fn start_with_options(extra: &[(&str, &str)], start_options: StartOptions) -> World {
         let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        World::start_configured_with_options(|_, _| extra, start_options).await
+        World::start_everything(|_, _| extra, start_options, SimConfig::default()).await
     }
 
     /// A world whose bot has the extra variables `extra` gives, once the sandbox and simulator run.
     pub async fn start_configured(extra: impl FnOnce(&Sandbox, &SlackSim) -> Vec<(String, String)>) -> World {
-        World::start_configured_with_options(extra, options()).await
+        World::start_everything(extra, options(), SimConfig::default()).await
     }
 
-    async fn start_configured_with_options(
+    /// A world in identity `user` whose Slack token may read emails (`users:read.email`).
+    pub async fn start_in_identity_user() -> World {
+        let mut scopes = slack_sim::default_bot_scopes();
+        scopes.push("users:read.email".into());
+        let sim_config = SimConfig {
+            scopes,
+            ..SimConfig::default()
+        };
+        World::start_with_sim(&[("LOOKERBOT_IDENTITY", "user")], sim_config).await
+    }
+
+    /// A world whose bot has these extra variables set, with this Slack workspace configuration.
+    pub async fn start_with_sim(extra: &[(&str, &str)], sim_config: SimConfig) -> World {
+        let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        World::start_everything(|_, _| extra, options(), sim_config).await
+    }
+
+    async fn start_everything(
         extra: impl FnOnce(&Sandbox, &SlackSim) -> Vec<(String, String)>,
         start_options: StartOptions,
+        sim_config: SimConfig,
     ) -> World {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        let sim = SlackSim::start(SimConfig::default()).await.unwrap();
+        let sim = SlackSim::start(sim_config).await.unwrap();
         let extra = extra(&sandbox, &sim);
         let data = tempfile::tempdir().unwrap();
         let mut env = Environment::from_pairs([
@@ -145,11 +163,21 @@ impl World {
 
     /// Alice uses `/looker text` in #general; the reply goes to the returned response_url.
     pub async fn slash(&self, text: &str) -> (reqwest::Response, String) {
-        self.slash_in(GENERAL, text).await
+        self.slash_from(ALICE, GENERAL, text).await
     }
 
     /// Alice uses `/looker text` in `channel` (an id); the reply goes to the returned response_url.
     pub async fn slash_in(&self, channel: &str, text: &str) -> (reqwest::Response, String) {
+        self.slash_from(ALICE, channel, text).await
+    }
+
+    /// Someone uses `/looker text` in #general; the reply goes to the returned response_url.
+    pub async fn slash_as(&self, user: &str, text: &str) -> (reqwest::Response, String) {
+        self.slash_from(user, GENERAL, text).await
+    }
+
+    /// `user` uses `/looker text` in `channel`; the reply goes to the returned response_url.
+    async fn slash_from(&self, user: &str, channel: &str, text: &str) -> (reqwest::Response, String) {
         let n = self.next_event.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let response_url = self.sim.response_url_in(&format!("slash{n}"), channel);
         let form = serde_urlencoded::to_string([
@@ -158,8 +186,8 @@ impl World {
             ("team_domain", "sim"),
             ("channel_id", channel),
             ("channel_name", "channel"),
-            ("user_id", ALICE),
-            ("user_name", "alice"),
+            ("user_id", user),
+            ("user_name", "someone"),
             ("command", "/looker"),
             ("text", text),
             ("response_url", response_url.as_str()),

@@ -31,14 +31,14 @@ pub fn info(shared: &Shared, args: &Args) -> ApiResult {
     let user = ws
         .user(&id)
         .ok_or_else(|| ApiError::new("user_not_found").detail(format!("no user {id}")))?;
-    Ok(fields(json!({ "user": render::user(user, &shared.base_url) })))
+    Ok(fields(json!({ "user": visible_user(shared, user) })))
 }
 
 pub fn list(shared: &Shared, args: &Args) -> ApiResult {
     let (offset, limit) = cursor::page_request(args)?;
     let ws = lock(&shared.workspace);
     let (page, next_cursor) = cursor::page(&ws.users, offset, limit);
-    let members: Vec<_> = page.iter().map(|u| render::user(u, &shared.base_url)).collect();
+    let members: Vec<_> = page.iter().map(|u| visible_user(shared, u)).collect();
     Ok(fields(json!({
         "members": members,
         "cache_ts": 1_704_067_200,
@@ -69,4 +69,15 @@ pub fn team_info(shared: &Shared, args: &Args) -> ApiResult {
             },
         }
     })))
+}
+
+/// A user as the token may see them: Slack leaves `profile.email` out without the `users:read.email` scope.
+fn visible_user(shared: &Shared, user: &crate::workspace::User) -> serde_json::Value {
+    let mut rendered = render::user(user, &shared.base_url);
+    if !shared.has_scope("users:read.email")
+        && let Some(profile) = rendered["profile"].as_object_mut()
+    {
+        profile.remove("email");
+    }
+    rendered
 }
