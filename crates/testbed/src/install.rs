@@ -53,7 +53,7 @@ pub fn ensure_installed(name: &str, command: &str, installer: &str, find: impl F
     if let Some(found) = find() {
         return found; // another test binary installed it while we waited for the lock
     }
-    let log = install_log_path();
+    let log = state_dir().join(format!("install-{command}.log"));
     let outcome = run_installer(installer, &log);
     match (outcome, find()) {
         (Ok(()), Some(found)) => found,
@@ -91,10 +91,6 @@ pub fn state_dir() -> PathBuf {
     let dir = workspace_root().join(".ci/.testbed");
     let _ = fs::create_dir_all(&dir);
     dir
-}
-
-fn install_log_path() -> PathBuf {
-    state_dir().join("install.log")
 }
 
 /// An exclusive lock on the install step, held until dropped. The lock is on an open file, so it is released
