@@ -63,7 +63,8 @@ struct Shared {
     options: ClientOptions,
     api_url: OnceCell<Url>,
     session: Mutex<Option<Session>>,
-    breaker: Breaker,
+    /// Shared by the clients acting as users: a Looker that is down is down for everyone.
+    breaker: Arc<Breaker>,
     /// For a client acting as a Looker user: the admin session that logs in as them, and their id.
     acting_as: Option<(Weak<Shared>, String)>,
     /// The admin's clients acting as users, by user id, so that each user's token is reused until it expires.
@@ -119,7 +120,7 @@ impl LookerClient {
                 options: options.clone(),
                 api_url: OnceCell::new(),
                 session: Mutex::new(None),
-                breaker: Breaker::new(options.breaker_open_for),
+                breaker: Arc::new(Breaker::new(options.breaker_open_for)),
                 acting_as: None,
                 user_clients: std::sync::Mutex::new(HashMap::new()),
             }),
@@ -174,7 +175,7 @@ impl LookerClient {
                 options: self.shared.options.clone(),
                 api_url: OnceCell::new_with(Some(api_url)),
                 session: Mutex::new(None),
-                breaker: Breaker::new(self.shared.options.breaker_open_for),
+                breaker: Arc::clone(&self.shared.breaker),
                 acting_as: Some((Arc::downgrade(&self.shared), user_id.to_owned())),
                 user_clients: std::sync::Mutex::new(HashMap::new()),
             }),
