@@ -7,10 +7,7 @@ use url::Url;
 
 use crate::identity::Acting;
 use crate::lookers::Lookers;
-use crate::reply::Reply;
-
-/// Slack's limit on a button's value.
-pub const MAX_BUTTON_VALUE: usize = 2000;
+use crate::reply::{Block, Inline, Reply, Tone};
 
 /// The value of a data-action button: which Looker made it, and the action as Looker sent it (the original's
 /// `{lookerUrl, action}` form, so buttons in messages posted by the old bot still work).
@@ -22,13 +19,14 @@ pub struct ButtonValue {
 }
 
 impl ButtonValue {
-    /// The JSON text, or `None` when it would not fit in a button.
-    pub fn encode(&self) -> Option<String> {
+    /// The JSON text, or `None` when it would not fit in a button that carries at most `max` bytes.
+    pub fn encode(&self, max: usize) -> Option<String> {
         let text = serde_json::to_string(self).ok()?;
-        if text.len() > MAX_BUTTON_VALUE {
+        if text.len() > max {
             tracing::warn!(
                 length = text.len(),
-                "a data action is too large for a Slack button; left out"
+                max,
+                "a data action is too large for a button; left out"
             );
             return None;
         }
@@ -58,25 +56,23 @@ pub async fn run_button(lookers: &Lookers, acting: &Acting, value: &str) -> Repl
     };
     match acting.client(&looker).perform_data_action(&request).await {
         Ok(response) => {
-            let errors: Vec<String> = response
+            let errors: Vec<Block> = response
                 .validation_errors
                 .iter()
                 .flat_map(|v| v.errors.iter())
                 .map(|e| {
-                    format!(
-                        ":x: {}",
-                        e.message.as_deref().unwrap_or("The action refused this value.")
-                    )
+                    let message = e.message.as_deref().unwrap_or("The action refused this value.");
+                    Block::Paragraph(vec![Inline::Icon(Tone::Failure), Inline::Text(message.to_string())])
                 })
                 .collect();
             if !errors.is_empty() {
-                Reply::text(errors.join("\n")).only_asker()
+                Reply::new(errors).only_asker()
             } else if response.success {
                 let message = response
                     .message
                     .filter(|m| !m.trim().is_empty())
                     .unwrap_or_else(|| "Done".into());
-                Reply::text(format!(":white_check_mark: {message}!")).only_asker()
+                Reply::notice(Tone::Success, format!("{message}!")).only_asker()
             } else {
                 let message = response.message.unwrap_or_else(|| "Looker did not say why".into());
                 Reply::warning(format!("The action did not succeed: {message}")).only_asker()

@@ -6,6 +6,7 @@ use looker::models::Query;
 use crate::charts::{RenderError, RenderSettings, render_query};
 use crate::reply::{Block, ImageSource, Reply};
 use crate::results::{Presentation, ResultView};
+use crate::sink::ReplyLimits;
 
 /// How results are shown, from the bot's settings.
 #[derive(Debug, Clone, Copy)]
@@ -13,6 +14,8 @@ pub struct AnswerSettings {
     pub render: RenderSettings,
     /// Data-action buttons on single values.
     pub buttons: bool,
+    /// How much one reply can hold where it goes (the sink's).
+    pub limits: ReplyLimits,
 }
 
 /// Runs `query` (creating it first when it has no id) and returns the titled reply, or the title and a `:warning:`
@@ -142,7 +145,7 @@ pub async fn try_query_answer(
         });
     }
     let result = client
-        .run_query_rows(&query_id, Some(crate::results::rows_to_ask(query)))
+        .run_query_rows(&query_id, Some(crate::results::rows_to_ask(query, &settings.limits)))
         .await?;
     if let Some(error) = result.error_message() {
         // Looker answers 200 with the database's error inside: the query will fail the same way when run again.
@@ -159,6 +162,7 @@ pub async fn try_query_answer(
         link,
         looker_base: &base,
         buttons: settings.buttons,
+        limits: settings.limits,
     };
     blocks.extend(view.blocks());
     Ok(Answer {

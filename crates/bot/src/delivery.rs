@@ -287,6 +287,7 @@ async fn scheduled_reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reply::Tone;
 
     #[test]
     fn a_failure_notice_names_the_content_says_why_and_what_to_do_and_links_it() {
@@ -302,8 +303,12 @@ mod tests {
             looker_url: "https://me.looker.com".into(),
         };
         let notice = failure_notice(&delivery, "Looker answered 404 Not found.");
+        assert!(
+            matches!(&notice.blocks[0], Block::Paragraph(inlines) if inlines[0] == Inline::Icon(Tone::Warning)),
+            "{notice:?}"
+        );
         let text = notice.plain_text();
-        assert!(text.starts_with(":warning: The scheduled dashboard \"Weekly revenue\" could not be delivered"));
+        assert!(text.starts_with("The scheduled dashboard \"Weekly revenue\" could not be delivered"));
         assert!(
             text.contains("Looker answered 404 Not found. Check that it still runs in Looker"),
             "{text}"

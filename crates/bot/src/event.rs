@@ -27,11 +27,13 @@ pub struct Sender {
     pub email: Option<String>,
 }
 
-/// Where replies go: a channel (or DM) and optionally a thread.
+/// Where replies go: a channel (or DM) and optionally a thread. Both are the chat platform's own references,
+/// opaque to the core, which only hands them back.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Conversation {
     pub channel_id: String,
-    pub thread_ts: Option<String>,
+    #[serde(alias = "thread_ts")]
+    pub thread: Option<String>,
 }
 
 /// A message addressed to the bot, already decoded into plain text (entities decoded, mention stripped, curly

@@ -234,6 +234,7 @@ impl Bot {
         let settings = answer::AnswerSettings {
             render: self.inner.settings.render,
             buttons: self.inner.settings.data_action_buttons,
+            limits: sink.limits(),
         };
         delivery::deliver(&self.inner.lookers, delivery, sink, &settings, go_ahead).await
     }

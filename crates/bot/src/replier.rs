@@ -6,11 +6,16 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
 use tokio::task::JoinHandle;
 
-use crate::reply::{Reply, Visibility};
+use crate::reply::{Reply, Tone, Visibility};
 use crate::sink::{ChatSink, Destination, PostedMessage};
 
-/// What people see while Looker works.
-pub const LOADING_TEXT: &str = ":hourglass_flowing_sand: Looking into that…";
+/// What people see while Looker works, marked with [`Tone::Progress`].
+pub const LOADING_TEXT: &str = "Looking into that…";
+
+/// The loading message.
+pub fn loading_reply() -> Reply {
+    Reply::notice(Tone::Progress, LOADING_TEXT)
+}
 
 /// Sends the replies to one message.
 pub struct Replier {
@@ -35,10 +40,15 @@ impl Replier {
         }
     }
 
+    /// How much one reply can hold where these replies go.
+    pub fn limits(&self) -> crate::sink::ReplyLimits {
+        self.sink.limits()
+    }
+
     /// Starts posting the loading message and returns at once, so that Looker's work overlaps it; the next public
     /// reply replaces it when the sink can replace messages.
     pub async fn loading(&self, privately: bool) {
-        let loading = Reply::text(LOADING_TEXT);
+        let loading = loading_reply();
         let loading = if privately { loading.only_asker() } else { loading };
         let (sink, to) = (Arc::clone(&self.sink), self.to.clone());
         let posting = tokio::spawn(async move {

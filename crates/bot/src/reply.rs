@@ -15,14 +15,33 @@ pub enum Visibility {
     OnlyAsker,
 }
 
+/// How a notice feels. Each renderer shows it its own way (an emoji in Slack, a symbol in a terminal), so the core
+/// never writes a chat platform's emoji codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Tone {
+    /// Work under way ("Looking into that…").
+    Progress,
+    /// Something the person asked for was done.
+    Success,
+    /// Something went wrong; the text says what and what to do.
+    Warning,
+    /// Something was tried and refused or failed for good.
+    Failure,
+}
+
 /// A run of text inside a paragraph or a cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Inline {
+    /// The mark of a [`Tone`], shown before the text it belongs to.
+    Icon(Tone),
     Text(String),
     Bold(String),
     Italic(String),
     Code(String),
-    Link { text: String, url: String },
+    Link {
+        text: String,
+        url: String,
+    },
 }
 
 /// One table cell: its inlines (usually one).
@@ -100,12 +119,17 @@ impl Reply {
         Reply::new(vec![Block::Paragraph(vec![Inline::Text(text.into())])])
     }
 
-    /// A failure the person should see: `:warning:` and what went wrong and what to do.
+    /// A one-paragraph reply marked with `tone`.
+    pub fn notice(tone: Tone, text: impl Into<String>) -> Self {
+        Reply::new(vec![Block::Paragraph(vec![
+            Inline::Icon(tone),
+            Inline::Text(text.into()),
+        ])])
+    }
+
+    /// A failure the person should see: a warning mark and what went wrong and what to do.
     pub fn warning(text: impl Into<String>) -> Self {
-        Reply::new(vec![Block::Paragraph(vec![Inline::Text(format!(
-            ":warning: {}",
-            text.into()
-        ))])])
+        Reply::notice(Tone::Warning, text)
     }
 
     pub fn only_asker(mut self) -> Self {
@@ -113,8 +137,14 @@ impl Reply {
         self
     }
 
-    /// The reply as plain text, without markup: the notification fallback and what tests compare.
+    /// The reply as plain text, without markup or tone marks: what logs and tests compare.
     pub fn plain_text(&self) -> String {
+        self.plain_text_with(|_| "")
+    }
+
+    /// The reply as plain text, each tone shown as `icon` says (a renderer's notification fallback).
+    pub fn plain_text_with(&self, icon: impl Fn(Tone) -> &'static str + Copy) -> String {
+        let inlines_plain = |inlines: &[Inline]| inlines_plain_with(inlines, icon);
         let mut lines = Vec::new();
         for block in &self.blocks {
             match block {
@@ -146,15 +176,28 @@ impl Reply {
     }
 }
 
-/// Inline runs as plain text (links keep their text only).
+/// Inline runs as plain text (links keep their text only, tone marks are left out).
 pub fn inlines_plain(inlines: &[Inline]) -> String {
-    inlines
-        .iter()
-        .map(|i| match i {
-            Inline::Text(t) | Inline::Bold(t) | Inline::Italic(t) | Inline::Code(t) => t.as_str(),
-            Inline::Link { text, .. } => text.as_str(),
-        })
-        .collect()
+    inlines_plain_with(inlines, |_| "")
+}
+
+/// Inline runs as plain text, each tone mark shown as `icon` says and followed by a space when it shows.
+pub fn inlines_plain_with(inlines: &[Inline], icon: impl Fn(Tone) -> &'static str) -> String {
+    let mut out = String::new();
+    for inline in inlines {
+        match inline {
+            Inline::Icon(tone) => {
+                let mark = icon(*tone);
+                if !mark.is_empty() {
+                    out.push_str(mark);
+                    out.push(' ');
+                }
+            }
+            Inline::Text(t) | Inline::Bold(t) | Inline::Italic(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Link { text, .. } => out.push_str(text),
+        }
+    }
+    out
 }
 
 mod serde_bytes_base64 {

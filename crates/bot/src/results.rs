@@ -4,25 +4,24 @@ use looker::models::{Cell, Query, QueryResult, ResultField};
 use serde_json::{Map, Value};
 
 use crate::reply::{Block, Button, Inline, Table};
+use crate::sink::ReplyLimits;
 
-/// Most rows a table reply shows, a totals row included: Slack's table block takes 100 rows, its header row
-/// included. The rest are counted and linked.
-pub const MAX_TABLE_ROWS: usize = 99;
-/// Rows Looker is asked for: what a table reply can show, plus one to know there are more. Asking for no more keeps
-/// a reply's cost independent of how many rows the query has.
-pub const ROWS_ASKED: u32 = MAX_TABLE_ROWS as u32 + 1;
+/// Rows Looker is asked for: what a table reply can show (the sink's [`ReplyLimits`]), plus one to know there are
+/// more. Asking for no more keeps a reply's cost independent of how many rows the query has.
+pub fn rows_asked(limits: &ReplyLimits) -> u32 {
+    u32::try_from(limits.table_rows).unwrap_or(u32::MAX).saturating_add(1)
+}
 
-/// The `limit` to run `query` with: [`ROWS_ASKED`], or the query's own limit when that is smaller.
-pub fn rows_to_ask(query: &Query) -> u32 {
-    own_limit(query).map_or(ROWS_ASKED, |own| own.min(ROWS_ASKED))
+/// The `limit` to run `query` with: [`rows_asked`], or the query's own limit when that is smaller.
+pub fn rows_to_ask(query: &Query, limits: &ReplyLimits) -> u32 {
+    let asked = rows_asked(limits);
+    own_limit(query).map_or(asked, |own| own.min(asked))
 }
 
 fn own_limit(query: &Query) -> Option<u32> {
     query.limit.as_deref().and_then(|limit| limit.trim().parse().ok())
 }
 
-/// Most columns a table reply shows (Slack's table block takes 20).
-pub const MAX_TABLE_COLUMNS: usize = 20;
 /// What people see for a null value.
 pub const NULL_VALUE: &str = "∅";
 /// The first cell of the totals row, and the header suffix of row-total columns.
@@ -61,6 +60,8 @@ pub struct ResultView<'a> {
     pub looker_base: &'a str,
     /// Data-action buttons on single values, when offered.
     pub buttons: bool,
+    /// How much the reply can hold where it goes.
+    pub limits: ReplyLimits,
 }
 
 /// A column of the result: a field, or a (measure, pivot) pair in a pivoted result.
@@ -224,7 +225,7 @@ impl ResultView<'_> {
         let value = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
         let mut blocks = vec![Block::Paragraph(self.with_link(vec![Inline::Bold(value)]))];
         if self.buttons {
-            let buttons = action_buttons(&cell, self.looker_base);
+            let buttons = action_buttons(&cell, self.looker_base, self.limits.button_value);
             if !buttons.is_empty() {
                 blocks.push(Block::Buttons(buttons));
             }
@@ -246,9 +247,9 @@ impl ResultView<'_> {
     }
 
     fn table(&self, columns: &[Column]) -> Vec<Block> {
-        let shown_columns = &columns[..columns.len().min(MAX_TABLE_COLUMNS)];
+        let shown_columns = &columns[..columns.len().min(self.limits.table_columns)];
         let totals = self.totals_row(shown_columns);
-        let room = MAX_TABLE_ROWS - usize::from(totals.is_some());
+        let room = self.limits.table_rows.saturating_sub(usize::from(totals.is_some()));
         let mut rows: Vec<_> = self
             .result
             .data
@@ -267,9 +268,10 @@ impl ResultView<'_> {
         };
         let mut notes = Vec::new();
         let hidden_rows = self.result.data.len().saturating_sub(room);
-        // Only ROWS_ASKED rows were asked for: when that many came, how many more there are is unknown.
+        // Only `rows_asked` rows were asked for: when that many came, how many more there are is unknown.
+        let asked = rows_asked(&self.limits);
         let cut_by_the_bot =
-            self.result.data.len() >= ROWS_ASKED as usize && own_limit(self.query).is_none_or(|own| own > ROWS_ASKED);
+            self.result.data.len() >= asked as usize && own_limit(self.query).is_none_or(|own| own > asked);
         if cut_by_the_bot {
             notes.push("More rows not shown.".to_string());
         } else if hidden_rows > 0 {
@@ -345,7 +347,7 @@ pub fn absolute(base: &str, url: &str) -> String {
 }
 
 /// Buttons for a cell's data actions: only actions without a form, as a form cannot be filled in from a button.
-fn action_buttons(cell: &Cell, looker_base: &str) -> Vec<Button> {
+fn action_buttons(cell: &Cell, looker_base: &str, max_value: usize) -> Vec<Button> {
     cell.links
         .iter()
         .filter(|l| l.kind.as_deref() == Some("action") && l.form_url.is_none() && l.form.is_none())
@@ -354,7 +356,7 @@ fn action_buttons(cell: &Cell, looker_base: &str) -> Vec<Button> {
                 looker_url: looker_base.to_string(),
                 action: link.raw.clone(),
             };
-            let encoded = value.encode()?;
+            let encoded = value.encode(max_value)?;
             Some(Button {
                 label: link.label.clone().unwrap_or_else(|| "Run action".into()),
                 value: encoded,

@@ -5,13 +5,15 @@ use async_trait::async_trait;
 use crate::event::Conversation;
 use crate::reply::Reply;
 
-/// A message the sink posted, so that it can be replaced later (loading message -> result).
+/// A message the sink posted, so that it can be replaced later (loading message -> result). The references are the
+/// chat platform's own, opaque to the core.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedMessage {
     pub channel_id: String,
-    pub ts: String,
+    /// The message itself.
+    pub message: String,
     /// The thread the message is in, so that what replaces it (and the images that come with it) stays there.
-    pub thread_ts: Option<String>,
+    pub thread: Option<String>,
 }
 
 /// Where a reply goes.
@@ -59,11 +61,39 @@ impl SinkError {
     }
 }
 
+/// How much one reply can hold where it goes. The core shapes results to fit (and asks Looker for no more rows than
+/// a table can show), so a renderer never cuts data without saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyLimits {
+    /// Rows of one table, a totals row included (the header row not counted).
+    pub table_rows: usize,
+    /// Columns of one table.
+    pub table_columns: usize,
+    /// Bytes of text one button can carry back when clicked.
+    pub button_value: usize,
+}
+
+impl Default for ReplyLimits {
+    /// What a person reads in one message: a screenful of rows, a page's width of columns.
+    fn default() -> Self {
+        ReplyLimits {
+            table_rows: 99,
+            table_columns: 20,
+            button_value: 2000,
+        }
+    }
+}
+
 /// The core's only way out to a chat. Implemented by the Slack sender and by the terminal console.
 #[async_trait]
 pub trait ChatSink: Send + Sync {
     /// Posts a reply; returns the posted message when it can be replaced later (not for private replies).
     async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError>;
+
+    /// How much one reply can hold on this chat.
+    fn limits(&self) -> ReplyLimits {
+        ReplyLimits::default()
+    }
 
     /// Replaces a message posted earlier (used to swap a loading message for its result).
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError>;

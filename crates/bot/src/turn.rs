@@ -43,6 +43,7 @@ impl Turn<'_> {
         AnswerSettings {
             render: self.settings.render,
             buttons: self.settings.data_action_buttons,
+            limits: self.replier.limits(),
         }
     }
 

@@ -80,7 +80,7 @@ pub fn parse_line(line: &str) -> ConsoleLine {
 fn console_conversation() -> Conversation {
     Conversation {
         channel_id: CONSOLE_CHANNEL.to_string(),
-        thread_ts: None,
+        thread: None,
     }
 }
 

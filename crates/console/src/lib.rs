@@ -24,6 +24,7 @@ mod text;
 pub use chat::{ChatOptions, run_chat};
 pub use render::{Style, render};
 pub use sink::{SharedBuffer, TerminalSink};
+pub use text::tone_symbol;
 
 /// The name the bot's lines carry in the transcript.
 pub const BOT_NAME: &str = "lookerbot";

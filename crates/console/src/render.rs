@@ -137,7 +137,7 @@ impl Renderer<'_> {
 
     /// A bold title, its link after it in parentheses, or on the next line when that would not fit.
     fn heading(&mut self, title: &str, link: Option<&str>) {
-        let title = text::emoji(&text::clean(title, Lines::Single));
+        let title = text::clean(title, Lines::Single);
         let bold = self.style.bold(&title);
         match link.map(|l| text::clean(l, Lines::Single)) {
             None => self.lines.push(bold),
@@ -194,8 +194,9 @@ impl Renderer<'_> {
     }
 
     fn inline(&self, inline: &Inline, lines: Lines) -> String {
-        let readable = |t: &str| text::emoji(&text::clean(t, lines));
+        let readable = |t: &str| text::clean(t, lines);
         match inline {
+            Inline::Icon(tone) => format!("{} ", text::tone_symbol(*tone)),
             Inline::Text(t) => readable(t),
             Inline::Bold(t) => self.style.bold(&readable(t)),
             Inline::Italic(t) => self.style.italic(&readable(t)),

@@ -176,8 +176,8 @@ impl ChatSink for TerminalSink {
         let ts = self.remember(&mut state, speaker, reply);
         Ok(Some(PostedMessage {
             channel_id: channel_of(to),
-            ts: ts.to_string(),
-            thread_ts: None,
+            message: ts.to_string(),
+            thread: None,
         }))
     }
 
@@ -186,12 +186,15 @@ impl ChatSink for TerminalSink {
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
         let mut state = self.state();
         let entry = posted
-            .ts
+            .message
             .parse::<u64>()
             .ok()
             .and_then(|ts| state.posted.get_mut(&ts))
             .ok_or_else(|| {
-                SinkError::permanent(format!("There is no message {} in this console to replace.", posted.ts))
+                SinkError::permanent(format!(
+                    "There is no message {} in this console to replace.",
+                    posted.message
+                ))
             })?;
         let speaker = if entry.loading {
             entry.speaker.clone()
@@ -226,7 +229,7 @@ fn channel_of(to: &Destination) -> String {
 }
 
 fn is_loading(reply: &Reply) -> bool {
-    reply.plain_text() == bot::replier::LOADING_TEXT
+    *reply == bot::replier::loading_reply()
 }
 
 /// `speaker: text` for one line; a longer message goes under its speaker line, indented, so tables stay aligned.

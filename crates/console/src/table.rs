@@ -56,6 +56,7 @@ fn cell_text(cell: &Cell) -> String {
     let joined: String = cell
         .iter()
         .map(|inline| match inline {
+            Inline::Icon(tone) => format!("{} ", text::tone_symbol(*tone)),
             Inline::Text(t) | Inline::Bold(t) | Inline::Italic(t) => t.clone(),
             Inline::Code(t) => format!("`{t}`"),
             Inline::Link { text, .. } => text.clone(),

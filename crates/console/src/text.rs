@@ -3,6 +3,7 @@
 //! Reply text comes from Looker data and from people: a stray escape sequence in a dimension value must not be able
 //! to recolour, move the cursor or retitle the admin's terminal, so every string is cleaned before it is printed.
 
+use bot::reply::Tone;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What a cleaned control character becomes, so that something visibly was there.
@@ -37,22 +38,14 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// The chat emoji codes the bot writes in its own messages, as characters a terminal shows.
-const EMOJI: &[(&str, &str)] = &[
-    (":hourglass_flowing_sand:", "⏳"),
-    (":warning:", "⚠️"),
-    (":x:", "❌"),
-    (":white_check_mark:", "✅"),
-];
-
-/// Replaces the emoji codes the bot uses with the emoji themselves.
-pub(crate) fn emoji(text: &str) -> String {
-    if !text.contains(':') {
-        return text.to_string();
+/// The symbol a terminal shows for a tone.
+pub fn tone_symbol(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Progress => "⏳",
+        Tone::Success => "✅",
+        Tone::Warning => "⚠️",
+        Tone::Failure => "❌",
     }
-    EMOJI
-        .iter()
-        .fold(text.to_string(), |acc, (code, emoji)| acc.replace(code, emoji))
 }
 
 /// Columns the text takes on a terminal.
@@ -111,12 +104,6 @@ mod tests {
     #[test]
     fn a_single_line_turns_newlines_and_tabs_into_spaces() {
         assert_eq!(clean("a\nb\tc\r", Lines::Single), "a b c");
-    }
-
-    #[test]
-    fn emoji_codes_the_bot_uses_become_emoji() {
-        assert_eq!(emoji(":warning: oops :x:"), "⚠️ oops ❌");
-        assert_eq!(emoji("12:30 :unknown:"), "12:30 :unknown:");
     }
 
     #[test]

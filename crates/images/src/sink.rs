@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bot::reply::{Block, ImageSource, Inline, Reply};
-use bot::sink::{ChatSink, Destination, PostedMessage, SinkError};
+use bot::reply::{Block, ImageSource, Inline, Reply, Tone};
+use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits, SinkError};
 use bytes::Bytes;
 
 use crate::ImageStore;
@@ -17,7 +17,7 @@ pub struct StoringSink {
 
 impl StoringSink {
     /// The reply with every PNG replaced by its stored URL; an image that could not be stored becomes a
-    /// `:warning:` naming the store and the cause (the log has the details).
+    /// warning naming the store and the cause (the log has the details).
     async fn store_images(&self, reply: &Reply) -> Reply {
         let mut out = reply.clone();
         for block in &mut out.blocks {
@@ -37,8 +37,8 @@ impl StoringSink {
                 }
                 Err(e) => {
                     tracing::error!(store = self.store.name(), detail = %e.detail(), "could not store a chart image");
-                    let text = format!(":warning: The chart \"{title}\" could not be stored. {e}");
-                    *block = Block::Paragraph(vec![Inline::Text(text)]);
+                    let text = format!("The chart \"{title}\" could not be stored. {e}");
+                    *block = Block::Paragraph(vec![Inline::Icon(Tone::Warning), Inline::Text(text)]);
                 }
             }
         }
@@ -51,6 +51,10 @@ impl ChatSink for StoringSink {
     async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
         let reply = self.store_images(reply).await;
         self.inner.post(to, &reply).await
+    }
+
+    fn limits(&self) -> ReplyLimits {
+        self.inner.limits()
     }
 
     async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {

@@ -58,7 +58,10 @@ pub async fn console(images: PathBuf) -> anyhow::Result<ExitCode> {
         catalog.commands.len()
     ))?;
     for problem in &catalog.problems {
-        sink.say(&format!(":warning: {problem}"))?;
+        sink.say(&format!(
+            "{} {problem}",
+            console::tone_symbol(bot::reply::Tone::Warning)
+        ))?;
     }
     chat_on_stdin(bot, sink).await?;
     Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use bot::Bot;
 use bot::event::{ChatEvent, Origin};
 use bot::reply::Reply;
-use bot::sink::{ChatSink, Destination, PostedMessage, SinkError};
+use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits, SinkError};
 use tracing::Instrument;
 
 use crate::access::{AccessControl, AccessDecision};
@@ -124,6 +124,10 @@ impl ChatSink for UnfurlSink {
                 .map(|_| None),
             None => Ok(None),
         }
+    }
+
+    fn limits(&self) -> ReplyLimits {
+        self.sink.limits()
     }
 
     async fn replace(&self, _posted: &PostedMessage, _reply: &Reply) -> Result<(), SinkError> {

@@ -155,7 +155,7 @@ impl InboundParser {
             },
             conversation: Conversation {
                 channel_id: command.channel_id.clone(),
-                thread_ts: None,
+                thread: None,
             },
             origin: Origin::SlashCommand,
         };
@@ -245,7 +245,7 @@ impl InboundParser {
             },
             conversation: Conversation {
                 channel_id: channel_id.to_string(),
-                thread_ts: thread_ts.map(str::to_string),
+                thread: thread_ts.map(str::to_string),
             },
         };
         let context = SlackContext {
@@ -357,7 +357,7 @@ impl InboundParser {
             },
             conversation: Conversation {
                 channel_id: channel.to_string(),
-                thread_ts: str_at(event, "thread_ts").map(str::to_string),
+                thread: str_at(event, "thread_ts").map(str::to_string),
             },
             origin,
         };
@@ -400,7 +400,7 @@ impl InboundParser {
             },
             conversation: Conversation {
                 channel_id: channel.to_string(),
-                thread_ts: str_at(event, "thread_ts").map(str::to_string),
+                thread: str_at(event, "thread_ts").map(str::to_string),
             },
             origin: Origin::LinkShared,
         };

@@ -2,7 +2,7 @@
 //! through [`escape`] (or a `plain_text`/`raw_text` object, which Slack never parses), so data from Looker or a
 //! person cannot ping `<!channel>` or forge links.
 
-use bot::reply::{Block, Button, Cell, ImageSource, Inline, Reply, Table};
+use bot::reply::{Block, Button, Cell, ImageSource, Inline, Reply, Table, Tone};
 use serde_json::{Value, json};
 
 /// Slack's limits, from the Block Kit reference.
@@ -118,7 +118,10 @@ pub fn render(reply: &Reply) -> RenderedMessage {
         blocks.truncate(MAX_BLOCKS - 1);
         blocks.push(context(&format!("\u{2026} {dropped} more blocks not shown")));
     }
-    let text = cut(&escape(&without_formatting(&reply.plain_text())), MAX_FALLBACK_TEXT);
+    let text = cut(
+        &escape(&without_formatting(&reply.plain_text_with(tone_emoji))),
+        MAX_FALLBACK_TEXT,
+    );
     RenderedMessage {
         text,
         blocks,
@@ -295,8 +298,19 @@ fn mrkdwn(inlines: &[Inline]) -> String {
     inlines.iter().map(inline).collect()
 }
 
+/// The emoji Slack shows for a tone.
+pub fn tone_emoji(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Progress => ":hourglass_flowing_sand:",
+        Tone::Success => ":white_check_mark:",
+        Tone::Warning => ":warning:",
+        Tone::Failure => ":x:",
+    }
+}
+
 fn inline(inline: &Inline) -> String {
     match inline {
+        Inline::Icon(tone) => format!("{} ", tone_emoji(*tone)),
         Inline::Text(t) => escape(t),
         Inline::Bold(t) => wrap(t, '*'),
         Inline::Italic(t) => wrap(t, '_'),
@@ -326,6 +340,7 @@ fn table_cell(cell: &[Inline]) -> Value {
     let elements: Vec<Value> = cell
         .iter()
         .map(|i| match i {
+            Inline::Icon(tone) => json!({ "type": "emoji", "name": tone_emoji(*tone).trim_matches(':') }),
             Inline::Text(t) => json!({ "type": "text", "text": t }),
             Inline::Bold(t) => json!({ "type": "text", "text": t, "style": { "bold": true } }),
             Inline::Italic(t) => json!({ "type": "text", "text": t, "style": { "italic": true } }),

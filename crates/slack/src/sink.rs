@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bot::event::Conversation;
 use bot::reply::{Reply, Visibility};
-use bot::sink::{ChatSink, Destination, PostedMessage, SinkError};
+use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits, SinkError};
 use serde_json::{Value, json};
 
 use crate::directory::Directory;
@@ -77,7 +77,11 @@ impl SlackSink {
     async fn resolve(&self, to: &Destination, visibility: Visibility) -> Result<Target, SlackError> {
         match to {
             Destination::Conversation {
-                conversation: Conversation { channel_id, thread_ts },
+                conversation:
+                    Conversation {
+                        channel_id,
+                        thread: thread_ts,
+                    },
                 asker,
             } => {
                 let only_for = match visibility {
@@ -202,6 +206,15 @@ impl SlackSink {
 
 #[async_trait]
 impl ChatSink for SlackSink {
+    /// Block Kit's: a table block's rows (its header row is one of them), columns and a button's value.
+    fn limits(&self) -> ReplyLimits {
+        ReplyLimits {
+            table_rows: crate::render::MAX_TABLE_ROWS - 1,
+            table_columns: crate::render::MAX_TABLE_COLUMNS,
+            button_value: crate::render::MAX_BUTTON_VALUE,
+        }
+    }
+
     async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
         let target = self.resolve(to, reply.visibility).await.map_err(sink_error)?;
         let Some(budget) = self.response_url.as_ref().filter(|b| b.channel_id == target.channel_id) else {
@@ -251,7 +264,7 @@ impl ChatSink for SlackSink {
         let rendered = render(reply);
         let target = Target {
             channel_id: posted.channel_id.clone(),
-            thread_ts: posted.thread_ts.clone(),
+            thread_ts: posted.thread.clone(),
             only_for: None,
             label: posted.channel_id.clone(),
         };
@@ -264,7 +277,10 @@ impl ChatSink for SlackSink {
             blocks: blocks_or_none(rendered.blocks),
             thread_ts: None,
         };
-        self.web.update_message(&posted.ts, &body).await.map_err(sink_error)
+        self.web
+            .update_message(&posted.message, &body)
+            .await
+            .map_err(sink_error)
     }
 }
 

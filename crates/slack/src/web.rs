@@ -575,8 +575,8 @@ fn posted_message(method: &str, json: &Value, sent: &MessageBody) -> Result<Post
     let channel_id = json["channel"].as_str().unwrap_or(&sent.channel);
     Ok(PostedMessage {
         channel_id: channel_id.to_string(),
-        ts: ts.to_string(),
-        thread_ts: sent.thread_ts.clone(),
+        message: ts.to_string(),
+        thread: sent.thread_ts.clone(),
     })
 }
 

@@ -107,7 +107,7 @@ fn link_shared_carries_the_unfurl_target() {
     assert_eq!(unfurl.channel, "C123ABC456");
     assert_eq!(unfurl.ts, "123456789.9875");
     assert_eq!(unfurl.links.len(), 3);
-    assert_eq!(msg.conversation.thread_ts.as_deref(), Some("123456621.1855"));
+    assert_eq!(msg.conversation.thread.as_deref(), Some("123456621.1855"));
 
     let composer = event(parser("UBOT").rtm_event(&fixture("events/link_shared.composer.event.json")));
     let unfurl = composer.context.unfurl.unwrap();

@@ -22,7 +22,7 @@ fn in_conversation(channel: &str, asker: Option<&str>) -> Destination {
     Destination::Conversation {
         conversation: Conversation {
             channel_id: channel.into(),
-            thread_ts: None,
+            thread: None,
         },
         asker: asker.map(Into::into),
     }
@@ -120,14 +120,14 @@ async fn private_replies_are_ephemeral_and_threads_are_kept() {
     let in_thread = Destination::Conversation {
         conversation: Conversation {
             channel_id: "C0GENERAL".into(),
-            thread_ts: Some(parent.ts.clone()),
+            thread: Some(parent.message.clone()),
         },
         asker: None,
     };
     sink.post(&in_thread, &Reply::text("reply")).await.unwrap();
     assert_eq!(
         sim.messages().last().unwrap().thread_ts.as_deref(),
-        Some(parent.ts.as_str())
+        Some(parent.message.as_str())
     );
 
     let error = sink
@@ -148,7 +148,7 @@ async fn replace_updates_the_message() {
         .unwrap();
     sink.replace(&posted, &Reply::text("Done")).await.unwrap();
     let update = sim.messages().into_iter().find(|m| m.method == "chat.update").unwrap();
-    assert_eq!(update.ts, posted.ts);
+    assert_eq!(update.ts, posted.message);
     assert_eq!(update.text.as_deref(), Some("Done"));
 }
 
@@ -221,7 +221,7 @@ async fn unfurls_attach_blocks_to_the_shared_links() {
         .unwrap();
     let target = slack::inbound::UnfurlTarget {
         channel: "C0GENERAL".into(),
-        ts: posted.ts.clone(),
+        ts: posted.message.clone(),
         unfurl_id: None,
         source: Some("conversations_history".into()),
         links: vec!["https://looker.example.com/looks/1".into()],

@@ -254,7 +254,7 @@ async fn edits_and_ephemeral_messages_do_not_wait_for_the_channel_pace() {
         text: "done".into(),
         ..message.clone()
     };
-    client.update_message(&posted.ts, &done).await.unwrap();
+    client.update_message(&posted.message, &done).await.unwrap();
     client.post_ephemeral(&done, "U0ALICE").await.unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -284,7 +284,7 @@ async fn message_calls_round_trip() {
     assert_eq!(posted.channel_id, "C0GENERAL");
     client
         .update_message(
-            &posted.ts,
+            &posted.message,
             &MessageBody {
                 text: "bye".into(),
                 ..body.clone()

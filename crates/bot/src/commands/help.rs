@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::{Command, Usage, no_such_command, split_first_word};
 use crate::catalog::CustomCommand;
-use crate::reply::{Block, Inline, Reply};
+use crate::reply::{Block, Inline, Reply, Tone};
 use crate::request::Parameter;
 use crate::turn::Turn;
 
@@ -102,7 +102,10 @@ impl Command for Help {
             blocks.push(Block::Context(where_to));
         }
         for problem in &catalog.problems {
-            blocks.push(Block::Context(vec![Inline::Text(format!(":warning: {problem}"))]));
+            blocks.push(Block::Context(vec![
+                Inline::Icon(Tone::Warning),
+                Inline::Text(problem.clone()),
+            ]));
         }
         turn.reply_to_asker(Reply::new(blocks)).await;
     }

@@ -85,14 +85,18 @@ fn a_link_whose_text_is_its_url_shows_once() {
 }
 
 #[test]
-fn the_bots_emoji_codes_become_emoji() {
+fn tones_become_symbols_and_emoji_codes_in_data_stay_text() {
     assert_eq!(
         render(&Reply::warning("Looker is down."), &plain()),
         "⚠️ Looker is down."
     );
     assert_eq!(
-        render(&Reply::text(bot::replier::LOADING_TEXT), &plain()),
+        render(&bot::replier::loading_reply(), &plain()),
         "⏳ Looking into that…"
+    );
+    assert_eq!(
+        render(&Reply::text(":warning: from data :x:"), &plain()),
+        ":warning: from data :x:"
     );
 }
 

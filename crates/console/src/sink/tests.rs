@@ -27,7 +27,7 @@ fn in_conversation(channel_id: &str) -> Destination {
     Destination::Conversation {
         conversation: Conversation {
             channel_id: channel_id.into(),
-            thread_ts: None,
+            thread: None,
         },
         asker: Some(crate::CONSOLE_USER.into()),
     }
@@ -52,7 +52,7 @@ async fn replies_in_the_console_are_the_bots_lines_with_increasing_ts() {
     let second = f.sink.post(&console(), &Reply::text("again")).await.unwrap().unwrap();
     assert_eq!(f.out.contents(), "lookerbot: hello\nlookerbot: again\n");
     assert_eq!(first.channel_id, CONSOLE_CHANNEL);
-    assert!(second.ts.parse::<u64>().unwrap() > first.ts.parse::<u64>().unwrap());
+    assert!(second.message.parse::<u64>().unwrap() > first.message.parse::<u64>().unwrap());
 }
 
 #[tokio::test]
@@ -171,8 +171,8 @@ async fn replacing_an_unknown_message_fails() {
     let f = fixture();
     let unknown = PostedMessage {
         channel_id: CONSOLE_CHANNEL.into(),
-        ts: "99".into(),
-        thread_ts: None,
+        message: "99".into(),
+        thread: None,
     };
     let err = f.sink.replace(&unknown, &Reply::text("x")).await.unwrap_err();
     assert!(err.message.contains("no message 99"), "{}", err.message);

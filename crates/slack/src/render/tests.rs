@@ -276,3 +276,24 @@ fn formatting_marks_from_data_do_not_format_headings_or_the_fallback_text() {
         "emoji codes keep their underscores"
     );
 }
+
+#[test]
+fn tones_are_slack_emoji_in_blocks_fallback_and_table_cells() {
+    use bot::reply::Tone;
+    let warning = render(&Reply::warning("Looker is down."));
+    assert_eq!(all_mrkdwn(&warning), ":warning: Looker is down.\n");
+    assert_eq!(warning.text, ":warning: Looker is down.");
+    let done = render(&Reply::notice(Tone::Success, "Pinged!"));
+    assert_eq!(done.text, ":white_check_mark: Pinged!");
+    let table = Reply::new(vec![Block::Table(Table {
+        header: vec!["state".into()],
+        rows: vec![vec![vec![Inline::Icon(Tone::Failure), Inline::Text("failed".into())]]],
+        numeric: vec![false],
+    })]);
+    let cell = &render(&table).blocks[0]["rows"][1][0];
+    assert_eq!(
+        cell["elements"][0]["elements"][0],
+        json!({ "type": "emoji", "name": "x" }),
+        "{cell}"
+    );
+}
