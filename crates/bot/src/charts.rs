@@ -43,6 +43,21 @@ pub enum RenderError {
     Looker(#[from] LookerError),
 }
 
+impl From<RenderError> for crate::failure::Failure {
+    fn from(e: RenderError) -> Self {
+        let retryable = match &e {
+            RenderError::Looker(inner) => inner.is_retryable(),
+            RenderError::TimedOut(_) => true,
+            RenderError::Empty | RenderError::Failed(_) => false,
+        };
+        if retryable {
+            crate::failure::Failure::retryable(e.to_string())
+        } else {
+            crate::failure::Failure::permanent(e.to_string())
+        }
+    }
+}
+
 /// A query's chart as PNG: a render task, or `run/png` where render tasks are not available.
 pub async fn render_query(
     client: &LookerClient,

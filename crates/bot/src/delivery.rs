@@ -10,11 +10,11 @@ use looker::models::{Query, ScheduledPlan};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::answer::{AnswerSettings, try_query_reply};
-use crate::charts::render_dashboard;
+use crate::answers::{self, AnswerSettings};
 use crate::commands::links::LookerLink;
+use crate::failure::Failure;
 use crate::lookers::Lookers;
-use crate::reply::{Block, ImageSource, Inline, Reply};
+use crate::reply::{Block, Inline, Reply};
 use crate::sink::{ChatSink, Destination};
 
 /// Where Looker asked the bot to post (`/slack/post/{channel|group|dm}/NAME`).
@@ -125,35 +125,6 @@ impl Delivery {
     }
 }
 
-/// Why a delivery did not happen yet.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct DeliveryError {
-    pub message: String,
-    /// Whether a later try may succeed (Looker or Slack down, rate limited).
-    pub retryable: bool,
-    /// How long to wait before that try, when the other side said.
-    pub retry_after: Option<std::time::Duration>,
-}
-
-impl DeliveryError {
-    fn permanent(message: impl Into<String>) -> Self {
-        DeliveryError {
-            message: message.into(),
-            retryable: false,
-            retry_after: None,
-        }
-    }
-
-    fn from_answer(e: crate::answer::AnswerError) -> Self {
-        DeliveryError {
-            message: e.message,
-            retryable: e.retryable,
-            retry_after: None,
-        }
-    }
-}
-
 /// What the destination of a delivery that failed for good is told (the original Lookerbot posted the error in the
 /// channel too): what could not be delivered, why, what to do, and where the content is in Looker. `reason` is the
 /// failure as recorded.
@@ -197,7 +168,7 @@ pub async fn deliver(
     sink: &dyn ChatSink,
     settings: &AnswerSettings,
     go_ahead: impl Future<Output = bool>,
-) -> Result<(), DeliveryError> {
+) -> Result<(), Failure> {
     let reply = match delivery {
         Delivery::Message { text, .. } => Reply::text(text.clone()),
         Delivery::Scheduled { plan, looker_url, .. } => scheduled_reply(lookers, plan, looker_url, settings).await?,
@@ -205,12 +176,8 @@ pub async fn deliver(
     if !go_ahead.await {
         return Ok(());
     }
-    let to = delivery.target().destination();
-    sink.post(&to, &reply).await.map(|_| ()).map_err(|e| DeliveryError {
-        message: e.message,
-        retryable: e.retryable,
-        retry_after: e.retry_after,
-    })
+    sink.post(&delivery.target().destination(), &reply).await?;
+    Ok(())
 }
 
 async fn scheduled_reply(
@@ -218,35 +185,21 @@ async fn scheduled_reply(
     plan: &ScheduledPlan,
     looker_url: &str,
     settings: &AnswerSettings,
-) -> Result<Reply, DeliveryError> {
+) -> Result<Reply, Failure> {
     let looker = Url::parse(looker_url)
         .ok()
         .and_then(|u| lookers.owning(&u).cloned())
-        .ok_or_else(|| DeliveryError::permanent("Requested data is from an unknown Looker."))?;
+        .ok_or_else(|| Failure::permanent("Requested data is from an unknown Looker."))?;
     let client = &looker.client;
     let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
     let link = plan.url.clone();
-    let looker_error = |e: looker::LookerError| DeliveryError::from_answer(e.into());
     let kind = plan.kind.as_deref().unwrap_or("");
     if kind == "Dashboard" || kind == "LookMLDashboard" {
         let Some(LookerLink::Dashboard { id, filters }) = url.as_ref().and_then(LookerLink::parse) else {
-            return Err(DeliveryError::permanent("The dashboard plan has no dashboard URL."));
+            return Err(Failure::permanent("The dashboard plan has no dashboard URL."));
         };
         let title = plan.title.clone().unwrap_or_else(|| format!("Dashboard {id}"));
-        let png = render_dashboard(client, &id, &filters, &settings.render)
-            .await
-            .map_err(|e| DeliveryError::from_answer(e.into()))?;
-        return Ok(Reply::new(vec![
-            Block::Heading {
-                text: title.clone(),
-                link: link.clone(),
-            },
-            Block::Image {
-                source: ImageSource::Png(png),
-                title,
-                link,
-            },
-        ]));
+        return answers::dashboard_picture(client, &id, &filters, &title, link, settings).await;
     }
     // Looker sends the query it ran for the plan (the Look's, or the plan's own when its filters differ): running it
     // again spares a call for the Look. Without its visualization, only the Look tells a chart from a table.
@@ -257,9 +210,9 @@ async fn scheduled_reply(
             id: Some(query_id),
             ..query.clone()
         };
-        return try_query_reply(client, &query, plan.title.as_deref(), link, settings)
+        return answers::query(client, &query, plan.title.as_deref(), link, settings)
             .await
-            .map_err(DeliveryError::from_answer);
+            .map(|answer| answer.reply);
     }
     // A plan whose filters differ from its Look's runs the plan's own query (when it has one).
     let runs_plan_query = plan.filters_differ_from_look == Some(true) && plan.query_id.is_some();
@@ -269,19 +222,15 @@ async fn scheduled_reply(
     };
     let (query, title) = match (look_id, &plan.query_id) {
         (Some(id), _) => {
-            let look = client.look(&id).await.map_err(looker_error)?;
-            let mut query = look
-                .query
-                .ok_or_else(|| DeliveryError::permanent(format!("Look {id} has no query.")))?;
-            query.id = query.id.or(look.query_id);
-            (query, look.title.or_else(|| plan.title.clone()))
+            let (query, title) = answers::look_query(client, &id).await?;
+            (query, title.or_else(|| plan.title.clone()))
         }
-        (None, Some(query_id)) => (client.query(query_id).await.map_err(looker_error)?, plan.title.clone()),
-        (None, None) => return Err(DeliveryError::permanent("The plan names neither a Look nor a query.")),
+        (None, Some(query_id)) => (client.query(query_id).await?, plan.title.clone()),
+        (None, None) => return Err(Failure::permanent("The plan names neither a Look nor a query.")),
     };
-    try_query_reply(client, &query, title.as_deref(), link, settings)
+    answers::query(client, &query, title.as_deref(), link, settings)
         .await
-        .map_err(DeliveryError::from_answer)
+        .map(|answer| answer.reply)
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@
 //! format or HTTP.
 
 pub mod actions;
-pub mod answer;
+pub mod answers;
 pub mod catalog;
 pub mod charts;
 pub mod commands;
 pub mod delivery;
 pub mod event;
+pub mod failure;
 pub mod identity;
 pub mod lookers;
 pub mod replier;
@@ -28,8 +29,9 @@ use std::sync::Arc;
 
 use catalog::{Catalog, CatalogStore};
 use commands::Command;
-use delivery::{Delivery, DeliveryError};
+use delivery::Delivery;
 use event::{ButtonClick, ChatEvent, Message, Origin};
+use failure::Failure;
 use lookers::Lookers;
 use replier::Replier;
 use reply::Reply;
@@ -230,8 +232,8 @@ impl Bot {
         delivery: &Delivery,
         sink: &dyn ChatSink,
         go_ahead: impl Future<Output = bool>,
-    ) -> Result<(), DeliveryError> {
-        let settings = answer::AnswerSettings {
+    ) -> Result<(), Failure> {
+        let settings = answers::AnswerSettings {
             render: self.inner.settings.render,
             buttons: self.inner.settings.data_action_buttons,
             limits: sink.limits(),

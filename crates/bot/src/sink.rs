@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::event::Conversation;
+use crate::failure::Failure;
 use crate::reply::Reply;
 
 /// A message the sink posted, so that it can be replaced later (loading message -> result). The references are the
@@ -28,37 +29,6 @@ pub enum Destination {
     Channel(String),
     /// A person by user name or id, in a direct message.
     Person(String),
-}
-
-/// An error a sink met delivering a reply, worded for the person or log that sees it.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct SinkError {
-    pub message: String,
-    /// Whether trying again later may succeed (rate limits, server errors, timeouts).
-    pub retryable: bool,
-    /// How long the other side asked us to wait (Slack's `Retry-After`).
-    pub retry_after: Option<std::time::Duration>,
-}
-
-impl SinkError {
-    /// A failure that trying again will not fix.
-    pub fn permanent(message: impl Into<String>) -> Self {
-        SinkError {
-            message: message.into(),
-            retryable: false,
-            retry_after: None,
-        }
-    }
-
-    /// A failure that may pass (timeouts, server errors).
-    pub fn retryable(message: impl Into<String>) -> Self {
-        SinkError {
-            message: message.into(),
-            retryable: true,
-            retry_after: None,
-        }
-    }
 }
 
 /// How much one reply can hold where it goes. The core shapes results to fit (and asks Looker for no more rows than
@@ -88,7 +58,7 @@ impl Default for ReplyLimits {
 #[async_trait]
 pub trait ChatSink: Send + Sync {
     /// Posts a reply; returns the posted message when it can be replaced later (not for private replies).
-    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError>;
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure>;
 
     /// How much one reply can hold on this chat.
     fn limits(&self) -> ReplyLimits {
@@ -96,11 +66,11 @@ pub trait ChatSink: Send + Sync {
     }
 
     /// Replaces a message posted earlier (used to swap a loading message for its result).
-    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError>;
+    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), Failure>;
 
     /// Sends what the sink held back, once all replies to a message are in (a chat that limits how many answers
     /// one command gets folds the last ones together). Sinks that hold nothing need not implement it.
-    async fn flush(&self) -> Result<(), SinkError> {
+    async fn flush(&self) -> Result<(), Failure> {
         Ok(())
     }
 }

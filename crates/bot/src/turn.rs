@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use looker::{ChatContext, LookerClient};
 
-use crate::answer::AnswerSettings;
+use crate::answers::AnswerSettings;
 use crate::catalog::{Catalog, CatalogStore};
 use crate::commands::Usage;
 use crate::event::{Message, Origin};

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use bot::failure::Failure;
 use bot::reply::{Block, ImageSource, Reply, Visibility};
-use bot::sink::{ChatSink, Destination, PostedMessage, SinkError};
+use bot::sink::{ChatSink, Destination, PostedMessage};
 
 use crate::images::ImageFolder;
 use crate::render::{Style, render_with_images};
@@ -119,7 +120,7 @@ impl TerminalSink {
     }
 
     /// Saves the reply's images and prints it under `speaker`.
-    fn print(&self, state: &mut State, speaker: &str, reply: &Reply) -> Result<(), SinkError> {
+    fn print(&self, state: &mut State, speaker: &str, reply: &Reply) -> Result<(), Failure> {
         let mut paths = Vec::new();
         for block in &reply.blocks {
             if let Block::Image {
@@ -129,7 +130,7 @@ impl TerminalSink {
             } = block
             {
                 let path = state.images.save(title, png).map_err(|e| {
-                    SinkError::permanent(format!(
+                    Failure::permanent(format!(
                         "Could not save the image \"{}\" in {}: {e}",
                         text::clean(title, Lines::Single),
                         state.images.dir().display()
@@ -143,7 +144,7 @@ impl TerminalSink {
         let message = message_text(&self.style.bold_if_color(&format!("{speaker}:")), &body);
         state
             .emit(&message)
-            .map_err(|e| SinkError::permanent(format!("Could not write to the terminal: {e}")))
+            .map_err(|e| Failure::permanent(format!("Could not write to the terminal: {e}")))
     }
 
     fn remember(&self, state: &mut State, speaker: String, reply: &Reply) -> u64 {
@@ -166,7 +167,7 @@ impl TerminalSink {
 #[async_trait]
 impl ChatSink for TerminalSink {
     /// Prints the reply; public replies can then be replaced (private ones, as in Slack, cannot).
-    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure> {
         let speaker = speaker(to);
         let mut state = self.state();
         self.print(&mut state, &speaker, reply)?;
@@ -183,7 +184,7 @@ impl ChatSink for TerminalSink {
 
     /// Prints the new content. A loading message's replacement prints like any answer (the transcript then reads
     /// "looking into that", then the result); other replacements are marked as updates.
-    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
+    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), Failure> {
         let mut state = self.state();
         let entry = posted
             .message
@@ -191,7 +192,7 @@ impl ChatSink for TerminalSink {
             .ok()
             .and_then(|ts| state.posted.get_mut(&ts))
             .ok_or_else(|| {
-                SinkError::permanent(format!(
+                Failure::permanent(format!(
                     "There is no message {} in this console to replace.",
                     posted.message
                 ))

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use bot::failure::Failure;
 use bot::reply::{Block, ImageSource, Inline, Reply, Tone};
-use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits, SinkError};
+use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits};
 use bytes::Bytes;
 
 use crate::ImageStore;
@@ -48,7 +49,7 @@ impl StoringSink {
 
 #[async_trait]
 impl ChatSink for StoringSink {
-    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure> {
         let reply = self.store_images(reply).await;
         self.inner.post(to, &reply).await
     }
@@ -57,12 +58,12 @@ impl ChatSink for StoringSink {
         self.inner.limits()
     }
 
-    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
+    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), Failure> {
         let reply = self.store_images(reply).await;
         self.inner.replace(posted, &reply).await
     }
 
-    async fn flush(&self) -> Result<(), SinkError> {
+    async fn flush(&self) -> Result<(), Failure> {
         self.inner.flush().await
     }
 }

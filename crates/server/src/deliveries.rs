@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bot::Bot;
-use bot::delivery::{Delivery, DeliveryError};
+use bot::delivery::Delivery;
+use bot::failure::{Failure, Retry};
 use bot::reply::Reply;
 use bot::sink::ChatSink;
 use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueError};
@@ -134,14 +135,16 @@ impl Deliveries {
     }
 }
 
-/// How the queue treats a failed attempt (it logs it with the job's id).
-fn job_error(e: DeliveryError) -> JobError {
-    if e.retryable {
-        JobError::Retry {
-            reason: e.message,
-            after: e.retry_after,
-        }
-    } else {
-        JobError::Permanent { reason: e.message }
+/// How the queue treats a failed attempt (it logs it with the job's id): the one place the core's failure
+/// vocabulary meets the queue's.
+fn job_error(failure: Failure) -> JobError {
+    match failure.retry {
+        Retry::Later { after } => JobError::Retry {
+            reason: failure.message,
+            after,
+        },
+        Retry::Never => JobError::Permanent {
+            reason: failure.message,
+        },
     }
 }

@@ -7,7 +7,9 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bot::delivery::{Delivery, Target, WebhookPayload, read_webhook};
+use std::marker::PhantomData;
+
+use bot::delivery::{Delivery, Refusal, Target, WebhookPayload, read_webhook};
 use queue::QueueError;
 use serde_json::{Value, json};
 
@@ -17,24 +19,117 @@ use crate::routes::AppState;
 /// The reason given when a delivery is queued.
 const ACCEPTED: &str = "Accepted for delivery.";
 
-/// A scheduled-delivery answer: `{success, reason}` with a status.
-fn plan_answer(status: StatusCode, success: bool, reason: impl Into<String>) -> Response {
-    (status, Json(json!({ "success": success, "reason": reason.into() }))).into_response()
+/// The answer shapes Looker reads, one per kind of push.
+pub trait Shape {
+    /// The body for an outcome.
+    fn body(success: bool, message: &str) -> Value;
+
+    /// The body for a request whose token was missing or wrong.
+    fn unauthorized() -> Value {
+        Self::body(false, "Invalid webhook token.")
+    }
 }
 
-/// An Action API answer: `{looker: {success, message}}`.
-fn action_answer(status: StatusCode, success: bool, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({ "looker": { "success": success, "message": message.into() } })),
-    )
-        .into_response()
+/// A scheduled delivery's `{success, reason}`.
+pub struct Plan;
+
+impl Shape for Plan {
+    fn body(success: bool, message: &str) -> Value {
+        json!({ "success": success, "reason": message })
+    }
 }
 
-fn action_unauthorized() -> Response {
-    let body = json!({ "looker": { "success": false }, "reason": "Invalid authorization headers." });
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+/// The Action API's `{looker: {success, message}}`.
+pub struct Action;
+
+impl Shape for Action {
+    fn body(success: bool, message: &str) -> Value {
+        json!({ "looker": { "success": success, "message": message } })
+    }
+
+    fn unauthorized() -> Value {
+        json!({ "looker": { "success": false }, "reason": "Invalid authorization headers." })
+    }
 }
+
+/// A query action: the scheduled-delivery shape (as the original answered) together with the Action API's, which
+/// is what Looker reads.
+pub struct QueryAction;
+
+impl Shape for QueryAction {
+    fn body(success: bool, message: &str) -> Value {
+        json!({ "success": success, "reason": message, "looker": { "success": success, "message": message } })
+    }
+
+    fn unauthorized() -> Value {
+        Action::unauthorized()
+    }
+}
+
+/// A push taken: 200 with what happens next, in the endpoint's shape.
+pub struct Accepted<S>(String, PhantomData<S>);
+
+impl<S> Accepted<S> {
+    fn new(message: impl Into<String>) -> Self {
+        Accepted(message.into(), PhantomData)
+    }
+}
+
+impl<S: Shape> IntoResponse for Accepted<S> {
+    fn into_response(self) -> Response {
+        (StatusCode::OK, Json(S::body(true, &self.0))).into_response()
+    }
+}
+
+/// A push not taken: the status and the reason Looker shows its admin, in the endpoint's shape. Nothing was done.
+pub struct Refused<S> {
+    status: StatusCode,
+    /// `None` for a missing or wrong token, which has its own words.
+    reason: Option<String>,
+    shape: PhantomData<S>,
+}
+
+impl<S> Refused<S> {
+    fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Refused {
+            status,
+            reason: Some(reason.into()),
+            shape: PhantomData,
+        }
+    }
+
+    fn bad_request(reason: impl Into<String>) -> Self {
+        Refused::new(StatusCode::BAD_REQUEST, reason)
+    }
+
+    fn unauthorized() -> Self {
+        Refused {
+            status: StatusCode::UNAUTHORIZED,
+            reason: None,
+            shape: PhantomData,
+        }
+    }
+}
+
+impl<S: Shape> IntoResponse for Refused<S> {
+    fn into_response(self) -> Response {
+        let body = match &self.reason {
+            Some(reason) => S::body(false, reason),
+            None => S::unauthorized(),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl<S> From<Refusal> for Refused<S> {
+    fn from(refusal: Refusal) -> Self {
+        tracing::warn!(reason = %refusal, "refused a delivery");
+        Refused::bad_request(refusal.0)
+    }
+}
+
+/// What every push endpoint answers.
+type Answer<S> = Result<Accepted<S>, Refused<S>>;
 
 /// The URL of the payload's plan, which names the Looker whose token must be given (none for an unreadable body,
 /// so the request is checked before it is told what is wrong with it).
@@ -42,12 +137,12 @@ fn plan_url(payload: &Result<WebhookPayload, String>) -> Option<&str> {
     payload.as_ref().ok()?.scheduled_plan.as_ref()?.url.as_deref()
 }
 
-/// Writes the delivery to the durable queue; the answer says whether it was accepted. A destination the chat
-/// says does not exist (or the bot is not in) is refused here, where Looker and its admin can see why.
-async fn enqueue(state: &AppState, delivery: Delivery) -> Result<(), (StatusCode, String)> {
+/// Writes the delivery to the durable queue. A destination the chat says does not exist (or the bot is not in) is
+/// refused here, where Looker and its admin can see why.
+async fn enqueue<S>(state: &AppState, delivery: Delivery) -> Result<(), Refused<S>> {
     if let Err(problem) = state.directory.check_target(delivery.target()).await {
         tracing::warn!(target = ?delivery.target(), %problem, "refused a delivery to a destination it cannot reach");
-        return Err((StatusCode::BAD_REQUEST, format!("Cannot post there: {problem}.")));
+        return Err(Refused::bad_request(format!("Cannot post there: {problem}.")));
     }
     let target = delivery.target().clone();
     match state.deliveries.enqueue(delivery).await {
@@ -55,20 +150,20 @@ async fn enqueue(state: &AppState, delivery: Delivery) -> Result<(), (StatusCode
             tracing::info!(job = outcome.id(), ?target, "delivery queued");
             Ok(())
         }
-        Err(QueueError::Full { capacity }) => Err((
+        Err(QueueError::Full { capacity }) => Err(Refused::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("The bot has {capacity} deliveries waiting and takes no more for now; try again later."),
         )),
         Err(e @ QueueError::Unavailable(_)) => {
             tracing::error!(error = %e, "could not store a delivery");
-            Err((
+            Err(Refused::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "The bot cannot reach its queue's database right now; try again later.".to_owned(),
+                "The bot cannot reach its queue's database right now; try again later.",
             ))
         }
         Err(e) => {
             tracing::error!(error = %e, "could not store a delivery");
-            Err((
+            Err(Refused::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("The delivery could not be stored: {e}"),
             ))
@@ -83,7 +178,7 @@ pub async fn refuse_unknown_plan_token(State(auth): State<PushAuth>, request: Re
         return next.run(request).await;
     }
     tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
-    plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.")
+    Refused::<Plan>::unauthorized().into_response()
 }
 
 /// Refuses an Action Hub or data-action call whose headers carry no token this bot knows, before its body is read.
@@ -92,7 +187,7 @@ pub async fn refuse_unknown_action_token(State(auth): State<PushAuth>, request: 
         return next.run(request).await;
     }
     tracing::warn!("refused a Looker call with missing or wrong authorization");
-    action_unauthorized()
+    Refused::<Action>::unauthorized().into_response()
 }
 
 /// `POST /slack/post/{channel|group|dm}/{name}`.
@@ -101,7 +196,7 @@ pub async fn post_scheduled(
     Path((kind, name)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Answer<Plan> {
     let target = match kind.as_str() {
         "channel" => Target::Channel(name),
         "group" => Target::Group(name),
@@ -109,73 +204,39 @@ pub async fn post_scheduled(
         _ => {
             let reason =
                 format!("Unknown destination kind {kind:?}: use /slack/post/channel/NAME, group/NAME or dm/USER.");
-            return plan_answer(StatusCode::NOT_FOUND, false, reason);
+            return Err(Refused::new(StatusCode::NOT_FOUND, reason));
         }
     };
     let payload = read_webhook(&body);
     if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a scheduled delivery with a missing or wrong webhook token");
-        return plan_answer(StatusCode::UNAUTHORIZED, false, "Invalid webhook token.");
+        return Err(Refused::unauthorized());
     }
-    match payload {
-        Ok(payload) => accept_plan(&state, &payload, target).await,
-        Err(reason) => plan_answer(StatusCode::BAD_REQUEST, false, reason),
-    }
-}
-
-async fn accept_plan(state: &AppState, payload: &WebhookPayload, target: Target) -> Response {
-    let delivery = match Delivery::from_webhook(state.bot.lookers(), payload, target) {
-        Ok(delivery) => delivery,
-        Err(refusal) => {
-            tracing::warn!(reason = %refusal, "refused a scheduled delivery");
-            return plan_answer(StatusCode::BAD_REQUEST, false, refusal.0);
-        }
-    };
-    match enqueue(state, delivery).await {
-        Ok(()) => plan_answer(StatusCode::OK, true, ACCEPTED),
-        Err((status, reason)) => plan_answer(status, false, reason),
-    }
+    let payload = payload.map_err(Refused::bad_request)?;
+    let delivery = Delivery::from_webhook(state.bot.lookers(), &payload, target)?;
+    enqueue(&state, delivery).await?;
+    Ok(Accepted::new(ACCEPTED))
 }
 
 /// `POST /slack/post_from_query_action`: a query sent from Looker's "Send" menu, to `form_params.channel`.
-/// Answers the scheduled-delivery `{success, reason}` (as the original did) together with the Action API's
-/// `{looker: {success, message}}`, which is what Looker reads.
-pub async fn post_from_query_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post_from_query_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer<QueryAction> {
     let payload = read_webhook(&body);
     if !state.auth.allows_plan(&headers, plan_url(&payload)) {
         tracing::warn!("refused a query action with missing or wrong authorization");
-        return action_unauthorized();
+        return Err(Refused::unauthorized());
     }
-    let payload = match payload {
-        Ok(payload) => payload,
-        Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
+    let payload = payload.map_err(Refused::bad_request)?;
+    let channel = match payload.param("channel").map_err(Refused::bad_request)? {
+        Some(channel) if !channel.trim().is_empty() => channel,
+        _ => return Err(Refused::bad_request("Channel not specified.")),
     };
-    let channel = match payload.param("channel") {
-        Ok(Some(channel)) if !channel.trim().is_empty() => channel,
-        Ok(_) => return query_action_answer(StatusCode::BAD_REQUEST, false, "Channel not specified."),
-        Err(reason) => return query_action_answer(StatusCode::BAD_REQUEST, false, reason),
-    };
-    let (status, success, reason) = match Delivery::from_webhook(state.bot.lookers(), &payload, target_for(&channel)) {
-        Ok(delivery) => match enqueue(&state, delivery).await {
-            Ok(()) => (StatusCode::OK, true, ACCEPTED.to_string()),
-            Err((status, reason)) => (status, false, reason),
-        },
-        Err(refusal) => {
-            tracing::warn!(reason = %refusal, "refused a query action");
-            (StatusCode::BAD_REQUEST, false, refusal.0)
-        }
-    };
-    query_action_answer(status, success, reason)
-}
-
-fn query_action_answer(status: StatusCode, success: bool, reason: impl Into<String>) -> Response {
-    let reason = reason.into();
-    let body = json!({
-        "success": success,
-        "reason": reason,
-        "looker": { "success": success, "message": reason },
-    });
-    (status, Json(body)).into_response()
+    let delivery = Delivery::from_webhook(state.bot.lookers(), &payload, target_for(&channel))?;
+    enqueue(&state, delivery).await?;
+    Ok(Accepted::new(ACCEPTED))
 }
 
 /// A form's channel value: a user id or `@name` means a DM, anything else a channel.
@@ -191,36 +252,27 @@ fn target_for(channel: &str) -> Target {
 }
 
 /// `POST /data_actions`: posts `message` to `channel` (each from `form_params`, else `data`).
-pub async fn data_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn data_action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Answer<Action> {
     if !state.auth.allows_action(&headers) {
-        return action_unauthorized();
+        return Err(Refused::unauthorized());
     }
-    let payload = match read_webhook(&body) {
-        Ok(payload) => payload,
-        Err(reason) => return action_answer(StatusCode::BAD_REQUEST, false, reason),
-    };
+    let payload = read_webhook(&body).map_err(Refused::bad_request)?;
     // The original's checks, in its order and words: a missing or blank value is "not a string" too.
     let given = |name: &str| payload.param(name).ok().flatten().filter(|v| !v.trim().is_empty());
-    let Some(message) = given("message") else {
-        return action_answer(StatusCode::BAD_REQUEST, false, "message must be a string.");
-    };
-    let Some(channel) = given("channel") else {
-        return action_answer(StatusCode::BAD_REQUEST, false, "channel must be a string.");
-    };
+    let message = given("message").ok_or_else(|| Refused::bad_request("message must be a string."))?;
+    let channel = given("channel").ok_or_else(|| Refused::bad_request("channel must be a string."))?;
     let delivery = Delivery::Message {
         target: target_for(&channel),
         text: message,
     };
-    match enqueue(&state, delivery).await {
-        Ok(()) => action_answer(StatusCode::OK, true, format!("Sending message to {channel}.")),
-        Err((status, reason)) => action_answer(status, false, reason),
-    }
+    enqueue(&state, delivery).await?;
+    Ok(Accepted::new(format!("Sending message to {channel}.")))
 }
 
 /// `POST /data_actions/form`: the form asking where to send.
 pub async fn data_action_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !state.auth.allows_action(&headers) {
-        return action_unauthorized();
+        return Refused::<Action>::unauthorized().into_response();
     }
     match state.directory.post_targets().await {
         Ok(options) => {
@@ -249,7 +301,7 @@ pub async fn data_action_form(State(state): State<AppState>, headers: HeaderMap)
 /// `POST /`: the Action Hub's integration list, with URLs pointing back at this server.
 pub async fn action_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !state.auth.allows_action(&headers) {
-        return action_unauthorized();
+        return Refused::<Action>::unauthorized().into_response();
     }
     let base = state.public_base(&headers);
     Json(json!({

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bot::Bot;
 use bot::event::{ChatEvent, Origin};
+use bot::failure::Failure;
 use bot::reply::Reply;
-use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits, SinkError};
+use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits};
 use tracing::Instrument;
 
 use crate::access::{AccessControl, AccessDecision};
@@ -115,7 +116,7 @@ struct UnfurlSink {
 
 #[async_trait]
 impl ChatSink for UnfurlSink {
-    async fn post(&self, _to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
+    async fn post(&self, _to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure> {
         match &reply.source_link {
             Some(url) => self
                 .sink
@@ -130,7 +131,7 @@ impl ChatSink for UnfurlSink {
         self.sink.limits()
     }
 
-    async fn replace(&self, _posted: &PostedMessage, _reply: &Reply) -> Result<(), SinkError> {
+    async fn replace(&self, _posted: &PostedMessage, _reply: &Reply) -> Result<(), Failure> {
         Ok(())
     }
 }

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bot::event::Conversation;
+use bot::failure::Failure;
 use bot::reply::{Reply, Visibility};
-use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits, SinkError};
+use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits};
 use serde_json::{Value, json};
 
 use crate::directory::Directory;
@@ -58,7 +59,7 @@ impl SlackSink {
     }
 
     /// Attaches previews to shared links (`chat.unfurl`); `previews` maps each URL to its reply.
-    pub async fn unfurl(&self, target: &UnfurlTarget, previews: &[(String, Reply)]) -> Result<(), SinkError> {
+    pub async fn unfurl(&self, target: &UnfurlTarget, previews: &[(String, Reply)]) -> Result<(), Failure> {
         let mut unfurls = serde_json::Map::new();
         for (url, reply) in previews {
             let rendered = render(reply);
@@ -215,7 +216,7 @@ impl ChatSink for SlackSink {
         }
     }
 
-    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, SinkError> {
+    async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure> {
         let target = self.resolve(to, reply.visibility).await.map_err(sink_error)?;
         let Some(budget) = self.response_url.as_ref().filter(|b| b.channel_id == target.channel_id) else {
             return self.deliver(&target, render(reply), None).await.map_err(sink_error);
@@ -241,7 +242,7 @@ impl ChatSink for SlackSink {
         .map_err(sink_error)
     }
 
-    async fn flush(&self) -> Result<(), SinkError> {
+    async fn flush(&self) -> Result<(), Failure> {
         let Some(budget) = &self.response_url else {
             return Ok(());
         };
@@ -260,7 +261,7 @@ impl ChatSink for SlackSink {
             .map_err(sink_error)
     }
 
-    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), SinkError> {
+    async fn replace(&self, posted: &PostedMessage, reply: &Reply) -> Result<(), Failure> {
         let rendered = render(reply);
         let target = Target {
             channel_id: posted.channel_id.clone(),
@@ -289,14 +290,10 @@ fn blocks_or_none(blocks: Vec<Value>) -> Option<Value> {
 }
 
 /// A Slack error as the core sees it: the advice text and whether to try again.
-pub fn sink_error(error: SlackError) -> SinkError {
-    let retry_after = match &error {
-        SlackError::RateLimited { retry_after, .. } => Some(*retry_after),
-        _ => None,
-    };
-    SinkError {
-        retryable: error.is_retryable(),
-        message: error.to_string(),
-        retry_after,
+pub fn sink_error(error: SlackError) -> Failure {
+    match &error {
+        SlackError::RateLimited { retry_after, .. } => Failure::retry_after(error.to_string(), *retry_after),
+        _ if error.is_retryable() => Failure::retryable(error.to_string()),
+        _ => Failure::permanent(error.to_string()),
     }
 }

@@ -62,7 +62,11 @@ async fn unknown_channel_and_channel_without_the_bot_are_clear_errors() {
         .post(&Destination::Channel("#nope".into()), &Reply::text("x"))
         .await
         .unwrap_err();
-    assert!(error.message.contains("#nope") && !error.retryable, "{}", error.message);
+    assert!(
+        error.message.contains("#nope") && !error.is_retryable(),
+        "{}",
+        error.message
+    );
     let error = sink
         .post(&Destination::Channel("random".into()), &Reply::text("x"))
         .await
@@ -134,7 +138,7 @@ async fn private_replies_are_ephemeral_and_threads_are_kept() {
         .post(&in_conversation("C0GENERAL", None), &Reply::text("secret").only_asker())
         .await
         .unwrap_err();
-    assert!(!error.retryable);
+    assert!(!error.is_retryable());
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use looker::models::Query;
 
 use super::{Command, Usage};
-use crate::answer::query_answer;
+use crate::answers;
 use crate::catalog::{CustomCommand, Tile};
 use crate::reply::{Block, Inline, Reply};
 use crate::request::{Applied, Origin, Parameter, Refusal, Request, resolve};
@@ -74,7 +74,7 @@ impl Command for Custom {
             let mut to_run = query.clone();
             to_run.id = created.id.clone();
             to_run.share_url = created.share_url.clone();
-            let answer = query_answer(
+            let answer = answers::query_or_warning(
                 &client,
                 &to_run,
                 Some(&title),

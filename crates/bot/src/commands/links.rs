@@ -1,15 +1,13 @@
 //! Looker links in a message (Looks, share links, dashboards, Explores with `qid=`), expanded into results.
 
 use async_trait::async_trait;
-use looker::LookerClient;
-use looker::models::Query;
 use url::Url;
 
 use super::{Command, Usage};
-use crate::answer::{AnswerSettings, try_query_reply};
-use crate::charts::render_dashboard;
+use crate::answers;
+use crate::failure::Failure;
 use crate::lookers::Looker;
-use crate::reply::{Block, ImageSource, Reply};
+use crate::reply::Reply;
 use crate::turn::Turn;
 
 pub struct Links;
@@ -91,64 +89,34 @@ impl Command for Links {
                     turn.reply(reply).await;
                 }
                 // Reading along in a channel, the bot stays quiet about links it cannot open.
-                Err(message) if !turn.addressed() => {
-                    tracing::info!(%url, "link not expanded: {message}")
+                Err(failure) if !turn.addressed() => {
+                    tracing::info!(%url, "link not expanded: {failure}")
                 }
-                Err(message) => turn.reply(Reply::warning(message)).await,
+                Err(failure) => turn.reply(Reply::warning(failure.message)).await,
             }
         }
     }
 }
 
-async fn expand(turn: &Turn<'_>, looker: &Looker, url: &Url, link: &LookerLink) -> Result<Reply, String> {
+async fn expand(turn: &Turn<'_>, looker: &Looker, url: &Url, link: &LookerLink) -> Result<Reply, Failure> {
     let client = turn.client(looker);
     let settings = turn.answer_settings();
-    match link {
+    let (query, title) = match link {
         LookerLink::Look(id) => {
-            let look = client.look(id).await.map_err(|e| e.to_string())?;
-            let mut query = look.query.ok_or_else(|| format!("Look {id} has no query."))?;
-            if query.id.is_none() {
-                query.id = look.query_id.clone();
-            }
-            let title = look.title.unwrap_or_else(|| format!("Look {id}"));
-            answer(&client, &query, &title, url, &settings).await
+            let (query, title) = answers::look_query(&client, id).await?;
+            (query, title.unwrap_or_else(|| format!("Look {id}")))
         }
-        LookerLink::QuerySlug(slug) => {
-            let query = client.query_for_slug(slug).await.map_err(|e| e.to_string())?;
-            answer(&client, &query, "Query", url, &settings).await
-        }
+        LookerLink::QuerySlug(slug) => (client.query_for_slug(slug).await?, "Query".to_string()),
         LookerLink::Dashboard { id, filters } => {
-            let dashboard = client.dashboard(id).await.map_err(|e| e.to_string())?;
+            let dashboard = client.dashboard(id).await?;
             let title = dashboard.title.unwrap_or_else(|| format!("Dashboard {id}"));
-            let png = render_dashboard(&client, id, filters, &settings.render)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Reply::new(vec![
-                Block::Heading {
-                    text: title.clone(),
-                    link: Some(url.to_string()),
-                },
-                Block::Image {
-                    source: ImageSource::Png(png),
-                    title,
-                    link: Some(url.to_string()),
-                },
-            ]))
+            return answers::dashboard_picture(&client, id, filters, &title, Some(url.to_string()), &settings).await;
         }
-    }
-}
-
-/// The query's reply; a failure is an error (not a warning reply), so that reading along it stays unsaid.
-async fn answer(
-    client: &LookerClient,
-    query: &Query,
-    title: &str,
-    url: &Url,
-    settings: &AnswerSettings,
-) -> Result<Reply, String> {
-    try_query_reply(client, query, Some(title), Some(url.to_string()), settings)
+    };
+    answers::query(&client, &query, Some(&title), Some(url.to_string()), &settings)
         .await
-        .map_err(|e| format!("{title}: {e}"))
+        .map(|answer| answer.reply)
+        .map_err(|failure| failure.within(&title))
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use url::form_urlencoded;
 
 use super::custom::{Values, values_for};
 use super::{Command, Usage, no_such_command, split_first_word};
+use crate::answers;
 use crate::catalog::{CustomCommand, Source};
-use crate::charts::render_dashboard;
-use crate::reply::{Block, ImageSource, Reply};
+use crate::reply::Reply;
 use crate::turn::Turn;
 
 pub struct Picture;
@@ -57,20 +57,10 @@ impl Command for Picture {
         } else {
             format!("{}?{filters}", command.url)
         };
-        let reply = match render_dashboard(&client, dashboard_id, &filters, &turn.settings.render).await {
-            Ok(png) => Reply::new(vec![
-                Block::Heading {
-                    text: command.title.clone(),
-                    link: Some(link.clone()),
-                },
-                Block::Image {
-                    source: ImageSource::Png(png),
-                    title: command.title.clone(),
-                    link: Some(link),
-                },
-            ]),
-            Err(e) => Reply::warning(format!("{}: {e}", command.title)),
-        };
+        let settings = turn.answer_settings();
+        let reply = answers::dashboard_picture(&client, dashboard_id, &filters, &command.title, Some(link), &settings)
+            .await
+            .unwrap_or_else(|failure| Reply::warning(failure.within(&command.title).message));
         turn.reply(reply).await;
     }
 }

@@ -135,7 +135,7 @@ async fn an_image_that_cannot_be_saved_is_an_error_and_nothing_is_printed() {
         "{}",
         err.message
     );
-    assert!(!err.retryable);
+    assert!(!err.is_retryable());
     assert_eq!(f.out.contents(), "");
     assert!(sink.saved_images().is_empty());
 }

@@ -1,0 +1,93 @@
+//! The core's one failure vocabulary: what went wrong, worded for the person or log that sees it, and whether
+//! trying again may help. Answers, deliveries and sinks all fail with a [`Failure`]; the queue maps its [`Retry`] to
+//! a retry or a dead letter in one place (`server::deliveries`).
+
+use std::time::Duration;
+
+/// Whether trying again may succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// It will fail the same way (no such channel, a query Looker cannot run, a bad payload).
+    Never,
+    /// It may pass (timeouts, server errors, rate limits); `after` is how long the other side asked to wait.
+    Later { after: Option<Duration> },
+}
+
+/// Something that did not work, and whether it may later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub message: String,
+    pub retry: Retry,
+}
+
+impl Failure {
+    /// A failure that trying again will not fix.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            retry: Retry::Never,
+        }
+    }
+
+    /// A failure that may pass (timeouts, server errors).
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            retry: Retry::Later { after: None },
+        }
+    }
+
+    /// A failure that may pass once `after` has gone by (a rate limit's `Retry-After`).
+    pub fn retry_after(message: impl Into<String>, after: Duration) -> Self {
+        Failure {
+            message: message.into(),
+            retry: Retry::Later { after: Some(after) },
+        }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.retry, Retry::Later { .. })
+    }
+
+    /// The same failure, its message prefixed (`"Orders by Status: "`).
+    pub fn within(self, context: &str) -> Self {
+        Failure {
+            message: format!("{context}: {}", self.message),
+            retry: self.retry,
+        }
+    }
+}
+
+impl From<looker::LookerError> for Failure {
+    fn from(e: looker::LookerError) -> Self {
+        let retry = if e.is_retryable() {
+            Retry::Later { after: None }
+        } else {
+            Retry::Never
+        };
+        Failure {
+            message: e.to_string(),
+            retry,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_says_whether_trying_again_may_help() {
+        assert!(!Failure::permanent("no such channel").is_retryable());
+        assert!(Failure::retryable("timed out").is_retryable());
+        let limited = Failure::retry_after("rate limited", Duration::from_secs(3));
+        assert_eq!(
+            limited.retry,
+            Retry::Later {
+                after: Some(Duration::from_secs(3))
+            }
+        );
+        assert_eq!(Failure::permanent("x").within("Look 7").message, "Look 7: x");
+    }
+}
