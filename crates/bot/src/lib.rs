@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod charts;
 pub mod commands;
 pub mod delivery;
+pub mod directory;
 pub mod event;
 pub mod failure;
 pub mod identity;

@@ -10,11 +10,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use axum::Router;
 use bot::Bot;
+use bot::directory::{Directory, FormOption};
 use config::{Config, Environment, LookerInstance, Needs, Secret};
 use console::{ChatOptions, TerminalSink, run_chat};
 use looker_sandbox::{Sandbox, SandboxConfig, content};
 use queue::{Store, WorkerConfig};
-use server::{Directory, FormOption};
 use url::Url;
 
 use crate::probes::BotProbes;

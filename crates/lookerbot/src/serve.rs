@@ -15,8 +15,9 @@ use slack::app::SinkDecorator;
 use slack::web::WebConfig;
 
 use crate::probes::{BotProbes, SlackProbe};
-use crate::slack_wiring::{self, DurableDedupe};
+use crate::slack_wiring;
 use crate::stack::{self, Stack, StackParts};
+use slack::dedupe::DurableDedupe;
 
 /// How long shutdown waits for deliveries in flight before leaving them queued for the next start.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

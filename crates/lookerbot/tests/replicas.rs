@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lookerbot::slack_wiring::DurableDedupe;
 use queue::{NewJob, PostgresStore, SqliteStore, Store};
 use reliability_support::Peers;
+use slack::dedupe::DurableDedupe;
 use slack::dedupe::EventDedupe;
 use testbed::postgres::{Cluster, fresh_database};
 

@@ -7,7 +7,6 @@
 mod auth;
 mod bulkhead;
 mod deliveries;
-mod directory;
 mod listen;
 mod looker_pushes;
 pub mod operations;
@@ -16,7 +15,6 @@ mod routes;
 pub use auth::PushAuth;
 pub use bulkhead::{BUSY_RETRY, DELIVERIES_PER_LOOKER};
 pub use deliveries::{DELIVERY_KIND, Deliveries, DeliveryHandler};
-pub use directory::{Directory, FormOption};
 pub use listen::{ListenLimits, serve};
 pub use routes::{
     AppState, BODY_TIMEOUT, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_UNVERIFIED_REQUESTS, MAX_WEBHOOK_BODY, router,

@@ -18,8 +18,8 @@ use tower_http::timeout::TimeoutLayer;
 use url::Url;
 
 use crate::auth::PushAuth;
-use crate::directory::Directory;
 use crate::looker_pushes;
+use bot::directory::Directory;
 
 /// Largest scheduled-delivery body: Looker may attach a rendered image as base64.
 pub const MAX_WEBHOOK_BODY: usize = 20 * 1024 * 1024;

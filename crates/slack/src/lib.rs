@@ -9,6 +9,7 @@ pub mod access;
 pub mod app;
 pub mod cache;
 pub mod dedupe;
+pub mod destinations;
 pub mod directory;
 pub mod error;
 pub mod http;

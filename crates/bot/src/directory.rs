@@ -1,8 +1,10 @@
-//! Who and where the bot can post, for the data-action form's channel list and for checking a push's destination
-//! before it is accepted (the chat adapter provides it).
+//! The port to the chat's directory: who and where the bot can post, for the data-action form's channel list and
+//! for checking a push's destination before it is accepted. The chat adapter implements it (in Slack,
+//! `slack::destinations`), beside its [`crate::sink::ChatSink`].
 
 use async_trait::async_trait;
-use bot::delivery::Target;
+
+use crate::delivery::Target;
 
 /// One choice of the form's `channel` select.
 #[derive(Debug, Clone, PartialEq, Eq)]
