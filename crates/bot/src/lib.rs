@@ -29,7 +29,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use catalog::{Catalog, CatalogStore};
-use commands::Command;
+use commands::AnyCommand;
 use delivery::Delivery;
 use event::{ButtonClick, ChatEvent, Message, Origin};
 use failure::Failure;
@@ -67,7 +67,7 @@ struct Inner {
     lookers: Lookers,
     settings: BotSettings,
     catalog: CatalogStore,
-    commands: Vec<Box<dyn Command>>,
+    commands: Vec<Box<dyn AnyCommand>>,
 }
 
 impl Bot {
@@ -175,27 +175,27 @@ impl Bot {
             replier: Replier::new(sink, to),
             acting,
         };
-        let command = self
+        let parsed = self
             .inner
             .commands
             .iter()
             // Reading along, only links are looked at: a channel message saying "help" is not for the bot.
             .filter(|c| !reading_along || c.reads_along())
-            .find(|c| c.accepts(&turn, text));
-        let answered = match command {
-            Some(command) => Some(command.name()),
+            .find_map(|c| c.parse_message(&turn, text));
+        let answered = match &parsed {
+            Some(parsed) => Some(parsed.name()),
             None if reading_along => None,
             None => Some("not_understood"),
         };
         if let Some(name) = answered {
             metrics::counter!("lookerbot_replies_total", "command" => name).increment(1);
         }
-        let outcome = if command.is_some() { "answered" } else { "not a command" };
-        if command.is_some() || !reading_along {
+        let outcome = if parsed.is_some() { "answered" } else { "not a command" };
+        if parsed.is_some() || !reading_along {
             audit(&message.sender, &looker_user, "message", outcome);
         }
-        match command {
-            Some(command) => command.run(&turn, text).await,
+        match parsed {
+            Some(parsed) => parsed.run(&turn).await,
             None if message.origin == Origin::SlashCommand => {
                 turn.reply(Reply::text(NOT_UNDERSTOOD).only_asker()).await
             }

@@ -16,11 +16,28 @@ use crate::turn::Turn;
 
 pub struct Custom;
 
+/// A custom command and the text after its name.
+pub struct CustomRun {
+    pub(super) command: CustomCommand,
+    pub(super) argument: String,
+}
+
+/// The custom command `text` starts with, and the text after it.
+pub(super) fn custom_run(turn: &Turn<'_>, text: &str) -> Option<CustomRun> {
+    let (command, argument) = turn.catalog.find(text)?;
+    Some(CustomRun {
+        command: command.clone(),
+        argument: argument.to_string(),
+    })
+}
+
 /// Each parameter's value for one run (aligned with the command's parameters).
 pub(super) type Values = Vec<Option<Applied>>;
 
 #[async_trait]
 impl Command for Custom {
+    type Request = CustomRun;
+
     fn name(&self) -> &'static str {
         "custom"
     }
@@ -29,15 +46,12 @@ impl Command for Custom {
         None
     }
 
-    fn accepts(&self, turn: &Turn<'_>, text: &str) -> bool {
-        turn.catalog.find(text).is_some()
+    fn parse(&self, turn: &Turn<'_>, text: &str) -> Option<CustomRun> {
+        custom_run(turn, text)
     }
 
-    async fn run(&self, turn: &Turn<'_>, text: &str) {
-        let catalog = turn.catalog.clone();
-        let Some((command, argument)) = catalog.find(text) else {
-            return;
-        };
+    async fn run(&self, turn: &Turn<'_>, run: CustomRun) {
+        let CustomRun { command, argument } = &run;
         let Some(looker) = turn.lookers.all().get(command.looker) else {
             return;
         };

@@ -23,6 +23,14 @@ enum Kind {
     Dashboard,
 }
 
+/// What to look for, and where.
+pub struct Search {
+    kind: Kind,
+    /// The Looker named before the words, if one was.
+    looker: Option<crate::lookers::Looker>,
+    words: String,
+}
+
 /// A piece of content that matched.
 struct Found {
     title: String,
@@ -32,6 +40,8 @@ struct Found {
 
 #[async_trait]
 impl Command for Find {
+    type Request = Search;
+
     fn name(&self) -> &'static str {
         "find"
     }
@@ -43,17 +53,11 @@ impl Command for Find {
         })
     }
 
-    fn accepts(&self, turn: &Turn<'_>, text: &str) -> bool {
-        match after_find(text) {
-            Some((0, _)) => true,
-            Some(_) => turn.catalog.find(text).is_none(),
-            None => false,
-        }
-    }
-
-    async fn run(&self, turn: &Turn<'_>, text: &str) {
-        let Some((_, mut rest)) = after_find(text) else {
-            return;
+    fn parse(&self, turn: &Turn<'_>, text: &str) -> Option<Search> {
+        let mut rest = match after_find(text)? {
+            (0, rest) => rest,
+            (_, rest) if turn.catalog.find(text).is_none() => rest,
+            _ => return None,
         };
         let mut kind = Kind::Look;
         let (word, after) = split_first_word(rest);
@@ -69,14 +73,20 @@ impl Command for Find {
         let looker = match turn.lookers.named_by(&word) {
             Some(looker) if !after.is_empty() => {
                 rest = after;
-                looker
+                Some(looker.clone())
             }
-            _ => match turn.lookers.default_looker() {
-                Some(looker) => looker,
-                None => return turn.reply(Reply::warning("No Looker is configured.")).await,
-            },
+            _ => None,
         };
-        let words = rest.trim().trim_end_matches(['?', '!', '.']).trim_end();
+        let words = rest.trim().trim_end_matches(['?', '!', '.']).trim_end().to_string();
+        Some(Search { kind, looker, words })
+    }
+
+    async fn run(&self, turn: &Turn<'_>, search: Search) {
+        let Search { kind, looker, words } = search;
+        let looker = match looker.as_ref().or_else(|| turn.lookers.default_looker()) {
+            Some(looker) => looker,
+            None => return turn.reply(Reply::warning("No Looker is configured.")).await,
+        };
         if words.is_empty() {
             return turn
                 .reply(Reply::text("Tell me what to look for, e.g. `find orders`."))
@@ -120,7 +130,7 @@ impl Command for Find {
                 return turn.reply(Reply::warning(format!("The search failed. {e}"))).await;
             }
         };
-        let ranked = rank(words, candidates);
+        let ranked = rank(&words, candidates);
         if ranked.is_empty() {
             let noun = if kind == Kind::Look { "Looks" } else { "dashboards" };
             return turn.reply(Reply::text(format!("No {noun} match \"{words}\"."))).await;

@@ -23,6 +23,9 @@ pub const HELP_RELOADS_AFTER: Duration = Duration::from_secs(10);
 
 #[async_trait]
 impl Command for Help {
+    /// The command asked about, if any.
+    type Request = Option<String>;
+
     fn name(&self) -> &'static str {
         "help"
     }
@@ -34,21 +37,21 @@ impl Command for Help {
         })
     }
 
-    fn accepts(&self, _turn: &Turn<'_>, text: &str) -> bool {
-        split_first_word(text).0 == "help"
+    fn parse(&self, _turn: &Turn<'_>, text: &str) -> Option<Option<String>> {
+        let (word, asked) = split_first_word(text);
+        (word == "help").then(|| (!asked.is_empty()).then(|| asked.to_string()))
     }
 
-    async fn run(&self, turn: &Turn<'_>, text: &str) {
+    async fn run(&self, turn: &Turn<'_>, asked: Option<String>) {
         // Help is also the moment to pick up commands added since the last refresh.
         let catalog = turn
             .catalog_store
             .refresh_if_older(turn.lookers, HELP_RELOADS_AFTER)
             .await;
-        let (_, asked) = split_first_word(text);
-        if !asked.is_empty() {
-            let reply = match catalog.find(asked) {
+        if let Some(asked) = asked {
+            let reply = match catalog.find(&asked) {
                 Some((command, _)) => command_help(turn, command).await,
-                None => no_such_command(asked),
+                None => no_such_command(&asked),
             };
             return turn.reply_to_asker(reply).await;
         }

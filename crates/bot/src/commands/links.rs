@@ -48,14 +48,14 @@ impl LookerLink {
 }
 
 /// The URLs in `text` that belong to a configured Looker, with their Looker.
-pub fn looker_links<'l>(turn: &Turn<'l>, text: &str) -> Vec<(&'l Looker, Url, LookerLink)> {
+pub fn looker_links(turn: &Turn<'_>, text: &str) -> Vec<(Looker, Url, LookerLink)> {
     text.split_whitespace()
         .map(|word| word.trim_matches(|c: char| matches!(c, '<' | '>' | '(' | ')' | ',' | '.' | '"' | '\'')))
         .filter_map(|word| Url::parse(word.split('|').next().unwrap_or(word)).ok())
         .filter_map(|url| {
             let looker = turn.lookers.owning(&url)?;
             let link = LookerLink::parse(&url)?;
-            Some((looker, url, link))
+            Some((looker.clone(), url, link))
         })
         .take(MAX_LINKS)
         .collect()
@@ -63,6 +63,9 @@ pub fn looker_links<'l>(turn: &Turn<'l>, text: &str) -> Vec<(&'l Looker, Url, Lo
 
 #[async_trait]
 impl Command for Links {
+    /// The links to expand, each with its Looker (at most [`MAX_LINKS`]).
+    type Request = Vec<(Looker, Url, LookerLink)>;
+
     fn name(&self) -> &'static str {
         "link"
     }
@@ -75,15 +78,15 @@ impl Command for Links {
         true
     }
 
-    fn accepts(&self, turn: &Turn<'_>, text: &str) -> bool {
-        !looker_links(turn, text).is_empty()
+    fn parse(&self, turn: &Turn<'_>, text: &str) -> Option<Self::Request> {
+        let links = looker_links(turn, text);
+        (!links.is_empty()).then_some(links)
     }
 
-    async fn run(&self, turn: &Turn<'_>, text: &str) {
-        let links = looker_links(turn, text);
+    async fn run(&self, turn: &Turn<'_>, links: Self::Request) {
         turn.loading().await;
         for (looker, url, link) in links {
-            match expand(turn, looker, &url, &link).await {
+            match expand(turn, &looker, &url, &link).await {
                 Ok(mut reply) => {
                     reply.source_link = Some(url.to_string());
                     turn.reply(reply).await;

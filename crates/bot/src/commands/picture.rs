@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use url::form_urlencoded;
 
-use super::custom::{Values, values_for};
+use super::custom::{CustomRun, Values, custom_run, values_for};
 use super::{Command, Usage, no_such_command, split_first_word};
 use crate::answers;
 use crate::catalog::{CustomCommand, Source};
@@ -14,6 +14,9 @@ pub struct Picture;
 
 #[async_trait]
 impl Command for Picture {
+    /// The command to picture, or the name typed when it is not one.
+    type Request = Result<CustomRun, String>;
+
     fn name(&self) -> &'static str {
         "picture"
     }
@@ -25,15 +28,15 @@ impl Command for Picture {
         })
     }
 
-    fn accepts(&self, _turn: &Turn<'_>, text: &str) -> bool {
-        split_first_word(text).0 == "picture"
+    fn parse(&self, turn: &Turn<'_>, text: &str) -> Option<Result<CustomRun, String>> {
+        let (word, rest) = split_first_word(text);
+        (word == "picture").then(|| custom_run(turn, rest).ok_or_else(|| rest.to_string()))
     }
 
-    async fn run(&self, turn: &Turn<'_>, text: &str) {
-        let (_, rest) = split_first_word(text);
-        let catalog = turn.catalog.clone();
-        let Some((command, argument)) = catalog.find(rest) else {
-            return turn.reply(no_such_command(rest)).await;
+    async fn run(&self, turn: &Turn<'_>, run: Result<CustomRun, String>) {
+        let CustomRun { command, argument } = match &run {
+            Ok(run) => run,
+            Err(name) => return turn.reply(no_such_command(name)).await,
         };
         let Some(looker) = turn.lookers.all().get(command.looker) else {
             return;
