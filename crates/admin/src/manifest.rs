@@ -5,10 +5,10 @@
 //! been turned off", and DMs are the first way to talk to the bot. `tests/manifest_schema.rs` checks the result
 //! against Slack's manifest reference.
 
-use config::{Environment, SlackMode};
+use config::{Environment, Identity, SlackMode};
 use serde::Serialize;
 
-use crate::scopes::{bot_events, required_bot_scopes};
+use crate::scopes::{bot_events, required_bot_scopes_for_identity};
 
 /// Most unfurl domains a manifest may list (Slack's manifest reference).
 const MAX_UNFURL_DOMAINS: usize = 5;
@@ -100,6 +100,17 @@ struct Interactivity {
 /// (hosts or URLs of the configured Lookers) become the unfurl domains. RTM needs a classic app, which no
 /// manifest can create, so RTM gets the Socket Mode manifest with a comment saying so.
 pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: bool, looker_hosts: &[String]) -> String {
+    manifest_yaml_for_identity(mode, public_url, expand_urls, false, looker_hosts)
+}
+
+/// [`manifest_yaml`], asking also for what identity `user` needs (`users:read.email`) when `user_identity`.
+pub fn manifest_yaml_for_identity(
+    mode: SlackMode,
+    public_url: Option<&str>,
+    expand_urls: bool,
+    user_identity: bool,
+    looker_hosts: &[String],
+) -> String {
     let mut notes = Vec::new();
     let http_base = match mode {
         SlackMode::Events => Some(match public_url {
@@ -159,7 +170,7 @@ pub fn manifest_yaml(mode: SlackMode, public_url: Option<&str>, expand_urls: boo
         },
         oauth_config: OauthConfig {
             scopes: Scopes {
-                bot: required_bot_scopes(manifest_mode(mode), expand_urls),
+                bot: required_bot_scopes_for_identity(manifest_mode(mode), expand_urls, user_identity),
             },
         },
         settings: Settings {
@@ -230,6 +241,25 @@ pub fn looker_hosts(env: &Environment) -> Vec<String> {
         .find_map(|name| env.get(name))
         .map(|url| vec![url.to_string()])
         .unwrap_or_default()
+}
+
+/// Whether any Looker runs chat requests as the asker (identity `user`): `LOOKERBOT_IDENTITY`, overridden by each
+/// `LOOKERS` entry's `identity`. Read on its own, like [`looker_hosts`]; a value that is neither `service` nor `user`
+/// counts as `user`, so that a manifest never lacks a scope the bot may need (the bot itself refuses such a value).
+pub fn uses_user_identity(env: &Environment) -> bool {
+    let read = |value: &str| Identity::parse(value).unwrap_or(Identity::User);
+    let default = env.get("LOOKERBOT_IDENTITY").map(read).unwrap_or_default();
+    let entries: Vec<serde_json::Value> = env
+        .get("LOOKERS")
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    if entries.is_empty() {
+        return default == Identity::User;
+    }
+    entries.iter().any(|entry| {
+        let identity = entry.get("identity").and_then(serde_json::Value::as_str);
+        identity.map(read).unwrap_or(default) == Identity::User
+    })
 }
 
 /// `env` without the Looker variables, for reading the rest of the configuration when only a manifest is wanted.

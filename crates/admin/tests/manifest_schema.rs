@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use admin::manifest::{check_public_url, looker_hosts, manifest_yaml};
+use admin::manifest::{check_public_url, looker_hosts, manifest_yaml, manifest_yaml_for_identity, uses_user_identity};
 use config::{Environment, SlackMode};
 use serde_json::Value;
 use serde_yaml_ng::Value as Yaml;
@@ -205,13 +205,15 @@ fn every_manifest_matches_slacks_manifest_reference() {
     for mode in [SlackMode::Socket, SlackMode::Events, SlackMode::Rtm] {
         for expand in [false, true] {
             for url in [None, Some("https://bot.example.com")] {
-                let yaml = manifest_yaml(mode, url, expand, &hosts);
-                let mut found = Vec::new();
-                violations(&parse(&yaml), "", &fields, &mut found);
-                assert!(
-                    found.is_empty(),
-                    "{mode:?} expand={expand} url={url:?}: {found:#?}\n{yaml}"
-                );
+                for user_identity in [false, true] {
+                    let yaml = manifest_yaml_for_identity(mode, url, expand, user_identity, &hosts);
+                    let mut found = Vec::new();
+                    violations(&parse(&yaml), "", &fields, &mut found);
+                    assert!(
+                        found.is_empty(),
+                        "{mode:?} expand={expand} url={url:?} user_identity={user_identity}: {found:#?}\n{yaml}"
+                    );
+                }
             }
         }
     }
@@ -321,4 +323,47 @@ fn the_public_url_must_be_https_without_a_path() {
             "{bad}: {error}"
         );
     }
+}
+
+fn bot_scopes(yaml: &str) -> Vec<String> {
+    parse(yaml)["oauth_config"]["scopes"]["bot"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn identity_user_adds_the_email_scope_for_any_looker() {
+    for mode in [SlackMode::Socket, SlackMode::Events, SlackMode::Rtm] {
+        let with = bot_scopes(&manifest_yaml_for_identity(mode, None, false, true, &[]));
+        let without = bot_scopes(&manifest_yaml(mode, None, false, &[]));
+        assert!(with.iter().any(|s| s == "users:read.email"), "{mode:?}: {with:?}");
+        assert!(
+            !without.iter().any(|s| s == "users:read.email"),
+            "{mode:?}: {without:?}"
+        );
+        assert_eq!(with.len(), without.len() + 1, "{mode:?}");
+    }
+    let env = |pairs: &[(&str, &str)]| Environment::from_pairs(pairs.iter().copied());
+    assert!(!uses_user_identity(&env(&[])));
+    assert!(uses_user_identity(&env(&[("LOOKERBOT_IDENTITY", "User")])));
+    assert!(!uses_user_identity(&env(&[("LOOKERBOT_IDENTITY", "service")])));
+    let one_of_two = r#"[{"url": "https://a.looker.com"}, {"url": "https://b.looker.com", "identity": "user"}]"#;
+    assert!(uses_user_identity(&env(&[("LOOKERS", one_of_two)])));
+    let all_service = r#"[{"url": "https://a.looker.com", "identity": "service"}]"#;
+    assert!(!uses_user_identity(&env(&[
+        ("LOOKERBOT_IDENTITY", "user"),
+        ("LOOKERS", all_service)
+    ])));
+    let inherits = r#"[{"url": "https://a.looker.com"}]"#;
+    assert!(uses_user_identity(&env(&[
+        ("LOOKERBOT_IDENTITY", "user"),
+        ("LOOKERS", inherits)
+    ])));
+    assert!(
+        uses_user_identity(&env(&[("LOOKERBOT_IDENTITY", "everyone")])),
+        "when unsure, the manifest asks for the scope"
+    );
 }

@@ -44,17 +44,32 @@ use turn::Turn;
 pub const NOT_UNDERSTOOD: &str =
     "I couldn't understand that command. You can use `help` to see the list of possible commands.";
 
-/// One audit line per request: who asked (chat user id), whom it ran as in Looker, what and how it went; never
-/// tokens, emails or data.
-fn audit(sender: &event::Sender, looker_user: &str, what: &str, outcome: &str) {
+/// One audit line per request: who asked (chat user id), whom it ran as in Looker, what kind of request, what it
+/// ran in Looker (Looks, dashboards, queries by id) and how it went; never tokens, emails or data.
+fn audit(sender: &event::Sender, looker_user: &str, what: &str, ran: &[String], outcome: &str) {
+    let ran = if ran.is_empty() {
+        "nothing".to_string()
+    } else {
+        ran.join(", ")
+    };
     tracing::info!(
         target: "lookerbot::audit",
         slack_user = %sender.user_id,
         looker_user,
         what,
+        ran,
         outcome,
         "request"
     );
+}
+
+/// The audit outcome of a request that ran, from how its Looker calls went.
+fn outcome_of(acting: &identity::Acting) -> &'static str {
+    match acting.journal.outcome() {
+        looker::CallsOutcome::Refused => "refused by Looker",
+        looker::CallsOutcome::Failed => "failed",
+        looker::CallsOutcome::Succeeded => "answered",
+    }
 }
 
 /// The bot. Cheap to clone; clones share everything.
@@ -68,6 +83,7 @@ struct Inner {
     settings: BotSettings,
     catalog: CatalogStore,
     commands: Vec<Box<dyn AnyCommand>>,
+    known_users: identity::KnownUsers,
 }
 
 impl Bot {
@@ -78,6 +94,7 @@ impl Bot {
                 settings,
                 catalog: CatalogStore::default(),
                 commands: commands::all(),
+                known_users: identity::KnownUsers::new(identity::USERS_KEPT_FOR),
             }),
         }
     }
@@ -135,10 +152,10 @@ impl Bot {
             .iter()
             .any(|c| c == channel_id);
         let email = sender.email.as_deref();
-        identity::resolve(&self.inner.lookers, email, fallback)
+        identity::resolve(&self.inner.lookers, &self.inner.known_users, email, fallback)
             .await
             .map_err(|refusal| {
-                audit(sender, "none", what, "refused: no usable Looker user");
+                audit(sender, "none", what, &[], "refused: no usable Looker user");
                 Reply::warning(refusal.message).only_asker()
             })
     }
@@ -164,7 +181,6 @@ impl Bot {
                 return;
             }
         };
-        let looker_user = acting.looker_user.clone();
         let turn = Turn {
             message,
             lookers: &self.inner.lookers,
@@ -174,6 +190,7 @@ impl Bot {
             usages: self.inner.commands.iter().filter_map(|c| c.usage()).collect(),
             replier: Replier::new(sink, to),
             acting,
+            refusals_told: Default::default(),
         };
         let parsed = self
             .inner
@@ -190,10 +207,7 @@ impl Bot {
         if let Some(name) = answered {
             metrics::counter!("lookerbot_replies_total", "command" => name).increment(1);
         }
-        let outcome = if parsed.is_some() { "answered" } else { "not a command" };
-        if parsed.is_some() || !reading_along {
-            audit(&message.sender, &looker_user, "message", outcome);
-        }
+        let understood = parsed.is_some();
         match parsed {
             Some(parsed) => parsed.run(&turn).await,
             None if message.origin == Origin::SlashCommand => {
@@ -205,6 +219,15 @@ impl Bot {
             None => {}
         }
         turn.replier.finish().await;
+        if understood || !reading_along {
+            let outcome = if understood {
+                outcome_of(&turn.acting)
+            } else {
+                "not a command"
+            };
+            let ran = turn.acting.journal.ran();
+            audit(&message.sender, &turn.acting.looker_user, "message", &ran, outcome);
+        }
     }
 
     async fn handle_click(&self, click: &ButtonClick, sink: Arc<dyn ChatSink>) {
@@ -215,8 +238,16 @@ impl Bot {
         let channel = &click.conversation.channel_id;
         let reply = match self.acting_for(&click.sender, channel, "data action").await {
             Ok(acting) => {
-                audit(&click.sender, &acting.looker_user, "data action", "ran");
-                actions::run_button(&self.inner.lookers, &acting, &click.value).await
+                let reply = actions::run_button(&self.inner.lookers, &acting, &click.value).await;
+                let ran = acting.journal.ran();
+                audit(
+                    &click.sender,
+                    &acting.looker_user,
+                    "data action",
+                    &ran,
+                    outcome_of(&acting),
+                );
+                reply
             }
             Err(refusal) => refusal,
         };

@@ -60,12 +60,13 @@ impl Lookers {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use config::Secret;
     use looker::ClientOptions;
 
-    fn lookers(urls: &[&str]) -> Lookers {
+    /// Lookers at these web URLs (never called).
+    pub(crate) fn lookers(urls: &[&str]) -> Lookers {
         let clients = urls
             .iter()
             .map(|url| {

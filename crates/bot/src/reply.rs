@@ -132,6 +132,16 @@ impl Reply {
         Reply::notice(Tone::Warning, text)
     }
 
+    /// Whether the reply shows results (fields, a table, an image, buttons) rather than only words.
+    pub fn carries_data(&self) -> bool {
+        self.blocks.iter().any(|b| {
+            matches!(
+                b,
+                Block::Fields(_) | Block::Table(_) | Block::Image { .. } | Block::Buttons(_)
+            )
+        })
+    }
+
     pub fn only_asker(mut self) -> Self {
         self.visibility = Visibility::OnlyAsker;
         self

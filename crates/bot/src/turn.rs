@@ -1,6 +1,7 @@
 //! One message being answered: what a command sees.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use looker::{ChatContext, LookerClient};
 
@@ -26,6 +27,8 @@ pub struct Turn<'a> {
     pub(crate) replier: Replier,
     /// Whom this message runs as in each Looker.
     pub acting: Acting,
+    /// How many of Looker's refusals of the asker a reply has told of so far.
+    pub(crate) refusals_told: AtomicUsize,
 }
 
 impl Turn<'_> {
@@ -64,7 +67,19 @@ impl Turn<'_> {
     }
 
     pub async fn reply(&self, reply: Reply) {
-        self.replier.send(reply).await;
+        self.replier.send(self.private_if_refused(reply)).await;
+    }
+
+    /// A reply without data that follows a refusal by Looker of the asker's own account (no access, or the
+    /// account is gone) tells of it, so only the asker sees it: others need not learn what someone may not see.
+    fn private_if_refused(&self, reply: Reply) -> Reply {
+        let refusals = self.acting.journal.refusals();
+        let told = self.refusals_told.swap(refusals, Ordering::Relaxed);
+        if refusals > told && !reply.carries_data() {
+            reply.only_asker()
+        } else {
+            reply
+        }
     }
 
     /// A reply only the asker sees when they used the slash command (as the original did for help), public
@@ -75,6 +90,6 @@ impl Turn<'_> {
         } else {
             reply
         };
-        self.replier.send(reply).await;
+        self.reply(reply).await;
     }
 }

@@ -41,7 +41,8 @@ pub enum Identity {
 }
 
 impl Identity {
-    fn parse(value: &str) -> Option<Identity> {
+    /// `service` or `user`, in any case; anything else is `None`.
+    pub fn parse(value: &str) -> Option<Identity> {
         match value.trim().to_ascii_lowercase().as_str() {
             "service" => Some(Identity::Service),
             "user" => Some(Identity::User),

@@ -209,6 +209,22 @@ impl Sandbox {
         users::all()
     }
 
+    /// Disables a user, as an admin would in Looker: their tokens stop working, `login_user` refuses them and
+    /// `search_users` shows them disabled.
+    pub fn disable_user(&self, user_id: &str) {
+        self.state().users.disable(user_id);
+    }
+
+    /// Deletes a user: their tokens stop working and Looker knows them no more.
+    pub fn delete_user(&self, user_id: &str) {
+        self.state().users.delete(user_id);
+    }
+
+    /// The API key (client id, client secret) of a user who is not the admin, for logging in as them.
+    pub fn api_key_of(&self, user_id: &str) -> (String, String) {
+        self.state().api_key_of(user_id)
+    }
+
     /// How many queries (runs, renders) this user was allowed to run so far.
     pub fn queries_run_by(&self, user_id: &str) -> u64 {
         self.state().runs_by(user_id)

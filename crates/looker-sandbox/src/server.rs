@@ -123,9 +123,9 @@ async fn operation_call(
         None => {}
     }
     let user = if PUBLIC_OPERATIONS.contains(&operation_id) {
-        users::admin()
+        *users::admin()
     } else {
-        match state.tokens.user_of(authorization).and_then(|id| users::by_id(&id)) {
+        match state.tokens.user_of(authorization).and_then(|id| state.users.user(&id)) {
             Some(user) if !user.is_disabled => user,
             _ => return into_response(unauthenticated()),
         }
@@ -147,7 +147,7 @@ async fn operation_call(
             body: &json_body,
             raw_body: &raw_body,
             authorization: authorization.as_deref(),
-            user,
+            user: &user,
             empty_image,
             query_error: query_error.as_deref(),
             oversized,

@@ -16,7 +16,7 @@ use crate::query::{self, Executed, QueryDef, QueryError};
 use crate::render_tasks::RenderTasks;
 use crate::resources::StoredQuery;
 use crate::timing::Timings;
-use crate::users::User;
+use crate::users::{Directory, User};
 
 pub struct State {
     pub client_id: String,
@@ -37,6 +37,8 @@ pub struct State {
     pub data_action_users: Mutex<Vec<String>>,
     /// How many queries each user (by id) was allowed to run.
     runs_by_user: Mutex<HashMap<String, u64>>,
+    /// The users as they are now.
+    pub users: Directory,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -74,6 +76,7 @@ impl State {
             data_actions: Mutex::new(Vec::new()),
             data_action_users: Mutex::new(Vec::new()),
             runs_by_user: Mutex::new(HashMap::new()),
+            users: Directory::default(),
         })
     }
 
@@ -101,6 +104,15 @@ impl State {
         let restricted = user.restrict(def)?;
         *lock(&self.runs_by_user).entry(user.id.to_owned()).or_default() += 1;
         Some(restricted)
+    }
+
+    /// The API key (client id, secret) of the user `user_id`: the configured admin key with the user's id added.
+    pub fn api_key_of(&self, user_id: &str) -> (String, String) {
+        let suffix = format!("-user-{user_id}");
+        (
+            format!("{}{suffix}", self.client_id),
+            format!("{}{suffix}", self.client_secret),
+        )
     }
 
     pub fn runs_by(&self, user_id: &str) -> u64 {

@@ -1,9 +1,11 @@
 //! The sandbox's Looker users and what each may do: an admin (the API user the bot logs in as), people (emails as the Slack simulator's people have them) whose role
 //! has `access_data` on `thelook` with a `region` user attribute behind an access filter on `users.state`, a
 //! viewer whose role has no model access, and a disabled account. The Reports folder (under the command folder) is
-//! shared with some only.
+//! shared with some only. A test may disable or delete a user while the sandbox runs ([`Directory`]), as an admin
+//! would in Looker.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
@@ -14,7 +16,7 @@ use crate::query::QueryDef;
 pub const REGION_FIELD: &str = "users.state";
 
 /// One Looker user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct User {
     pub id: &'static str,
     pub first_name: &'static str,
@@ -95,8 +97,52 @@ pub fn all() -> &'static [User] {
     &USERS
 }
 
-pub fn by_id(id: &str) -> Option<&'static User> {
-    USERS.iter().find(|u| u.id == id)
+/// What an admin changed about a user while the sandbox runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Disabled,
+    Deleted,
+}
+
+/// The users as they are now: [`all`] with the changes a test made.
+#[derive(Debug, Default)]
+pub struct Directory {
+    changes: Mutex<HashMap<String, Change>>,
+}
+
+impl Directory {
+    /// The user with this id now (`None` once deleted).
+    pub fn user(&self, id: &str) -> Option<User> {
+        self.now().into_iter().find(|u| u.id == id)
+    }
+
+    /// Every user not deleted, disabled ones marked so.
+    pub fn now(&self) -> Vec<User> {
+        let changes = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        USERS
+            .iter()
+            .filter_map(|u| match changes.get(u.id) {
+                Some(Change::Deleted) => None,
+                Some(Change::Disabled) => Some(User {
+                    is_disabled: true,
+                    ..*u
+                }),
+                None => Some(*u),
+            })
+            .collect()
+    }
+
+    pub fn disable(&self, id: &str) {
+        self.change(id, Change::Disabled);
+    }
+
+    pub fn delete(&self, id: &str) {
+        self.change(id, Change::Deleted);
+    }
+
+    fn change(&self, id: &str, change: Change) {
+        (self.changes.lock().unwrap_or_else(|p| p.into_inner())).insert(id.to_owned(), change);
+    }
 }
 
 pub fn admin() -> &'static User {
@@ -148,14 +194,14 @@ impl User {
     }
 }
 
-/// `search_users`: admins only (others see nobody); `email`, `id`, `is_disabled`, `first_name`, `last_name`
-/// compared case-insensitively, `%` as wildcard in text.
-pub fn search(actor: &User, params: &std::collections::HashMap<String, String>) -> Vec<&'static User> {
+/// `search_users` among `users`: admins only (others see nobody); `email`, `id`, `is_disabled`, `first_name`,
+/// `last_name` compared case-insensitively, `%` as wildcard in text.
+pub fn search(actor: &User, users: Vec<User>, params: &HashMap<String, String>) -> Vec<User> {
     if !actor.admin {
         return Vec::new();
     }
-    USERS
-        .iter()
+    users
+        .into_iter()
         .filter(|u| {
             let disabled = u.is_disabled.to_string();
             let fields = [

@@ -126,3 +126,68 @@ async fn restricted_folder_content_is_hidden_from_those_it_is_not_shared_with() 
         admin.sandbox.violations()
     );
 }
+
+/// `POST /login` with an API key, the status and the token when it worked.
+async fn login_with(admin: &Client, (id, secret): (String, String)) -> (u16, Option<String>) {
+    let res = (admin.http)
+        .post(format!("{}/login", admin.sandbox.api_url()))
+        .form(&[("client_id", id), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or_default();
+    (status, body["access_token"].as_str().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn a_non_admin_api_key_acts_as_its_user_and_may_not_log_in_as_others() {
+    let admin = start().await;
+    let (status, token) = login_with(&admin, admin.sandbox.api_key_of("2")).await;
+    assert_eq!(status, 200);
+    let alice = Client {
+        token: token.unwrap(),
+        ..admin_clone(&admin)
+    };
+    assert_eq!(alice.get_json("/user").await["id"], "2");
+    assert_eq!(alice.post("/login/3", &json!({})).await.status(), 403);
+    let (wrong_id, _) = admin.sandbox.api_key_of("2");
+    let (status, _) = login_with(&admin, (wrong_id, "not-the-secret".into())).await;
+    assert_eq!(status, 404, "a wrong secret is refused as Looker does");
+    let (status, _) = login_with(&admin, admin.sandbox.api_key_of("5")).await;
+    assert_eq!(status, 404, "a disabled user's key does not log in");
+}
+
+fn admin_clone(admin: &Client) -> Client {
+    Client {
+        sandbox: admin.sandbox.clone(),
+        http: admin.http.clone(),
+        token: admin.token.clone(),
+    }
+}
+
+#[tokio::test]
+async fn users_disabled_or_deleted_while_running_lose_their_tokens_and_logins() {
+    let admin = start().await;
+    let alice = as_user(&admin, "alice@sim.example").await;
+    let bob = as_user(&admin, "bob@sim.example").await;
+    admin.sandbox.disable_user("2");
+    assert_eq!(
+        alice.get("/user").await.status(),
+        401,
+        "a disabled user's token stops working"
+    );
+    assert_eq!(admin.post("/login/2", &json!({})).await.status(), 403);
+    let found = admin.get_json("/users/search?email=alice@sim.example").await;
+    assert_operation_response("search_users", &found);
+    assert_eq!(found[0]["is_disabled"], true);
+    admin.sandbox.delete_user("3");
+    assert_eq!(bob.get("/user").await.status(), 401);
+    assert_eq!(admin.post("/login/3", &json!({})).await.status(), 404);
+    assert_eq!(admin.get_json("/users/search?email=bob@sim.example").await, json!([]));
+    assert!(
+        admin.sandbox.violations().is_empty(),
+        "{:?}",
+        admin.sandbox.violations()
+    );
+}

@@ -1,6 +1,7 @@
 //! Transport: version discovery, login, token refresh, the 401 retry, timeouts and error mapping.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use url::Url;
 
 use crate::breaker::Breaker;
 use crate::error::LookerError;
+use crate::journal::Journal;
 use crate::models::{AccessToken, ApiVersion};
 use crate::versions::{api_root, legacy_version};
 
@@ -55,6 +57,8 @@ pub struct ChatContext {
 pub struct LookerClient {
     shared: Arc<Shared>,
     user_agent: Arc<str>,
+    /// Where the calls of one request are noted, for its audit line.
+    journal: Option<Journal>,
 }
 
 struct Shared {
@@ -69,6 +73,8 @@ struct Shared {
     acting_as: Option<(Weak<Shared>, String)>,
     /// The admin's clients acting as users, by user id, so that each user's token is reused until it expires.
     user_clients: std::sync::Mutex<HashMap<String, LookerClient>>,
+    /// For a client acting as a Looker user: Looker refused to log in as them (disabled or deleted).
+    gone: AtomicBool,
 }
 
 struct Session {
@@ -123,8 +129,10 @@ impl LookerClient {
                 breaker: Arc::new(Breaker::new(options.breaker_open_for)),
                 acting_as: None,
                 user_clients: std::sync::Mutex::new(HashMap::new()),
+                gone: AtomicBool::new(false),
             }),
             user_agent: Arc::from(base_user_agent()),
+            journal: None,
         })
     }
 
@@ -155,12 +163,22 @@ impl LookerClient {
         LookerClient {
             shared: self.shared.clone(),
             user_agent: Arc::from(agent),
+            journal: self.journal.clone(),
+        }
+    }
+
+    /// A client that notes what it runs in `journal` (see [`Journal`]).
+    pub fn with_journal(&self, journal: &Journal) -> LookerClient {
+        LookerClient {
+            journal: Some(journal.clone()),
+            ..self.clone()
         }
     }
 
     /// A client acting as the Looker user `user_id`: its token comes from the admin's `POST /login/{user_id}`
     /// (this client's credentials must be an admin's), is kept until it expires and renewed as the service
-    /// token is. The same user gets the same client (and session) back.
+    /// token is. The same user gets the same client (and session) back, until Looker refuses to log in as them
+    /// ([`LookerClient::is_gone`]): then a new one, which asks Looker again.
     pub async fn as_user(&self, user_id: &str) -> Result<LookerClient, LookerError> {
         let api_url = self.api_url().await?.clone();
         let mut clients = self
@@ -168,6 +186,7 @@ impl LookerClient {
             .user_clients
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients.retain(|_, client| !client.is_gone());
         let client = clients.entry(user_id.to_owned()).or_insert_with(|| LookerClient {
             shared: Arc::new(Shared {
                 http: self.shared.http.clone(),
@@ -178,13 +197,21 @@ impl LookerClient {
                 breaker: Arc::clone(&self.shared.breaker),
                 acting_as: Some((Arc::downgrade(&self.shared), user_id.to_owned())),
                 user_clients: std::sync::Mutex::new(HashMap::new()),
+                gone: AtomicBool::new(false),
             }),
             user_agent: Arc::from(base_user_agent()),
+            journal: None,
         });
         Ok(LookerClient {
             shared: client.shared.clone(),
             user_agent: self.user_agent.clone(),
+            journal: self.journal.clone(),
         })
+    }
+
+    /// Whether Looker refused to log in as the user this client acts as (disabled or deleted since it was made).
+    pub fn is_gone(&self) -> bool {
+        self.shared.gone.load(Ordering::Relaxed)
     }
 
     /// The Looker user id this client acts as, when it is not the configured API user.
@@ -293,11 +320,22 @@ impl LookerClient {
                 .upgrade()
                 .ok_or_else(|| LookerError::Setup("the admin Looker client is gone".into()))?,
             user_agent: self.user_agent.clone(),
+            journal: None,
         };
         let path = format!("login/{}", crate::ops::seg(user_id));
         // Boxed: the admin's call may itself log in, through this same function's caller.
         let call = Box::pin(admin.call("login_user", Method::POST, &path, &[], Body::None, Speed::Normal));
-        read_json("login_user", call.await?).await
+        match call.await {
+            Ok(response) => read_json("login_user", response).await,
+            // Looker refuses to log in as a disabled user (403) and does not know a deleted one (404).
+            Err(LookerError::Api { status: 403 | 404, .. }) => {
+                self.shared.gone.store(true, Ordering::Relaxed);
+                Err(LookerError::UserGone {
+                    user_id: user_id.to_owned(),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn request_service_token(&self) -> Result<AccessToken, LookerError> {
@@ -357,6 +395,9 @@ impl LookerClient {
         let result = self.call_timed(operation, method, path, query, body, speed).await;
         crate::observe::call_finished(operation, started.elapsed(), &result);
         self.shared.breaker.record(&result);
+        if let Some(journal) = &self.journal {
+            journal.record(operation, path, &result);
+        }
         result
     }
 
@@ -410,6 +451,14 @@ impl LookerClient {
                 let (message, details) = error_message(response).await;
                 if html || looks_like_html(message.as_bytes()) {
                     return Err(not_looker(operation, &answered_at, status));
+                }
+                if let (Some((_, user_id)), 403 | 404) = (&self.shared.acting_as, status) {
+                    return Err(LookerError::NoAccess {
+                        operation,
+                        status,
+                        message,
+                        user_id: user_id.clone(),
+                    });
                 }
                 return Err(LookerError::Api {
                     operation,

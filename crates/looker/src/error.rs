@@ -58,6 +58,43 @@ pub enum LookerError {
 
     #[error("The Looker client could not be set up: {0}")]
     Setup(String),
+
+    /// A call made as a Looker user (identity `user`) that Looker refused (403) or answered as if the content did
+    /// not exist (404, which is also what Looker says about content or models a user may not see).
+    #[error(
+        "Your Looker account (user {user_id}) may not {} (Looker answered {status}): it does not exist, or your \
+         account has no access to it or to its model's data. Nothing was run as anyone else; ask your Looker admin \
+         for access.",
+        what_was_refused(.operation)
+    )]
+    NoAccess {
+        operation: &'static str,
+        status: u16,
+        /// Looker's own words ("Not found"), for logs; people get what it means for them.
+        message: String,
+        user_id: String,
+    },
+
+    /// Looker refused to let the bot act as a Looker user it found before (`login_user` answered 403 or 404): the
+    /// account was disabled or deleted, or the API user lost its admin rights.
+    #[error(
+        "Looker no longer lets the bot act as your Looker account (user {user_id}): it was disabled or deleted \
+         (or the bot's Looker API user is no longer an admin). Nothing was run as anyone else; ask your Looker \
+         admin."
+    )]
+    UserGone { user_id: String },
+}
+
+/// What a refused operation would have done, in words for the person who asked.
+fn what_was_refused(operation: &str) -> &'static str {
+    match operation {
+        "look" | "run_look" | "create_look_render_task" => "open this Look",
+        "dashboard" | "dashboard_dashboard_elements" | "create_dashboard_render_task" => "open this dashboard",
+        "query" | "query_for_slug" | "create_query" | "run_query" | "run_inline_query" => "run this query",
+        "create_query_render_task" => "draw this chart",
+        "perform_data_action" => "run this action",
+        _ => "see this",
+    }
 }
 
 impl LookerError {
@@ -70,10 +107,16 @@ impl LookerError {
         }
     }
 
+    /// Whether Looker refused the Looker user a request acts as (no access, or the account is gone): the asker's
+    /// answer, privately, rather than a failure of the bot.
+    pub fn is_refusal_of_user(&self) -> bool {
+        matches!(self, LookerError::NoAccess { .. } | LookerError::UserGone { .. })
+    }
+
     /// The HTTP status Looker answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            LookerError::Api { status, .. } => Some(*status),
+            LookerError::Api { status, .. } | LookerError::NoAccess { status, .. } => Some(*status),
             _ => None,
         }
     }

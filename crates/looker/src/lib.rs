@@ -7,6 +7,7 @@
 mod breaker;
 mod client;
 mod error;
+mod journal;
 pub mod models;
 mod observe;
 mod ops;
@@ -15,5 +16,6 @@ mod versions;
 pub use breaker::{OPEN_FOR, TRIP_AFTER};
 pub use client::{ChatContext, ClientOptions, LookerClient, MAX_IMAGE_ANSWER, MAX_JSON_ANSWER};
 pub use error::LookerError;
+pub use journal::{CallsOutcome, Journal};
 pub use ops::ContentSearch;
 pub use versions::api_root;

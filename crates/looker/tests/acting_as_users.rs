@@ -95,15 +95,26 @@ async fn user_tokens_are_renewed_when_they_expire_or_are_revoked() {
 async fn refused_logins_and_missing_rights_are_errors_with_status() {
     let (sandbox, admin) = admin_client(3600).await;
     let dora = admin.as_user("5").await.unwrap();
+    assert!(!dora.is_gone());
     match dora.me().await {
-        Err(LookerError::Api { operation, status, .. }) => assert_eq!((operation, status), ("login_user", 403)),
+        Err(LookerError::UserGone { user_id }) => assert_eq!(user_id, "5"),
         other => panic!("expected a refused login, got {other:?}"),
     }
+    assert!(dora.is_gone(), "Looker refused to log in as her");
+    assert!(
+        !admin.as_user("5").await.unwrap().is_gone(),
+        "a new client asks Looker again"
+    );
     let vera = admin.as_user("4").await.unwrap();
     match vera.run_look(content::TABLE_LOOK_ID).await {
-        Err(LookerError::Api { status, .. }) => assert_eq!(status, 404),
+        Err(e @ LookerError::NoAccess { .. }) => {
+            assert_eq!(e.status(), Some(404));
+            assert!(e.is_refusal_of_user() && !e.is_retryable());
+            assert!(e.to_string().contains("may not open this Look"), "{e}");
+        }
         other => panic!("expected no data access, got {other:?}"),
     }
+    assert!(!vera.is_gone(), "no access is not a gone account");
     assert_eq!(sandbox.queries_run_by("4"), 0);
     assert!(admin.users_with_email("nobody@example.com").await.unwrap().is_empty());
     assert!(sandbox.violations().is_empty(), "{:?}", sandbox.violations());

@@ -77,9 +77,11 @@ pub fn manifest(url: Option<String>) -> anyhow::Result<ExitCode> {
         SlackMode::Socket
     });
     let hosts = admin::manifest::looker_hosts(&env);
+    let user_identity = admin::manifest::uses_user_identity(&env);
+    let expand_urls = config.slack.expand_urls;
     print!(
         "{}",
-        admin::manifest::manifest_yaml(mode, url.as_deref(), config.slack.expand_urls, &hosts)
+        admin::manifest::manifest_yaml_for_identity(mode, url.as_deref(), expand_urls, user_identity, &hosts)
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -172,3 +172,48 @@ async fn check_in_identity_user_verifies_login_as_and_asks_for_the_email_scope()
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(!text.contains("users:read.email"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_in_identity_user_says_when_the_api_user_is_not_an_admin() {
+    let mut scopes = slack_sim::default_bot_scopes();
+    scopes.push("users:read.email".into());
+    let setup = setup(Some(scopes)).await;
+    let (id, secret) = setup.sandbox.api_key_of("2");
+    let env = setup.env_with(&[
+        ("LOOKERBOT_IDENTITY", "user"),
+        ("LOOKER_API_3_CLIENT_ID", &id),
+        ("LOOKER_API_3_CLIENT_SECRET", &secret),
+    ]);
+    let output = lookerbot(&["check"], env).await;
+    let text = stdout(&output);
+    assert_ne!(output.status.code(), Some(0), "{text}");
+    let failure = text
+        .lines()
+        .find(|l| l.starts_with("FAIL") && l.contains("login as users"))
+        .unwrap_or_else(|| panic!("no failing login-as line:\n{text}"));
+    assert!(failure.contains("give it the Admin role"), "{failure}");
+    assert!(!text.contains(&secret), "the secret is never printed");
+    assert_eq!(setup.sandbox.calls("login_user"), 0, "nobody was logged in as");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_manifest_asks_for_emails_when_any_looker_uses_identity_user() {
+    let bot_scopes = |output: &std::process::Output| -> Vec<String> {
+        let manifest: serde_yaml_ng::Value = serde_yaml_ng::from_str(&stdout(output)).unwrap();
+        manifest["oauth_config"]["scopes"]["bot"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    let email = "users:read.email".to_string();
+    let service = lookerbot(&["manifest"], vec![]).await;
+    assert!(!bot_scopes(&service).contains(&email));
+    let user = lookerbot(&["manifest"], vec![("LOOKERBOT_IDENTITY".into(), "user".into())]).await;
+    assert!(user.status.success(), "{}", String::from_utf8_lossy(&user.stderr));
+    assert!(bot_scopes(&user).contains(&email));
+    let lookers = r#"[{"url": "https://a.looker.com"}, {"url": "https://b.looker.com", "identity": "user"}]"#;
+    let one_looker = lookerbot(&["manifest"], vec![("LOOKERS".into(), lookers.into())]).await;
+    assert!(bot_scopes(&one_looker).contains(&email));
+}

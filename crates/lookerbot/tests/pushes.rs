@@ -681,6 +681,7 @@ async fn in_identity_user_deliveries_run_as_the_bot_and_a_click_runs_as_the_clic
         0,
         "the delivery ran as the bot's user"
     );
+    assert!(world.sandbox.queries_run_by("1") > 0, "the service user ran it");
     click(&world, "/slack/action", &offered[0].value, GENERAL, "as-alice").await;
     let answer = click_answer(&world, GENERAL).await;
     assert_eq!(answer.text.as_deref(), Some(":white_check_mark: Pinged!!"));
@@ -689,6 +690,27 @@ async fn in_identity_user_deliveries_run_as_the_bot_and_a_click_runs_as_the_clic
         ["2"],
         "Alice's Looker user clicked"
     );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn in_identity_user_a_click_from_someone_without_a_looker_user_runs_nothing() {
+    // Without `users:read.email` the bot cannot tell who clicked in Looker.
+    let world = World::start_with(&[("LOOKERBOT_IDENTITY", "user")]).await;
+    let web = world.sandbox.web_url();
+    let ping = button_value(
+        &web,
+        json!({"label": "Ping", "type": "action", "url": format!("{web}/actions/ping")}),
+    );
+    click(&world, "/slack/action", &ping, GENERAL, "unknown-clicker").await;
+    let answer = click_answer(&world, GENERAL).await;
+    assert!(
+        all_text(&answer).contains("Ask your Looker admin"),
+        "{}",
+        all_text(&answer)
+    );
+    assert_eq!(answer.response_type.as_deref(), Some("ephemeral"));
+    assert!(world.sandbox.performed_data_actions().is_empty(), "nothing was run");
     world.stop().await;
 }
 

@@ -149,12 +149,17 @@ impl World {
 
     /// Alice mentions the bot in #general: `<@UBOT> text` (Events API `app_mention`).
     pub async fn mention(&self, text: &str) -> reqwest::Response {
+        self.mention_as(ALICE, text).await
+    }
+
+    /// `user` mentions the bot in #general.
+    pub async fn mention_as(&self, user: &str, text: &str) -> reqwest::Response {
         let n = self.next_event.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let text = format!("<@{}> {text}", slack_sim::BOT_USER_ID);
         let body = json!({
             "token": "unused", "team_id": "T0SIM", "api_app_id": "A0SIM", "type": "event_callback",
             "event_id": format!("Ev{n:08}"), "event_time": 1_700_000_000,
-            "event": {"type": "app_mention", "channel": GENERAL, "user": ALICE, "text": text,
+            "event": {"type": "app_mention", "channel": GENERAL, "user": user, "text": text,
                       "ts": format!("1700000000.{n:06}"), "event_ts": format!("1700000000.{n:06}")}
         });
         self.post_signed("/slack/events", "application/json", body.to_string())
