@@ -15,11 +15,12 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 # 2. The dependencies are built in their own layer, reused until Cargo.toml or Cargo.lock change; a source change
 #    rebuilds only lookerbot's own crates. (aws-lc-sys and the bundled SQLite need the C compiler the image has.)
+#    --no-default-features leaves the demo and its Looker sandbox out of the production binary.
 FROM chef AS build
 COPY --from=planner /src/recipe.json recipe.json
-RUN cargo chef cook --release --locked -p lookerbot --recipe-path recipe.json
+RUN cargo chef cook --release --locked -p lookerbot --no-default-features --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked -p lookerbot
+RUN cargo build --release --locked -p lookerbot --no-default-features
 
 FROM debian:12.12-slim
 RUN apt-get update \

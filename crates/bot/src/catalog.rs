@@ -422,27 +422,15 @@ fn listens(element: &DashboardElement) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use config::{LookerInstance, Secret};
     use looker::{ClientOptions, LookerClient};
     use looker_sandbox::{Sandbox, SandboxConfig, content};
-    use url::Url;
 
     use super::*;
 
     async fn sandbox_lookers() -> (Sandbox, Lookers) {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        let instance = LookerInstance {
-            url: Url::parse(&sandbox.web_url()).unwrap(),
-            api_base_url: Url::parse(&sandbox.api_url()).unwrap(),
-            client_id: sandbox.client_id().to_owned(),
-            client_secret: Secret::new(sandbox.client_secret()),
-            custom_command_folder_id: Some(content::CUSTOM_COMMAND_FOLDER_ID.into()),
-            webhook_token: None,
-            ca_bundle: None,
-            verify_tls: true,
-            identity: config::Identity::Service,
-        };
+        let instance = sandbox.looker_instance();
         let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
         (sandbox, Lookers::new(vec![client]))
     }

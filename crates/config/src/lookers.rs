@@ -30,6 +30,30 @@ pub struct LookerInstance {
     pub identity: Identity,
 }
 
+impl LookerInstance {
+    /// A Looker reached with API credentials, the rest at its defaults: no command folder, no webhook token, the
+    /// system's trust store, identity `service`.
+    pub fn parse(url: &str, api_base_url: &str, client_id: &str, client_secret: &str) -> Result<Self, url::ParseError> {
+        Ok(LookerInstance {
+            url: Url::parse(url)?,
+            api_base_url: Url::parse(api_base_url)?,
+            client_id: client_id.to_string(),
+            client_secret: Secret::new(client_secret),
+            custom_command_folder_id: None,
+            webhook_token: None,
+            ca_bundle: None,
+            verify_tls: true,
+            identity: Identity::Service,
+        })
+    }
+
+    /// The same Looker, with custom commands in folder `id`.
+    pub fn with_command_folder(mut self, id: impl Into<String>) -> Self {
+        self.custom_command_folder_id = Some(id.into());
+        self
+    }
+}
+
 /// Whom a chat request runs as in Looker.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Identity {

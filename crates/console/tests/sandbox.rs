@@ -11,17 +11,7 @@ use looker_sandbox::{Sandbox, SandboxConfig};
 async fn sandbox_bot() -> (Sandbox, bot::Bot) {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let instance = config::LookerInstance {
-        url: sandbox.web_url().parse().unwrap(),
-        api_base_url: sandbox.api_url().parse().unwrap(),
-        client_id: sandbox.client_id().into(),
-        client_secret: config::Secret::new(sandbox.client_secret()),
-        custom_command_folder_id: Some(CUSTOM_COMMAND_FOLDER_ID.into()),
-        webhook_token: None,
-        ca_bundle: None,
-        verify_tls: true,
-        identity: config::Identity::Service,
-    };
+    let instance = sandbox.looker_instance();
     let client = looker::LookerClient::new(&instance, looker::ClientOptions::default()).unwrap();
     let bot = bot::Bot::new(bot::lookers::Lookers::new(vec![client]), Default::default());
     (sandbox, bot)

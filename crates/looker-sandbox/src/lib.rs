@@ -156,6 +156,14 @@ impl Sandbox {
         &self.state().client_secret
     }
 
+    /// How the bot reaches this sandbox: its addresses and API credentials, custom commands in the command folder.
+    #[cfg(feature = "test-support")]
+    pub fn looker_instance(&self) -> config::LookerInstance {
+        config::LookerInstance::parse(&self.web_url(), &self.api_url(), self.client_id(), self.client_secret())
+            .expect("the sandbox's own addresses parse")
+            .with_command_folder(content::CUSTOM_COMMAND_FOLDER_ID)
+    }
+
     /// Requests seen so far that broke the spec.
     pub fn violations(&self) -> Vec<Violation> {
         self.state().knobs.violations()

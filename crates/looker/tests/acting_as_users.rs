@@ -1,11 +1,9 @@
 //! A client acting as a Looker user through the admin's `login_user`: the user's rights and access filters apply,
 //! the user's token is reused until it expires, and refused logins say why.
 
-use config::{LookerInstance, Secret};
 use looker::models::Query;
 use looker::{ClientOptions, LookerClient, LookerError};
 use looker_sandbox::{Sandbox, SandboxConfig, content};
-use url::Url;
 
 async fn admin_client(expires_in: u64) -> (Sandbox, LookerClient) {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -15,17 +13,7 @@ async fn admin_client(expires_in: u64) -> (Sandbox, LookerClient) {
     })
     .await
     .unwrap();
-    let instance = LookerInstance {
-        url: Url::parse(&sandbox.web_url()).unwrap(),
-        api_base_url: Url::parse(&sandbox.api_url()).unwrap(),
-        client_id: sandbox.client_id().to_string(),
-        client_secret: Secret::new(sandbox.client_secret()),
-        custom_command_folder_id: Some(content::CUSTOM_COMMAND_FOLDER_ID.into()),
-        webhook_token: None,
-        ca_bundle: None,
-        verify_tls: true,
-        identity: config::Identity::Service,
-    };
+    let instance = sandbox.looker_instance();
     let client = LookerClient::new(&instance, ClientOptions::default()).unwrap();
     (sandbox, client)
 }

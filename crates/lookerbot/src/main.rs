@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lookerbot::cli::{Cli, Verb};
-use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, logging, migrate_queue_cmd, sandbox_cmd, serve};
+use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, logging, migrate_queue_cmd, serve};
 
 fn main() -> ExitCode {
     // reqwest and the WebSocket client both bring rustls; one crypto provider must be chosen for the process.
@@ -26,11 +26,11 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.verb.unwrap_or_else(default_verb) {
             Verb::Serve => serve::run().await,
-            Verb::Demo { port, images } => chat_cmd::demo(port, images).await,
+            Verb::Demo { port, images } => demo(port, images).await,
             Verb::Console { images } => chat_cmd::console(images).await,
             Verb::Check => admin_cmd::check().await,
             Verb::Manifest { url } => admin_cmd::manifest(url),
-            Verb::Sandbox { port } => sandbox_cmd::run(port).await,
+            Verb::Sandbox { port } => sandbox(port).await,
             Verb::Deliveries(args) => deliveries_cmd::run(args).await,
             Verb::MigrateQueue { from } => migrate_queue_cmd::run(from).await,
         }
@@ -42,6 +42,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "demo")]
+async fn demo(port: u16, images: std::path::PathBuf) -> anyhow::Result<ExitCode> {
+    lookerbot::demo_cmd::demo(port, images).await
+}
+
+#[cfg(feature = "demo")]
+async fn sandbox(port: u16) -> anyhow::Result<ExitCode> {
+    lookerbot::sandbox_cmd::run(port).await
+}
+
+#[cfg(not(feature = "demo"))]
+async fn demo(_port: u16, _images: std::path::PathBuf) -> anyhow::Result<ExitCode> {
+    Ok(left_out("demo"))
+}
+
+#[cfg(not(feature = "demo"))]
+async fn sandbox(_port: u16) -> anyhow::Result<ExitCode> {
+    Ok(left_out("sandbox"))
+}
+
+/// A production build (`--no-default-features`) leaves the sandbox out; say so rather than fail obscurely.
+#[cfg(not(feature = "demo"))]
+fn left_out(verb: &str) -> ExitCode {
+    eprintln!(
+        "lookerbot: `{verb}` is not in this build, which was made without the demo (cargo feature `demo`). \
+         Build with the default features (`cargo build -p lookerbot`) to try the demo."
+    );
+    ExitCode::from(2)
 }
 
 /// One async thread unless `TOKIO_WORKER_THREADS` asks for more: the bot mostly waits on Slack and Looker, and on
@@ -57,9 +87,10 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// Plain `lookerbot` serves when Slack is configured, and otherwise starts the demo, so that it does something
 /// useful on a fresh machine. An unreadable `.env` is the server's to report (exit code 2), not a reason to demo.
+/// A build without the demo always serves, so a misconfigured production bot says what is missing.
 fn default_verb() -> Verb {
     let configured = config::Environment::load().map_or(true, |env| env.first_of(config::BOT_TOKEN_VARS).is_some());
-    if configured {
+    if configured || !cfg!(feature = "demo") {
         Verb::Serve
     } else {
         eprintln!("SLACK_API_KEY is not set: starting the demo (`lookerbot serve` runs the real bot).");

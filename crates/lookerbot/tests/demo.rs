@@ -90,7 +90,7 @@ fn post(server: &str, path: &str, body: &str) -> String {
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nX-Looker-Webhook-Token: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        lookerbot::chat_cmd::DEMO_WEBHOOK_TOKEN,
+        lookerbot::demo_cmd::DEMO_WEBHOOK_TOKEN,
         body.len()
     );
     stream.write_all(request.as_bytes()).unwrap();

@@ -103,6 +103,35 @@ mod deploy_files {
         assert!(RUST_CONFIG.lines().any(|l| l.starts_with("VERSION=1.")));
     }
 
+    /// Production builds leave the demo's Looker sandbox out, and without the `demo` feature nothing pulls it in.
+    #[test]
+    fn production_builds_leave_the_sandbox_out() {
+        assert!(DOCKERFILE.contains("cargo build --release --locked -p lookerbot --no-default-features"));
+        assert!(RUST_CONFIG.contains("-p lookerbot --no-default-features"));
+        assert!(README.contains("cargo build --release -p lookerbot --no-default-features"));
+        let tree = |features: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO"))
+                .args([
+                    "tree",
+                    "--offline",
+                    "-p",
+                    "lookerbot",
+                    "-e",
+                    "normal",
+                    "--prefix",
+                    "none",
+                ])
+                .args(features)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .expect("cargo tree runs");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).expect("utf-8")
+        };
+        assert!(!tree(&["--no-default-features"]).contains("looker-sandbox"));
+        assert!(tree(&[]).contains("looker-sandbox"), "the default build has the demo");
+    }
+
     #[test]
     fn the_dockerfile_pins_its_bases_caches_dependencies_and_stops_gracefully() {
         for from in DOCKERFILE.lines().filter(|l| l.starts_with("FROM ")) {

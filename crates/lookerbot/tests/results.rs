@@ -324,9 +324,14 @@ async fn user_text_and_filter_values_cannot_ping_or_forge_links() {
     let world = world().await;
     // What Slack sends when someone types `<!channel>` and a fake link: its own entities.
     let found = reply_to(&world, &format!("find {MARKUP_ESCAPED}")).await;
-    assert_eq!(
-        section_text(&blocks(&found)[0]),
-        format!("No Looks match \"{MARKUP_ESCAPED}\".")
+    let nothing_found = section_text(&blocks(&found)[0]);
+    assert!(
+        nothing_found.starts_with(&format!("No Looks match \"{MARKUP_ESCAPED}\".")),
+        "{nothing_found}"
+    );
+    assert!(
+        nothing_found.ends_with(&format!("`find dashboard {MARKUP_ESCAPED}`")),
+        "{nothing_found}"
     );
     let filtered = reply_to(&world, &format!("customers {MARKUP_ESCAPED}")).await;
     assert_eq!(context_text(&blocks(&filtered)[1]), format!("State: {MARKUP_ESCAPED}"));

@@ -132,8 +132,7 @@ impl Command for Find {
         };
         let ranked = rank(&words, candidates);
         if ranked.is_empty() {
-            let noun = if kind == Kind::Look { "Looks" } else { "dashboards" };
-            return turn.reply(Reply::text(format!("No {noun} match \"{words}\"."))).await;
+            return turn.reply(no_match(kind, &words)).await;
         }
         let blocks = ranked
             .into_iter()
@@ -175,6 +174,20 @@ const TYPO_SIMILARITY: f64 = 0.85;
 /// subsequence score as a share of a perfect match (the words matched against themselves), and, for typos, how
 /// well every word matches a word of the title. So `ordres` finds "Orders by Status" even when some other title
 /// happens to contain the letters in order.
+/// Nothing found: say so, and offer the other kind of content, which people often mean ("sales" is a dashboard).
+fn no_match(kind: Kind, words: &str) -> Reply {
+    let (searched, other, command) = match kind {
+        Kind::Look => ("Looks", "dashboards", format!("find dashboard {words}")),
+        Kind::Dashboard => ("dashboards", "Looks", format!("find {words}")),
+    };
+    Reply::new(vec![Block::Paragraph(vec![
+        Inline::Text(format!(
+            "No {searched} match \"{words}\". Try other words, or search {other}: "
+        )),
+        Inline::Code(command),
+    ])])
+}
+
 fn rank(words: &str, candidates: Vec<Found>) -> Vec<Found> {
     let mut matcher = Matcher::new(Config::DEFAULT);
     let pattern = Pattern::parse(words, CaseMatching::Ignore, Normalization::Smart);
