@@ -1,10 +1,12 @@
 //! The PostgreSQL implementation of [`Store`], shared by every replica pointed at the same database: jobs are
 //! claimed with `FOR UPDATE SKIP LOCKED`, so replicas never take the same job, and a job whose replica died is
 //! claimed again by another once its lease expires. Event ids are remembered in the same database, so an event
-//! handed to two replicas is handled once.
+//! handed to two replicas is handled once; so is each Slack channel's posting budget
+//! ([`crate::SharedPace`]), so that the replicas together post no faster than Slack allows.
 
 mod errors;
 mod jobs;
+mod pace;
 mod retention;
 mod schema;
 

@@ -6,6 +6,7 @@ mod express;
 mod head_start;
 mod replicas;
 mod roundtrip;
+mod shared_pace;
 mod store;
 mod stores;
 mod support;
