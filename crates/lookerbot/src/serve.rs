@@ -20,7 +20,7 @@ use crate::stack::{self, Stack, StackParts};
 use slack::dedupe::DurableDedupe;
 
 /// How long shutdown waits for deliveries in flight before leaving them queued for the next start.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// Reads the configuration, or explains what is wrong and exits with code 2.
 pub fn load_config(needs: Needs) -> Result<Config, ExitCode> {

@@ -4,6 +4,7 @@ mod crash;
 mod damaged;
 mod express;
 mod head_start;
+mod postgres_tls;
 mod replicas;
 mod roundtrip;
 mod shared_pace;
