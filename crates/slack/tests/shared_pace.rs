@@ -15,10 +15,11 @@ use slack::web::{MessageBody, SlackWeb, WebConfig};
 use slack_sim::{PostRate, SimConfig, SlackSim};
 use testbed::postgres::{Cluster, fresh_database};
 
-/// Slack's limit with a shorter interval, so that the test takes seconds: a burst of 8, then one post per 250 ms.
+/// Slack's limit with a shorter interval, so that the test takes seconds: a burst of 8, then one post per 500 ms.
+/// The bot's burst of 6 leaves the simulator 2 posts of room, so a post may reach it up to a second after its slot.
 const SLACK_RATE: PostRate = PostRate {
     burst: 8,
-    interval: Duration::from_millis(250),
+    interval: Duration::from_millis(500),
 };
 const REPLICAS: usize = 3;
 const POSTS_EACH: usize = 6;
