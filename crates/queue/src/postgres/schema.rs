@@ -36,7 +36,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX lookerbot_seen_events_by_expiry ON lookerbot_seen_events (expires_at);
 ",
     "
-    CREATE TABLE lookerbot_pace (
+    -- Unlogged: posting slots need not survive a crash of the database (the buckets start full again, one burst),
+    -- and reserving one then waits for no disk.
+    CREATE UNLOGGED TABLE lookerbot_pace (
         channel TEXT   PRIMARY KEY,
         due_at  BIGINT NOT NULL
     );
