@@ -157,7 +157,9 @@ pub const GROUPS: &[(&str, &[Variable])] = &[
             var(
                 "LOOKERBOT_DATABASE_URL",
                 "PostgreSQL URL (postgres://user:password@host:5432/db) of a queue shared by several replicas \
-                 (default: a SQLite file in the data folder, one replica).",
+                 (default: a SQLite file in the data folder, one replica). TLS as libpq: ?sslmode=verify-full\
+                 &sslrootcert=/path/to/ca.pem checks the server's certificate, require only encrypts (sslmode \
+                 disable, prefer (default), require, verify-ca, verify-full; without sslrootcert the system's CAs).",
             ),
             var(
                 "LOOKERBOT_DELIVERY_LEASE_SECS",

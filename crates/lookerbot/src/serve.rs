@@ -20,7 +20,7 @@ use crate::stack::{self, Stack, StackParts};
 use slack::dedupe::DurableDedupe;
 
 /// How long shutdown waits for deliveries in flight before leaving them queued for the next start.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// Reads the configuration, or explains what is wrong and exits with code 2.
 pub fn load_config(needs: Needs) -> Result<Config, ExitCode> {
@@ -106,7 +106,12 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
-    let queue_dyn: Arc<dyn Store> = stack::open_configured_queue(config).await?;
+    let shared = stack::open_configured_state(config).await?;
+    let queue_dyn: Arc<dyn Store> = shared.queue;
+    let web = match shared.pace {
+        Some(pace) => web.with_shared_pace(pace),
+        None => web,
+    };
     let decorate = image_store(config)?;
     let probe_web = web.clone();
     let slack = slack_wiring::connect(

@@ -15,7 +15,7 @@ use bot::settings::BotSettings;
 use bot::sink::ChatSink;
 use config::Config;
 use looker::{ClientOptions, LookerClient};
-use queue::{PostgresStore, SqliteStore, Store, WorkerConfig, Workers};
+use queue::{PostgresStore, SharedPace, SqliteStore, Store, WorkerConfig, Workers};
 use server::operations::{Operations, Probes};
 use server::{AppState, Deliveries, DeliveryHandler, PushAuth};
 use tokio::net::TcpListener;
@@ -101,9 +101,30 @@ pub fn open_queue_holding(data_dir: &Path, capacity: usize) -> anyhow::Result<Ar
 /// The configured queue: in PostgreSQL, shared with the other replicas, when `LOOKERBOT_DATABASE_URL` is set;
 /// otherwise in the SQLite file in the data directory.
 pub async fn open_configured_queue(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_configured_state(config).await?.queue)
+}
+
+/// What replicas share when they share a database.
+pub struct SharedState {
+    pub queue: Arc<dyn Store>,
+    /// Each Slack channel's posting budget, when the queue is shared; `None`: this process paces its own posts.
+    pub pace: Option<Arc<dyn SharedPace>>,
+}
+
+/// The configured queue ([`open_configured_queue`]) and, in PostgreSQL, the posting budgets kept beside it.
+pub async fn open_configured_state(config: &Config) -> anyhow::Result<SharedState> {
     match &config.database_url {
-        Some(url) => Ok(Arc::new(open_shared_queue(url, config.queue_capacity).await?)),
-        None => Ok(open_queue_holding(&config.data_dir, config.queue_capacity)?),
+        Some(url) => {
+            let store = Arc::new(open_shared_queue(url, config.queue_capacity).await?);
+            Ok(SharedState {
+                queue: store.clone(),
+                pace: Some(store),
+            })
+        }
+        None => Ok(SharedState {
+            queue: open_queue_holding(&config.data_dir, config.queue_capacity)?,
+            pace: None,
+        }),
     }
 }
 

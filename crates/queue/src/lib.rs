@@ -12,13 +12,16 @@
 //!
 //! The same store remembers Slack event ids already handled ([`Store::first_sighting`]) so that Events API retries
 //! are not handled twice. [`SqliteStore`] keeps everything in one SQLite file for a single replica;
-//! [`PostgresStore`] keeps it in a PostgreSQL database that several replicas share.
+//! [`PostgresStore`] keeps it in a PostgreSQL database that several replicas share,
+//! with each Slack channel's posting budget ([`SharedPace`]), so that replicas together post no faster than Slack
+//! allows.
 
 mod backoff;
 mod error;
 mod express;
 mod health;
 mod job;
+mod pace;
 mod postgres;
 mod sqlite;
 mod store;
@@ -29,6 +32,7 @@ pub use error::QueueError;
 pub use express::{Enqueuer, Stored};
 pub use health::StoreHealth;
 pub use job::{Claimed, Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+pub use pace::SharedPace;
 pub use postgres::PostgresStore;
 pub use sqlite::{Pruned, Retention, SqliteStore};
 pub use store::Store;

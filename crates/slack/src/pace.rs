@@ -1,9 +1,12 @@
 //! Posting paced like Slack's own clients: `chat.postMessage` allows about one message per second per channel with
 //! short bursts (Slack's "Rate limits" page). Each channel has a token bucket: a burst goes out at once, later posts
 //! wait for the next token, and a 429 that still comes is waited out by the Web API client (`Retry-After`).
+//!
+//! Slack's limit is the app's, whichever replica posts: replicas sharing a PostgreSQL store share each channel's
+//! bucket there ([`queue::SharedPace`]). While that store cannot be asked, each replica paces its own posts again.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -12,13 +15,27 @@ use tokio::time::Instant;
 /// simulator allows 8, and the bot stays below that so that its clock and Slack's may differ a little.
 pub const DEFAULT_BURST: u32 = 6;
 
-/// A token bucket per channel.
+/// A token bucket per channel: this process's own, or the one every replica shares.
 pub(crate) struct Pacer {
     /// Time for one token to come back; zero turns pacing off.
     interval: Duration,
     burst: f64,
     buckets: Mutex<HashMap<String, Bucket>>,
+    shared: Option<SharedBuckets>,
 }
+
+/// The buckets replicas share, and when to ask them again after they could not be asked.
+struct SharedBuckets {
+    store: Arc<dyn queue::SharedPace>,
+    resting_until: Mutex<Option<Instant>>,
+}
+
+/// Longest wait for the shared store's answer before a post is paced by this process alone.
+const SHARED_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// After the shared store failed, posts are paced by this process alone for this long before it is asked again,
+/// so that chat does not wait for a database that is down.
+const SHARED_REST: Duration = Duration::from_secs(30);
 
 /// Tokens may go below zero: each post waiting for its turn has reserved one.
 struct Bucket {
@@ -35,14 +52,63 @@ impl Pacer {
             interval,
             burst: f64::from(burst.max(1)),
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// The same pacing, with each channel's bucket kept in `store`, shared by every replica that uses it.
+    pub(crate) fn shared(interval: Duration, burst: u32, store: Arc<dyn queue::SharedPace>) -> Self {
+        Pacer {
+            shared: Some(SharedBuckets {
+                store,
+                resting_until: Mutex::new(None),
+            }),
+            ..Pacer::new(interval, burst)
         }
     }
 
     /// Waits until a post into `channel` may go.
     pub(crate) async fn wait_turn(&self, channel: &str) {
-        if let Some(wait) = self.reserve(channel, Instant::now()) {
+        let wait = match self.reserve_shared(channel).await {
+            Some(wait) => Some(wait).filter(|wait| !wait.is_zero()),
+            None => self.reserve(channel, Instant::now()),
+        };
+        if let Some(wait) = wait {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Takes a token from the shared bucket of `channel` and returns the wait for it; `None` when there is no
+    /// shared store or it cannot be asked now.
+    async fn reserve_shared(&self, channel: &str) -> Option<Duration> {
+        let shared = self.shared.as_ref()?;
+        if self.interval.is_zero() {
+            return Some(Duration::ZERO);
+        }
+        {
+            let mut resting = shared.resting_until.lock().expect("pacer lock");
+            match *resting {
+                Some(until) if Instant::now() < until => return None,
+                Some(_) => *resting = None,
+                None => {}
+            }
+        }
+        let burst = self.burst as u32;
+        let reserved =
+            tokio::time::timeout(SHARED_TIMEOUT, shared.store.reserve_post(channel, self.interval, burst)).await;
+        let problem = match reserved {
+            Ok(Ok(wait)) => return Some(wait),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => format!("no answer within {SHARED_TIMEOUT:?}"),
+        };
+        tracing::warn!(
+            error = %problem,
+            "cannot reserve a posting slot in the shared queue database; this replica paces its own posts for \
+             the next {}s",
+            SHARED_REST.as_secs()
+        );
+        *shared.resting_until.lock().expect("pacer lock") = Some(Instant::now() + SHARED_REST);
+        None
     }
 
     /// Takes a token for a post into `channel` at `now`; returns how long the post must wait for it, if at all.

@@ -242,6 +242,13 @@ impl SlackWeb {
         })
     }
 
+    /// The same client with each channel's posting budget kept in `store`, shared with every replica that uses it
+    /// ([`crate::pace`]). Clones made before do not share it.
+    pub fn with_shared_pace(self, store: Arc<dyn queue::SharedPace>) -> SlackWeb {
+        let pacer = Arc::new(Pacer::shared(self.config.post_interval, self.config.post_burst, store));
+        SlackWeb { pacer, ..self }
+    }
+
     /// The same client acting with another token (the app-level token for Socket Mode).
     pub fn with_token(&self, token: Secret) -> SlackWeb {
         SlackWeb { token, ..self.clone() }

@@ -3,6 +3,8 @@
 //! `.ci/.testbed/postgres/` and started on a free loopback port. Or the server named by
 //! `LOOKERBOT_TEST_DATABASE_URL`, for people who run their own.
 //!
+//! A cluster can take TLS connections too, with a certificate the test made ([`Cluster::create_tls`]).
+//!
 //! PostgreSQL refuses to run as root, so when the tests run as root the cluster belongs to, and the server runs
 //! as, the `postgres` user the package creates.
 
@@ -87,11 +89,23 @@ pub struct Cluster {
     dir: PathBuf,
     port: u16,
     service: Option<Service>,
+    /// The server's certificate and key files, when it takes TLS connections.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Cluster {
     /// Installs PostgreSQL if needed, makes a new cluster and starts its server.
     pub fn create() -> Cluster {
+        Cluster::create_with_tls(None)
+    }
+
+    /// [`Cluster::create`] for a server that also takes TLS connections (`ssl=on`), with this certificate chain and
+    /// private key (PEM). Plain connections are still accepted.
+    pub fn create_tls(cert_pem: &str, key_pem: &str) -> Cluster {
+        Cluster::create_with_tls(Some((cert_pem, key_pem)))
+    }
+
+    fn create_with_tls(tls: Option<(&str, &str)>) -> Cluster {
         let bin = ensure_installed("PostgreSQL", "initdb", INSTALLER, find_bin_dir);
         let dir = new_cluster_dir();
         let data = dir.join("data");
@@ -104,11 +118,19 @@ impl Cluster {
             ]),
             "initdb",
         );
+        let tls = tls.map(|(cert, key)| {
+            let files = (dir.join("server.crt"), dir.join("server.key"));
+            write_service_file(&files.0, cert, 0o644);
+            // PostgreSQL refuses a key file others can read.
+            write_service_file(&files.1, key, 0o600);
+            files
+        });
         let mut cluster = Cluster {
             bin,
             dir,
             port: process::free_port(),
             service: None,
+            tls,
         };
         cluster.start();
         cluster
@@ -133,7 +155,7 @@ impl Cluster {
         if self.service.is_some() {
             return;
         }
-        let args: Vec<String> = vec![
+        let mut args: Vec<String> = vec![
             "-D".into(),
             self.dir.join("data").display().to_string(),
             "-p".into(),
@@ -145,6 +167,15 @@ impl Cluster {
             "-c".into(),
             "max_connections=200".into(),
         ];
+        if let Some((cert, key)) = &self.tls {
+            for setting in [
+                "ssl=on".to_owned(),
+                format!("ssl_cert_file={}", cert.display()),
+                format!("ssl_key_file={}", key.display()),
+            ] {
+                args.extend(["-c".to_owned(), setting]);
+            }
+        }
         let (program, args) = as_service_user(&self.bin.join("postgres"), args);
         // SIGINT is PostgreSQL's fast shutdown: it ends open sessions instead of waiting for them (SIGTERM).
         self.service = Some(process::start_owned("postgres", &program, &args, self.port, "INT"));
@@ -224,6 +255,18 @@ fn new_cluster_dir() -> PathBuf {
             .unwrap_or_else(|e| panic!("cannot give {} to the {SERVICE_USER} user: {e}", dir.display()));
     }
     dir
+}
+
+/// Writes `contents` to `path` with `mode`, owned by the account the server runs as.
+fn write_service_file(path: &Path, contents: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path, contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("cannot set the mode of {}: {e}", path.display()));
+    if let Some((uid, gid)) = service_account() {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid))
+            .unwrap_or_else(|e| panic!("cannot give {} to the {SERVICE_USER} user: {e}", path.display()));
+    }
 }
 
 /// Removes cluster folders whose test process is gone (their servers were stopped with it).

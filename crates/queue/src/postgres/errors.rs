@@ -25,12 +25,34 @@ impl<T> StorageContext<T> for Result<T, tokio_postgres::Error> {
 impl<T> StorageContext<T> for Result<T, deadpool_postgres::PoolError> {
     fn context(self, doing: &str) -> Result<T, QueueError> {
         self.map_err(|error| {
+            // The driver has no error kind for a failed TLS handshake; its message names it.
+            let advice = if error.to_string().contains("TLS") {
+                "check sslmode and sslrootcert in LOOKERBOT_DATABASE_URL: with verify-ca and verify-full the \
+                 server's certificate must be signed by a CA of sslrootcert (or of the system's trust store), and \
+                 with verify-full name the host in the URL; require and verify-* need a server with TLS on"
+            } else {
+                "check that PostgreSQL is running and reachable at LOOKERBOT_DATABASE_URL"
+            };
             QueueError::Unavailable(format!(
-                "{doing}: no database connection ({error}); check that PostgreSQL is running and reachable at \
-                 LOOKERBOT_DATABASE_URL"
+                "{doing}: no database connection ({}); {advice}",
+                with_causes(&error)
             ))
         })
     }
+}
+
+/// `error` followed by the causes its message does not already say (the driver's TLS error names no cause).
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let said = error.to_string();
+        if !message.contains(&said) {
+            message = format!("{message}: {said}");
+        }
+        cause = error.source();
+    }
+    message
 }
 
 /// Errors of a server going away or not accepting sessions yet (shutting down, starting up, out of connections,

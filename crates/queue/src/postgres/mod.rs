@@ -1,14 +1,16 @@
 //! The PostgreSQL implementation of [`Store`], shared by every replica pointed at the same database: jobs are
 //! claimed with `FOR UPDATE SKIP LOCKED`, so replicas never take the same job, and a job whose replica died is
 //! claimed again by another once its lease expires. Event ids are remembered in the same database, so an event
-//! handed to two replicas is handled once.
+//! handed to two replicas is handled once; so is each Slack channel's posting budget
+//! ([`crate::SharedPace`]), so that the replicas together post no faster than Slack allows.
 
 mod errors;
 mod jobs;
+mod pace;
 mod retention;
 mod schema;
+mod tls;
 
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -48,7 +50,8 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to the database at `url` (`postgres://user:password@host:port/database`), running the migrations
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with `sslmode` and
+    /// `sslrootcert` as libpq reads them: see `tls.rs`), running the migrations
     /// it lacks, with the default [`Retention`]. At most `capacity` jobs may be pending or running at once, counted
     /// over all replicas.
     pub async fn connect(url: &str, capacity: usize) -> Result<PostgresStore, QueueError> {
@@ -65,20 +68,15 @@ impl PostgresStore {
                 "the queue capacity must be at least 1".into(),
             ));
         }
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
-            QueueError::InvalidConfig(format!(
-                "LOOKERBOT_DATABASE_URL is not a PostgreSQL URL ({e}); write it as \
-                 postgres://user:password@host:5432/database"
-            ))
-        })?;
+        let tls::Connection { mut config, tls } = tls::parse(url)?;
         config.connect_timeout(CONNECT_TIMEOUT);
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Some(tls) => Manager::from_config(config, tls, manager_config),
+            None => Manager::from_config(config, NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(Runtime::Tokio1)

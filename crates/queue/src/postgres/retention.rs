@@ -1,4 +1,5 @@
-//! Pruning old records so that the tables do not grow forever (same [`Retention`] as the SQLite store).
+//! Pruning old records so that the tables do not grow forever (same [`Retention`] as the SQLite store), and the
+//! posting budgets of channels whose bucket has refilled.
 
 use std::time::Duration;
 
@@ -37,6 +38,11 @@ pub(super) async fn prune(client: &impl GenericClient, retention: &Retention) ->
         )
         .await
         .context("cannot prune old event ids")?;
+    // A channel whose bucket has refilled is the same as one never posted into.
+    client
+        .execute(&format!("DELETE FROM lookerbot_pace WHERE due_at <= {NOW}"), &[])
+        .await
+        .context("cannot prune posting budgets")?;
     Ok(Pruned {
         jobs: usize::try_from(done + failed).unwrap_or(usize::MAX),
         seen_events: usize::try_from(seen_events).unwrap_or(usize::MAX),

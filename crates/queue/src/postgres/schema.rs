@@ -11,7 +11,8 @@ pub(super) const LOCK_NAMESPACE: i32 = 0x6c6b_6274;
 const MIGRATION_LOCK: i32 = 1;
 
 /// The migrations in order; the layout version is how many have run. Append, never edit.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE lookerbot_jobs (
         id              BIGSERIAL PRIMARY KEY,
         kind            TEXT    NOT NULL,
@@ -33,7 +34,17 @@ const MIGRATIONS: &[&str] = &["
         expires_at BIGINT NOT NULL
     );
     CREATE INDEX lookerbot_seen_events_by_expiry ON lookerbot_seen_events (expires_at);
-"];
+",
+    "
+    -- Unlogged: posting slots need not survive a crash of the database (the buckets start full again, one burst),
+    -- and reserving one then waits for no disk.
+    CREATE UNLOGGED TABLE lookerbot_pace (
+        channel TEXT   PRIMARY KEY,
+        due_at  BIGINT NOT NULL
+    );
+    CREATE INDEX lookerbot_pace_by_due ON lookerbot_pace (due_at);
+",
+];
 
 /// Brings the database to the layout this code writes, or refuses one written by a newer lookerbot.
 pub(super) async fn migrate(client: &mut Client) -> Result<(), QueueError> {
