@@ -13,6 +13,9 @@ pub enum Retry {
     Later { after: Option<Duration> },
 }
 
+/// The note an [`Failure::outcome_unknown`] message carries, and how such a message is told apart once recorded.
+const OUTCOME_UNKNOWN: &str = "it may have arrived all the same: the next attempt looks for it before posting again";
+
 /// Something that did not work, and whether it may later.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -44,6 +47,20 @@ impl Failure {
             message: message.into(),
             retry: Retry::Later { after: Some(after) },
         }
+    }
+
+    /// A failure after which what was asked may have been done all the same (a post whose answer never came): it
+    /// may pass when tried again, and the message says that the next attempt first looks whether it was done.
+    pub fn outcome_unknown(message: impl std::fmt::Display) -> Self {
+        Failure {
+            message: format!("{message} ({OUTCOME_UNKNOWN})"),
+            retry: Retry::Later { after: None },
+        }
+    }
+
+    /// Whether a recorded failure message is an [`Failure::outcome_unknown`] one.
+    pub fn is_outcome_unknown(message: &str) -> bool {
+        message.contains(OUTCOME_UNKNOWN)
     }
 
     pub fn is_retryable(&self) -> bool {
@@ -89,5 +106,15 @@ mod tests {
             }
         );
         assert_eq!(Failure::permanent("x").within("Look 7").message, "Look 7: x");
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_retried_and_recognised_once_recorded() {
+        let failure = Failure::outcome_unknown("Slack chat.postMessage did not answer within 15s");
+        assert!(failure.is_retryable());
+        assert!(Failure::is_outcome_unknown(&failure.within("Weekly").message));
+        assert!(!Failure::is_outcome_unknown(
+            &Failure::retryable("Slack chat.postMessage did not answer within 15s").message
+        ));
     }
 }

@@ -9,7 +9,7 @@ use bot::Bot;
 use bot::delivery::Delivery;
 use bot::failure::{Failure, Retry};
 use bot::reply::Reply;
-use bot::sink::ChatSink;
+use bot::sink::{ChatSink, DeliveryMark};
 use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueError};
 use serde::Deserialize;
 use url::Url;
@@ -35,12 +35,12 @@ impl DeliveryHandler {
         }
     }
 
-    /// Runs `delivery`, posting it once `go_ahead` says so, and tells the queue how the attempt went.
+    /// Runs `delivery`, posting it once `go_ahead` gives its mark, and tells the queue how the attempt went.
     /// `last_error` is the previous attempt's, so that a channel is told once that its Looker is down.
     async fn run(
         &self,
         delivery: &Delivery,
-        go_ahead: impl Future<Output = bool>,
+        go_ahead: impl Future<Output = Option<DeliveryMark>>,
         last_error: Option<&str>,
     ) -> Result<(), JobError> {
         let Delivery::Scheduled { looker_url, .. } = delivery else {
@@ -53,7 +53,7 @@ impl DeliveryHandler {
         if let Some(wait) = looker.as_ref().and_then(|looker| looker.client.down_for()) {
             let reason = bot::delivery::looker_down_reason(looker_url, wait);
             let told = last_error.is_some_and(bot::delivery::is_looker_down_reason);
-            if !told && go_ahead.await {
+            if !told && go_ahead.await.is_some() {
                 self.tell_looker_is_down(delivery, &reason).await;
             }
             return Err(JobError::Retry {
@@ -70,7 +70,11 @@ impl DeliveryHandler {
         self.deliver(delivery, go_ahead).await
     }
 
-    async fn deliver(&self, delivery: &Delivery, go_ahead: impl Future<Output = bool>) -> Result<(), JobError> {
+    async fn deliver(
+        &self,
+        delivery: &Delivery,
+        go_ahead: impl Future<Output = Option<DeliveryMark>>,
+    ) -> Result<(), JobError> {
         self.bot
             .deliver(delivery, self.sink.as_ref(), go_ahead)
             .await
@@ -93,8 +97,12 @@ impl JobHandler for DeliveryHandler {
         let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
-        self.run(&delivery, std::future::ready(true), job.last_error.as_deref())
-            .await
+        self.run(
+            &delivery,
+            std::future::ready(Some(mark(job))),
+            job.last_error.as_deref(),
+        )
+        .await
     }
 
     /// Tells the delivery's destination that it will not arrive (best effort: when the destination itself is what
@@ -128,10 +136,28 @@ impl Deliveries {
         self.enqueuer
             .enqueue_with_head_start(job, move |stored| async move {
                 handler
-                    .run(&delivery, async move { stored.job().await.is_some() }, None)
+                    .run(&delivery, async move { stored.job().await.as_ref().map(mark) }, None)
                     .await
             })
             .await
+    }
+}
+
+/// The delivery's mark for the chat: its job's id and creation time (ids alone repeat across queues, say a staging
+/// bot's and production's posting into one channel). An earlier attempt may have posted it when the last recorded
+/// failure says it ended not knowing whether its post arrived (also when an operator queued it again after it
+/// failed so), or when a later attempt runs with no failure recorded at all (the process died during the first
+/// attempt, and the job was claimed again once its lease ran out). When the process dies in a later attempt, after
+/// a failure of another kind, the next attempt does not look.
+fn mark(job: &Job) -> DeliveryMark {
+    let look_first = match job.last_error.as_deref() {
+        Some(failure) => Failure::is_outcome_unknown(failure),
+        None => job.attempts > 1,
+    };
+    DeliveryMark {
+        id: format!("{}-{}", job.id, job.created_at.timestamp_millis()),
+        stored_at: job.created_at.into(),
+        look_first,
     }
 }
 
