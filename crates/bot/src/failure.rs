@@ -52,9 +52,22 @@ impl Failure {
     /// A failure after which what was asked may have been done all the same (a post whose answer never came): it
     /// may pass when tried again, and the message says that the next attempt first looks whether it was done.
     pub fn outcome_unknown(message: impl std::fmt::Display) -> Self {
+        Failure::retryable(message.to_string()).still_unknown()
+    }
+
+    /// This failure, retried (after the wait it asked for, if any), noting that an earlier attempt's outcome is still
+    /// unknown, so that the next attempt looks too ([`Failure::outcome_unknown`]).
+    pub fn still_unknown(self) -> Self {
+        if Failure::is_outcome_unknown(&self.message) {
+            return self;
+        }
+        let retry = match self.retry {
+            Retry::Never => Retry::Later { after: None },
+            later => later,
+        };
         Failure {
-            message: format!("{message} ({OUTCOME_UNKNOWN})"),
-            retry: Retry::Later { after: None },
+            message: format!("{} ({OUTCOME_UNKNOWN})", self.message),
+            retry,
         }
     }
 
@@ -116,5 +129,14 @@ mod tests {
         assert!(!Failure::is_outcome_unknown(
             &Failure::retryable("Slack chat.postMessage did not answer within 15s").message
         ));
+        let limited = Failure::retry_after("rate limited", Duration::from_secs(9)).still_unknown();
+        assert_eq!(
+            limited.retry,
+            Retry::Later {
+                after: Some(Duration::from_secs(9))
+            },
+            "the wait asked for is kept"
+        );
+        assert_eq!(limited.clone().still_unknown(), limited, "noted once");
     }
 }

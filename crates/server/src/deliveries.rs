@@ -97,12 +97,12 @@ impl JobHandler for DeliveryHandler {
         let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
-        self.run(
-            &delivery,
-            std::future::ready(Some(mark(job))),
-            job.last_error.as_deref(),
-        )
-        .await
+        let mark = mark(job);
+        let look_first = mark.look_first;
+        let attempt = self
+            .run(&delivery, std::future::ready(Some(mark)), job.last_error.as_deref())
+            .await;
+        keep_looking(look_first, attempt)
     }
 
     /// Tells the delivery's destination that it will not arrive (best effort: when the destination itself is what
@@ -161,6 +161,23 @@ fn mark(job: &Job) -> DeliveryMark {
     }
 }
 
+/// An attempt that was to look for an earlier one's post and failed (before it could look, say while reading from
+/// Looker) keeps saying that the earlier outcome is unknown, so that the attempt after it looks too.
+fn keep_looking(look_first: bool, attempt: Result<(), JobError>) -> Result<(), JobError> {
+    match attempt {
+        Err(JobError::Retry { reason, after }) if look_first => Err(JobError::Retry {
+            reason: Failure {
+                message: reason,
+                retry: Retry::Later { after },
+            }
+            .still_unknown()
+            .message,
+            after,
+        }),
+        other => other,
+    }
+}
+
 /// How the queue treats a failed attempt (it logs it with the job's id): the one place the core's failure
 /// vocabulary meets the queue's.
 fn job_error(failure: Failure) -> JobError {
@@ -172,5 +189,70 @@ fn job_error(failure: Failure) -> JobError {
         Retry::Never => JobError::Permanent {
             reason: failure.message,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use queue::JobStatus;
+
+    use super::*;
+
+    fn job(attempts: u32, last_error: Option<&str>) -> Job {
+        let created = Utc.timestamp_millis_opt(1_765_000_000_123).unwrap();
+        Job {
+            id: 17,
+            kind: DELIVERY_KIND.into(),
+            payload: serde_json::Value::Null,
+            idempotency_key: None,
+            attempts,
+            created_at: created,
+            queued_at: created,
+            status: JobStatus::Running,
+            last_error: last_error.map(Into::into),
+            next_attempt_at: created,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn an_attempt_looks_first_after_an_unknown_outcome_or_an_attempt_that_never_ended() {
+        let unknown = Failure::outcome_unknown("Slack chat.postMessage did not answer within 15s").message;
+        assert!(!mark(&job(1, None)).look_first, "the first attempt");
+        assert!(
+            mark(&job(2, None)).look_first,
+            "the first attempt died with the process"
+        );
+        assert!(mark(&job(2, Some(&unknown))).look_first);
+        assert!(mark(&job(1, Some(&unknown))).look_first, "queued again by an operator");
+        assert!(!mark(&job(3, Some("Looker answered 500"))).look_first);
+        let stamped = mark(&job(1, None));
+        assert_eq!(stamped.id, "17-1765000000123");
+        assert_eq!(
+            stamped.stored_at,
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_765_000_000_123)
+        );
+    }
+
+    #[test]
+    fn a_failure_before_the_look_keeps_the_next_attempt_looking() {
+        let failed = || {
+            Err(JobError::Retry {
+                reason: "Looker answered 503".into(),
+                after: Some(std::time::Duration::from_secs(5)),
+            })
+        };
+        let Err(JobError::Retry { reason, after }) = keep_looking(true, failed()) else {
+            panic!("still a retry");
+        };
+        assert!(Failure::is_outcome_unknown(&reason), "{reason}");
+        assert!(reason.starts_with("Looker answered 503"), "{reason}");
+        assert_eq!(after, Some(std::time::Duration::from_secs(5)));
+        let Err(JobError::Retry { reason, .. }) = keep_looking(false, failed()) else {
+            panic!("still a retry");
+        };
+        assert_eq!(reason, "Looker answered 503");
+        assert!(keep_looking(true, Ok(())).is_ok());
     }
 }

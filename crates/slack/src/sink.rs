@@ -195,7 +195,8 @@ impl SlackSink {
 
     /// Whether an earlier attempt of the delivery `mark` names already posted it in the target's conversation. A
     /// history Slack will not show (a missing `*:history` scope, a conversation the bot is not in) is logged, and
-    /// the delivery is posted again: at least once. A history Slack cannot show now is a failure to retry.
+    /// the delivery is posted again: at least once. A history Slack cannot show now is a failure to retry, still not
+    /// knowing whether the earlier post arrived.
     async fn already_delivered(&self, target: &Target, mark: &DeliveryMark) -> Result<Option<PostedMessage>, Failure> {
         let oldest = mark.stored_at.checked_sub(CLOCK_SKEW).unwrap_or(mark.stored_at);
         let search = self
@@ -227,7 +228,8 @@ impl SlackSink {
                 Ok(None)
             }
             Err(error) if error.is_retryable() => Err(sink_error(error)
-                .within("could not look whether an earlier attempt of this delivery was posted; trying again later")),
+                .within("could not look whether an earlier attempt of this delivery was posted")
+                .still_unknown()),
             Err(error) => {
                 let error = error.in_channel(target.label.clone());
                 tracing::warn!(
