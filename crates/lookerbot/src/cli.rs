@@ -90,4 +90,8 @@ pub struct DeliveriesArgs {
     /// first.
     #[arg(long, conflicts_with_all = ["retry", "reset"])]
     pub salvage: bool,
+    /// Say what is wrong with the queue file, if anything, and how many deliveries can still be read from it,
+    /// without changing it.
+    #[arg(long, conflicts_with_all = ["retry", "reset", "salvage"])]
+    pub inspect: bool,
 }

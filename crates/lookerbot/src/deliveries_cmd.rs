@@ -14,14 +14,30 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
-    if args.reset || args.salvage {
+    if args.reset || args.salvage || args.inspect {
         if config.database_url.is_some() {
             anyhow::bail!(
-                "--reset and --salvage repair a damaged SQLite queue file; with LOOKERBOT_DATABASE_URL the queue is in \
-                 PostgreSQL"
+                "--inspect, --salvage and --reset are for a SQLite queue file; with LOOKERBOT_DATABASE_URL the queue is \
+                 in PostgreSQL"
             );
         }
         let path = queue::SqliteStore::default_path(&config.data_dir);
+        if args.inspect {
+            let found = queue::SqliteStore::inspect(&path)?;
+            println!(
+                "{}\n{} waiting and {} failed deliveries can be read; {} cannot, and {} that were stored are no longer \
+                 in the file.",
+                found.problem.unwrap_or_else(|| format!(
+                    "The queue file {} has no damage the start checks for.",
+                    path.display()
+                )),
+                found.waiting,
+                found.failed,
+                found.unreadable,
+                found.missing
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         if args.salvage {
             let salvaged = queue::SqliteStore::salvage(&path)?;
             println!(

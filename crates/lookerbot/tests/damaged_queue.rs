@@ -79,6 +79,12 @@ async fn a_wal_deleted_after_a_kill_9_stops_the_start_until_the_deliveries_left_
     let inspected = peers.deliveries_refusal(&[]);
     assert!(inspected.contains("but #4 was stored"), "{inspected}");
 
+    let (status, inspected) = peers.deliveries(&["--inspect"]);
+    assert!(status.success(), "{inspected}");
+    assert!(
+        inspected.contains("but #4 was stored") && inspected.contains("2 waiting and 0 failed deliveries can be read"),
+        "{inspected}"
+    );
     let (status, salvaged) = peers.deliveries(&["--salvage"]);
     assert!(status.success(), "{salvaged}");
     assert!(

@@ -23,7 +23,7 @@ use rusqlite::Connection;
 
 pub use retention::{Pruned, Retention};
 pub(crate) use rows::DAMAGED;
-pub use salvage::Salvaged;
+pub use salvage::{Inspection, Salvaged};
 
 use crate::error::QueueError;
 use crate::health::StoreHealth;
@@ -67,6 +67,12 @@ impl SqliteStore {
         salvage::salvage(path)
     }
 
+    /// What a queue file holds and what is wrong with it, read without changing it (`lookerbot deliveries
+    /// --inspect`).
+    pub fn inspect(path: &Path) -> Result<Inspection, QueueError> {
+        salvage::inspect(path)
+    }
+
     /// Where the queue file lives inside lookerbot's data directory.
     pub fn default_path(data_dir: &Path) -> PathBuf {
         data_dir.join(FILE_NAME)
@@ -101,9 +107,12 @@ impl SqliteStore {
                 "{e}; check that the data directory exists and lookerbot may write to it"
             ))
         })?;
+        // Until the file passed its checks, closing leaves it and its write-ahead log exactly as they were found.
+        startup::leave_as_found(&conn, true)?;
         schema::configure(&conn).map_err(cannot_open)?;
         startup::check_intact(&conn, path)?;
         startup::check_commits_kept(&conn, path, recorded)?;
+        startup::leave_as_found(&conn, false)?;
         schema::migrate(&mut conn).map_err(cannot_open)?;
         let last_job = startup::mark_in_use(&conn, path, recorded)?;
         let store = SqliteStore {

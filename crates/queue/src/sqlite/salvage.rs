@@ -31,6 +31,38 @@ pub struct Salvaged {
     pub set_aside_to: PathBuf,
 }
 
+/// What [`SqliteStore::inspect`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    /// What the start would refuse the file for; `None` when it would open it.
+    pub problem: Option<String>,
+    /// Deliveries that can be read and are waiting (or running), or failed.
+    pub waiting: usize,
+    pub failed: usize,
+    /// As in [`Salvaged`].
+    pub unreadable: usize,
+    pub missing: usize,
+}
+
+pub(super) fn inspect(path: &Path) -> Result<Inspection, QueueError> {
+    if !path.exists() {
+        return Err(QueueError::Storage(format!(
+            "there is no queue file at {}",
+            path.display()
+        )));
+    }
+    let problem = startup::problem(path);
+    let read = read_rows(path, startup::recorded_last_job(path).unwrap_or(0))?;
+    let failed = read.rows.iter().filter(|row| row.failed).count();
+    Ok(Inspection {
+        problem,
+        waiting: read.rows.len() - failed,
+        failed,
+        unreadable: read.unreadable,
+        missing: read.missing,
+    })
+}
+
 /// One row as stored, copied without interpreting it (a payload that is not UTF-8 stays so, and is parked as
 /// failed by the fresh queue like any damaged row).
 struct Row {
@@ -77,6 +109,7 @@ struct Read {
 
 fn read_rows(path: &Path, recorded: i64) -> Result<Read, QueueError> {
     let conn = Connection::open(path).context("cannot open the damaged queue file")?;
+    startup::leave_as_found(&conn, true)?;
     let largest: i64 = conn
         .query_row("SELECT max(id) FROM jobs", [], |row| row.get::<_, Option<i64>>(0))
         .ok()

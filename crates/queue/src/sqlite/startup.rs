@@ -15,6 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use rusqlite::config::DbConfig;
 
 use crate::error::QueueError;
 
@@ -86,10 +87,34 @@ pub(super) fn check_commits_kept(conn: &Connection, path: &Path, recorded: Optio
          write-ahead log ({file}-wal) held were lost or damaged after a crash, or an older copy of the file was put \
          back, so up to {lost} deliveries that were waiting may be lost. Keep a copy of the data directory, then run \
          `lookerbot deliveries --salvage` to carry the deliveries that can still be read into a fresh queue (or \
-         `lookerbot deliveries --reset` to start with an empty one)",
+         `lookerbot deliveries --reset` to start with an empty one; `--inspect` shows what can still be read)",
         file = path.display(),
         lost = recorded - kept,
     )))
+}
+
+/// Whether closing `conn` may checkpoint (the default) or must leave the file and its write-ahead log as found: a
+/// file that fails its checks is kept as it was, `-wal` included, for salvage and a closer look.
+pub(super) fn leave_as_found(conn: &Connection, leave: bool) -> Result<(), QueueError> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, leave)
+        .map(drop)
+        .map_err(|e| QueueError::Storage(format!("cannot set how the queue file is closed: {e}")))
+}
+
+/// The first thing wrong with the queue file at `path`, as the start would refuse it; `None` when nothing is.
+pub(super) fn problem(path: &Path) -> Option<String> {
+    if let Err(error) = check_not_lost(path) {
+        return Some(error.to_string());
+    }
+    let recorded = recorded_last_job(path);
+    let conn = match Connection::open(path) {
+        Ok(conn) => conn,
+        Err(error) => return Some(format!("cannot open {}: {error}", path.display())),
+    };
+    let checks = leave_as_found(&conn, true)
+        .and_then(|()| check_intact(&conn, path))
+        .and_then(|()| check_commits_kept(&conn, path, recorded));
+    checks.err().map(|error| error.to_string())
 }
 
 /// Refuses to start on a file that fails SQLite's quick integrity check.

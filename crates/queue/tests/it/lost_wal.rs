@@ -112,8 +112,24 @@ async fn a_wal_with_a_damaged_frame_stops_the_start() {
     file.seek(SeekFrom::Start(32 + 24 + 100)).unwrap();
     file.write_all(&[0x5A; 64]).unwrap();
     drop(file);
+    let wal_length = std::fs::metadata(wal(&copy)).unwrap().len();
     let said = refusal(&copy);
     assert!(said.contains("holds deliveries up to #3, but #6 was stored"), "{said}");
+    assert_eq!(
+        std::fs::metadata(wal(&copy)).unwrap().len(),
+        wal_length,
+        "the -wal is left as found, for a closer look"
+    );
+
+    let found = SqliteStore::inspect(&copy).unwrap();
+    assert!(found.problem.as_deref().is_some_and(|p| p == said), "{found:?}");
+    assert_eq!((found.waiting, found.missing), (3, 3), "{found:?}");
+    assert_eq!(refusal(&copy), said, "inspecting changed nothing");
+    let salvaged = SqliteStore::salvage(&copy).unwrap();
+    assert!(
+        wal(&salvaged.set_aside_to).exists(),
+        "the damaged -wal is kept with the file"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
