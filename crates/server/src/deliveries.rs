@@ -61,11 +61,17 @@ impl DeliveryHandler {
                 after: Some(wait),
             });
         }
-        let Some(_slot) = self.looker_slots.try_enter(looker_url) else {
+        let Some(slot) = self.looker_slots.try_enter(looker_url) else {
             return Err(JobError::Retry {
                 reason: busy_reason(looker_url),
                 after: Some(BUSY_RETRY),
             });
+        };
+        // The slot is for reading from Looker: it is given back once the content is read, so that deliveries waiting
+        // on the store or on a slow Slack leave the next ones free to read.
+        let go_ahead = async move {
+            drop(slot);
+            go_ahead.await
         };
         self.deliver(delivery, go_ahead).await
     }
