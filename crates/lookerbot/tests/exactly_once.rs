@@ -83,6 +83,21 @@ async fn a_slow_slack_that_takes_posts_after_the_timeout_gets_each_delivery_once
         "each retry looked before posting: {} looks",
         looked.len()
     );
+    let metrics = peers
+        .http
+        .get(format!("http://{}/metrics", bot.addr()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let avoided: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("lookerbot_delivery_repeats_avoided_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(avoided >= 20.0, "counted on /metrics:\n{metrics}");
     bot.shutdown(Duration::from_secs(2)).await;
 }
 
