@@ -129,6 +129,7 @@ impl Delivery {
 /// channel too): what could not be delivered, why, what to do, and where the content is in Looker. `reason` is the
 /// failure as recorded.
 pub fn failure_notice(delivery: &Delivery, reason: &str) -> Reply {
+    let reason = Failure::without_retry_note(reason);
     let reason = reason.trim_end_matches('.');
     match delivery {
         Delivery::Message { .. } => Reply::warning(format!(
@@ -280,5 +281,20 @@ mod tests {
         assert!(text.contains("A message from a Looker data action could not be posted here: msg_too_long"));
         assert!(text.contains("Ask whoever sent it"), "{text}");
         assert!(!text.contains("Restock shelves"), "the failed content is not repeated");
+    }
+
+    #[test]
+    fn a_notice_promises_no_next_attempt() {
+        let delivery = Delivery::Message {
+            target: Target::Channel("sales".into()),
+            text: "Restock shelves".into(),
+        };
+        let reason = Failure::outcome_unknown("Slack chat.postMessage did not answer within 15s").message;
+        let text = failure_notice(&delivery, &reason).plain_text();
+        assert!(
+            text.contains("did not answer within 15s. Ask whoever sent it"),
+            "{text}"
+        );
+        assert!(!text.contains("next attempt"), "{text}");
     }
 }

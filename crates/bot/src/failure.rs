@@ -76,6 +76,12 @@ impl Failure {
         message.contains(OUTCOME_UNKNOWN)
     }
 
+    /// A recorded failure message without the note of [`Failure::outcome_unknown`], for when there is no next
+    /// attempt.
+    pub fn without_retry_note(message: &str) -> String {
+        message.replace(&format!(" ({OUTCOME_UNKNOWN})"), "")
+    }
+
     pub fn is_retryable(&self) -> bool {
         matches!(self.retry, Retry::Later { .. })
     }
@@ -138,5 +144,6 @@ mod tests {
             "the wait asked for is kept"
         );
         assert_eq!(limited.clone().still_unknown(), limited, "noted once");
+        assert_eq!(Failure::without_retry_note(&limited.message), "rate limited");
     }
 }
