@@ -161,3 +161,33 @@ async fn a_history_slack_cannot_show_now_is_tried_again_later_without_posting() 
     );
     assert!(posts(&sim).is_empty());
 }
+
+#[tokio::test]
+async fn an_app_outside_the_marketplace_looks_once_a_minute_and_waits_rather_than_posting_twice() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let sim = SlackSim::start(SimConfig {
+        history: slack_sim::HistoryLimits::NON_MARKETPLACE,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let sink = impatient_sink(&sim);
+    let to = Destination::Channel("#alerts".into());
+    sink.post_delivery(&to, &Reply::text("first"), &mark("6-5", false))
+        .await
+        .unwrap();
+    let found = sink
+        .post_delivery(&to, &Reply::text("first"), &mark("6-5", true))
+        .await
+        .unwrap();
+    assert!(found.is_some(), "the one look a minute found it");
+    let waiting = sink
+        .post_delivery(&to, &Reply::text("second"), &mark("7-5", true))
+        .await
+        .expect_err("the next look must wait a minute, longer than the client waits out");
+    assert!(
+        waiting.is_retryable() && Failure::is_outcome_unknown(&waiting.message),
+        "{waiting}"
+    );
+    assert_eq!(posts(&sim).len(), 1, "nothing posted without a look");
+}
