@@ -92,6 +92,11 @@ pub fn required_bot_scopes(mode: SlackMode, expand_urls: bool) -> Vec<&'static s
     scopes
 }
 
+/// The history scopes with which a delivery whose post went unanswered is looked for before it is posted again.
+pub fn delivery_history_scopes() -> Vec<&'static str> {
+    DELIVERY_HISTORY_SCOPES.iter().map(|(scope, _)| *scope).collect()
+}
+
 /// Whether the bot works without `scope` in `mode`, only less well: a delivery history scope that nothing else
 /// needs. `check` warns about these rather than failing.
 pub fn is_delivery_history_only(scope: &str, expand_urls: bool) -> bool {

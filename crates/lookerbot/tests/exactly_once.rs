@@ -28,6 +28,16 @@ async fn peers_with(sim_config: SimConfig) -> Peers {
     }
 }
 
+/// Peers whose Slack app was granted every scope the bot asks for but `scope`.
+async fn peers_without(scope: &str) -> Peers {
+    let scopes = default_bot_scopes().into_iter().filter(|s| s != scope).collect();
+    peers_with(SimConfig {
+        scopes,
+        ..SimConfig::default()
+    })
+    .await
+}
+
 /// A bot whose Slack calls give up after one second.
 async fn impatient_bot(peers: &Peers) -> lookerbot::serve::RunningBot {
     let mut options = common::options();
@@ -103,15 +113,7 @@ async fn a_slow_slack_that_takes_posts_after_the_timeout_gets_each_delivery_once
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_history_scope_a_slow_post_is_delivered_at_least_once_not_failed() {
-    let scopes = default_bot_scopes()
-        .into_iter()
-        .filter(|scope| scope != "channels:history")
-        .collect();
-    let peers = peers_with(SimConfig {
-        scopes,
-        ..SimConfig::default()
-    })
-    .await;
+    let peers = peers_without("channels:history").await;
     let bot = impatient_bot(&peers).await;
     peers.sim.answer_late("chat.postMessage", 1, Duration::from_secs(3));
     assert_eq!(peers.post_delivery_at(bot.addr(), 7).await.status(), 200);
@@ -141,6 +143,11 @@ async fn a_delivery_posted_just_before_a_kill_9_is_not_posted_again_after_the_re
     bot.kill_hard();
 
     let restarted = peers.spawn_bot().await;
+    assert!(
+        !restarted.log_text().contains("lacks history scopes"),
+        "every history scope granted: {}",
+        restarted.log_text()
+    );
     let summary = wait_until_done(&peers, 1, Duration::from_secs(30)).await;
     assert!(
         summary.starts_with("0 pending, 0 running, 1 done, 0 failed"),
@@ -172,4 +179,20 @@ async fn deliveries_waiting_on_a_slow_slack_leave_their_looker_free_for_the_next
         "the fifth was read and posted while the four waited on Slack: {summary}"
     );
     bot.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_without_a_history_scope_says_so_when_it_starts() {
+    let peers = peers_without("groups:history").await;
+    let bot = peers.spawn_bot().await;
+    let log = bot.log_text();
+    let warning = log
+        .lines()
+        .find(|line| line.contains("lacks history scopes"))
+        .unwrap_or_else(|| panic!("no warning in:\n{log}"));
+    assert!(
+        warning.contains("WARN") && warning.contains("groups:history"),
+        "{warning}"
+    );
+    assert!(!warning.contains("channels:history"), "{warning}");
 }

@@ -70,6 +70,7 @@ pub fn default_bot_scopes() -> Vec<String> {
         "im:write",
         "links:read",
         "links:write",
+        "mpim:history",
         "mpim:read",
         "team:read",
         "users:read",
