@@ -24,16 +24,18 @@ async fn sim_with_scopes(scopes: Vec<String>) -> SlackSim {
     .expect("simulator starts")
 }
 
+fn sink_with(sim: &SlackSim, config: slack::web::WebConfig) -> SlackSink {
+    let web = web_with(sim, config);
+    SlackSink::new(web.clone(), Arc::new(Directory::new(web, Duration::from_secs(60))))
+}
+
 /// A sink whose Slack calls give up after 300 ms.
 fn impatient_sink(sim: &SlackSim) -> SlackSink {
-    let web = web_with(
-        sim,
-        slack::web::WebConfig {
-            timeout: Duration::from_millis(300),
-            ..fast_config()
-        },
-    );
-    SlackSink::new(web.clone(), Arc::new(Directory::new(web, Duration::from_secs(60))))
+    let config = slack::web::WebConfig {
+        timeout: Duration::from_millis(300),
+        ..fast_config()
+    };
+    sink_with(sim, config)
 }
 
 fn mark(id: &str, look_first: bool) -> DeliveryMark {
@@ -190,4 +192,36 @@ async fn an_app_outside_the_marketplace_looks_once_a_minute_and_waits_rather_tha
         "{waiting}"
     );
     assert_eq!(posts(&sim).len(), 1, "nothing posted without a look");
+}
+
+#[tokio::test]
+async fn a_mark_older_than_ten_pages_of_history_is_not_found_and_the_delivery_is_posted() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let sim = SlackSim::start(SimConfig {
+        post_rate: None,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    // Pages of 2 messages: ten pages hold 20.
+    let config = slack::web::WebConfig {
+        page_size: 2,
+        ..fast_config()
+    };
+    let sink = sink_with(&sim, config);
+    let to = Destination::Channel("#alerts".into());
+    sink.post_delivery(&to, &Reply::text("marked"), &mark("8-5", false))
+        .await
+        .unwrap();
+    for n in 0..21 {
+        sink.post(&to, &Reply::text(format!("chatter {n}"))).await.unwrap();
+    }
+    sink.post_delivery(&to, &Reply::text("marked"), &mark("8-5", true))
+        .await
+        .expect("posted, at least once");
+    assert_eq!(
+        sim.calls_to("conversations.history").len(),
+        slack::web::MAX_HISTORY_PAGES
+    );
+    assert_eq!(posts(&sim).len(), 23, "posted again");
 }
