@@ -9,4 +9,6 @@ pub mod scopes;
 
 pub use check::{CheckLine, Outcome, StoreProbe, exit_code, print, run_checks};
 pub use manifest::manifest_yaml;
-pub use scopes::{bot_events, required_bot_scopes, required_bot_scopes_for_identity, why_needed};
+pub use scopes::{
+    bot_events, delivery_history_scopes, required_bot_scopes, required_bot_scopes_for_identity, why_needed,
+};

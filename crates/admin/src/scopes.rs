@@ -34,6 +34,27 @@ const BASE_SCOPES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Read after a delivery's post went unanswered (conversations.history), to see whether it arrived before posting it
+/// again. Without them deliveries still arrive, at least once: `check` warns instead of failing.
+const DELIVERY_HISTORY_SCOPES: &[(&str, &str)] = &[
+    (
+        "channels:history",
+        "conversations.history of a public channel: a delivery Slack answered late is not posted twice",
+    ),
+    (
+        "groups:history",
+        "conversations.history of a private channel: a delivery Slack answered late is not posted twice",
+    ),
+    (
+        "im:history",
+        "conversations.history of a direct message: a delivery Slack answered late is not posted twice",
+    ),
+    (
+        "mpim:history",
+        "conversations.history of a group DM: a delivery Slack answered late is not posted twice",
+    ),
+];
+
 /// Needed only when the bot reads along in channels to expand Looker links (`LOOKER_SLACKBOT_EXPAND_URLS`).
 const EXPAND_URL_SCOPES: &[(&str, &str)] = &[("channels:history", "message.channels events")];
 
@@ -60,15 +81,37 @@ pub fn required_bot_scopes(mode: SlackMode, expand_urls: bool) -> Vec<&'static s
         return vec![CLASSIC_BOT_SCOPE];
     }
     let extra = if expand_urls { EXPAND_URL_SCOPES } else { &[] };
-    let mut scopes: Vec<&'static str> = BASE_SCOPES.iter().chain(extra).map(|(scope, _)| *scope).collect();
+    let mut scopes: Vec<&'static str> = BASE_SCOPES
+        .iter()
+        .chain(DELIVERY_HISTORY_SCOPES)
+        .chain(extra)
+        .map(|(scope, _)| *scope)
+        .collect();
     scopes.sort_unstable();
+    scopes.dedup();
     scopes
+}
+
+/// The history scopes with which a delivery whose post went unanswered is looked for before it is posted again.
+pub fn delivery_history_scopes() -> Vec<&'static str> {
+    DELIVERY_HISTORY_SCOPES.iter().map(|(scope, _)| *scope).collect()
+}
+
+/// Whether the bot works without `scope` in `mode`, only less well: a delivery history scope that nothing else
+/// needs. `check` warns about these rather than failing.
+pub fn is_delivery_history_only(scope: &str, expand_urls: bool) -> bool {
+    let also_needed = BASE_SCOPES
+        .iter()
+        .chain(if expand_urls { EXPAND_URL_SCOPES } else { &[] })
+        .any(|(name, _)| *name == scope);
+    !also_needed && DELIVERY_HISTORY_SCOPES.iter().any(|(name, _)| *name == scope)
 }
 
 /// Why the bot needs `scope` (the calls or events it allows), for advice about missing scopes.
 pub fn why_needed(scope: &str) -> Option<&'static str> {
     BASE_SCOPES
         .iter()
+        .chain(DELIVERY_HISTORY_SCOPES)
         .chain(EXPAND_URL_SCOPES)
         .chain(USER_IDENTITY_SCOPES)
         .find(|(name, _)| *name == scope)
@@ -94,9 +137,23 @@ mod tests {
     }
 
     #[test]
-    fn reading_along_adds_channel_history() {
-        assert!(!required_bot_scopes(SlackMode::Socket, false).contains(&"channels:history"));
-        assert!(required_bot_scopes(SlackMode::Socket, true).contains(&"channels:history"));
+    fn reading_along_makes_channel_history_required() {
+        assert!(is_delivery_history_only("channels:history", false));
+        assert!(!is_delivery_history_only("channels:history", true));
+        assert!(
+            !is_delivery_history_only("im:history", false),
+            "message.im events need it"
+        );
+        assert!(!is_delivery_history_only("chat:write", false));
+        let scopes = required_bot_scopes(SlackMode::Socket, false);
+        for history in ["channels:history", "groups:history", "im:history", "mpim:history"] {
+            assert!(scopes.contains(&history), "{history} in {scopes:?}");
+        }
+        assert_eq!(
+            scopes.iter().filter(|s| **s == "im:history").count(),
+            1,
+            "asked for once"
+        );
         assert_eq!(
             required_bot_scopes(SlackMode::Socket, true),
             required_bot_scopes(SlackMode::Events, true)

@@ -234,11 +234,28 @@ async fn a_missing_scope_is_named() {
 
 #[tokio::test]
 async fn expanding_urls_needs_channel_history() {
-    let env = setup(Fake::default()).await;
+    let mut fake = Fake::default();
+    fake.granted_scopes.retain(|s| s != "channels:history");
+    let env = setup(fake).await;
     let lines = run_checks(&config(&env, &[("LOOKER_SLACKBOT_EXPAND_URLS", "true")]), None).await;
     let scopes = line(&lines, "Slack scopes");
     assert_eq!(scopes.outcome, Outcome::Fail);
     assert!(scopes.detail.contains("channels:history"), "{}", scopes.detail);
+}
+
+#[tokio::test]
+async fn missing_history_scopes_are_a_warning_that_deliveries_may_repeat() {
+    let mut fake = Fake::default();
+    fake.granted_scopes
+        .retain(|s| s != "groups:history" && s != "mpim:history");
+    let env = setup(fake).await;
+    let lines = run_checks(&config(&env, &[]), None).await;
+    let scopes = line(&lines, "Slack scopes");
+    assert_eq!(scopes.outcome, Outcome::Warn, "{}", scopes.detail);
+    for said in ["groups:history", "mpim:history", "posted twice", "reinstall"] {
+        assert!(scopes.detail.contains(said), "{said}: {}", scopes.detail);
+    }
+    assert_eq!(exit_code(&lines), 0, "the bot works without them");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::commands::links::LookerLink;
 use crate::failure::Failure;
 use crate::lookers::Lookers;
 use crate::reply::{Block, Inline, Reply};
-use crate::sink::{ChatSink, Destination};
+use crate::sink::{ChatSink, DeliveryMark, Destination};
 
 /// Where Looker asked the bot to post (`/slack/post/{channel|group|dm}/NAME`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +129,7 @@ impl Delivery {
 /// channel too): what could not be delivered, why, what to do, and where the content is in Looker. `reason` is the
 /// failure as recorded.
 pub fn failure_notice(delivery: &Delivery, reason: &str) -> Reply {
+    let reason = Failure::without_retry_note(reason);
     let reason = reason.trim_end_matches('.');
     match delivery {
         Delivery::Message { .. } => Reply::warning(format!(
@@ -160,23 +161,25 @@ pub fn failure_notice(delivery: &Delivery, reason: &str) -> Reply {
     }
 }
 
-/// Runs a delivery: fetches the content from Looker, then posts it once `go_ahead` says so (nothing is posted if it
-/// says no). Fetching only reads, so it may start before the delivery is safely stored.
+/// Runs a delivery: fetches the content from Looker, then posts it once `go_ahead` gives the delivery's mark
+/// (nothing is posted if it gives none), once where the sink can tell ([`ChatSink::post_delivery`]). Fetching only
+/// reads, so it may start before the delivery is safely stored.
 pub async fn deliver(
     lookers: &Lookers,
     delivery: &Delivery,
     sink: &dyn ChatSink,
     settings: &AnswerSettings,
-    go_ahead: impl Future<Output = bool>,
+    go_ahead: impl Future<Output = Option<DeliveryMark>>,
 ) -> Result<(), Failure> {
     let reply = match delivery {
         Delivery::Message { text, .. } => Reply::text(text.clone()),
         Delivery::Scheduled { plan, looker_url, .. } => scheduled_reply(lookers, plan, looker_url, settings).await?,
     };
-    if !go_ahead.await {
+    let Some(mark) = go_ahead.await else {
         return Ok(());
-    }
-    sink.post(&delivery.target().destination(), &reply).await?;
+    };
+    sink.post_delivery(&delivery.target().destination(), &reply, &mark)
+        .await?;
     Ok(())
 }
 
@@ -278,5 +281,20 @@ mod tests {
         assert!(text.contains("A message from a Looker data action could not be posted here: msg_too_long"));
         assert!(text.contains("Ask whoever sent it"), "{text}");
         assert!(!text.contains("Restock shelves"), "the failed content is not repeated");
+    }
+
+    #[test]
+    fn a_notice_promises_no_next_attempt() {
+        let delivery = Delivery::Message {
+            target: Target::Channel("sales".into()),
+            text: "Restock shelves".into(),
+        };
+        let reason = Failure::outcome_unknown("Slack chat.postMessage did not answer within 15s").message;
+        let text = failure_notice(&delivery, &reason).plain_text();
+        assert!(
+            text.contains("did not answer within 15s. Ask whoever sent it"),
+            "{text}"
+        );
+        assert!(!text.contains("next attempt"), "{text}");
     }
 }

@@ -13,6 +13,9 @@ pub enum Retry {
     Later { after: Option<Duration> },
 }
 
+/// The note an [`Failure::outcome_unknown`] message carries, and how such a message is told apart once recorded.
+const OUTCOME_UNKNOWN: &str = "it may have arrived all the same: the next attempt looks for it before posting again";
+
 /// Something that did not work, and whether it may later.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -44,6 +47,39 @@ impl Failure {
             message: message.into(),
             retry: Retry::Later { after: Some(after) },
         }
+    }
+
+    /// A failure after which what was asked may have been done all the same (a post whose answer never came): it
+    /// may pass when tried again, and the message says that the next attempt first looks whether it was done.
+    pub fn outcome_unknown(message: impl std::fmt::Display) -> Self {
+        Failure::retryable(message.to_string()).still_unknown()
+    }
+
+    /// This failure, retried (after the wait it asked for, if any), noting that an earlier attempt's outcome is still
+    /// unknown, so that the next attempt looks too ([`Failure::outcome_unknown`]).
+    pub fn still_unknown(self) -> Self {
+        if Failure::is_outcome_unknown(&self.message) {
+            return self;
+        }
+        let retry = match self.retry {
+            Retry::Never => Retry::Later { after: None },
+            later => later,
+        };
+        Failure {
+            message: format!("{} ({OUTCOME_UNKNOWN})", self.message),
+            retry,
+        }
+    }
+
+    /// Whether a recorded failure message is an [`Failure::outcome_unknown`] one.
+    pub fn is_outcome_unknown(message: &str) -> bool {
+        message.contains(OUTCOME_UNKNOWN)
+    }
+
+    /// A recorded failure message without the note of [`Failure::outcome_unknown`], for when there is no next
+    /// attempt.
+    pub fn without_retry_note(message: &str) -> String {
+        message.replace(&format!(" ({OUTCOME_UNKNOWN})"), "")
     }
 
     pub fn is_retryable(&self) -> bool {
@@ -89,5 +125,25 @@ mod tests {
             }
         );
         assert_eq!(Failure::permanent("x").within("Look 7").message, "Look 7: x");
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_retried_and_recognised_once_recorded() {
+        let failure = Failure::outcome_unknown("Slack chat.postMessage did not answer within 15s");
+        assert!(failure.is_retryable());
+        assert!(Failure::is_outcome_unknown(&failure.within("Weekly").message));
+        assert!(!Failure::is_outcome_unknown(
+            &Failure::retryable("Slack chat.postMessage did not answer within 15s").message
+        ));
+        let limited = Failure::retry_after("rate limited", Duration::from_secs(9)).still_unknown();
+        assert_eq!(
+            limited.retry,
+            Retry::Later {
+                after: Some(Duration::from_secs(9))
+            },
+            "the wait asked for is kept"
+        );
+        assert_eq!(limited.clone().still_unknown(), limited, "noted once");
+        assert_eq!(Failure::without_retry_note(&limited.message), "rate limited");
     }
 }

@@ -256,14 +256,14 @@ impl Bot {
         }
     }
 
-    /// Runs a delivery Looker pushed, posting it only once `go_ahead` says so: the queue starts a new delivery
+    /// Runs a delivery Looker pushed, posting it only once `go_ahead` gives its mark: the queue starts a new delivery
     /// while it is still being stored, and nothing may be posted for one that is not. Scheduled single values get
     /// their data-action buttons like answers do.
     pub async fn deliver(
         &self,
         delivery: &Delivery,
         sink: &dyn ChatSink,
-        go_ahead: impl Future<Output = bool>,
+        go_ahead: impl Future<Output = Option<sink::DeliveryMark>>,
     ) -> Result<(), Failure> {
         let settings = answers::AnswerSettings {
             render: self.inner.settings.render,

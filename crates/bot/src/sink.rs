@@ -31,6 +31,18 @@ pub enum Destination {
     Person(String),
 }
 
+/// One delivery across its attempts, for a sink that can look whether an earlier attempt already posted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryMark {
+    /// The same on every attempt of the delivery and different for every other delivery.
+    pub id: String,
+    /// When the delivery was stored: anything an attempt posted is younger.
+    pub stored_at: std::time::SystemTime,
+    /// An earlier attempt may have posted it: it ended without knowing whether its post arrived, or never ended
+    /// (the process died).
+    pub look_first: bool,
+}
+
 /// How much one reply can hold where it goes. The core shapes results to fit (and asks Looker for no more rows than
 /// a table can show), so a renderer never cuts data without saying so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +71,19 @@ impl Default for ReplyLimits {
 pub trait ChatSink: Send + Sync {
     /// Posts a reply; returns the posted message when it can be replaced later (not for private replies).
     async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure>;
+
+    /// Posts a delivery's reply, once where the chat allows it: the message carries `mark.id`, and when
+    /// `mark.look_first` nothing is posted if the destination already has a message carrying it (the one found is
+    /// returned). A sink that cannot look posts as [`ChatSink::post`] does.
+    async fn post_delivery(
+        &self,
+        to: &Destination,
+        reply: &Reply,
+        mark: &DeliveryMark,
+    ) -> Result<Option<PostedMessage>, Failure> {
+        let _ = mark;
+        self.post(to, reply).await
+    }
 
     /// How much one reply can hold on this chat.
     fn limits(&self) -> ReplyLimits {

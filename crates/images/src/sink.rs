@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bot::failure::Failure;
 use bot::reply::{Block, ImageSource, Inline, Reply, Tone};
-use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits};
+use bot::sink::{ChatSink, DeliveryMark, Destination, PostedMessage, ReplyLimits};
 use bytes::Bytes;
 
 use crate::ImageStore;
@@ -52,6 +52,16 @@ impl ChatSink for StoringSink {
     async fn post(&self, to: &Destination, reply: &Reply) -> Result<Option<PostedMessage>, Failure> {
         let reply = self.store_images(reply).await;
         self.inner.post(to, &reply).await
+    }
+
+    async fn post_delivery(
+        &self,
+        to: &Destination,
+        reply: &Reply,
+        mark: &DeliveryMark,
+    ) -> Result<Option<PostedMessage>, Failure> {
+        let reply = self.store_images(reply).await;
+        self.inner.post_delivery(to, &reply, mark).await
     }
 
     fn limits(&self) -> ReplyLimits {

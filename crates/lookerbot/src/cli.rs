@@ -85,4 +85,13 @@ pub struct DeliveriesArgs {
     /// file that is damaged or was lost. Stop `lookerbot serve` first.
     #[arg(long, conflicts_with = "retry")]
     pub reset: bool,
+    /// Carry the deliveries that can still be read from a damaged queue file into a fresh one (keeping their ids;
+    /// waiting ones wait again, failed ones stay failed), and move the damaged file aside. Stop `lookerbot serve`
+    /// first.
+    #[arg(long, conflicts_with_all = ["retry", "reset"])]
+    pub salvage: bool,
+    /// Say what is wrong with the queue file, if anything, and how many deliveries can still be read from it,
+    /// without changing it.
+    #[arg(long, conflicts_with_all = ["retry", "reset", "salvage"])]
+    pub inspect: bool,
 }

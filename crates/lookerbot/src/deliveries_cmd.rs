@@ -1,4 +1,5 @@
-//! `lookerbot deliveries`: what the queue holds, retrying a failed delivery, and setting a damaged queue aside.
+//! `lookerbot deliveries`: what the queue holds, retrying a failed delivery, and salvaging or setting aside a damaged
+//! queue.
 
 use std::process::ExitCode;
 
@@ -13,13 +14,44 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
-    if args.reset {
+    if args.reset || args.salvage || args.inspect {
         if config.database_url.is_some() {
             anyhow::bail!(
-                "--reset sets aside a damaged SQLite queue file; with LOOKERBOT_DATABASE_URL the queue is in PostgreSQL"
+                "--inspect, --salvage and --reset are for a SQLite queue file; with LOOKERBOT_DATABASE_URL the queue is \
+                 in PostgreSQL"
             );
         }
-        let aside = queue::SqliteStore::set_aside(&queue::SqliteStore::default_path(&config.data_dir))?;
+        let path = queue::SqliteStore::default_path(&config.data_dir);
+        if args.inspect {
+            let found = queue::SqliteStore::inspect(&path)?;
+            println!(
+                "{}\n{} waiting and {} failed deliveries can be read; {} cannot, and {} that were stored are no longer \
+                 in the file.",
+                found.problem.unwrap_or_else(|| format!(
+                    "The queue file {} has no damage the start checks for.",
+                    path.display()
+                )),
+                found.waiting,
+                found.failed,
+                found.unreadable,
+                found.missing
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        if args.salvage {
+            let salvaged = queue::SqliteStore::salvage(&path)?;
+            println!(
+                "{} waiting and {} failed deliveries were carried into a fresh queue; {} could not be read, and {} \
+                 that were stored are no longer in the file. The damaged file was moved to {}.",
+                salvaged.waiting,
+                salvaged.failed,
+                salvaged.unreadable,
+                salvaged.missing,
+                salvaged.set_aside_to.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let aside = queue::SqliteStore::set_aside(&path)?;
         println!(
             "The queue file was moved to {}; the next start begins with an empty queue.",
             aside.display()

@@ -106,6 +106,7 @@ pub async fn start_with(config: &Config, bind: SocketAddr, options: StartOptions
     let bot = Bot::new(lookers, settings);
     let (web, auth) = slack_wiring::web_client(config, options.slack).await?;
     tracing::info!(bot = %auth.user, team = %auth.team, "connected to Slack");
+    slack_wiring::warn_of_missing_history_scopes(&auth);
     let shared = stack::open_configured_state(config).await?;
     let queue_dyn: Arc<dyn Store> = shared.queue;
     let web = match shared.pace {

@@ -43,6 +43,25 @@ pub async fn web_client(config: &Config, web_config: WebConfig) -> anyhow::Resul
     Ok((web, auth))
 }
 
+/// Warns when the token may not read the history a delivery is looked for in after Slack left a post unanswered:
+/// deliveries still arrive, but such a one may be posted twice. Silent when Slack did not list the token's scopes.
+pub fn warn_of_missing_history_scopes(auth: &slack::web::AuthInfo) {
+    if auth.scopes.is_empty() {
+        return;
+    }
+    let missing: Vec<&str> = admin::delivery_history_scopes()
+        .into_iter()
+        .filter(|scope| !auth.scopes.iter().any(|granted| granted == scope))
+        .collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            missing = %missing.join(", "),
+            "the Slack app lacks history scopes: a delivery whose post Slack answers too late may be posted twice in \
+             those conversations; add the scopes under OAuth & Permissions and reinstall the app"
+        );
+    }
+}
+
 /// Says whether Slack refused the token (fix the token) or could not be asked (fix the network; a restart later
 /// may work), since the two call for different actions.
 fn auth_failure(error: SlackError, api_url: &str) -> anyhow::Error {

@@ -208,15 +208,7 @@ async fn json_logs_are_one_event_per_line_with_ids_and_timings_and_no_secrets() 
 }
 
 async fn scrape(world: &World) -> Scrape {
-    let text = world
-        .http
-        .get(format!("{}/metrics", world.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::get_text(&world.http, &format!("{}/metrics", world.url)).await;
     Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("Prometheus text format")
 }
 

@@ -390,10 +390,10 @@ async fn entities_and_curly_quotes_in_text_are_decoded() {
     );
     world.dm("find &lt;zebra&gt; &amp; \u{2018}stripes\u{2019}").await;
     let none = world.messages(2).await;
-    assert_eq!(
-        blocks(&none[1])[0]["text"]["text"],
-        "No Looks match \"&lt;zebra&gt; &amp; 'stripes'\".",
-        "decoded once, escaped once, quotes straightened"
+    let nothing = blocks(&none[1])[0]["text"]["text"].as_str().unwrap().to_string();
+    assert!(
+        nothing.starts_with("No Looks match \"&lt;zebra&gt; &amp; 'stripes'\"."),
+        "decoded once, escaped once, quotes straightened: {nothing}"
     );
     world.stop().await;
 }

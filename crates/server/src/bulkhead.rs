@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Deliveries working on one Looker at once: half of the queue's slots (4 workers and 4 express slots), so that a
-/// hung Looker leaves the other half to other Lookers and to messages.
+/// Deliveries reading from one Looker at once: half of the queue's slots (4 workers and 4 express slots), so that a
+/// hung Looker leaves the other half to other Lookers and to messages. A delivery gives its slot back once its
+/// content is read, before it posts.
 pub const DELIVERIES_PER_LOOKER: usize = 4;
 
 /// When a delivery finds its Looker's slots taken, it goes back to the queue for this long.

@@ -9,7 +9,7 @@ use bot::Bot;
 use bot::delivery::Delivery;
 use bot::failure::{Failure, Retry};
 use bot::reply::Reply;
-use bot::sink::ChatSink;
+use bot::sink::{ChatSink, DeliveryMark};
 use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueError};
 use serde::Deserialize;
 use url::Url;
@@ -35,12 +35,12 @@ impl DeliveryHandler {
         }
     }
 
-    /// Runs `delivery`, posting it once `go_ahead` says so, and tells the queue how the attempt went.
+    /// Runs `delivery`, posting it once `go_ahead` gives its mark, and tells the queue how the attempt went.
     /// `last_error` is the previous attempt's, so that a channel is told once that its Looker is down.
     async fn run(
         &self,
         delivery: &Delivery,
-        go_ahead: impl Future<Output = bool>,
+        go_ahead: impl Future<Output = Option<DeliveryMark>>,
         last_error: Option<&str>,
     ) -> Result<(), JobError> {
         let Delivery::Scheduled { looker_url, .. } = delivery else {
@@ -53,7 +53,7 @@ impl DeliveryHandler {
         if let Some(wait) = looker.as_ref().and_then(|looker| looker.client.down_for()) {
             let reason = bot::delivery::looker_down_reason(looker_url, wait);
             let told = last_error.is_some_and(bot::delivery::is_looker_down_reason);
-            if !told && go_ahead.await {
+            if !told && go_ahead.await.is_some() {
                 self.tell_looker_is_down(delivery, &reason).await;
             }
             return Err(JobError::Retry {
@@ -61,16 +61,26 @@ impl DeliveryHandler {
                 after: Some(wait),
             });
         }
-        let Some(_slot) = self.looker_slots.try_enter(looker_url) else {
+        let Some(slot) = self.looker_slots.try_enter(looker_url) else {
             return Err(JobError::Retry {
                 reason: busy_reason(looker_url),
                 after: Some(BUSY_RETRY),
             });
         };
+        // The slot is for reading from Looker: it is given back once the content is read, so that deliveries waiting
+        // on the store or on a slow Slack leave the next ones free to read.
+        let go_ahead = async move {
+            drop(slot);
+            go_ahead.await
+        };
         self.deliver(delivery, go_ahead).await
     }
 
-    async fn deliver(&self, delivery: &Delivery, go_ahead: impl Future<Output = bool>) -> Result<(), JobError> {
+    async fn deliver(
+        &self,
+        delivery: &Delivery,
+        go_ahead: impl Future<Output = Option<DeliveryMark>>,
+    ) -> Result<(), JobError> {
         self.bot
             .deliver(delivery, self.sink.as_ref(), go_ahead)
             .await
@@ -93,8 +103,12 @@ impl JobHandler for DeliveryHandler {
         let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
-        self.run(&delivery, std::future::ready(true), job.last_error.as_deref())
-            .await
+        let mark = mark(job);
+        let look_first = mark.look_first;
+        let attempt = self
+            .run(&delivery, std::future::ready(Some(mark)), job.last_error.as_deref())
+            .await;
+        keep_looking(look_first, attempt)
     }
 
     /// Tells the delivery's destination that it will not arrive (best effort: when the destination itself is what
@@ -128,10 +142,45 @@ impl Deliveries {
         self.enqueuer
             .enqueue_with_head_start(job, move |stored| async move {
                 handler
-                    .run(&delivery, async move { stored.job().await.is_some() }, None)
+                    .run(&delivery, async move { stored.job().await.as_ref().map(mark) }, None)
                     .await
             })
             .await
+    }
+}
+
+/// The delivery's mark for the chat: its job's id and creation time (ids alone repeat across queues, say a staging
+/// bot's and production's posting into one channel). An earlier attempt may have posted it when the last recorded
+/// failure says it ended not knowing whether its post arrived (also when an operator queued it again after it
+/// failed so), or when a later attempt runs with no failure recorded at all (the process died during the first
+/// attempt, and the job was claimed again once its lease ran out). When the process dies in a later attempt, after
+/// a failure of another kind, the next attempt does not look.
+fn mark(job: &Job) -> DeliveryMark {
+    let look_first = match job.last_error.as_deref() {
+        Some(failure) => Failure::is_outcome_unknown(failure),
+        None => job.attempts > 1,
+    };
+    DeliveryMark {
+        id: format!("{}-{}", job.id, job.created_at.timestamp_millis()),
+        stored_at: job.created_at.into(),
+        look_first,
+    }
+}
+
+/// An attempt that was to look for an earlier one's post and failed (before it could look, say while reading from
+/// Looker) keeps saying that the earlier outcome is unknown, so that the attempt after it looks too.
+fn keep_looking(look_first: bool, attempt: Result<(), JobError>) -> Result<(), JobError> {
+    match attempt {
+        Err(JobError::Retry { reason, after }) if look_first => Err(JobError::Retry {
+            reason: Failure {
+                message: reason,
+                retry: Retry::Later { after },
+            }
+            .still_unknown()
+            .message,
+            after,
+        }),
+        other => other,
     }
 }
 
@@ -146,5 +195,70 @@ fn job_error(failure: Failure) -> JobError {
         Retry::Never => JobError::Permanent {
             reason: failure.message,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use queue::JobStatus;
+
+    use super::*;
+
+    fn job(attempts: u32, last_error: Option<&str>) -> Job {
+        let created = Utc.timestamp_millis_opt(1_765_000_000_123).unwrap();
+        Job {
+            id: 17,
+            kind: DELIVERY_KIND.into(),
+            payload: serde_json::Value::Null,
+            idempotency_key: None,
+            attempts,
+            created_at: created,
+            queued_at: created,
+            status: JobStatus::Running,
+            last_error: last_error.map(Into::into),
+            next_attempt_at: created,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn an_attempt_looks_first_after_an_unknown_outcome_or_an_attempt_that_never_ended() {
+        let unknown = Failure::outcome_unknown("Slack chat.postMessage did not answer within 15s").message;
+        assert!(!mark(&job(1, None)).look_first, "the first attempt");
+        assert!(
+            mark(&job(2, None)).look_first,
+            "the first attempt died with the process"
+        );
+        assert!(mark(&job(2, Some(&unknown))).look_first);
+        assert!(mark(&job(1, Some(&unknown))).look_first, "queued again by an operator");
+        assert!(!mark(&job(3, Some("Looker answered 500"))).look_first);
+        let stamped = mark(&job(1, None));
+        assert_eq!(stamped.id, "17-1765000000123");
+        assert_eq!(
+            stamped.stored_at,
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_765_000_000_123)
+        );
+    }
+
+    #[test]
+    fn a_failure_before_the_look_keeps_the_next_attempt_looking() {
+        let failed = || {
+            Err(JobError::Retry {
+                reason: "Looker answered 503".into(),
+                after: Some(std::time::Duration::from_secs(5)),
+            })
+        };
+        let Err(JobError::Retry { reason, after }) = keep_looking(true, failed()) else {
+            panic!("still a retry");
+        };
+        assert!(Failure::is_outcome_unknown(&reason), "{reason}");
+        assert!(reason.starts_with("Looker answered 503"), "{reason}");
+        assert_eq!(after, Some(std::time::Duration::from_secs(5)));
+        let Err(JobError::Retry { reason, .. }) = keep_looking(false, failed()) else {
+            panic!("still a retry");
+        };
+        assert_eq!(reason, "Looker answered 503");
+        assert!(keep_looking(true, Ok(())).is_ok());
     }
 }

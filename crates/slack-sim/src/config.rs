@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-pub use crate::limits::PostRate;
+pub use crate::limits::{HistoryLimits, PostRate};
 
 /// Bot token the simulator accepts unless configured otherwise.
 pub const DEFAULT_BOT_TOKEN: &str = "xoxb-sim-bot";
@@ -27,6 +27,8 @@ pub struct SimConfig {
     /// chat.postMessage's per-channel rate; past it HTTP 429 with `Retry-After`. `None` turns the limit off (for
     /// benchmarks that measure the bot, not Slack's limit).
     pub post_rate: Option<PostRate>,
+    /// conversations.history's rate and page size (Tier 3 by default).
+    pub history: HistoryLimits,
     /// Posts a `response_url` takes, and for how long after its first post.
     pub response_url_uses: u32,
     pub response_url_lifetime: Duration,
@@ -44,6 +46,7 @@ impl Default for SimConfig {
             signing_secret: DEFAULT_SIGNING_SECRET.to_owned(),
             scopes: default_bot_scopes(),
             post_rate: Some(PostRate::SLACK),
+            history: HistoryLimits::TIER_3,
             response_url_uses: 5,
             response_url_lifetime: Duration::from_secs(30 * 60),
             max_upload_bytes: 1_000_000_000,
@@ -67,6 +70,7 @@ pub fn default_bot_scopes() -> Vec<String> {
         "im:write",
         "links:read",
         "links:write",
+        "mpim:history",
         "mpim:read",
         "team:read",
         "users:read",

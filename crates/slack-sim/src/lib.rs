@@ -5,7 +5,9 @@
 //! WebSocket endpoints. Slack's documented limits are on by default (`chat.postMessage` per channel with 429 and
 //! `Retry-After`, 5 posts per `response_url` in 30 minutes, Block Kit and text limits, upload size; see
 //! [`SimConfig`]). Every call is recorded so tests can assert on what the bot sent, and faults
-//! (HTTP 429 with `Retry-After`, HTTP 5xx, latency, dropped sockets) can be injected on demand.
+//! (HTTP 429 with `Retry-After`, HTTP 5xx, latency, answers that come late after the call took effect, dropped
+//! sockets) can be injected on demand. Message metadata is stored with a post and shown by conversations.history
+//! only when asked for (`include_all_metadata`), whose rate tier and page size are enforced too.
 //!
 //! Argument rules come from the slack-api-ref method descriptions in `data/methods/`, not from hand-typed lists.
 //!
@@ -46,7 +48,8 @@ mod upload;
 mod workspace;
 
 pub use config::{
-    DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, PostRate, SimConfig, default_bot_scopes,
+    DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, HistoryLimits, PostRate, SimConfig,
+    default_bot_scopes,
 };
 pub use error::SimError;
 pub use records::{HandlerSpan, PostedMessage, RecordedCall, UploadedFile};

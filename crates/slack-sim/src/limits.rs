@@ -1,7 +1,8 @@
 //! Slack's documented usage limits, enforced so that the bot meets them in tests: `chat.postMessage` allows about
 //! one message per second per channel with short bursts, and answers HTTP 429 with `Retry-After` past them (Slack's
 //! "Rate limits" page); a `response_url` takes 5 posts within 30 minutes of the command (Slack's "Handling user
-//! interaction").
+//! interaction"); conversations.history is Tier 3 with pages of at most 999 messages, or 1 call a minute and pages of
+//! 15 for commercially distributed apps outside the Marketplace (its reference page, since May 2025).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,7 +25,39 @@ impl PostRate {
     };
 }
 
-/// The buckets of every channel.
+/// How conversations.history may be called: how often (one bucket for the workspace) and how many messages a page
+/// holds at most, which is also the default `limit`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryLimits {
+    pub rate: Option<PostRate>,
+    pub max_page: usize,
+    pub default_page: usize,
+}
+
+impl HistoryLimits {
+    /// Tier 3, "50+ per minute", for internal and Marketplace apps (a burst of 50, then one every 1.2 s); `limit`
+    /// defaults to 100, at most 999.
+    pub const TIER_3: HistoryLimits = HistoryLimits {
+        rate: Some(PostRate {
+            burst: 50,
+            interval: Duration::from_millis(1200),
+        }),
+        max_page: 999,
+        default_page: 100,
+    };
+
+    /// Apps distributed outside the Marketplace: 1 call per minute, `limit` at most and by default 15.
+    pub const NON_MARKETPLACE: HistoryLimits = HistoryLimits {
+        rate: Some(PostRate {
+            burst: 1,
+            interval: Duration::from_secs(60),
+        }),
+        max_page: 15,
+        default_page: 15,
+    };
+}
+
+/// The buckets of every channel (or of every method, for a method's rate tier).
 #[derive(Debug)]
 pub struct PostLimiter {
     rate: Option<PostRate>,

@@ -32,6 +32,8 @@ pub struct PostedMessage {
     pub user: Option<String>,
     pub response_type: Option<String>,
     pub replace_original: Option<bool>,
+    /// The message's metadata (`event_type` and `event_payload`), as chat.postMessage stored it.
+    pub metadata: Option<Value>,
 }
 
 /// A file whose upload was completed with `files.completeUploadExternal`.
@@ -59,6 +61,7 @@ impl PostedMessage {
             user: None,
             response_type: None,
             replace_original: None,
+            metadata: None,
         }
     }
 }

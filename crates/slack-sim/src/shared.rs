@@ -43,6 +43,8 @@ pub struct Shared {
     pub uploads: Mutex<HashMap<String, PendingUpload>>,
     pub sockets: Hub,
     pub post_limiter: PostLimiter,
+    /// conversations.history's rate (one bucket for the workspace, keyed by the method).
+    pub history_limiter: PostLimiter,
     pub response_url_uses: ResponseUrlUses,
     /// Flips to true on shutdown; WebSocket tasks watch it.
     pub shutdown: watch::Sender<bool>,
@@ -61,6 +63,7 @@ impl Shared {
         Shared {
             latency: Mutex::new(config.latency),
             post_limiter: PostLimiter::new(config.post_rate),
+            history_limiter: PostLimiter::new(config.history.rate),
             response_url_uses: ResponseUrlUses::new(config.response_url_uses, config.response_url_lifetime),
             config,
             base_url,
@@ -89,6 +92,10 @@ impl Shared {
 
     pub fn take_fault(&self, method: &str) -> Option<Fault> {
         lock(&self.faults).take(method)
+    }
+
+    pub fn take_late_answer(&self, method: &str) -> Option<Duration> {
+        lock(&self.faults).take_late(method)
     }
 
     /// A number unique within this simulator, for ids and tickets.

@@ -171,6 +171,12 @@ impl SlackSim {
         lock(&self.shared.faults).push(method, Fault::Status(status), times);
     }
 
+    /// The next `times` calls to the Web API method `method` take effect at once (a post is posted) but are answered
+    /// only after `delay`: a slow Slack, past the bot's timeout, that accepted the call all the same.
+    pub fn answer_late(&self, method: &str, times: u32, delay: Duration) {
+        lock(&self.shared.faults).push_late(method, delay, times);
+    }
+
     /// Delay added before answering every HTTP call from now on.
     pub fn set_latency(&self, latency: Duration) {
         self.shared.set_latency(latency);

@@ -28,6 +28,10 @@ const METHOD_SOURCES: &[(&str, &str)] = &[
         include_str!("../data/methods/conversations.info.json"),
     ),
     (
+        "conversations.history",
+        include_str!("../data/methods/conversations.history.json"),
+    ),
+    (
         "conversations.list",
         include_str!("../data/methods/conversations.list.json"),
     ),

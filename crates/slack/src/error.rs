@@ -27,6 +27,9 @@ pub enum SlackError {
     /// The request could not be sent (DNS, connection refused, TLS).
     #[error("could not reach Slack for {method}: {message}; check the network and the Slack API URL")]
     Transport { method: String, message: String },
+    /// The connection broke after the request went out, before the whole answer came back.
+    #[error("the connection to Slack broke during {method} ({message}); try again later")]
+    Interrupted { method: String, message: String },
     /// Slack answered something that is not the JSON we expect.
     #[error("Slack {method} answered something unexpected: {message}")]
     Decode { method: String, message: String },
@@ -42,7 +45,10 @@ impl SlackError {
     /// Whether the same call may succeed later: rate limits, Slack server errors, timeouts, network trouble.
     pub fn is_retryable(&self) -> bool {
         match self {
-            SlackError::RateLimited { .. } | SlackError::Timeout { .. } | SlackError::Transport { .. } => true,
+            SlackError::RateLimited { .. }
+            | SlackError::Timeout { .. }
+            | SlackError::Transport { .. }
+            | SlackError::Interrupted { .. } => true,
             SlackError::Http { status, .. } => *status >= 500,
             SlackError::Api { code, .. } => matches!(
                 code.as_str(),
@@ -54,6 +60,21 @@ impl SlackError {
                     | "request_timeout"
             ),
             SlackError::Decode { .. } | SlackError::NotFound(_) | SlackError::Invalid(_) => false,
+        }
+    }
+
+    /// Whether Slack may have carried out the call although it failed: the request went out and no clear answer
+    /// came back (a timeout, a connection cut, a server error or an answer that is not Slack's JSON). Slack's own
+    /// `ok: false` answers, 429s and requests that never left are not.
+    pub fn may_have_landed(&self) -> bool {
+        match self {
+            SlackError::Timeout { .. } | SlackError::Interrupted { .. } | SlackError::Decode { .. } => true,
+            SlackError::Http { status, .. } => *status >= 500,
+            SlackError::Api { .. }
+            | SlackError::RateLimited { .. }
+            | SlackError::Transport { .. }
+            | SlackError::NotFound(_)
+            | SlackError::Invalid(_) => false,
         }
     }
 
@@ -156,5 +177,26 @@ mod tests {
             }
             .is_retryable()
         );
+    }
+
+    #[test]
+    fn only_calls_without_a_clear_answer_may_have_landed() {
+        let timeout = SlackError::Timeout {
+            method: "chat.postMessage".into(),
+            timeout: Duration::from_secs(15),
+        };
+        assert!(timeout.may_have_landed());
+        let cut = SlackError::Interrupted {
+            method: "chat.postMessage".into(),
+            message: "connection reset".into(),
+        };
+        assert!(cut.may_have_landed() && cut.is_retryable());
+        let refused = SlackError::Transport {
+            method: "chat.postMessage".into(),
+            message: "connection refused".into(),
+        };
+        assert!(!refused.may_have_landed());
+        assert!(!api("ratelimited", None).may_have_landed());
+        assert!(!api("channel_not_found", None).may_have_landed());
     }
 }

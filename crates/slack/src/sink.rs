@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use bot::event::Conversation;
 use bot::failure::Failure;
 use bot::reply::{Reply, Visibility};
-use bot::sink::{ChatSink, Destination, PostedMessage, ReplyLimits};
+use bot::sink::{ChatSink, DeliveryMark, Destination, PostedMessage, ReplyLimits};
 use serde_json::{Value, json};
 
 use crate::directory::Directory;
@@ -14,7 +14,13 @@ use crate::error::SlackError;
 use crate::inbound::UnfurlTarget;
 use crate::render::{PendingUpload, RenderedMessage, render};
 use crate::response_url::{Budget, Route, is_not_postable};
-use crate::web::{CompleteUpload, MessageBody, SlackWeb};
+use crate::web::{CompleteUpload, MarkSearch, MessageBody, SlackWeb};
+
+/// The `event_type` of the metadata a delivery's message carries; its `event_payload` is `{"delivery": id}`.
+pub const DELIVERY_EVENT_TYPE: &str = "lookerbot_delivery";
+
+/// How far before a delivery was stored its message is looked for: the bot's clock and Slack's may differ.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Delivers replies through the Web API. Clone it per request with [`SlackSink::with_response_url`] to answer a
 /// slash command through its `response_url`.
@@ -134,6 +140,17 @@ impl SlackSink {
         rendered: RenderedMessage,
         response_url: Option<&str>,
     ) -> Result<Option<PostedMessage>, SlackError> {
+        self.deliver_marked(target, rendered, response_url, None).await
+    }
+
+    /// [`SlackSink::deliver`], the message posted in the channel carrying `metadata` when given.
+    async fn deliver_marked(
+        &self,
+        target: &Target,
+        rendered: RenderedMessage,
+        response_url: Option<&str>,
+        metadata: Option<&Value>,
+    ) -> Result<Option<PostedMessage>, SlackError> {
         let label = target.label.clone();
         self.upload_images(target, &rendered.uploads)
             .await
@@ -169,11 +186,62 @@ impl SlackSink {
                 .map_err(|e| e.in_channel(label))?;
             return Ok(None);
         }
-        self.web
-            .post_message(&body)
-            .await
-            .map(Some)
-            .map_err(|e| e.in_channel(label))
+        let posted = match metadata {
+            Some(metadata) => self.web.post_marked_message(&body, metadata).await,
+            None => self.web.post_message(&body).await,
+        };
+        posted.map(Some).map_err(|e| e.in_channel(label))
+    }
+
+    /// Whether an earlier attempt of the delivery `mark` names already posted it in the target's conversation. A
+    /// history Slack will not show (a missing `*:history` scope, a conversation the bot is not in) is logged, and
+    /// the delivery is posted again: at least once. A history Slack cannot show now is a failure to retry, still not
+    /// knowing whether the earlier post arrived.
+    async fn already_delivered(&self, target: &Target, mark: &DeliveryMark) -> Result<Option<PostedMessage>, Failure> {
+        let oldest = mark.stored_at.checked_sub(CLOCK_SKEW).unwrap_or(mark.stored_at);
+        let search = self
+            .web
+            .find_marked_message(&target.channel_id, DELIVERY_EVENT_TYPE, &mark.id, oldest)
+            .await;
+        match search {
+            Ok(MarkSearch::Found { ts }) => {
+                tracing::info!(
+                    delivery = %mark.id,
+                    channel = %target.label,
+                    "an earlier attempt of this delivery was posted after all; not posting it again"
+                );
+                metrics::counter!("lookerbot_delivery_repeats_avoided_total").increment(1);
+                Ok(Some(PostedMessage {
+                    channel_id: target.channel_id.clone(),
+                    message: ts,
+                    thread: None,
+                }))
+            }
+            Ok(MarkSearch::Absent) => Ok(None),
+            Ok(MarkSearch::TooMany) => {
+                tracing::warn!(
+                    delivery = %mark.id,
+                    channel = %target.label,
+                    "too many messages since this delivery was stored to look for an earlier attempt's post; \
+                     posting it, so it may show twice"
+                );
+                Ok(None)
+            }
+            Err(error) if error.is_retryable() => Err(sink_error(error)
+                .within("could not look whether an earlier attempt of this delivery was posted")
+                .still_unknown()),
+            Err(error) => {
+                let error = error.in_channel(target.label.clone());
+                tracing::warn!(
+                    delivery = %mark.id,
+                    %error,
+                    "cannot read the conversation to see whether an earlier attempt of this delivery was posted; \
+                     posting it, so it may show twice (give the app the channels:history, groups:history, \
+                     im:history and mpim:history scopes and reinstall it)"
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// Uploads PNGs and shares them into the conversation, one after the other, before the message is posted.
@@ -240,6 +308,33 @@ impl ChatSink for SlackSink {
             }
         }
         .map_err(sink_error)
+    }
+
+    /// Posts the delivery's message with `mark.id` in its metadata; when `mark.look_first`, first looks in the
+    /// conversation's history for a message carrying it and posts nothing if there is one. A post whose answer never
+    /// came is a failure the next attempt looks after ([`Failure::outcome_unknown`]).
+    async fn post_delivery(
+        &self,
+        to: &Destination,
+        reply: &Reply,
+        mark: &DeliveryMark,
+    ) -> Result<Option<PostedMessage>, Failure> {
+        let target = self.resolve(to, reply.visibility).await.map_err(sink_error)?;
+        if target.only_for.is_some() || self.response_url.is_some() {
+            return self.post(to, reply).await;
+        }
+        if mark.look_first
+            && let Some(posted) = self.already_delivered(&target, mark).await?
+        {
+            return Ok(Some(posted));
+        }
+        let metadata = json!({ "event_type": DELIVERY_EVENT_TYPE, "event_payload": { "delivery": mark.id } });
+        self.deliver_marked(&target, render(reply), None, Some(&metadata))
+            .await
+            .map_err(|error| match error.may_have_landed() {
+                true => Failure::outcome_unknown(error),
+                false => sink_error(error),
+            })
     }
 
     async fn flush(&self) -> Result<(), Failure> {

@@ -73,6 +73,20 @@ impl std::fmt::Debug for SlackWeb {
     }
 }
 
+/// Pages of history [`SlackWeb::find_marked_message`] reads at most (with the default page size, 2,000 messages).
+pub const MAX_HISTORY_PAGES: usize = 10;
+
+/// What [`SlackWeb::find_marked_message`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkSearch {
+    /// The marked message, by its `ts`.
+    Found { ts: String },
+    /// No message since then carries the mark.
+    Absent,
+    /// More messages since then than [`MAX_HISTORY_PAGES`] pages hold: not all were looked at.
+    TooMany,
+}
+
 /// A message to post or update.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MessageBody {
@@ -282,10 +296,75 @@ impl SlackWeb {
 
     /// `chat.postMessage`, paced per channel ([`crate::pace`]).
     pub async fn post_message(&self, message: &MessageBody) -> Result<PostedMessage, SlackError> {
+        self.post_message_with(message, None).await
+    }
+
+    /// [`SlackWeb::post_message`] with message metadata (`event_type` and `event_payload`), which
+    /// [`SlackWeb::find_marked_message`] finds again.
+    pub async fn post_marked_message(
+        &self,
+        message: &MessageBody,
+        metadata: &Value,
+    ) -> Result<PostedMessage, SlackError> {
+        self.post_message_with(message, Some(metadata)).await
+    }
+
+    async fn post_message_with(
+        &self,
+        message: &MessageBody,
+        metadata: Option<&Value>,
+    ) -> Result<PostedMessage, SlackError> {
         self.pacer.wait_turn(&message.channel).await;
-        let body = serde_json::to_value(message).expect("a message serializes");
+        let mut body = serde_json::to_value(message).expect("a message serializes");
+        if let Some(metadata) = metadata {
+            body["metadata"] = metadata.clone();
+        }
         let json = self.call("chat.postMessage", Body::Json(&body)).await?.json;
         posted_message("chat.postMessage", &json, message)
+    }
+
+    /// Looks through `channel`'s messages younger than `oldest`, newest first (conversations.history with their
+    /// metadata, page by page, at most [`MAX_HISTORY_PAGES`]), for one whose metadata is of `event_type` with
+    /// `key` in its payload's `delivery` field.
+    pub async fn find_marked_message(
+        &self,
+        channel: &str,
+        event_type: &str,
+        key: &str,
+        oldest: std::time::SystemTime,
+    ) -> Result<MarkSearch, SlackError> {
+        const METHOD: &str = "conversations.history";
+        let since = oldest.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let oldest = format!("{}.{:06}", since.as_secs(), since.subsec_micros());
+        let mut cursor = String::new();
+        for _ in 0..MAX_HISTORY_PAGES {
+            let mut args = vec![
+                ("channel", channel.to_owned()),
+                ("oldest", oldest.clone()),
+                ("include_all_metadata", "true".to_owned()),
+                ("limit", self.config.page_size.to_string()),
+            ];
+            if !cursor.is_empty() {
+                args.push(("cursor", cursor.clone()));
+            }
+            let json = self.call(METHOD, Body::Form(&args)).await?.json;
+            let found = json["messages"].as_array().into_iter().flatten().find(|message| {
+                let metadata = &message["metadata"];
+                metadata["event_type"] == event_type && metadata["event_payload"]["delivery"] == key
+            });
+            if let Some(message) = found {
+                let ts = message["ts"].as_str().unwrap_or_default().to_owned();
+                return Ok(MarkSearch::Found { ts });
+            }
+            cursor = json["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if cursor.is_empty() {
+                return Ok(MarkSearch::Absent);
+            }
+        }
+        Ok(MarkSearch::TooMany)
     }
 
     /// `chat.postEphemeral`: visible to `user` only; returns the ephemeral message's ts. Not paced: Slack's
@@ -465,11 +544,8 @@ impl SlackWeb {
             .await?;
         let headers = response.headers().clone();
         let json: Value = response.json().await.map_err(|e| {
-            if e.is_timeout() {
-                SlackError::Timeout {
-                    method: method.into(),
-                    timeout: self.config.timeout,
-                }
+            if e.is_timeout() || e.is_body() {
+                transport_error(method, &e, self.config.timeout)
             } else {
                 decode_error(method, &format!("not JSON: {e}"))
             }
@@ -610,9 +686,17 @@ fn transport_error(method: &str, error: &reqwest::Error, timeout: Duration) -> S
         if let Some(url) = error.url() {
             message = message.replace(url.as_str(), "<url>");
         }
-        SlackError::Transport {
-            method: method.into(),
-            message,
+        if error.is_connect() || error.is_builder() {
+            SlackError::Transport {
+                method: method.into(),
+                message,
+            }
+        } else {
+            // The request may have reached Slack: the connection broke while sending or reading the answer.
+            SlackError::Interrupted {
+                method: method.into(),
+                message,
+            }
         }
     }
 }

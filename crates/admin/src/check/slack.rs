@@ -8,7 +8,7 @@ use slack::web::{AuthInfo, SlackWeb, WebConfig};
 use url::Url;
 
 use super::CheckLine;
-use crate::scopes::{CLASSIC_BOT_SCOPE, required_bot_scopes_for_identity, why_needed};
+use crate::scopes::{CLASSIC_BOT_SCOPE, is_delivery_history_only, required_bot_scopes_for_identity, why_needed};
 
 const REINSTALL: &str = "add them under OAuth & Permissions and reinstall the app";
 
@@ -87,14 +87,27 @@ fn scopes_line(info: &AuthInfo, mode: SlackMode, expand_urls: bool, user_identit
             ),
         );
     }
-    let described: Vec<String> = missing
-        .iter()
-        .map(|scope| match why_needed(scope) {
-            Some(why) => format!("{scope} (for {why})"),
-            None => scope.to_string(),
-        })
-        .collect();
-    CheckLine::fail(SUBJECT, format!("missing {}: {REINSTALL}", described.join(", ")))
+    let described = |scopes: &[&str]| -> String {
+        let described: Vec<String> = scopes
+            .iter()
+            .map(|scope| match why_needed(scope) {
+                Some(why) => format!("{scope} (for {why})"),
+                None => scope.to_string(),
+            })
+            .collect();
+        described.join(", ")
+    };
+    if missing.iter().all(|scope| is_delivery_history_only(scope, expand_urls)) {
+        return CheckLine::warn(
+            SUBJECT,
+            format!(
+                "missing {}: deliveries still arrive, but one whose post Slack answers too late may be posted twice; \
+                 {REINSTALL}",
+                described(&missing)
+            ),
+        );
+    }
+    CheckLine::fail(SUBJECT, format!("missing {}: {REINSTALL}", described(&missing)))
 }
 
 /// The mode's own credential; `public_url` is where Slack must reach the bot in Events API mode.

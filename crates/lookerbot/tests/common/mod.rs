@@ -347,3 +347,9 @@ pub async fn create_query(world: &World, query: Value) -> String {
         .unwrap();
     created["slug"].as_str().expect("the new query's slug").to_string()
 }
+
+/// The body of a GET that must succeed (`/metrics`, `/status`), as text.
+pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    let response = http.get(url).send().await.expect("the bot answers");
+    response.text().await.expect("a text body")
+}

@@ -155,6 +155,14 @@ impl SqliteStore {
             let stored = results.iter().filter(|r| matches!(r, Ok(Written::Accepted(_))));
             health.jobs_committed += stored.count() as u64;
         }
+        drop(health);
+        let last = written.iter().flatten().filter_map(|result| match result {
+            Ok(Written::Accepted(job)) => Some(job.id),
+            _ => None,
+        });
+        if let Some(last) = last.max() {
+            self.record_committed(last);
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod group;
 mod jobs;
 mod retention;
 mod rows;
+mod salvage;
 mod schema;
 mod startup;
 
@@ -22,6 +23,7 @@ use rusqlite::Connection;
 
 pub use retention::{Pruned, Retention};
 pub(crate) use rows::DAMAGED;
+pub use salvage::{Inspection, Salvaged};
 
 use crate::error::QueueError;
 use crate::health::StoreHealth;
@@ -40,6 +42,9 @@ const HOUSEKEEPING_INTERVAL_MS: i64 = 60_000;
 /// A [`Store`] in one SQLite file (WAL mode; every commit that accepts, finishes or fails a job is fsync'd).
 #[derive(Clone)]
 pub struct SqliteStore {
+    path: Arc<Path>,
+    /// The highest job id recorded in the marker next to the file (see `startup`).
+    last_job: Arc<AtomicI64>,
     conn: Arc<Mutex<Connection>>,
     capacity: usize,
     retention: Retention,
@@ -54,6 +59,18 @@ impl SqliteStore {
     /// an empty queue; returns where it went (`lookerbot deliveries --reset`).
     pub fn set_aside(path: &Path) -> Result<PathBuf, QueueError> {
         startup::set_aside(path)
+    }
+
+    /// Carries the deliveries that can still be read from a damaged queue file into a fresh one, keeping their
+    /// ids, and sets the damaged file aside (`lookerbot deliveries --salvage`).
+    pub fn salvage(path: &Path) -> Result<Salvaged, QueueError> {
+        salvage::salvage(path)
+    }
+
+    /// What a queue file holds and what is wrong with it, read without changing it (`lookerbot deliveries
+    /// --inspect`).
+    pub fn inspect(path: &Path) -> Result<Inspection, QueueError> {
+        salvage::inspect(path)
     }
 
     /// Where the queue file lives inside lookerbot's data directory.
@@ -83,16 +100,24 @@ impl SqliteStore {
             })?;
         }
         startup::check_not_lost(path)?;
+        // Read before the file is opened: a process writing the same queue only ever records committed jobs.
+        let recorded = startup::recorded_last_job(path);
         let mut conn = Connection::open(path).map_err(|e| {
             cannot_open(format!(
                 "{e}; check that the data directory exists and lookerbot may write to it"
             ))
         })?;
+        // Until the file passed its checks, closing leaves it and its write-ahead log exactly as they were found.
+        startup::leave_as_found(&conn, true)?;
         schema::configure(&conn).map_err(cannot_open)?;
         startup::check_intact(&conn, path)?;
+        startup::check_commits_kept(&conn, path, recorded)?;
+        startup::leave_as_found(&conn, false)?;
         schema::migrate(&mut conn).map_err(cannot_open)?;
-        startup::mark_in_use(path)?;
+        let last_job = startup::mark_in_use(&conn, path, recorded)?;
         let store = SqliteStore {
+            path: path.into(),
+            last_job: Arc::new(AtomicI64::new(last_job)),
             conn: Arc::new(Mutex::new(conn)),
             capacity,
             retention,
@@ -152,6 +177,17 @@ impl SqliteStore {
     /// The connection; a panic in another thread leaves it usable (SQLite rolled back the open transaction).
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records `id` in the marker as the highest job id committed, when it is higher than the one recorded. Called
+    /// after the commit, with the connection held, so that records follow commits in order.
+    fn record_committed(&self, id: i64) {
+        if self.last_job.fetch_max(id, Ordering::Relaxed) >= id {
+            return;
+        }
+        if let Err(error) = startup::record_last_job(&self.path, id) {
+            tracing::warn!(%error, "could not record the last stored delivery next to the queue file");
+        }
     }
 
     fn health_mut(&self) -> std::sync::MutexGuard<'_, StoreHealth> {

@@ -1,9 +1,21 @@
 //! Start-up checks that make a damaged or lost queue loud: a queue file that vanished or was emptied where one was
-//! in use, or one that fails SQLite's integrity check, stops the start with what to do, instead of starting empty.
+//! in use, one that fails SQLite's integrity check, or one that lost commits its write-ahead log held, stops the
+//! start with what to do, instead of starting empty.
+//!
+//! How the store knows that jobs were expected: a marker file next to the queue (`deliveries.sqlite3.in-use`) says
+//! that a queue was in use here, and records the highest job id ever committed (`last job: N`), rewritten after
+//! each commit that stored new jobs (after the commit's fsync, so it never names a job the file does not hold; not
+//! fsync'd itself, so after a power loss it may name an older one, which only makes the check less strict). Job ids
+//! come from `AUTOINCREMENT`, whose high-water mark (`sqlite_sequence`) never goes down, not even when old jobs are
+//! pruned. So a file whose high-water mark is below the recorded id lost commits: its `-wal` was deleted, cut or
+//! damaged after a crash (SQLite replays a WAL only up to its first bad frame, silently), or an older copy of the
+//! file was put back. Neither SQLite's header nor its integrity check can tell: the file that is left is consistent,
+//! only older.
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use rusqlite::config::DbConfig;
 
 use crate::error::QueueError;
 
@@ -31,6 +43,80 @@ pub(super) fn check_not_lost(path: &Path) -> Result<(), QueueError> {
     )))
 }
 
+/// The line of the marker that records the highest job id committed.
+const LAST_JOB: &str = "last job: ";
+
+/// The highest job id the marker says was committed, if it says (an older marker, or one cut by a crash, does not).
+pub(super) fn recorded_last_job(path: &Path) -> Option<i64> {
+    let text = std::fs::read_to_string(marker(path)).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(LAST_JOB))
+        .and_then(|id| id.trim().parse().ok())
+}
+
+/// Records `last_job` as the highest job id committed (written after the commit; not fsync'd, see the module's
+/// header).
+pub(super) fn record_last_job(path: &Path, last_job: i64) -> Result<(), QueueError> {
+    let marker = marker(path);
+    std::fs::write(
+        &marker,
+        format!("lookerbot's delivery queue is in use in this folder; keep this file with it.\n{LAST_JOB}{last_job}\n"),
+    )
+    .map_err(|e| QueueError::Storage(format!("cannot write {}: {e}", marker.display())))
+}
+
+/// The job ids' high-water mark: the highest id ever given, 0 for a file without jobs (or without tables yet).
+pub(super) fn high_water_mark(conn: &Connection) -> i64 {
+    conn.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'jobs'", [], |row| {
+        row.get(0)
+    })
+    .unwrap_or(0)
+}
+
+/// Refuses to start on a file whose job ids stop below the `recorded` last one: commits were lost.
+pub(super) fn check_commits_kept(conn: &Connection, path: &Path, recorded: Option<i64>) -> Result<(), QueueError> {
+    let Some(recorded) = recorded else {
+        return Ok(());
+    };
+    let kept = high_water_mark(conn);
+    if kept >= recorded {
+        return Ok(());
+    }
+    Err(QueueError::Storage(format!(
+        "the delivery queue file {file} holds deliveries up to #{kept}, but #{recorded} was stored: commits its \
+         write-ahead log ({file}-wal) held were lost or damaged after a crash, or an older copy of the file was put \
+         back, so up to {lost} deliveries that were waiting may be lost. Keep a copy of the data directory, then run \
+         `lookerbot deliveries --salvage` to carry the deliveries that can still be read into a fresh queue (or \
+         `lookerbot deliveries --reset` to start with an empty one; `--inspect` shows what can still be read)",
+        file = path.display(),
+        lost = recorded - kept,
+    )))
+}
+
+/// Whether closing `conn` may checkpoint (the default) or must leave the file and its write-ahead log as found: a
+/// file that fails its checks is kept as it was, `-wal` included, for salvage and a closer look.
+pub(super) fn leave_as_found(conn: &Connection, leave: bool) -> Result<(), QueueError> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, leave)
+        .map(drop)
+        .map_err(|e| QueueError::Storage(format!("cannot set how the queue file is closed: {e}")))
+}
+
+/// The first thing wrong with the queue file at `path`, as the start would refuse it; `None` when nothing is.
+pub(super) fn problem(path: &Path) -> Option<String> {
+    if let Err(error) = check_not_lost(path) {
+        return Some(error.to_string());
+    }
+    let recorded = recorded_last_job(path);
+    let conn = match Connection::open(path) {
+        Ok(conn) => conn,
+        Err(error) => return Some(format!("cannot open {}: {error}", path.display())),
+    };
+    let checks = leave_as_found(&conn, true)
+        .and_then(|()| check_intact(&conn, path))
+        .and_then(|()| check_commits_kept(&conn, path, recorded));
+    checks.err().map(|error| error.to_string())
+}
+
 /// Refuses to start on a file that fails SQLite's quick integrity check.
 pub(super) fn check_intact(conn: &Connection, path: &Path) -> Result<(), QueueError> {
     let verdict: Result<Vec<String>, _> = conn
@@ -45,22 +131,18 @@ pub(super) fn check_intact(conn: &Connection, path: &Path) -> Result<(), QueueEr
 
 fn damaged(path: &Path, detail: &str) -> QueueError {
     QueueError::Storage(format!(
-        "the delivery queue file {} is damaged ({detail}). Keep a copy for salvage (`sqlite3 FILE .recover`), then run \
-         `lookerbot deliveries --reset` to set it aside and start with an empty queue",
+        "the delivery queue file {} is damaged ({detail}). Keep a copy of the data directory, then run `lookerbot \
+         deliveries --salvage` to carry the deliveries that can still be read into a fresh queue (or `lookerbot \
+         deliveries --reset` to set it aside and start with an empty queue)",
         path.display()
     ))
 }
 
-pub(super) fn mark_in_use(path: &Path) -> Result<(), QueueError> {
-    let marker = marker(path);
-    if marker.exists() {
-        return Ok(());
-    }
-    std::fs::write(
-        &marker,
-        "lookerbot's delivery queue is in use in this folder; keep this file with it.\n",
-    )
-    .map_err(|e| QueueError::Storage(format!("cannot write {}: {e}", marker.display())))
+/// Writes the marker with the file's high-water mark (or a higher one already recorded).
+pub(super) fn mark_in_use(conn: &Connection, path: &Path, recorded: Option<i64>) -> Result<i64, QueueError> {
+    let last_job = high_water_mark(conn).max(recorded.unwrap_or(0));
+    record_last_job(path, last_job)?;
+    Ok(last_job)
 }
 
 pub(super) fn set_aside(path: &Path) -> Result<PathBuf, QueueError> {

@@ -64,19 +64,26 @@ async fn an_emptied_queue_file_stops_the_start_until_it_is_reset() {
     assert_eq!(fresh.counts().await.unwrap().pending, 0);
 }
 
-#[tokio::test]
-async fn a_queue_file_with_damaged_pages_stops_the_start() {
+/// A closed queue file holding 200 waiting deliveries, all of them in the main file (its `-wal` checkpointed).
+async fn checkpointed_queue() -> (tempfile::TempDir, std::path::PathBuf) {
     let temp = TempStore::new(1000);
     for n in 0..200 {
         temp.store.enqueue(job(n)).await.unwrap();
     }
     let path = temp.path();
-    drop(temp.store);
-    // Everything into the main file, then scribble over its second page.
+    let TempStore { dir, store } = temp;
+    drop(store);
     Connection::open(&path)
         .unwrap()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .unwrap();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn a_queue_file_with_damaged_pages_stops_the_start() {
+    let (_dir, path) = checkpointed_queue().await;
+    // Scribble over the file's second page.
     let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     file.seek(SeekFrom::Start(4096 + 8)).unwrap();
     file.write_all(&[0xA5; 512]).unwrap();
@@ -84,4 +91,34 @@ async fn a_queue_file_with_damaged_pages_stops_the_start() {
 
     let refused = SqliteStore::open(&path, 1000).err().expect("refused");
     assert!(refused.to_string().contains("damaged"), "{refused}");
+    assert!(refused.to_string().contains("--salvage"), "{refused}");
+}
+
+#[tokio::test]
+async fn salvage_carries_the_rows_that_can_be_read_out_of_damaged_pages() {
+    let (_dir, path) = checkpointed_queue().await;
+    // Scribble over one leaf page of the jobs table (the one holding job 100), not its root.
+    let page: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT pageno FROM dbstat WHERE name = 'jobs' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 2",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.seek(SeekFrom::Start((page as u64 - 1) * 4096)).unwrap();
+    file.write_all(&[0xA5; 4096]).unwrap();
+    drop(file);
+    assert!(SqliteStore::open(&path, 1000).is_err());
+
+    let salvaged = SqliteStore::salvage(&path).unwrap();
+    assert!(salvaged.unreadable > 0 && salvaged.waiting > 0, "{salvaged:?}");
+    assert_eq!(
+        salvaged.waiting + salvaged.unreadable + salvaged.missing,
+        200,
+        "{salvaged:?}"
+    );
+    let fresh = SqliteStore::open(&path, 1000).unwrap();
+    assert_eq!(fresh.counts().await.unwrap().pending, salvaged.waiting);
 }

@@ -4,6 +4,7 @@ mod crash;
 mod damaged;
 mod express;
 mod head_start;
+mod lost_wal;
 mod postgres_tls;
 mod replicas;
 mod roundtrip;

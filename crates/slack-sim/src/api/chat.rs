@@ -18,8 +18,28 @@ fn content(args: &Args) -> Result<MessageContent, ApiError> {
     Ok(content)
 }
 
+/// Reads `metadata`: a JSON object (in a form, a JSON string) with a string `event_type` and an object
+/// `event_payload`, as chat.postMessage documents it.
+fn metadata(args: &Args) -> Result<Option<Value>, ApiError> {
+    let value = match args.json("metadata") {
+        None => return Ok(None),
+        Some(Err(())) => {
+            return Err(ApiError::new("invalid_metadata_format").detail("metadata is not valid JSON"));
+        }
+        Some(Ok(value)) => value,
+    };
+    let well_formed = value["event_type"].as_str().is_some_and(|t| !t.is_empty())
+        && value["event_payload"].is_object()
+        && value.as_object().is_some_and(|o| o.len() == 2);
+    if !well_formed {
+        return Err(ApiError::new("invalid_metadata_schema")
+            .detail("metadata must be an object with event_type (text) and event_payload (an object)"));
+    }
+    Ok(Some(value))
+}
+
 /// The message object Slack echoes back for a message the bot posted.
-fn message_json(content: &MessageContent, ts: &str, thread_ts: Option<&str>) -> Value {
+pub(super) fn message_json(content: &MessageContent, ts: &str, thread_ts: Option<&str>) -> Value {
     let mut message = Map::new();
     message.insert("type".into(), json!("message"));
     message.insert("text".into(), json!(content.text.clone().unwrap_or_default()));
@@ -63,13 +83,16 @@ pub fn post_message(shared: &Shared, args: &Args) -> ApiResult {
         &args.str("channel").unwrap_or_default(),
     )?;
     let content = content(args)?;
+    let metadata = metadata(args)?;
     let thread_ts = args.str("thread_ts");
     let ts = shared.next_ts();
+    // Slack echoes a posted message without its metadata; only conversations.history shows it, when asked.
     let message = message_json(&content, &ts, thread_ts.as_deref());
     shared.record_message(PostedMessage {
         thread_ts,
         text: content.text,
         blocks: content.blocks,
+        metadata,
         ..PostedMessage::new("chat.postMessage", &channel.id, &ts)
     });
     Ok(fields(json!({ "channel": channel.id, "ts": ts, "message": message })))

@@ -6,6 +6,7 @@ mod connect;
 mod conversations;
 mod cursor;
 mod files;
+mod history;
 mod target;
 mod users;
 
@@ -79,6 +80,7 @@ fn handler(method: &str) -> Option<Handler> {
         "conversations.list" => conversations::list,
         "conversations.info" => conversations::info,
         "conversations.open" => conversations::open,
+        "conversations.history" => history::history,
         "files.getUploadURLExternal" => files::get_upload_url,
         "files.completeUploadExternal" => files::complete_upload,
         "apps.connections.open" => connect::apps_connections_open,
@@ -134,6 +136,7 @@ pub async fn endpoint(
         Ok(call) => (Value::Object(call.args.0.clone()), call.token.clone()),
         Err(_) => (Value::Null, None),
     };
+    let late = shared.take_late_answer(&method);
     let answer = match shared.take_fault(&method) {
         Some(fault) => fault_answer(fault, &method),
         None => match over_rate(&shared, &method, &parsed) {
@@ -148,16 +151,24 @@ pub async fn endpoint(
         http_status: answer.status.as_u16(),
         response: answer.body.clone(),
     });
+    // The call took effect above; a client that stops waiting meanwhile does not undo it.
+    if let Some(delay) = late {
+        tokio::time::sleep(delay).await;
+    }
     answer.into_response()
 }
 
-/// A 429 for a `chat.postMessage` past its channel's rate, with the whole seconds until a post is free again.
+/// A 429 for a `chat.postMessage` past its channel's rate, or a conversations.history past its tier, with the
+/// whole seconds until a call is free again.
 fn over_rate(shared: &Shared, method: &str, parsed: &Result<ParsedCall, args::BodyError>) -> Option<Fault> {
-    if method != "chat.postMessage" {
-        return None;
-    }
-    let channel = parsed.as_ref().ok()?.args.str("channel")?;
-    let wait = shared.post_limiter.take(&channel).err()?;
+    let wait = match method {
+        "chat.postMessage" => {
+            let channel = parsed.as_ref().ok()?.args.str("channel")?;
+            shared.post_limiter.take(&channel).err()?
+        }
+        "conversations.history" => shared.history_limiter.take(method).err()?,
+        _ => return None,
+    };
     Some(Fault::RateLimited {
         retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
     })
@@ -293,6 +304,7 @@ mod tests {
             "conversations.list",
             "conversations.info",
             "conversations.open",
+            "conversations.history",
             "files.getUploadURLExternal",
             "files.completeUploadExternal",
             "apps.connections.open",
