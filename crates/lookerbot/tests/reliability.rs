@@ -54,13 +54,10 @@ async fn deliveries_accepted_before_a_kill_9_all_arrive_after_a_restart() {
         peers.deliveries(&["--limit", "3"]).1,
         restarted.log_text()
     );
-    // At least once: only the deliveries in flight at the kill (one per worker at most) may arrive twice.
+    // Once: a delivery in flight at the kill recorded no outcome, so its next attempt looks in the channel's
+    // history for its mark before posting again.
     let repeated: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
-    assert!(repeated.len() <= 4, "too many deliveries repeated: {repeated:?}");
-    assert!(
-        counts.values().all(|c| *c <= 2),
-        "a delivery arrived more than twice: {repeated:?}"
-    );
+    assert!(repeated.is_empty(), "deliveries repeated after the restart: {repeated:?}");
 
     // Every job is recorded done exactly once, whatever Slack saw.
     restarted.terminate();
