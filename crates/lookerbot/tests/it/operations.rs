@@ -1,7 +1,7 @@
 //! Running it in production: logs without escape codes and as JSON lines, `/metrics` moving with traffic,
 //! `/ready` following Looker and Slack as they go down and come back, and `LOOKERSDK_TIMEOUT`.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

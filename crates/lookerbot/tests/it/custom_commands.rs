@@ -1,7 +1,7 @@
 //! Custom commands with filters by name, dashboard defaults, required filters, Looks as commands, help for one
 //! command and suggestions for misspelt values, through the whole bot: Slack simulator -> bot -> Looker sandbox.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

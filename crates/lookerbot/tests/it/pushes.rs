@@ -2,8 +2,8 @@
 //! actions), and data-action buttons clicked in Slack. Each test checks the endpoint's answer exactly and what the
 //! Slack simulator received.
 
-mod common;
-mod pushes_support;
+use crate::common;
+use crate::pushes_support;
 
 use std::time::Duration;
 

@@ -2,8 +2,7 @@
 //! happened and what to do, `lookerbot deliveries` says the same, and `lookerbot deliveries --salvage` carries the
 //! deliveries that are left into a fresh queue that `serve` starts with.
 
-mod common;
-mod reliability_support;
+use crate::reliability_support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

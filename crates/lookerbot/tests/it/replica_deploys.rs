@@ -5,8 +5,7 @@
 //! real `lookerbot serve` replicas sharing a real PostgreSQL database; while it is stopped, readiness fails and
 //! liveness does not.
 
-mod common;
-mod reliability_support;
+use crate::reliability_support;
 
 use std::time::{Duration, Instant};
 
@@ -14,9 +13,9 @@ use reliability_support::{BotProcess, Peers};
 use serde_yaml_ng::Value;
 use testbed::postgres::Cluster;
 
-const MANIFEST: &str = include_str!("../../../deploy/kubernetes-replicas/lookerbot.yaml");
-const SECRET: &str = include_str!("../../../deploy/kubernetes-replicas/secret.example.yaml");
-const README: &str = include_str!("../../../README.md");
+const MANIFEST: &str = include_str!("../../../../deploy/kubernetes-replicas/lookerbot.yaml");
+const SECRET: &str = include_str!("../../../../deploy/kubernetes-replicas/secret.example.yaml");
+const README: &str = include_str!("../../../../README.md");
 
 fn documents(yaml: &str) -> Vec<Value> {
     serde_yaml_ng::Deserializer::from_str(yaml)

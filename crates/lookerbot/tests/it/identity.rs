@@ -2,7 +2,7 @@
 //! filters, model access and content rights decide what they see; people without a usable Looker user are
 //! refused privately and nothing runs.
 
-mod common;
+use crate::common;
 
 use common::{ALICE, World, all_text};
 use looker_sandbox::content;
@@ -279,8 +279,12 @@ impl std::io::Write for Captured {
 /// interest process-wide).
 #[test]
 fn every_request_leaves_an_audit_line_without_emails_or_data() {
+    // Test names are module paths without the binary's crate name.
+    let (_, name) = concat!(module_path!(), "::audit_lines_of_one_process")
+        .split_once("::")
+        .expect("a module path");
     let child = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "audit_lines_of_one_process", "--ignored", "--nocapture"])
+        .args(["--exact", name, "--ignored", "--nocapture"])
         .output()
         .expect("run the audit test alone");
     let stdout = String::from_utf8_lossy(&child.stdout);

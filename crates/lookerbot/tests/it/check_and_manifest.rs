@@ -1,6 +1,6 @@
 //! `lookerbot check` against the Looker sandbox and the Slack simulator, good and broken; `lookerbot manifest`.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{lookerbot, setup, stdout};
 

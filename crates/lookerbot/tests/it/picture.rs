@@ -1,6 +1,6 @@
 //! `picture <command> [filters]`: a custom command's dashboard rendered whole, its filters set.
 
-mod common;
+use crate::common;
 
 use common::{World, all_text};
 use looker_sandbox::content;

@@ -2,8 +2,8 @@
 //! rows a reply shows plus one, and a Looker that sends more anyway (200,000 rows, a 50 MB image) is cut off at the
 //! bot's caps with a reason. Measured on the `lookerbot` binary as a child process, from `/proc`.
 
-mod common;
-mod reliability_support;
+use crate::common;
+use crate::reliability_support;
 
 use std::time::Duration;
 

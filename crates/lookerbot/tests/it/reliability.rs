@@ -1,8 +1,8 @@
 //! Nothing lost, nothing let in: the `lookerbot` binary killed and stopped mid-delivery, Looker and Slack failing
 //! under the bot, and bounds on what a caller can make it hold.
 
-mod common;
-mod reliability_support;
+use crate::common;
+use crate::reliability_support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -57,7 +57,10 @@ async fn deliveries_accepted_before_a_kill_9_all_arrive_after_a_restart() {
     // Once: a delivery in flight at the kill recorded no outcome, so its next attempt looks in the channel's
     // history for its mark before posting again.
     let repeated: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
-    assert!(repeated.is_empty(), "deliveries repeated after the restart: {repeated:?}");
+    assert!(
+        repeated.is_empty(),
+        "deliveries repeated after the restart: {repeated:?}"
+    );
 
     // Every job is recorded done exactly once, whatever Slack saw.
     restarted.terminate();

@@ -3,8 +3,7 @@
 //! nothing answered 200 is lost; `lookerbot deliveries` reads the shared queue; `lookerbot migrate-queue` moves a
 //! SQLite queue's waiting deliveries into it; an event Slack hands to two replicas is handled by one.
 
-mod common;
-mod reliability_support;
+use crate::reliability_support;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

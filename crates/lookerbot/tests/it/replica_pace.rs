@@ -3,8 +3,7 @@
 //! that channel and reach the simulator (which answers 429 past Slack's per-channel burst and rate) without a
 //! single 429, each once. (`crates/slack/tests/shared_pace.rs` shows that replicas pacing alone overrun a channel.)
 
-mod common;
-mod reliability_support;
+use crate::reliability_support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

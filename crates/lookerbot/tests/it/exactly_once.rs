@@ -3,8 +3,8 @@
 //! where Slack lets the bot tell); without the history scope the delivery still arrives, at least once; and
 //! deliveries waiting on Slack do not hold their Looker's slots.
 
-mod common;
-mod reliability_support;
+use crate::common;
+use crate::reliability_support;
 
 use std::time::{Duration, Instant};
 

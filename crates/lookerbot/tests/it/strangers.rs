@@ -1,8 +1,8 @@
 //! Nobody is shut out by strangers: refusals from headers alone, before any body is read; slow and idle sockets
 //! closed; slow bodies held in slots of their own, away from Looker's pushes and `/health_check`.
 
-mod common;
-mod pushes_support;
+use crate::common;
+use crate::pushes_support;
 
 use std::time::Duration;
 

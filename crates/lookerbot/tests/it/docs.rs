@@ -1,7 +1,7 @@
 //! The README documents every variable and is the source of the test command CI runs.
 
-const README: &str = include_str!("../../../README.md");
-const CI: &str = include_str!("../../../.ci/run");
+const README: &str = include_str!("../../../../README.md");
+const CI: &str = include_str!("../../../../.ci/run");
 
 #[test]
 fn the_readme_documents_every_variable() {
@@ -34,14 +34,14 @@ fn ci_runs_the_readme_test_command() {
 
 /// Every variable name a deploy file sets or lists must be one lookerbot reads, and the samples list them all.
 mod deploy_files {
-    const APP_JSON: &str = include_str!("../../../app.json");
-    const ENV_EXAMPLE: &str = include_str!("../../../.env.example");
-    const PROCFILE: &str = include_str!("../../../Procfile");
-    const RUST_CONFIG: &str = include_str!("../../../RustConfig");
-    const DOCKERFILE: &str = include_str!("../../../Dockerfile");
-    const SYSTEMD: &str = include_str!("../../../deploy/lookerbot.service");
-    const KUBERNETES: &str = include_str!("../../../deploy/kubernetes/lookerbot.yaml");
-    const README: &str = include_str!("../../../README.md");
+    const APP_JSON: &str = include_str!("../../../../app.json");
+    const ENV_EXAMPLE: &str = include_str!("../../../../.env.example");
+    const PROCFILE: &str = include_str!("../../../../Procfile");
+    const RUST_CONFIG: &str = include_str!("../../../../RustConfig");
+    const DOCKERFILE: &str = include_str!("../../../../Dockerfile");
+    const SYSTEMD: &str = include_str!("../../../../deploy/lookerbot.service");
+    const KUBERNETES: &str = include_str!("../../../../deploy/kubernetes/lookerbot.yaml");
+    const README: &str = include_str!("../../../../README.md");
 
     fn all_variables() -> Vec<&'static str> {
         config::variables::GROUPS

@@ -1,8 +1,8 @@
 //! The operators' status page at `/status`, in a real headless Chromium: log in with the token, see the checks and
 //! a failed delivery, retry it; and its guards (off without a token, wrong token, CSRF) over plain HTTP.
 
-mod browser;
-mod common;
+use crate::browser;
+use crate::common;
 
 use std::time::Duration;
 

@@ -5,8 +5,8 @@
 //! Store tests need the emulators, which the `testbed` crate installs on first use and starts for this binary; a
 //! test whose emulator cannot be had fails saying so, it never passes without it.
 
-mod common;
-mod images_support;
+use crate::common;
+use crate::images_support;
 
 use common::{ALICE_DM, GENERAL, World, all_text};
 use images::test_support as stores;

@@ -1,7 +1,7 @@
 //! People talking to the bot through Slack: help, find, custom commands, links, results. Each test checks what
 //! the Slack simulator received.
 
-mod common;
+use crate::common;
 
 use common::{ALICE_DM, GENERAL, World, all_text};
 use looker_sandbox::content;
@@ -65,12 +65,7 @@ async fn help_by_slash_command_is_private_to_the_asker() {
 #[tokio::test]
 async fn unknown_text_in_a_dm_gets_the_original_answer() {
     let world = World::start().await;
-    let r = world.dm("what is the meaning of life").await;
-    eprintln!("status {} {}", r.status(), r.text().await.unwrap());
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    for c in world.sim.calls() {
-        eprintln!("CALL {} {} {}", c.method, c.args, c.response);
-    }
+    assert_eq!(world.dm("what is the meaning of life").await.status(), 200);
     let messages = world.messages(1).await;
     assert!(
         all_text(&messages[0])

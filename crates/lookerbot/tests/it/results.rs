@@ -1,8 +1,8 @@
 //! Conversations: results rendered for Slack. For each kind of Looker result, the exact message Slack receives
 //! (blocks and text fallback), through the whole bot: Slack simulator -> bot -> Looker sandbox -> Slack simulator.
 
-mod common;
-mod slackpaths_support;
+use crate::common;
+use crate::slackpaths_support;
 
 use common::{ALICE_DM, World, all_text, create_query};
 use looker_sandbox::{Fault, content};

@@ -1,9 +1,9 @@
 //! Posted only if stored: a delivery reaches Slack only after its job's commit succeeded, so a webhook answered with
 //! an error (a full disk, a write that did not finish in time) never posts.
 
-mod common;
-mod reliability_support;
-mod small_disk;
+use crate::common;
+use crate::reliability_support;
+use crate::small_disk;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! Bulkheads: a hung Looker holds at most its own delivery slots, messages that need no Looker call never wait
 //! behind it, and once its circuit breaker opens the channels of its deliveries are told, once each.
 
-mod common;
-mod pushes_support;
+use crate::common;
+use crate::pushes_support;
 
 use std::time::Duration;
 

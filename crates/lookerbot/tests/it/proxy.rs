@@ -2,7 +2,7 @@
 //! Looker all connect through the proxy (a real forward proxy on loopback, `net::test_proxy`), the WebSockets with
 //! a `CONNECT` tunnel; `NO_PROXY` sends a host direct.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! Slack connectivity: every way Slack reaches the bot (Socket Mode, RTM, Events API over HTTP, slash commands,
 //! interactivity), with Slack's own payloads (`tests/fixtures/slack/`), through the whole bot to the simulator.
 
-mod common;
-mod slackpaths_support;
+use crate::common;
+use crate::slackpaths_support;
 
 use std::time::{Duration, Instant};
 

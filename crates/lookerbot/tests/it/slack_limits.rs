@@ -2,7 +2,7 @@
 //! and chat.postMessage allows a burst per channel. A six-tile custom command must show every tile, in order,
 //! without a refused post or a 429.
 
-mod common;
+use crate::common;
 
 use common::{ALICE_DM, GENERAL, World, all_text};
 use slack_sim::PostedMessage;

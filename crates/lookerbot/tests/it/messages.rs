@@ -1,6 +1,6 @@
 //! Messages that used to mislead an operator, each now saying what happened and what to do.
 
-mod cli_support;
+use crate::cli_support;
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};
