@@ -5,40 +5,33 @@
 //! renderers turn into Block Kit or terminal text and a [`sink::ChatSink`] delivers. Nothing here knows Slack's wire
 //! format or HTTP.
 
-pub mod actions;
 pub mod answers;
-pub mod catalog;
-pub mod charts;
 pub mod commands;
 pub mod delivery;
-pub mod directory;
-pub mod event;
-pub mod failure;
-pub mod identity;
 pub mod lookers;
-pub mod replier;
-pub mod reply;
-pub mod request;
-pub mod results;
+pub mod ports;
 pub mod settings;
-pub mod sink;
-pub mod suggestions;
-pub mod turn;
+
+// The ports are the core's public face: adapters name them `bot::reply`, `bot::sink` and so on.
+pub use commands::{catalog, replier};
+pub use ports::{directory, event, failure, reply, sink};
 
 use std::future::Future;
 use std::sync::Arc;
 
+use answers::actions;
 use catalog::{Catalog, CatalogStore};
 use commands::AnyCommand;
+use commands::turn::Turn;
 use delivery::Delivery;
 use event::{ButtonClick, ChatEvent, Message, Origin};
 use failure::Failure;
 use lookers::Lookers;
+use lookers::identity;
 use replier::Replier;
 use reply::Reply;
 use settings::BotSettings;
 use sink::{ChatSink, Destination};
-use turn::Turn;
 
 /// What people get in a DM when nothing matches (the original's words).
 pub const NOT_UNDERSTOOD: &str =

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::charts::RenderSettings;
+use crate::answers::charts::RenderSettings;
 
 #[derive(Debug, Clone)]
 pub struct BotSettings {

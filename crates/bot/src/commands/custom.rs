@@ -1,5 +1,5 @@
 //! Custom commands: a dashboard or a Look in the command folder, run with the filter values the text after its
-//! name gives (see [`crate::request`]) and the dashboard's defaults for the rest.
+//! name gives (see [`crate::commands::request`]) and the dashboard's defaults for the rest.
 
 use std::collections::HashMap;
 
@@ -8,11 +8,11 @@ use looker::models::Query;
 
 use super::{Command, Usage};
 use crate::answers;
-use crate::catalog::{CustomCommand, Tile};
+use crate::answers::suggestions;
+use crate::commands::catalog::{CustomCommand, Tile};
+use crate::commands::request::{Applied, Origin, Parameter, Refusal, Request, resolve};
+use crate::commands::turn::Turn;
 use crate::reply::{Block, Inline, Reply};
-use crate::request::{Applied, Origin, Parameter, Refusal, Request, resolve};
-use crate::suggestions;
-use crate::turn::Turn;
 
 pub struct Custom;
 

@@ -7,8 +7,8 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::{Command, Usage, split_first_word};
+use crate::commands::turn::Turn;
 use crate::reply::{Block, Inline, Reply};
-use crate::turn::Turn;
 
 pub struct Find;
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Command, Usage, no_such_command, split_first_word};
-use crate::catalog::CustomCommand;
+use crate::commands::catalog::CustomCommand;
+use crate::commands::request::Parameter;
+use crate::commands::turn::Turn;
 use crate::reply::{Block, Inline, Reply, Tone};
-use crate::request::Parameter;
-use crate::turn::Turn;
 
 pub struct Help;
 

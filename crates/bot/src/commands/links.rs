@@ -5,10 +5,10 @@ use url::Url;
 
 use super::{Command, Usage};
 use crate::answers;
+use crate::commands::turn::Turn;
 use crate::failure::Failure;
 use crate::lookers::Looker;
 use crate::reply::Reply;
-use crate::turn::Turn;
 
 pub struct Links;
 

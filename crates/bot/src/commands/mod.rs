@@ -4,14 +4,18 @@ use std::any::Any;
 
 use async_trait::async_trait;
 
+use crate::commands::turn::Turn;
 use crate::reply::Reply;
-use crate::turn::Turn;
 
+pub mod catalog;
 mod custom;
 mod find;
 mod help;
 pub mod links;
 mod picture;
+pub mod replier;
+pub mod request;
+pub mod turn;
 
 /// How a built-in command is used, for `help`.
 #[derive(Debug, Clone, Copy)]

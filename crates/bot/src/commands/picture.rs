@@ -6,9 +6,9 @@ use url::form_urlencoded;
 use super::custom::{CustomRun, Values, custom_run, values_for};
 use super::{Command, Usage, no_such_command, split_first_word};
 use crate::answers;
-use crate::catalog::{CustomCommand, Source};
+use crate::commands::catalog::{CustomCommand, Source};
+use crate::commands::turn::Turn;
 use crate::reply::Reply;
-use crate::turn::Turn;
 
 pub struct Picture;
 

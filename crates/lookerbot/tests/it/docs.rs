@@ -234,3 +234,59 @@ mod deploy_files {
         }
     }
 }
+
+/// Every test the documents cite by name exists, and where a document names its file, it is in that file: a claim
+/// backed by a test that was renamed or moved would otherwise point at nothing.
+#[test]
+fn every_test_the_documents_cite_exists_where_they_say() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut sources = Vec::new();
+    let mut folders = vec![root.join("crates")];
+    while let Some(folder) = folders.pop() {
+        for path in std::fs::read_dir(&folder).unwrap().flatten().map(|e| e.path()) {
+            if path.is_dir() && !path.ends_with("target") {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let defined =
+        |name: &str, source: &str| source.contains(&format!("fn {name}(")) || source.contains(&format!("fn {name}<"));
+    let mut documents = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    documents.extend(
+        std::fs::read_dir(root.join("docs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path()),
+    );
+    let mut wrong = Vec::new();
+    for document in documents {
+        let text = std::fs::read_to_string(&document).unwrap();
+        let spans: Vec<&str> = text.split('`').collect();
+        // Odd pieces are code spans; a test name is a snake_case span of four words or more (metric names aside).
+        for (i, name) in spans.iter().enumerate().skip(1).step_by(2) {
+            let looks_like_a_test = name.matches('_').count() >= 3
+                && !name.starts_with("lookerbot_")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !looks_like_a_test {
+                continue;
+            }
+            let cited_file = spans
+                .get(i + 1)
+                .and_then(|after| after.strip_prefix(" ("))
+                .filter(|after| after.starts_with("crates/"))
+                .and_then(|after| after.split([')', ',', ' ', ':']).next());
+            let found = match cited_file {
+                Some(file) => std::fs::read_to_string(root.join(file)).is_ok_and(|source| defined(name, &source)),
+                None => sources.iter().any(|(_, source)| defined(name, source)),
+            };
+            if !found {
+                wrong.push(format!("{}: {name} {}", document.display(), cited_file.unwrap_or("")));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "cited tests not found:\n{}", wrong.join("\n"));
+}

@@ -134,20 +134,26 @@ fn missing_from_code_map(architecture: &str, crates: &[String], core_modules: &[
 }
 
 fn core_modules() -> Vec<String> {
-    let mut modules: Vec<String> = std::fs::read_dir(root().join("crates/bot/src"))
-        .expect("bot/src")
-        .flatten()
-        .map(|entry| entry.path())
-        .filter_map(|path| {
+    let mut modules = Vec::new();
+    let mut folders = vec![root().join("crates/bot/src")];
+    while let Some(folder) = folders.pop() {
+        for path in std::fs::read_dir(&folder)
+            .expect("a folder of bot/src")
+            .flatten()
+            .map(|e| e.path())
+        {
             let name = file_name(&path);
             match name.strip_suffix(".rs") {
-                Some("lib") => None,
-                Some(module) => Some(module.to_owned()),
-                None if path.is_dir() => Some(name),
-                None => None,
+                Some("lib" | "mod" | "tests") => {}
+                Some(module) => modules.push(module.to_owned()),
+                None if path.is_dir() => {
+                    modules.push(name);
+                    folders.push(path);
+                }
+                None => {}
             }
-        })
-        .collect();
+        }
+    }
     modules.sort();
     modules
 }

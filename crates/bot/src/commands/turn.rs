@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use looker::{ChatContext, LookerClient};
 
 use crate::answers::AnswerSettings;
-use crate::catalog::{Catalog, CatalogStore};
 use crate::commands::Usage;
+use crate::commands::catalog::{Catalog, CatalogStore};
+use crate::commands::replier::Replier;
 use crate::event::{Message, Origin};
-use crate::identity::Acting;
+use crate::lookers::identity::Acting;
 use crate::lookers::{Looker, Lookers};
-use crate::replier::Replier;
 use crate::reply::Reply;
 use crate::settings::BotSettings;
 

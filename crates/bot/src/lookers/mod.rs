@@ -1,5 +1,7 @@
 //! The Looker instances the bot serves, and how a URL or a word picks one.
 
+pub mod identity;
+
 use std::sync::Arc;
 
 use config::LookerInstance;

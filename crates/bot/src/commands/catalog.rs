@@ -9,8 +9,8 @@ use looker::LookerError;
 use looker::models::{Dashboard, DashboardElement, ExploreFieldset, Look, Query};
 use tokio::sync::{Mutex, RwLock};
 
+use crate::commands::request::Parameter;
 use crate::lookers::{Looker, Lookers};
-use crate::request::Parameter;
 
 /// Marks commands and folders that work but are left out of `help`.
 pub const HIDDEN_MARK: &str = "[hidden]";

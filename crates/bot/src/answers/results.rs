@@ -352,7 +352,7 @@ fn action_buttons(cell: &Cell, looker_base: &str, max_value: usize) -> Vec<Butto
         .iter()
         .filter(|l| l.kind.as_deref() == Some("action") && l.form_url.is_none() && l.form.is_none())
         .filter_map(|link| {
-            let value = crate::actions::ButtonValue {
+            let value = crate::answers::actions::ButtonValue {
                 looker_url: looker_base.to_string(),
                 action: link.raw.clone(),
             };

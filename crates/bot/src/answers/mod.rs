@@ -2,13 +2,18 @@
 //! Links, `picture`, custom commands and deliveries all answer through here, so a Look or a dashboard looks the same
 //! wherever it is asked for.
 
+pub mod actions;
+pub mod charts;
+pub mod results;
+pub mod suggestions;
+
 use looker::LookerClient;
 use looker::models::Query;
 
-use crate::charts::{RenderSettings, render_dashboard, render_query};
+use crate::answers::charts::{RenderSettings, render_dashboard, render_query};
+use crate::answers::results::{Presentation, ResultView};
 use crate::failure::Failure;
 use crate::reply::{Block, ImageSource, Reply};
-use crate::results::{Presentation, ResultView};
 use crate::sink::ReplyLimits;
 
 /// How results are shown, from the bot's settings and the sink's limits.
@@ -67,7 +72,10 @@ pub async fn query(
         });
     }
     let result = client
-        .run_query_rows(&query_id, Some(crate::results::rows_to_ask(query, &settings.limits)))
+        .run_query_rows(
+            &query_id,
+            Some(crate::answers::results::rows_to_ask(query, &settings.limits)),
+        )
         .await?;
     if let Some(error) = result.error_message() {
         // Looker answers 200 with the database's error inside: the query will fail the same way when run again.

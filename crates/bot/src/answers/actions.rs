@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use crate::identity::Acting;
 use crate::lookers::Lookers;
+use crate::lookers::identity::Acting;
 use crate::reply::{Block, Inline, Reply, Tone};
 
 /// The value of a data-action button: which Looker made it, and the action as Looker sent it (the original's
