@@ -27,6 +27,7 @@ mod sqlite;
 mod store;
 mod time;
 mod workers;
+mod written;
 
 pub use error::QueueError;
 pub use express::{Enqueuer, Stored};

@@ -9,6 +9,7 @@ use super::errors::StorageContext;
 use crate::error::QueueError;
 use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob};
 use crate::time::from_millis;
+use crate::written::Written;
 
 /// The database's clock in milliseconds, in SQL.
 pub(super) const NOW: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
@@ -19,12 +20,6 @@ const JOB_COLUMNS: &str = "id, kind, payload, idempotency_key, attempts, status,
 
 /// Serialises enqueues across replicas, so that the capacity check and the insert see the same count.
 const ENQUEUE_LOCK: i32 = 2;
-
-/// What writing one job did: the job as stored (for a claimed job, handed to its caller) or the duplicate's id.
-pub(super) enum Written {
-    Accepted(Job),
-    Duplicate(i64),
-}
 
 /// Why a job is failed by [`abandon`].
 pub(super) const ABANDONED: &str = "not delivered: whoever handed it over stopped waiting before it was stored (a \

@@ -26,8 +26,8 @@ use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 use crate::sqlite::Retention;
 use crate::store::Store;
 use crate::time::to_millis;
+use crate::written::{SetAside, WriteReply, Written};
 use errors::StorageContext;
-use jobs::Written;
 
 /// Connections per replica: workers, express deliveries and webhooks share them.
 const POOL_SIZE: usize = 16;
@@ -142,7 +142,7 @@ impl PostgresStore {
     }
 
     /// Writes `job` in a task of its own and waits for the answer. A caller that stops waiting before it is told
-    /// gets nothing written, or its job set aside as failed (see [`Reply`]).
+    /// gets nothing written, or its job set aside as failed (see [`WriteReply`]).
     async fn write(&self, job: NewJob, lease_ms: Option<i64>) -> Result<Written, QueueError> {
         let payload = serde_json::to_string(&job.payload)
             .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
@@ -159,12 +159,7 @@ impl PostgresStore {
                 store.set_aside(job.id).await;
             }
         });
-        Reply {
-            answer: Some(receiver),
-            store: self.clone(),
-        }
-        .get()
-        .await
+        WriteReply::new(receiver, self.clone()).get().await
     }
 
     fn record_write(&self, written: &Result<Written, QueueError>) {
@@ -192,34 +187,10 @@ impl PostgresStore {
     }
 }
 
-/// The answer to one write, awaited by its caller. Dropped unread after the commit (the caller gave up at that
-/// very moment), it sets the job aside so that nothing is delivered for an answer nobody received.
-struct Reply {
-    answer: Option<oneshot::Receiver<Result<Written, QueueError>>>,
-    store: PostgresStore,
-}
-
-impl Reply {
-    async fn get(mut self) -> Result<Written, QueueError> {
-        let answer = self.answer.as_mut().expect("a reply is awaited once");
-        let result = answer.await;
-        self.answer = None;
-        result.map_err(|_| QueueError::Storage("the database task stopped unexpectedly".into()))?
-    }
-}
-
-impl Drop for Reply {
-    fn drop(&mut self) {
-        let Some(mut answer) = self.answer.take() else {
-            return;
-        };
-        answer.close();
-        if let Ok(Ok(Written::Accepted(job))) = answer.try_recv()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            let store = self.store.clone();
-            runtime.spawn(async move { store.set_aside(job.id).await });
-        }
+impl SetAside for PostgresStore {
+    fn set_aside_later(&self, runtime: &tokio::runtime::Handle, id: i64) {
+        let store = self.clone();
+        runtime.spawn(async move { store.set_aside(id).await });
     }
 }
 
@@ -230,17 +201,11 @@ fn millis(duration: Duration) -> i64 {
 #[async_trait]
 impl Store for PostgresStore {
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
-        Ok(match self.write(job, None).await? {
-            Written::Accepted(job) => EnqueueOutcome::Accepted(job.id),
-            Written::Duplicate(id) => EnqueueOutcome::Duplicate(id),
-        })
+        Ok(self.write(job, None).await?.enqueued())
     }
 
     async fn enqueue_claimed(&self, job: NewJob, lease: Duration) -> Result<Claimed, QueueError> {
-        Ok(match self.write(job, Some(millis(lease))).await? {
-            Written::Accepted(job) => Claimed::Accepted(job),
-            Written::Duplicate(id) => Claimed::Duplicate(id),
-        })
+        Ok(self.write(job, Some(millis(lease))).await?.claimed())
     }
 
     async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError> {

@@ -11,12 +11,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::errors::StorageContext;
-use super::jobs::{self, Written};
+use super::jobs;
 use super::{SqliteStore, now_ms};
 use crate::error::QueueError;
 use crate::job::NewJob;
-
-type Answer = Result<Written, QueueError>;
+use crate::written::{Answer, SetAside, WriteReply, Written};
 
 /// An enqueue waiting for the next group commit.
 pub(super) struct Waiting {
@@ -36,34 +35,13 @@ impl WaitingRoom {
     }
 }
 
-/// The answer to one enqueue, awaited by its caller. Dropped unread after the commit (the caller gave up at that
-/// very moment), it sets the job aside so that nothing is delivered for an answer nobody received.
-pub(super) struct Reply {
-    answer: Option<oneshot::Receiver<Answer>>,
-    store: SqliteStore,
-}
+/// The answer to one enqueue, awaited by its caller (see [`WriteReply`]).
+pub(super) type Reply = WriteReply<SqliteStore>;
 
-impl Reply {
-    pub(super) async fn get(mut self) -> Answer {
-        let answer = self.answer.as_mut().expect("a reply is awaited once");
-        let result = answer.await;
-        self.answer = None;
-        result.map_err(|_| QueueError::Storage("the storage thread stopped unexpectedly".into()))?
-    }
-}
-
-impl Drop for Reply {
-    fn drop(&mut self) {
-        let Some(mut answer) = self.answer.take() else {
-            return;
-        };
-        answer.close();
-        if let Ok(Ok(Written::Accepted(job))) = answer.try_recv()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            let store = self.store.clone();
-            runtime.spawn_blocking(move || set_aside(&store.lock(), job.id));
-        }
+impl SetAside for SqliteStore {
+    fn set_aside_later(&self, runtime: &tokio::runtime::Handle, id: i64) {
+        let store = self.clone();
+        runtime.spawn_blocking(move || set_aside(&store.lock(), id));
     }
 }
 
@@ -94,10 +72,7 @@ impl SqliteStore {
                 store.housekeeping_if_due(&conn, now);
             }
         });
-        Ok(Reply {
-            answer: Some(receiver),
-            store: self.clone(),
-        })
+        Ok(WriteReply::new(receiver, self.clone()))
     }
 }
 

@@ -9,12 +9,7 @@ use super::rows::{JOB_COLUMNS, job_from_row};
 use crate::error::QueueError;
 use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob};
 use crate::time::from_millis;
-
-/// What writing one job did: the job as stored (for a claimed job, handed to its caller) or the duplicate's id.
-pub(super) enum Written {
-    Accepted(Job),
-    Duplicate(i64),
-}
+use crate::written::Written;
 
 /// Inserts one job inside the caller's transaction (see `group`): nothing if its idempotency key is stored already,
 /// [`QueueError::Full`] at capacity. With `lease_ms` it is stored already claimed: running, leased, first attempt.

@@ -31,7 +31,6 @@ use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 use crate::store::Store;
 use crate::time::to_millis;
 use cached::CachedStatements;
-use jobs::Written;
 
 /// The file name inside the data directory.
 const FILE_NAME: &str = "deliveries.sqlite3";
@@ -242,17 +241,11 @@ fn millis(duration: Duration) -> i64 {
 impl Store for SqliteStore {
     /// Group-committed with concurrent enqueues (see `group`).
     async fn enqueue(&self, job: NewJob) -> Result<EnqueueOutcome, QueueError> {
-        Ok(match self.submit(job, None)?.get().await? {
-            Written::Accepted(job) => EnqueueOutcome::Accepted(job.id),
-            Written::Duplicate(id) => EnqueueOutcome::Duplicate(id),
-        })
+        Ok(self.submit(job, None)?.get().await?.enqueued())
     }
 
     async fn enqueue_claimed(&self, job: NewJob, lease: Duration) -> Result<Claimed, QueueError> {
-        Ok(match self.submit(job, Some(millis(lease)))?.get().await? {
-            Written::Accepted(job) => Claimed::Accepted(job),
-            Written::Duplicate(id) => Claimed::Duplicate(id),
-        })
+        Ok(self.submit(job, Some(millis(lease)))?.get().await?.claimed())
     }
 
     /// Not fsync'd: a lease lost to power loss leaves the job pending, so it is delivered again, as it would be
