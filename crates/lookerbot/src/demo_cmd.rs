@@ -89,7 +89,7 @@ async fn start_demo_server(
             config: None,
         }),
         status_token: config.status_token.clone(),
-        listen: server::ListenLimits::default(),
+        listen: endpoints::ListenLimits::default(),
     };
     let preferred = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match Stack::start(parts(preferred)).await {

@@ -18,7 +18,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// How many warnings and errors the status page shows.
 const RECENT_CAPACITY: usize = 20;
 
-static RECENT: Mutex<VecDeque<server::operations::LoggedProblem>> = Mutex::new(VecDeque::new());
+static RECENT: Mutex<VecDeque<endpoints::operations::LoggedProblem>> = Mutex::new(VecDeque::new());
 
 /// Sets up logging for the process. `RUST_LOG` picks what (default: info, without the HTTP libraries' chatter).
 pub fn init(verbose: bool, format: LogFormat) {
@@ -52,7 +52,7 @@ pub fn init(verbose: bool, format: LogFormat) {
 }
 
 /// The last warnings and errors logged, newest first.
-pub fn recent_problems() -> Vec<server::operations::LoggedProblem> {
+pub fn recent_problems() -> Vec<endpoints::operations::LoggedProblem> {
     let recent = RECENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     recent.iter().rev().cloned().collect()
 }
@@ -68,7 +68,7 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for KeepProblems {
         }
         let mut text = TextOf::default();
         event.record(&mut text);
-        let problem = server::operations::LoggedProblem {
+        let problem = endpoints::operations::LoggedProblem {
             at: chrono::Utc::now(),
             level: level.to_string(),
             text: text.0,

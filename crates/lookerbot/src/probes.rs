@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use bot::lookers::Lookers;
 use config::Config;
-use server::operations::{LoggedProblem, Outcome, Probe, Probes};
+use endpoints::operations::{LoggedProblem, Outcome, Probe, Probes};
 use slack::web::SlackWeb;
 
 use crate::admin_cmd::ImageProbe;

@@ -88,7 +88,7 @@ pub struct StartOptions {
     /// First wait between polls of a Looker render task (default 250 ms).
     pub render_poll: Option<Duration>,
     /// Connections and header timeouts of the HTTP server.
-    pub listen: server::ListenLimits,
+    pub listen: endpoints::ListenLimits,
     /// Timeouts and circuit breaker of the Looker clients; the configuration's network policy and
     /// `LOOKERSDK_TIMEOUT` apply on top.
     pub looker: looker::ClientOptions,

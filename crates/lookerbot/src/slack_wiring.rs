@@ -126,7 +126,7 @@ pub fn connect(
     );
     let routes = SlackHttp::new(verification, parser.clone(), handler.clone())
         .with_dedupe(dedupe.clone())
-        .router_with(server::unverified_stage);
+        .router_with(endpoints::unverified_stage);
     let client = match config.slack.mode {
         Some(SlackMode::Socket) => {
             let app_token = config.slack.app_token.as_ref().context("SLACK_APP_TOKEN is missing")?;

@@ -14,10 +14,10 @@ use bot::lookers::Lookers;
 use bot::settings::BotSettings;
 use bot::sink::ChatSink;
 use config::Config;
+use endpoints::operations::{Operations, Probes};
+use endpoints::{AppState, Deliveries, DeliveryHandler, PushAuth};
 use looker::{ClientOptions, LookerClient};
 use queue::{PostgresStore, SharedPace, SqliteStore, Store, WorkerConfig, Workers};
-use server::operations::{Operations, Probes};
-use server::{AppState, Deliveries, DeliveryHandler, PushAuth};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -166,7 +166,7 @@ pub struct StackParts {
     pub probes: Arc<dyn Probes>,
     /// `LOOKERBOT_STATUS_TOKEN`: turns on `/status`.
     pub status_token: Option<config::Secret>,
-    pub listen: server::ListenLimits,
+    pub listen: endpoints::ListenLimits,
 }
 
 impl Stack {
@@ -187,10 +187,10 @@ impl Stack {
             directory: parts.directory,
             public_url: parts.public_url,
         };
-        server::operations::recorder();
-        let app = server::router(state, parts.slack_routes)
-            .merge(server::operations::router(operations))
-            .layer(axum::middleware::from_fn(server::operations::observe_requests));
+        endpoints::operations::recorder();
+        let app = endpoints::router(state, parts.slack_routes)
+            .merge(endpoints::operations::router(operations))
+            .layer(axum::middleware::from_fn(endpoints::operations::observe_requests));
         let listener = TcpListener::bind(parts.bind)
             .await
             .with_context(|| format!("cannot listen on {} (is PORT in use?)", parts.bind))?;
@@ -201,7 +201,7 @@ impl Stack {
             let shutdown = async move {
                 let _ = stopped.wait_for(|s| *s).await;
             };
-            server::serve(listener, app, listen, shutdown).await;
+            endpoints::serve(listener, app, listen, shutdown).await;
         });
         Ok(Stack {
             addr,

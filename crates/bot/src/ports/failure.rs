@@ -1,6 +1,6 @@
 //! The core's one failure vocabulary: what went wrong, worded for the person or log that sees it, and whether
 //! trying again may help. Answers, deliveries and sinks all fail with a [`Failure`]; the queue maps its [`Retry`] to
-//! a retry or a dead letter in one place (`server::deliveries`).
+//! a retry or a dead letter in one place (`endpoints::deliveries`).
 
 use std::time::Duration;
 

@@ -44,7 +44,7 @@ async fn a_hung_looker_holds_up_no_message_and_its_channels_are_told_once() {
     };
     assert_eq!(scheduled(&world), 0);
     assert!(
-        world.content_calls() <= server::DELIVERIES_PER_LOOKER as u64,
+        world.content_calls() <= endpoints::DELIVERIES_PER_LOOKER as u64,
         "{} deliveries are waiting on Looker at once",
         world.content_calls()
     );

@@ -415,14 +415,14 @@ async fn oversized_bodies_get_413_on_every_endpoint() {
     let looker_calls = world.content_calls();
     let over = |limit: usize| vec![b' '; limit + 1];
     let cases = [
-        ("/slack/post/channel/general", server::MAX_WEBHOOK_BODY),
-        ("/slack/post_from_query_action", server::MAX_WEBHOOK_BODY),
-        ("/", server::MAX_BODY),
-        ("/data_actions", server::MAX_BODY),
-        ("/data_actions/form", server::MAX_BODY),
-        ("/slack/events", server::MAX_BODY),
-        ("/slack/receive", server::MAX_BODY),
-        ("/slack/action", server::MAX_BODY),
+        ("/slack/post/channel/general", endpoints::MAX_WEBHOOK_BODY),
+        ("/slack/post_from_query_action", endpoints::MAX_WEBHOOK_BODY),
+        ("/", endpoints::MAX_BODY),
+        ("/data_actions", endpoints::MAX_BODY),
+        ("/data_actions/form", endpoints::MAX_BODY),
+        ("/slack/events", endpoints::MAX_BODY),
+        ("/slack/receive", endpoints::MAX_BODY),
+        ("/slack/action", endpoints::MAX_BODY),
     ];
     for (path, limit) in cases {
         let (status, _) = post_raw(&world, path, "application/json", over(limit)).await;

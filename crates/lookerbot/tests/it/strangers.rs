@@ -67,9 +67,9 @@ async fn pushes_without_a_known_token_are_refused_before_their_body_is_sent() {
         let mut stream = connect(&world).await;
         // A body announced (as large as the endpoint takes), nothing sent: the answer cannot depend on the body.
         let length = if path.starts_with("/slack/post") {
-            server::MAX_WEBHOOK_BODY
+            endpoints::MAX_WEBHOOK_BODY
         } else {
-            server::MAX_BODY
+            endpoints::MAX_BODY
         };
         stream
             .write_all(post_head(path, length, headers).as_bytes())
@@ -148,7 +148,7 @@ async fn slow_forged_slack_bodies_leave_health_and_looker_their_slots_and_time_o
         "00".repeat(32)
     );
     let mut slow = Vec::new();
-    for _ in 0..server::MAX_UNVERIFIED_REQUESTS + 16 {
+    for _ in 0..endpoints::MAX_UNVERIFIED_REQUESTS + 16 {
         let mut stream = connect(&world).await;
         stream
             .write_all(post_head("/slack/events", 1000, &forged).as_bytes())
@@ -166,7 +166,7 @@ async fn slow_forged_slack_bodies_leave_health_and_looker_their_slots_and_time_o
 
     // Past the body timeout every slow sender has its answer: 408, or 503 at once for those past the slots.
     for stream in &mut slow {
-        let answer = first_answer_within(stream, server::BODY_TIMEOUT + PATIENCE).await;
+        let answer = first_answer_within(stream, endpoints::BODY_TIMEOUT + PATIENCE).await;
         assert!(
             answer.starts_with("HTTP/1.1 408") || answer.starts_with("HTTP/1.1 503"),
             "{answer}"

@@ -291,7 +291,7 @@ pub fn options() -> StartOptions {
         // Paced as in production (a burst per channel, then a post per second), against the simulator's limits.
         slack: WebConfig::default(),
         render_poll: Some(Duration::from_millis(20)),
-        listen: server::ListenLimits::default(),
+        listen: endpoints::ListenLimits::default(),
         looker: looker::ClientOptions::default(),
     }
 }

@@ -14,7 +14,7 @@ async fn requests_past_the_concurrency_limit_get_503_at_once() {
             "done"
         }),
     );
-    let app = server::shed_load(slow, 2);
+    let app = endpoints::shed_load(slow, 2);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/slow", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
