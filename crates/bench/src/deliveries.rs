@@ -332,3 +332,55 @@ pub async fn oversized_answer(
     }
     bot.peak_rss_kib()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: Option<&str>, blocks: Option<serde_json::Value>) -> PostedMessage {
+        PostedMessage {
+            method: "chat.postMessage".into(),
+            channel: "C1".into(),
+            ts: "1.1".into(),
+            thread_ts: None,
+            text: text.map(str::to_owned),
+            blocks,
+            user: None,
+            response_type: None,
+            replace_original: None,
+        }
+    }
+
+    #[test]
+    fn a_posted_delivery_is_known_by_its_title_in_text_or_blocks() {
+        assert_eq!(delivery_number(&message(Some(&title(42)), None)), Some(42));
+        let blocks = serde_json::json!([{"type": "header", "text": {"type": "plain_text", "text": title(7)}}]);
+        assert_eq!(delivery_number(&message(Some("a table"), Some(blocks))), Some(7));
+        assert_eq!(delivery_number(&message(Some("Bench delivery 12"), None)), None);
+        assert_eq!(delivery_number(&message(None, None)), None);
+    }
+
+    #[test]
+    fn the_burst_is_the_bots_and_the_rest_is_paced() {
+        let ms = Duration::from_millis;
+        let mut latencies = vec![ms(5); slack::pace::DEFAULT_BURST as usize];
+        latencies.extend([ms(1000), ms(1000), ms(1000), ms(1000)]);
+        let one = OneChannel {
+            count: latencies.len(),
+            latencies,
+            ..OneChannel::default()
+        };
+        assert_eq!(one.burst().len(), slack::pace::DEFAULT_BURST as usize);
+        assert_eq!(one.burst_median(), ms(5));
+        assert_eq!(one.paced().len(), 4);
+        assert!((one.paced_rate() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn each_delivery_gets_its_own_title_in_the_payload() {
+        let payload = serde_json::json!({"scheduled_plan": {"title": "Sales", "type": "Look"}, "attachment": null});
+        let body: serde_json::Value = serde_json::from_str(&titled(&payload, &title(3))).unwrap();
+        assert_eq!(body["scheduled_plan"]["title"], "Bench delivery 00003");
+        assert_eq!(body["scheduled_plan"]["type"], "Look");
+    }
+}

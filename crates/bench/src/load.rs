@@ -26,6 +26,8 @@ pub struct Rate {
 pub struct Burst {
     pub count: usize,
     pub acked: usize,
+    /// Taken by the bot (answered with success, within 3 s or later): these were all replied to.
+    pub taken: usize,
     /// Answered with an error status (503 when the bot sheds load).
     pub refused: usize,
     /// Whose connection the bot closed or never took (it serves a bounded number of connections).
@@ -127,6 +129,7 @@ pub async fn slash_burst(
     Ok(Burst {
         count,
         acked,
+        taken: answered,
         refused,
         dropped,
         slowest_ack,

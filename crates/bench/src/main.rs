@@ -1,6 +1,7 @@
 //! `lookerbot-bench`: what the bot adds on top of Looker and Slack. Runs `lookerbot serve` as a child process
 //! against the Looker sandbox and the Slack simulator (in this process, on loopback, no added latency) and prints a
-//! markdown table: added time per reply, calls per reply, throughput, memory and start-up.
+//! markdown report: added time per reply, calls per reply, throughput, memory and start-up, and the performance
+//! targets, each with its target, its verdict and the machine's speed just before it was measured.
 
 mod cases;
 mod cpu;
@@ -32,7 +33,7 @@ use crate::rig::StandIns;
     about = "Measures what lookerbot adds on top of Looker and Slack"
 )]
 struct Args {
-    /// A shorter run (about 20 s) with fewer samples.
+    /// A shorter run (about 2 minutes) with fewer samples and smaller loads.
     #[arg(long)]
     quick: bool,
     /// The `lookerbot` binary to measure (default: next to this one, built with `cargo build --release -p lookerbot`
