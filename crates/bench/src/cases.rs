@@ -204,7 +204,7 @@ async fn measure_once(
     let last = stand_ins.slack_spans().iter().map(|s| s.end).max().unwrap_or(sent);
     let wall = last - sent;
     if std::env::var_os("BENCH_TRACE").is_some() {
-        trace(trigger, sent, &spans);
+        trace(&label(trigger), sent, &spans);
     }
     Ok((wall.saturating_sub(covered(&spans, sent, last)), wall))
 }
@@ -287,13 +287,16 @@ impl Samples {
     }
 }
 
-/// With `BENCH_TRACE` set: when each call of a reply started and ended, counted from sending the event.
-fn trace(trigger: &Trigger, sent: Instant, spans: &[Span]) {
-    let label = match trigger {
+fn label(trigger: &Trigger) -> String {
+    match trigger {
         Trigger::Slash(text) => format!("/looker {text}"),
         Trigger::ChannelMessage { text, .. } | Trigger::Mention { text, .. } => text.clone(),
         Trigger::Scheduled { .. } => "scheduled delivery".to_string(),
-    };
+    }
+}
+
+/// With `BENCH_TRACE` set: when each call of a reply started and ended, counted from sending the event.
+pub fn trace(label: &str, sent: Instant, spans: &[Span]) {
     let mut spans = spans.to_vec();
     spans.sort_by_key(|s| s.start);
     let at = |t: Instant| t.saturating_duration_since(sent).as_secs_f64() * 1000.0;

@@ -26,6 +26,12 @@ pub struct Rate {
 pub struct Burst {
     pub count: usize,
     pub acked: usize,
+    /// Taken by the bot (answered with success, within 3 s or later): these were all replied to.
+    pub taken: usize,
+    /// Answered with an error status (503 when the bot sheds load).
+    pub refused: usize,
+    /// Whose connection the bot closed or never took (it serves a bounded number of connections).
+    pub dropped: usize,
     pub slowest_ack: Duration,
     pub all_replied: Duration,
 }
@@ -107,15 +113,25 @@ pub async fn slash_burst(
     let started = Instant::now();
     let acks = join_all((0..count).map(|_| async {
         let status = stand_ins.slash(bot, "C0GENERAL", text).await;
-        (status.map(|s| s.is_success()).unwrap_or(false), started.elapsed())
+        (status.map(|s| s.is_success()), started.elapsed())
     }))
     .await;
-    let acked = acks.iter().filter(|(ok, at)| *ok && *at <= ACK_LIMIT).count();
+    let answered = acks.iter().filter(|(ok, _)| matches!(ok, Ok(true))).count();
+    let acked = acks
+        .iter()
+        .filter(|(ok, at)| matches!(ok, Ok(true)) && *at <= ACK_LIMIT)
+        .count();
+    let refused = acks.iter().filter(|(ok, _)| matches!(ok, Ok(false))).count();
+    let dropped = acks.iter().filter(|(ok, _)| ok.is_err()).count();
     let slowest_ack = acks.iter().map(|(_, at)| *at).max().unwrap_or_default();
-    wait_for_slack_calls(stand_ins, count * calls_per_reply).await?;
+    // Only commands the bot took are answered.
+    wait_for_slack_calls(stand_ins, answered * calls_per_reply).await?;
     Ok(Burst {
         count,
         acked,
+        taken: answered,
+        refused,
+        dropped,
         slowest_ack,
         all_replied: started.elapsed(),
     })

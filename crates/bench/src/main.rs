@@ -1,15 +1,20 @@
 //! `lookerbot-bench`: what the bot adds on top of Looker and Slack. Runs `lookerbot serve` as a child process
 //! against the Looker sandbox and the Slack simulator (in this process, on loopback, no added latency) and prints a
-//! markdown table: added time per reply, calls per reply, throughput, memory and start-up.
+//! markdown report: added time per reply, calls per reply, throughput, memory and start-up, and the performance
+//! targets, each with its target, its verdict and the machine's speed just before it was measured.
 
 mod cases;
+mod cpu;
+mod deliveries;
 mod load;
 mod process;
+mod replicas;
 mod report;
 mod rig;
 mod spans;
 mod speed;
 mod stats;
+mod targets;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,7 +33,7 @@ use crate::rig::StandIns;
     about = "Measures what lookerbot adds on top of Looker and Slack"
 )]
 struct Args {
-    /// A shorter run (about 20 s) with fewer samples.
+    /// A shorter run (about 2 minutes) with fewer samples and smaller loads.
     #[arg(long)]
     quick: bool,
     /// The `lookerbot` binary to measure (default: next to this one, built with `cargo build --release -p lookerbot`
@@ -60,7 +65,19 @@ pub struct Sizes {
     /// Requests at 1, 10 and 100 concurrent senders.
     pub load: [(usize, usize); 3],
     pub burst: usize,
+    /// Deliveries back to back into one channel.
+    pub one_channel: usize,
+    /// Deliveries sent at once into [`SPREAD_CHANNELS`] channels (also with replicas on PostgreSQL).
+    pub spread: usize,
 }
+
+/// Channels a burst of deliveries is spread over.
+pub const SPREAD_CHANNELS: usize = 100;
+/// Rows of the answer far larger than any reply shows.
+pub const OVERSIZED_ROWS: usize = 200_000;
+/// Time for the simulator's per-channel buckets to fill again (8 posts at one a second), so that a phase does not
+/// meet the 429s the previous one earned.
+const SLACK_REFILL: Duration = Duration::from_secs(8);
 
 impl Sizes {
     fn new(quick: bool) -> Sizes {
@@ -70,6 +87,8 @@ impl Sizes {
                 starts: 3,
                 load: [(1, 20), (10, 100), (100, 300)],
                 burst: 1000,
+                one_channel: 20,
+                spread: 200,
             }
         } else {
             Sizes {
@@ -77,6 +96,8 @@ impl Sizes {
                 starts: 7,
                 load: [(1, 200), (10, 1000), (100, 3000)],
                 burst: 1000,
+                one_channel: 200,
+                spread: 500,
             }
         }
     }
@@ -89,9 +110,18 @@ fn main() -> anyhow::Result<()> {
         Some(path) => path,
         None => default_binary()?,
     };
+    // The stand-ins get their own runtime with named threads, so that their CPU time can be told from the driver's.
+    let stand_in_runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name(cpu::STAND_IN_THREAD)
+        .thread_keep_alive(Duration::from_secs(24 * 3600))
+        .enable_all()
+        .build()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let report = runtime.block_on(run(&binary, &args, Sizes::new(args.quick)))?;
+    let stand_ins = runtime.block_on(stand_in_runtime.spawn(StandIns::start()))??;
+    let report = runtime.block_on(run(&binary, &args, Sizes::new(args.quick), Arc::new(stand_ins)))?;
     println!("{report}");
+    drop(runtime);
+    drop(stand_in_runtime);
     Ok(())
 }
 
@@ -127,14 +157,15 @@ fn default_binary() -> anyhow::Result<PathBuf> {
     Ok(binary)
 }
 
-async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Result<Report> {
-    let stand_ins = Arc::new(StandIns::start().await?);
+async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes, stand_ins: Arc<StandIns>) -> anyhow::Result<Report> {
     stand_ins
         .sandbox
         .set_latency(Duration::from_millis(args.looker_latency_ms));
     let mut report = Report::new(sizes);
 
     eprintln!("start-up ({} starts)…", sizes.starts);
+    let speed = speed::reference();
+    report.speed.push(speed);
     let mut bot = None;
     for _ in 0..sizes.starts {
         if let Some(previous) = bot.take() {
@@ -147,13 +178,15 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Res
     let bot = bot.context("no start")?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     report.idle_rss_kib = bot.rss_kib()?;
-    report.speed.push(speed::reference());
+    report.startup_targets(speed);
 
     let chosen = |case: &cases::Case| args.only.as_ref().is_none_or(|only| case.name.contains(only.as_str()));
     let chosen: Vec<cases::Case> = cases::all(&stand_ins)?.into_iter().filter(chosen).collect();
     eprintln!("latency: {} cases in turns…", chosen.len());
+    let speed = speed::reference();
     report.cases = cases::measure_in_turns(&stand_ins, &bot, &chosen, sizes.runs_per_case).await?;
     report.after_cases_rss_kib = bot.rss_kib()?;
+    report.delivery_latency_target(speed);
     if args.only.is_some() {
         // No load: "peak" and "after load" are those of the latency cases.
         report.peak_rss_kib = bot.peak_rss_kib()?;
@@ -171,22 +204,105 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes) -> anyhow::Res
         let rate = load::slash_replies(&stand_ins, &url, &link, senders, count, link_calls).await?;
         report.slash_rates.push(rate);
     }
-    eprintln!("burst: {} slash commands at once…", sizes.burst);
-    report.burst = Some(load::slash_burst(&stand_ins, &url, &link, sizes.burst, link_calls).await?);
 
-    let payload = stand_ins.scheduled_payload(looker_sandbox::content::TABLE_LOOK_ID)?;
+    let payload_text = stand_ins.scheduled_payload(looker_sandbox::content::TABLE_LOOK_ID)?;
+    let payload: serde_json::Value = serde_json::from_str(&payload_text)?;
     let delivery_calls = report.warm_slack_calls("Scheduled delivery (Look to #channel)")?;
     for (senders, count) in sizes.load {
         eprintln!("throughput: {count} scheduled deliveries, {senders} at a time…");
-        let rates = load::deliveries(&stand_ins, &url, &payload, senders, count, delivery_calls).await?;
-        report.delivery_rates.push(rates);
-        // Slack's pacing lets each channel take one post a second: start the next round with fresh slots.
+        let speed = speed::reference();
+        let meter = cpu::Meter::start(&[bot.pid])?;
+        let rates = load::deliveries(&stand_ins, &url, &payload_text, senders, count, delivery_calls).await?;
+        let share = meter.stop()?;
+        // Work the deliveries leave behind (done marks, timers) counts too.
         tokio::time::sleep(Duration::from_millis(1100)).await;
+        report.delivery_rates.push(rates);
+        report.delivery_cpu = Some((share, meter.stop()?.bot, count, speed));
     }
+    report.delivery_throughput_targets();
     report.peak_rss_kib = bot.peak_rss_kib()?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     report.after_load_rss_kib = bot.rss_kib()?;
+
+    eprintln!("burst: {} slash commands at once, to a fresh bot…", sizes.burst);
+    let speed = speed::reference();
+    let fresh = fresh_bot(binary, &stand_ins, &args.bot_env).await?;
+    stand_ins.slash(&fresh.url, "C0GENERAL", &link).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let burst = load::slash_burst(&stand_ins, &fresh.url, &link, sizes.burst, link_calls).await?;
+    report.burst = Some(burst);
+    report.burst_peak_kib = fresh.peak_rss_kib()?;
+    fresh.stop().await;
+    report.burst_targets(speed);
+
+    tokio::time::sleep(SLACK_REFILL).await;
+    eprintln!(
+        "burst: {} deliveries at once into {SPREAD_CHANNELS} channels, to a fresh bot…",
+        sizes.spread
+    );
+    let speed = speed::reference();
+    let fresh = fresh_bot(binary, &stand_ins, &args.bot_env).await?;
+    deliveries::warm_up(&stand_ins, &[&fresh], &payload_text).await?;
+    let spread = deliveries::spread(&stand_ins, &[&fresh], &payload, sizes.spread, SPREAD_CHANNELS).await?;
+    let peak = fresh.peak_rss_kib()?;
+    fresh.stop().await;
+    report.spread_targets(&spread, peak, speed);
+
+    eprintln!("an answer of {OVERSIZED_ROWS} rows, to a fresh bot…");
+    let speed = speed::reference();
+    let fresh = fresh_bot(binary, &stand_ins, &args.bot_env).await?;
+    let peak = deliveries::oversized_answer(&stand_ins, &fresh, &payload_text, OVERSIZED_ROWS).await?;
+    fresh.stop().await;
+    report.oversized_target(peak, speed);
+
+    eprintln!("{} deliveries back to back into one channel…", sizes.one_channel);
+    let speed = speed::reference();
+    let one = deliveries::one_channel(&stand_ins, &url, &payload, sizes.one_channel).await?;
+    report.one_channel_target(&one, speed);
+    report.one_channel = Some(one);
     bot.stop().await;
+
+    eprintln!("replicas on PostgreSQL…");
+    match replicas::database().await {
+        Err(why) => report.replicas_skipped(&why),
+        Ok(database) => {
+            for replicas in [1, 3] {
+                tokio::time::sleep(SLACK_REFILL).await;
+                eprintln!("  {replicas} replica(s): {} deliveries at once…", sizes.spread);
+                let speed = speed::reference();
+                let database = if replicas == 1 {
+                    database.clone()
+                } else {
+                    match replicas::database().await {
+                        Ok(url) => url,
+                        Err(why) => {
+                            report.replicas_skipped(&why);
+                            break;
+                        }
+                    }
+                };
+                let spread = replicas::deliveries(
+                    binary,
+                    &stand_ins,
+                    &database,
+                    replicas,
+                    &payload,
+                    sizes.spread,
+                    SPREAD_CHANNELS,
+                )
+                .await?;
+                report.replicas_target(replicas, &spread, speed);
+            }
+        }
+    }
     report.speed.push(speed::reference());
     Ok(report)
+}
+
+/// Another `lookerbot serve`, for a phase whose peak memory must be its own.
+async fn fresh_bot(
+    binary: &std::path::Path,
+    stand_ins: &StandIns,
+    env: &[(String, String)],
+) -> anyhow::Result<BotProcess> {
+    Ok(BotProcess::start(binary, stand_ins, env).await?.0)
 }

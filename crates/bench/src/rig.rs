@@ -17,6 +17,8 @@ pub const WEBHOOK_TOKEN: &str = "bench-webhook-token";
 pub const ASKER: &str = "U0ALICE";
 /// Channels the bench posts into, so that Slack's one-post-per-second-per-channel pacing does not serialize it.
 pub const BENCH_CHANNELS: usize = 900;
+/// The channel that takes many deliveries back to back (id, name): only Slack's pace and the bot's set its rate.
+pub const ONE_CHANNEL: (&str, &str) = ("C0BENCHONE", "bench-one");
 
 /// Looker and Slack stand-ins, and a client to reach the bot.
 pub struct StandIns {
@@ -40,6 +42,8 @@ impl StandIns {
             let (id, name) = bench_channel(index);
             sim.add_channel(Conversation::public(&id, &name, &[ASKER, BOT_USER_ID]));
         }
+        let (id, name) = ONE_CHANNEL;
+        sim.add_channel(Conversation::public(id, name, &[ASKER, BOT_USER_ID]));
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(2048)
             .timeout(Duration::from_secs(60))

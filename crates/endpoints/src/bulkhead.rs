@@ -13,7 +13,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// content is read, before it posts.
 pub const DELIVERIES_PER_LOOKER: usize = 4;
 
-/// When a delivery finds its Looker's slots taken, it goes back to the queue for this long.
+/// When a delivery finds its Looker's slots taken, it waits this long for one: a Looker that answers keeps freeing
+/// slots every few milliseconds, and a burst of deliveries then goes through at the pace Looker answers, instead of
+/// most of it waiting [`BUSY_RETRY`] in the queue. A hung Looker costs each waiting delivery only this wait.
+pub const BUSY_WAIT: Duration = Duration::from_millis(250);
+
+/// When a delivery found its Looker's slots taken for [`BUSY_WAIT`], it goes back to the queue for this long.
 pub const BUSY_RETRY: Duration = Duration::from_secs(5);
 
 /// The delivery slots of each Looker, by its base URL.
@@ -21,8 +26,8 @@ pub const BUSY_RETRY: Duration = Duration::from_secs(5);
 pub struct LookerSlots(Mutex<HashMap<String, Arc<Semaphore>>>);
 
 impl LookerSlots {
-    /// A slot for a delivery from `looker`, if one is free.
-    pub fn try_enter(&self, looker: &str) -> Option<OwnedSemaphorePermit> {
+    /// A slot for a delivery from `looker`, if one is free or frees up within `wait`.
+    pub async fn enter(&self, looker: &str, wait: Duration) -> Option<OwnedSemaphorePermit> {
         let slots = {
             let mut all = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let slots = all
@@ -30,7 +35,10 @@ impl LookerSlots {
                 .or_insert_with(|| Arc::new(Semaphore::new(DELIVERIES_PER_LOOKER)));
             Arc::clone(slots)
         };
-        slots.try_acquire_owned().ok()
+        if let Ok(slot) = Arc::clone(&slots).try_acquire_owned() {
+            return Some(slot);
+        }
+        tokio::time::timeout(wait, slots.acquire_owned()).await.ok()?.ok()
     }
 }
 

@@ -14,7 +14,7 @@ use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueEr
 use serde::Deserialize;
 use url::Url;
 
-use crate::bulkhead::{BUSY_RETRY, LookerSlots, busy_reason};
+use crate::bulkhead::{BUSY_RETRY, BUSY_WAIT, LookerSlots, busy_reason};
 
 /// The queue job kind of deliveries.
 pub const DELIVERY_KIND: &str = "delivery";
@@ -61,7 +61,7 @@ impl DeliveryHandler {
                 after: Some(wait),
             });
         }
-        let Some(slot) = self.looker_slots.try_enter(looker_url) else {
+        let Some(slot) = self.looker_slots.enter(looker_url, BUSY_WAIT).await else {
             return Err(JobError::Retry {
                 reason: busy_reason(looker_url),
                 after: Some(BUSY_RETRY),

@@ -13,7 +13,7 @@ pub mod operations;
 mod routes;
 
 pub use auth::PushAuth;
-pub use bulkhead::{BUSY_RETRY, DELIVERIES_PER_LOOKER};
+pub use bulkhead::{BUSY_RETRY, BUSY_WAIT, DELIVERIES_PER_LOOKER};
 pub use deliveries::{DELIVERY_KIND, Deliveries, DeliveryHandler};
 pub use listen::{ListenLimits, serve};
 pub use routes::{
