@@ -17,6 +17,6 @@ pub use bulkhead::{BUSY_RETRY, BUSY_WAIT, DELIVERIES_PER_LOOKER};
 pub use deliveries::{DELIVERY_KIND, Deliveries, DeliveryHandler};
 pub use listen::{ListenLimits, serve};
 pub use routes::{
-    AppState, BODY_TIMEOUT, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_UNVERIFIED_REQUESTS, MAX_WEBHOOK_BODY, router,
-    shed_load, unverified_stage,
+    AppState, BODY_TIMEOUT, MAX_BODY, MAX_CONCURRENT_REQUESTS, MAX_UNVERIFIED_REQUESTS, MAX_WEBHOOK_BODY,
+    UNVERIFIED_SLOT_WAIT, router, shed_load, shed_load_after, unverified_stage,
 };

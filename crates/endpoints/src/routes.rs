@@ -35,6 +35,10 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 /// have slots of their own, so that forgeries sent slowly cannot take the slots of Looker's pushes or of
 /// `/health_check`, which is never limited.
 pub const MAX_UNVERIFIED_REQUESTS: usize = 64;
+/// How long a Slack request waits for one of the [`MAX_UNVERIFIED_REQUESTS`] slots before it is answered 503. Slack
+/// waits 3 s for a slash command's acknowledgement and does not send it again, so a burst of real commands queues
+/// briefly instead of being refused; forgeries sent slowly still cannot hold anyone longer than this.
+pub const UNVERIFIED_SLOT_WAIT: Duration = Duration::from_secs(1);
 /// The whole body must arrive within this, counted once its headers are accepted; a slower one gets 408.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -117,7 +121,11 @@ pub fn router(state: AppState, slack: Router) -> Router {
 /// What Slack's routes go through once their headers are checked (`slack::SlackHttp::router_with`): slots of
 /// their own, then the body read within [`BODY_TIMEOUT`] and at most [`MAX_BODY`].
 pub fn unverified_stage<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
-    shed_load(with_body_stage(routes, MAX_BODY), MAX_UNVERIFIED_REQUESTS)
+    shed_load_after(
+        with_body_stage(routes, MAX_BODY),
+        MAX_UNVERIFIED_REQUESTS,
+        UNVERIFIED_SLOT_WAIT,
+    )
 }
 
 /// `router` with bodies over `max` refused, and the whole body read within [`BODY_TIMEOUT`] before the handler runs
@@ -170,13 +178,27 @@ fn body_limit(max: usize) -> (DefaultBodyLimit, RequestBodyLimitLayer) {
     (DefaultBodyLimit::max(max), RequestBodyLimitLayer::new(max))
 }
 
-/// Serves at most `max` requests at once; the others get 503 with `Retry-After` at once instead of waiting.
+/// `app` serving at most `max` requests at once; past it a request is answered 503 at once.
 pub fn shed_load<S: Clone + Send + Sync + 'static>(app: Router<S>, max: usize) -> Router<S> {
+    shed_load_after(app, max, Duration::ZERO)
+}
+
+/// `app` serving at most `max` requests at once; past it a request waits up to `wait` for a slot, then is answered
+/// 503. Waiting requests hold their connection but no body: the body is read only once a slot is taken.
+pub fn shed_load_after<S: Clone + Send + Sync + 'static>(app: Router<S>, max: usize, wait: Duration) -> Router<S> {
     let slots = Arc::new(Semaphore::new(max));
     app.layer(middleware::from_fn(move |request: Request, next: Next| {
         let slots = Arc::clone(&slots);
         async move {
-            let Ok(_slot) = slots.try_acquire() else {
+            let slot = match slots.clone().try_acquire_owned() {
+                Ok(slot) => Some(slot),
+                Err(_) if wait.is_zero() => None,
+                Err(_) => tokio::time::timeout(wait, slots.acquire_owned())
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+            };
+            let Some(_slot) = slot else {
                 tracing::warn!("busy: refused a request ({max} are being served)");
                 let busy = "The bot is serving too many requests; try again shortly.";
                 return (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], busy).into_response();

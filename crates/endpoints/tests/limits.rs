@@ -39,3 +39,50 @@ async fn requests_past_the_concurrency_limit_get_503_at_once() {
         "slots are given back"
     );
 }
+
+/// Serves `app` on a free loopback port; its URL.
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+fn sleeping_route(for_ms: u64) -> Router {
+    Router::new().route(
+        "/slow",
+        get(move || async move {
+            tokio::time::sleep(Duration::from_millis(for_ms)).await;
+            "done"
+        }),
+    )
+}
+
+/// Slack's requests (`shed_load_after`): a burst past the slots waits for one to free up instead of being refused,
+/// and a slot that never frees within the wait still ends in 503.
+#[tokio::test]
+async fn requests_past_the_slots_wait_briefly_for_one_then_get_503() {
+    let http = reqwest::Client::new();
+    let url = serve(endpoints::shed_load_after(
+        sleeping_route(300),
+        2,
+        Duration::from_secs(2),
+    ))
+    .await;
+    let burst: Vec<_> = (0..6).map(|_| tokio::spawn(http.get(&url).send())).collect();
+    for request in burst {
+        assert_eq!(request.await.unwrap().unwrap().status(), 200, "queued, then served");
+    }
+
+    let url = serve(endpoints::shed_load_after(
+        sleeping_route(3000),
+        1,
+        Duration::from_millis(200),
+    ))
+    .await;
+    let holder = tokio::spawn(http.get(&url).send());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = http.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), 503, "the slot did not free up within the wait");
+    assert_eq!(holder.await.unwrap().unwrap().status(), 200);
+}

@@ -164,7 +164,8 @@ async fn slow_forged_slack_bodies_leave_health_and_looker_their_slots_and_time_o
     let (status, answer) = push(&world, "/slack/post/channel/general", &plan).await;
     assert_eq!(status, 200, "{answer}");
 
-    // Past the body timeout every slow sender has its answer: 408, or 503 at once for those past the slots.
+    // Past the body timeout every slow sender has its answer: 408, or 503 for those past the slots (after waiting
+    // up to UNVERIFIED_SLOT_WAIT for one).
     for stream in &mut slow {
         let answer = first_answer_within(stream, endpoints::BODY_TIMEOUT + PATIENCE).await;
         assert!(
