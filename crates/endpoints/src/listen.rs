@@ -16,8 +16,8 @@ use tokio::sync::Semaphore;
 /// The bounds of the listener.
 #[derive(Debug, Clone, Copy)]
 pub struct ListenLimits {
-    /// Connections open at once; a connection past it is closed as soon as it is accepted, so that descriptors
-    /// remain for outbound calls and the queue file.
+    /// Connections open at once; past it new ones wait unaccepted (in the kernel's listen queue) until one closes,
+    /// so that descriptors remain for outbound calls and the queue file.
     pub max_connections: usize,
     /// How long a client may take to send a request's headers, counted from the end of the previous request on a
     /// keep-alive connection: it is also how long an idle connection stays open.
@@ -44,6 +44,13 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ListenLimits, shu
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     tokio::pin!(shutdown);
     loop {
+        // A connection slot first: past the cap, new connections wait unaccepted in the kernel's queue, holding none
+        // of the bot's descriptors, and are served as soon as one frees up (a burst of real requests is answered,
+        // late, rather than cut off).
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
@@ -56,10 +63,6 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ListenLimits, shu
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
-        };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            tracing::warn!(max = limits.max_connections, "closed a connection: too many are open");
-            continue;
         };
         let _ = stream.set_nodelay(true);
         let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
