@@ -65,7 +65,16 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ListenLimits, shu
             }
         };
         let _ = stream.set_nodelay(true);
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // Nearly full, a connection serves one request and closes: an idle keep-alive connection would otherwise
+        // hold its slot until the header timeout while new ones wait.
+        let crowded = slots.available_permits() < limits.max_connections / 4;
+        let connection = if crowded {
+            http.clone()
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+        } else {
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+        };
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = connection.await;

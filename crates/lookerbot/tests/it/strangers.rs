@@ -112,6 +112,35 @@ async fn idle_and_slow_header_connections_are_closed() {
     world.stop().await;
 }
 
+/// Nearly at the cap, a connection is not kept alive after its request, so it gives its slot back at once.
+#[tokio::test]
+async fn near_the_cap_connections_close_after_one_request() {
+    let mut capped = options();
+    capped.listen.max_connections = 8;
+    let world = World::start_with_options(&[], capped).await;
+    let request = b"GET /health_check HTTP/1.1\r\nHost: bot\r\n\r\n";
+    let mut roomy = connect(&world).await;
+    roomy.write_all(request).await.unwrap();
+    let answer = first_answer(&mut roomy).await.to_lowercase();
+    assert!(
+        !answer.contains("connection: close"),
+        "kept alive while there is room: {answer}"
+    );
+    let mut held = Vec::new();
+    for _ in 0..6 {
+        held.push(connect(&world).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await; // seven of eight taken
+    let mut crowded = connect(&world).await;
+    crowded.write_all(request).await.unwrap();
+    let answer = first_answer(&mut crowded).await.to_lowercase();
+    assert!(
+        answer.starts_with("http/1.1 200") && answer.contains("connection: close"),
+        "{answer}"
+    );
+    world.stop().await;
+}
+
 #[tokio::test]
 async fn connections_past_the_cap_wait_unaccepted_until_the_cap_frees_up() {
     let mut capped = options();
