@@ -5,6 +5,7 @@
 //! is waited out (`Retry-After`, a bounded number of times); other failures come back as [`SlackError`] for the
 //! caller (or the durable queue) to decide. Posts are paced per channel by [`crate::pace`].
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,6 +86,16 @@ pub enum MarkSearch {
     Absent,
     /// More messages since then than [`MAX_HISTORY_PAGES`] pages hold: not all were looked at.
     TooMany,
+}
+
+/// How walking a paginated method's pages ended.
+enum Walk<T> {
+    /// The visitor found what it looked for.
+    Stopped(T),
+    /// The last page was read.
+    Ended,
+    /// The page limit was reached first.
+    OutOfPages,
 }
 
 /// A message to post or update.
@@ -333,38 +344,27 @@ impl SlackWeb {
         key: &str,
         oldest: std::time::SystemTime,
     ) -> Result<MarkSearch, SlackError> {
-        const METHOD: &str = "conversations.history";
         let since = oldest.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let oldest = format!("{}.{:06}", since.as_secs(), since.subsec_micros());
-        let mut cursor = String::new();
-        for _ in 0..MAX_HISTORY_PAGES {
-            let mut args = vec![
-                ("channel", channel.to_owned()),
-                ("oldest", oldest.clone()),
-                ("include_all_metadata", "true".to_owned()),
-                ("limit", self.config.page_size.to_string()),
-            ];
-            if !cursor.is_empty() {
-                args.push(("cursor", cursor.clone()));
-            }
-            let json = self.call(METHOD, Body::Form(&args)).await?.json;
-            let found = json["messages"].as_array().into_iter().flatten().find(|message| {
-                let metadata = &message["metadata"];
-                metadata["event_type"] == event_type && metadata["event_payload"]["delivery"] == key
-            });
-            if let Some(message) = found {
-                let ts = message["ts"].as_str().unwrap_or_default().to_owned();
-                return Ok(MarkSearch::Found { ts });
-            }
-            cursor = json["response_metadata"]["next_cursor"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if cursor.is_empty() {
-                return Ok(MarkSearch::Absent);
-            }
-        }
-        Ok(MarkSearch::TooMany)
+        let args = [
+            ("channel", channel.to_owned()),
+            ("oldest", format!("{}.{:06}", since.as_secs(), since.subsec_micros())),
+            ("include_all_metadata", "true".to_owned()),
+        ];
+        let walk = self
+            .walk_pages("conversations.history", &args, "messages", MAX_HISTORY_PAGES, |page| {
+                page.iter()
+                    .find(|message| {
+                        let metadata = &message["metadata"];
+                        metadata["event_type"] == event_type && metadata["event_payload"]["delivery"] == key
+                    })
+                    .map(|message| message["ts"].as_str().unwrap_or_default().to_owned())
+            })
+            .await?;
+        Ok(match walk {
+            Walk::Stopped(ts) => MarkSearch::Found { ts },
+            Walk::Ended => MarkSearch::Absent,
+            Walk::OutOfPages => MarkSearch::TooMany,
+        })
     }
 
     /// `chat.postEphemeral`: visible to `user` only; returns the ephemeral message's ts. Not paced: Slack's
@@ -507,28 +507,51 @@ impl SlackWeb {
     }
 
     async fn paginate(&self, method: &str, args: &[(&str, String)], key: &str) -> Result<Vec<Value>, SlackError> {
-        const MAX_PAGES: usize = 1000;
         let mut items = Vec::new();
+        let walk = self
+            .walk_pages(method, args, key, 1000, |page| {
+                items.extend(page.iter().cloned());
+                None::<Infallible>
+            })
+            .await?;
+        match walk {
+            Walk::Ended => Ok(items),
+            Walk::OutOfPages => Err(decode_error(method, "more than 1000 pages; giving up")),
+            Walk::Stopped(never) => match never {},
+        }
+    }
+
+    /// Calls a paginated `method` page by page (at most `max_pages`), handing each page's `key` array to `visit`
+    /// until it returns something or the pages end.
+    async fn walk_pages<T>(
+        &self,
+        method: &str,
+        args: &[(&str, String)],
+        key: &str,
+        max_pages: usize,
+        mut visit: impl FnMut(&[Value]) -> Option<T>,
+    ) -> Result<Walk<T>, SlackError> {
         let mut cursor = String::new();
-        for _ in 0..MAX_PAGES {
+        for _ in 0..max_pages {
             let mut page_args: Vec<(&str, String)> = args.to_vec();
             page_args.push(("limit", self.config.page_size.to_string()));
             if !cursor.is_empty() {
                 page_args.push(("cursor", cursor.clone()));
             }
             let json = self.call(method, Body::Form(&page_args)).await?.json;
-            if let Some(page) = json[key].as_array() {
-                items.extend(page.iter().cloned());
+            let page = json[key].as_array().map(Vec::as_slice).unwrap_or_default();
+            if let Some(found) = visit(page) {
+                return Ok(Walk::Stopped(found));
             }
             cursor = json["response_metadata"]["next_cursor"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
             if cursor.is_empty() {
-                return Ok(items);
+                return Ok(Walk::Ended);
             }
         }
-        Err(decode_error(method, "more than 1000 pages; giving up"))
+        Ok(Walk::OutOfPages)
     }
 
     async fn call(&self, method: &str, body: Body<'_>) -> Result<ApiAnswer, SlackError> {
