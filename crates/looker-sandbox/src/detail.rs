@@ -6,13 +6,16 @@ use serde_json::{Map, Value, json};
 use crate::format;
 use crate::model::{Field, Kind};
 use crate::query::{Executed, PivotKey, QueryDef, plain_text};
+use crate::state::Results;
 
 /// Key of the row-total column in pivoted measure cells, as Looker names it.
 pub const ROW_TOTAL_KEY: &str = "$$$_row_total_$$$";
 
 /// Builds the `json_detail` body. Drill links are relative to the web server, as Looker sends them; `web_url` makes
 /// data-action links absolute (they point at the action's own server).
-pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: bool) -> Value {
+pub fn json_detail(results: &Results, web_url: &str, drill_links: bool) -> Value {
+    let result: &Executed = &results.executed;
+    let ran_at = (results.ran_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let sorted = |f: &Field| {
         result
             .sorts
@@ -23,7 +26,7 @@ pub fn json_detail(result: &Executed, web_url: &str, ran_at: &str, drill_links: 
     let meta = |f: &Field| field_meta(f, sorted(f));
     let mut body = json!({
         "status": "complete",
-        "from_cache": false,
+        "from_cache": results.from_cache,
         "id": query_result_id(&result.sql),
         "result_source": "query",
         "supports_pivot_in_db": true,

@@ -94,16 +94,16 @@ pub fn run(state: &State, def: &QueryDef, format: &str, call: &Call) -> Reply {
     if let Some(message) = call.query_error {
         return query_failed(format, message);
     }
-    let result = match state.run(def, call.param("limit")) {
-        Ok(result) => result,
+    let results = match state.results(def, call.param("limit"), call.param("cache").unwrap_or(true)) {
+        Ok(results) => results,
         Err(e) => return query_failed(format, &e.0),
     };
+    let result = &results.executed;
     match format {
         "json" => Reply::Json(200, result.to_json_rows(formatted)),
         "json_detail" => {
-            let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
             let drill = call.param::<bool>("generate_drill_links").unwrap_or(true);
-            let mut detail = detail::json_detail(&result, &state.web_url, &ran_at, drill);
+            let mut detail = detail::json_detail(&results, &state.web_url, drill);
             if let Some(rows) = call.oversized {
                 repeat_rows(&mut detail, rows);
             }

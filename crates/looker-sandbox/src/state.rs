@@ -1,10 +1,10 @@
 //! Everything the running sandbox holds: data, content, saved queries, tokens, render tasks and test knobs.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -18,6 +18,17 @@ use crate::resources::StoredQuery;
 use crate::timing::Timings;
 use crate::users::{Directory, User};
 
+/// How many query results the cache keeps before it starts over.
+const MAX_CACHED_RESULTS: usize = 256;
+
+/// A query's results, when they ran, and whether this answer came from the cache.
+#[derive(Clone)]
+pub struct Results {
+    pub executed: Arc<Executed>,
+    pub ran_at: DateTime<Utc>,
+    pub from_cache: bool,
+}
+
 pub struct State {
     pub client_id: String,
     pub client_secret: String,
@@ -25,6 +36,8 @@ pub struct State {
     pub web_url: String,
     pub today: NaiveDate,
     db: Mutex<Connection>,
+    /// Results of queries run before, as Looker's query cache keeps them: the data never changes after start-up.
+    results: Mutex<HashMap<String, Results>>,
     pub content: Content,
     /// Every saved query; content queries first (id = index + 1).
     queries: Mutex<Vec<StoredQuery>>,
@@ -67,6 +80,7 @@ impl State {
             web_url,
             today,
             db: Mutex::new(crate::data::build(today)?),
+            results: Mutex::new(HashMap::new()),
             content,
             queries: Mutex::new(queries),
             tokens: Tokens::default(),
@@ -119,8 +133,33 @@ impl State {
         lock(&self.runs_by_user).get(user_id).copied().unwrap_or_default()
     }
 
-    pub fn run(&self, def: &QueryDef, limit: Option<usize>) -> Result<Executed, QueryError> {
-        query::execute(&lock(&self.db), def, self.today, limit)
+    /// A query's results, from the cache unless `cache` is false (the run endpoint's `cache` parameter; Looker
+    /// answers from its cache by default). Failures are not cached.
+    pub fn results(&self, def: &QueryDef, limit: Option<usize>, cache: bool) -> Result<Results, QueryError> {
+        let key = format!("{def:?} limit {limit:?}");
+        if cache && let Some(cached) = lock(&self.results).get(&key) {
+            return Ok(Results {
+                from_cache: true,
+                ..cached.clone()
+            });
+        }
+        let executed = Arc::new(query::execute(&lock(&self.db), def, self.today, limit)?);
+        let fresh = Results {
+            executed,
+            ran_at: Utc::now(),
+            from_cache: false,
+        };
+        let mut cached = lock(&self.results);
+        if cached.len() >= MAX_CACHED_RESULTS {
+            cached.clear();
+        }
+        cached.insert(key, fresh.clone());
+        Ok(fresh)
+    }
+
+    /// A query's results, from the cache when there.
+    pub fn run(&self, def: &QueryDef, limit: Option<usize>) -> Result<Arc<Executed>, QueryError> {
+        self.results(def, limit, true).map(|results| results.executed)
     }
 
     /// Counts rows of raw SQL over the sandbox tables (for tests comparing with hand-written SQL).

@@ -17,7 +17,8 @@ const IMAGE_SIZE: (u32, u32) = (800, 600);
 pub fn scheduled_look_payload(state: &State, look_id: &str, format: &str) -> Option<Value> {
     let look = state.content.look(look_id)?;
     let query = state.query(&look.query_id)?;
-    let result = state.run(&query.def, None).ok()?;
+    let results = state.results(&query.def, None, true).ok()?;
+    let result = &results.executed;
     let (mimetype, extension, data) = match format {
         "wysiwyg_png" => {
             let png = state.chart(&query.def, IMAGE_SIZE.0, IMAGE_SIZE.1).ok()?;
@@ -27,8 +28,7 @@ pub fn scheduled_look_payload(state: &State, look_id: &str, format: &str) -> Opt
         "txt" => ("text/plain", "txt", result.to_delimited('\t', true)),
         "json" | "inline_json" => ("application/json", "json", result.to_json_rows(false).to_string()),
         "json_detail" => {
-            let ran_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-            let body = detail::json_detail(&result, &state.web_url, &ran_at, true);
+            let body = detail::json_detail(&results, &state.web_url, true);
             ("application/json", "json", body.to_string())
         }
         _ => return None,

@@ -169,6 +169,28 @@ async fn bad_filters_are_query_errors_in_the_body() {
     assert_eq!(res.status(), 400);
 }
 
+/// Looker answers a query run before from its cache, saying so and keeping the first run's time, unless the
+/// caller asks for `cache=false`.
+#[tokio::test]
+async fn a_query_run_again_comes_from_the_cache_unless_asked_not_to() {
+    let c = start().await;
+    let path = format!("/queries/{}/run/json_detail", content::PIVOT_LOOK_ID);
+    let first = c.get_json(&path).await;
+    let again = c.get_json(&path).await;
+    let fresh = c.get_json(&format!("{path}?cache=false")).await;
+    assert_eq!(
+        (first["from_cache"].as_bool(), again["from_cache"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        again["ran_at"], first["ran_at"],
+        "cached results keep the time they ran"
+    );
+    assert_eq!(again["data"], first["data"]);
+    assert_eq!(fresh["from_cache"].as_bool(), Some(false));
+    assert_eq!(fresh["data"], first["data"]);
+}
+
 #[tokio::test]
 async fn json_detail_has_the_real_structure() {
     let c = start().await;
