@@ -17,6 +17,7 @@ pub use commands::{catalog, replier};
 pub use ports::{directory, event, failure, reply, sink};
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use answers::actions;
@@ -65,6 +66,11 @@ fn outcome_of(acting: &identity::Acting) -> &'static str {
     }
 }
 
+/// Chat events worked on at once. More wait their turn in arrival order (Slack was already answered): a burst of a
+/// thousand slash commands then costs a thousand small waiting events, not a thousand requests in flight to Looker
+/// and Slack with their buffers and answers.
+pub const EVENTS_AT_ONCE: usize = 64;
+
 /// The bot. Cheap to clone; clones share everything.
 #[derive(Clone)]
 pub struct Bot {
@@ -77,6 +83,8 @@ struct Inner {
     catalog: CatalogStore,
     commands: Vec<Box<dyn AnyCommand>>,
     known_users: identity::KnownUsers,
+    /// One permit per chat event being worked on ([`EVENTS_AT_ONCE`]).
+    at_once: tokio::sync::Semaphore,
 }
 
 impl Bot {
@@ -88,6 +96,7 @@ impl Bot {
                 catalog: CatalogStore::default(),
                 commands: commands::all(),
                 known_users: identity::KnownUsers::new(identity::USERS_KEPT_FOR),
+                at_once: tokio::sync::Semaphore::new(EVENTS_AT_ONCE),
             }),
         }
     }
@@ -127,11 +136,18 @@ impl Bot {
     }
 
     /// Answers a chat event; replies go to `sink`, which knows how to reach the asker.
+    /// At most [`EVENTS_AT_ONCE`] are worked on at once; the others wait in arrival order.
     pub async fn handle(&self, event: ChatEvent, sink: Arc<dyn ChatSink>) {
-        match event {
-            ChatEvent::Message(message) => self.handle_message(&message, sink).await,
-            ChatEvent::ButtonClick(click) => self.handle_click(&click, sink).await,
-        }
+        // The semaphore is never closed.
+        let Ok(_turn) = self.inner.at_once.acquire().await else {
+            return;
+        };
+        // Boxed so that an event waiting for its turn holds only itself, not room for all the work's state.
+        let work: Pin<Box<dyn Future<Output = ()> + Send + '_>> = match &event {
+            ChatEvent::Message(message) => Box::pin(self.handle_message(message, sink)),
+            ChatEvent::ButtonClick(click) => Box::pin(self.handle_click(click, sink)),
+        };
+        work.await
     }
 
     /// Whom a request from `sender` in `channel_id` runs as, or the private answer of a refusal (audited).

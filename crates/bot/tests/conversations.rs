@@ -261,3 +261,83 @@ fn the_chat_format_reads_what_it_writes() {
     let answers = vec![cases[0].expected.clone()];
     assert_eq!(write_back(&preamble, &cases, &answers), file);
 }
+
+/// A sink whose posts wait until the test lets them through, counting how many wait at once.
+struct HeldSink {
+    posting: std::sync::atomic::AtomicUsize,
+    most_at_once: std::sync::atomic::AtomicUsize,
+    let_through: tokio::sync::Semaphore,
+}
+
+#[async_trait]
+impl ChatSink for HeldSink {
+    async fn post(&self, _to: &Destination, _reply: &Reply) -> Result<Option<PostedMessage>, Failure> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.posting.fetch_add(1, SeqCst) + 1;
+        self.most_at_once.fetch_max(now, SeqCst);
+        self.let_through.acquire().await.expect("never closed").forget();
+        self.posting.fetch_sub(1, SeqCst);
+        Ok(None)
+    }
+
+    async fn replace(&self, _posted: &PostedMessage, _reply: &Reply) -> Result<(), Failure> {
+        Ok(())
+    }
+}
+
+/// A burst of events is worked on [`bot::EVENTS_AT_ONCE`] at a time: the others wait, and all are answered once
+/// the first ones finish.
+#[tokio::test]
+async fn a_burst_of_events_is_worked_on_a_bounded_number_at_a_time_and_all_are_answered() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (bot, sandbox) = bot_and_sandbox().await;
+    let sink = Arc::new(HeldSink {
+        posting: Default::default(),
+        most_at_once: Default::default(),
+        let_through: tokio::sync::Semaphore::new(0),
+    });
+    let total = bot::EVENTS_AT_ONCE + 20;
+    let events: Vec<_> = (0..total)
+        .map(|n| {
+            let (bot, sink) = (bot.clone(), sink.clone());
+            let message = Message {
+                text: "help".into(),
+                sender: Sender {
+                    user_id: format!("U{n}"),
+                    team_id: Some("T1".into()),
+                    email: None,
+                },
+                conversation: Conversation {
+                    channel_id: format!("D{n}"),
+                    thread: None,
+                },
+                origin: Origin::DirectMessage,
+            };
+            tokio::spawn(async move { bot.handle(ChatEvent::Message(message), sink).await })
+        })
+        .collect();
+    let full = async {
+        while sink.posting.load(SeqCst) < bot::EVENTS_AT_ONCE {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), full)
+        .await
+        .expect("the first events reach their reply");
+    // Give the waiting events every chance to start too.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        sink.posting.load(SeqCst),
+        bot::EVENTS_AT_ONCE,
+        "only the first events are worked on"
+    );
+    sink.let_through.add_permits(total * 4);
+    for event in events {
+        tokio::time::timeout(std::time::Duration::from_secs(20), event)
+            .await
+            .expect("every event is answered once the first ones finish")
+            .expect("no panic");
+    }
+    assert_eq!(sink.most_at_once.load(SeqCst), bot::EVENTS_AT_ONCE);
+    sandbox.shutdown().await;
+}
