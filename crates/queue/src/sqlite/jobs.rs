@@ -93,6 +93,24 @@ pub(super) fn abandon(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Que
     .context("cannot set aside a delivery whose webhook was answered with an error")
 }
 
+/// The id of the next due job: the earlier of the first pending job that is due and the first running job whose
+/// lease ran out. Each of the two is one walk down its own index, so a claim costs the same with thousands waiting
+/// (written as one `OR`, SQLite read and sorted every due job on each claim, and a backlog made each claim slower).
+const NEXT_DUE: &str = "
+    SELECT id FROM (
+        SELECT * FROM (
+            SELECT id, next_attempt_at FROM jobs
+            WHERE status = 'pending' AND next_attempt_at <= ?1
+            ORDER BY next_attempt_at, id LIMIT 1)
+        UNION ALL
+        SELECT * FROM (
+            SELECT id, next_attempt_at FROM jobs
+            WHERE status = 'running' AND lease_until <= ?1
+            ORDER BY next_attempt_at, id LIMIT 1))
+    ORDER BY next_attempt_at, id
+    LIMIT 1";
+
+/// Takes the next due job ([`NEXT_DUE`]), leased until `now_ms + lease_ms`.
 pub(super) fn claim(conn: &mut Connection, lease_ms: i64, now_ms: i64) -> Result<Option<Job>, QueueError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -101,12 +119,7 @@ pub(super) fn claim(conn: &mut Connection, lease_ms: i64, now_ms: i64) -> Result
         .cached_row(
             &format!(
                 "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?2
-                 WHERE id = (
-                     SELECT id FROM jobs
-                     WHERE (status = 'pending' AND next_attempt_at <= ?1)
-                        OR (status = 'running' AND lease_until <= ?1)
-                     ORDER BY next_attempt_at, id
-                     LIMIT 1)
+                 WHERE id = ({NEXT_DUE})
                  RETURNING {JOB_COLUMNS}"
             ),
             params![now_ms, now_ms.saturating_add(lease_ms)],
@@ -247,4 +260,31 @@ fn status_of(conn: &Connection, id: i64) -> Result<Option<JobStatus>, QueueError
         .optional()
         .context("cannot read the job's status")?;
     Ok(name.as_deref().and_then(JobStatus::parse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Finding the next due job never walks the table or every due job: each part is a search in an index.
+    #[test]
+    fn the_next_due_job_is_found_through_indexes_alone() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {NEXT_DUE}")).unwrap();
+        let steps: Vec<String> = plan
+            .query_map(params![0_i64], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let jobs_steps: Vec<&String> = steps.iter().filter(|step| step.contains(" jobs ")).collect();
+        assert_eq!(jobs_steps.len(), 2, "{steps:#?}");
+        assert!(
+            jobs_steps
+                .iter()
+                .all(|step| step.starts_with("SEARCH jobs USING") && step.contains("INDEX")),
+            "{steps:#?}"
+        );
+        assert!(!steps.iter().any(|step| step.contains("MULTI-INDEX OR")), "{steps:#?}");
+    }
 }

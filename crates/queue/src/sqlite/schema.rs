@@ -34,6 +34,12 @@ const CREATE_V1: &str = "
     CREATE INDEX seen_events_by_expiry ON seen_events (expires_at);
 ";
 
+/// Indexes added after a layout version was released: created where missing, so files of that version gain them,
+/// and a lookerbot of the same version without them still reads and writes such a file.
+const ADDED_INDEXES: &str = "
+    CREATE INDEX IF NOT EXISTS jobs_by_status_lease ON jobs (status, lease_until);
+";
+
 /// Durability settings: WAL so readers do not block the writer, and `synchronous = FULL` so that commits are
 /// fsync'd before they return (an accepted webhook survives power loss, not only a process crash). Leases and event
 /// ids relax it for their own commits (see `SqliteStore::with_conn_unsynced`).
@@ -75,5 +81,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
             ));
         }
     }
+    tx.execute_batch(ADDED_INDEXES)
+        .map_err(|e| format!("cannot add the indexes: {e}"))?;
     tx.commit().map_err(|e| e.to_string())
 }

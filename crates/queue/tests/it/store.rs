@@ -195,6 +195,33 @@ async fn expired_lease_is_reclaimed_after_reopening(backend: Backend) {
     reopened.complete(id).await.unwrap();
 }
 
+/// Jobs whose lease ran out and jobs pending are claimed together in due order, whichever kind comes first.
+async fn expired_leases_and_pending_jobs_are_claimed_in_due_order(backend: Backend) {
+    let temp = backend.open(10).await;
+    let store = &temp.store;
+    let short = Duration::from_millis(200);
+    let [retried, abandoned, waiting] = [1, 2, 3];
+    let mut ids = Vec::new();
+    for n in [retried, abandoned, waiting] {
+        ids.push(store.enqueue(job(n)).await.unwrap().id());
+    }
+    assert_eq!(store.claim(LEASE).await.unwrap().unwrap().id, ids[0]);
+    assert_eq!(store.claim(short).await.unwrap().unwrap().id, ids[1]);
+    // Due before every other job: pending, and due first.
+    let long_ago = Utc::now() - chrono::Duration::hours(1);
+    store.retry_later(ids[0], long_ago, "try again").await.unwrap();
+    tokio::time::sleep(short + Duration::from_millis(50)).await;
+    let mut claimed = Vec::new();
+    while let Some(job) = store.claim(LEASE).await.unwrap() {
+        claimed.push((job.id, job.status));
+    }
+    assert_eq!(
+        claimed,
+        ids.iter().map(|id| (*id, JobStatus::Running)).collect::<Vec<_>>(),
+        "the retried job (pending, due an hour ago), the abandoned one (lease ran out), then the waiting one"
+    );
+}
+
 async fn renewing_a_lease_keeps_the_job(backend: Backend) {
     let temp = backend.open(10).await;
     let store = &temp.store;
@@ -313,6 +340,7 @@ on_both_stores!(
     failed_jobs_keep_their_reason_and_can_be_requeued,
     outcomes_for_jobs_not_held_are_refused,
     expired_lease_is_reclaimed_after_reopening,
+    expired_leases_and_pending_jobs_are_claimed_in_due_order,
     renewing_a_lease_keeps_the_job,
     first_sighting_is_true_once_per_ttl,
     event_ids_survive_reopening,
