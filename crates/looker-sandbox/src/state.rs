@@ -21,6 +21,9 @@ use crate::users::{Directory, User};
 /// How many query results the cache keeps before it starts over.
 const MAX_CACHED_RESULTS: usize = 256;
 
+/// Larger results are run again each time, so that the cache stays small.
+const MAX_CACHED_ROWS: usize = 1000;
+
 /// A query's results, when they ran, and whether this answer came from the cache.
 #[derive(Clone)]
 pub struct Results {
@@ -149,11 +152,13 @@ impl State {
             ran_at: Utc::now(),
             from_cache: false,
         };
-        let mut cached = lock(&self.results);
-        if cached.len() >= MAX_CACHED_RESULTS {
-            cached.clear();
+        if fresh.executed.rows.len() <= MAX_CACHED_ROWS {
+            let mut cached = lock(&self.results);
+            if cached.len() >= MAX_CACHED_RESULTS {
+                cached.clear();
+            }
+            cached.insert(key, fresh.clone());
         }
-        cached.insert(key, fresh.clone());
         Ok(fresh)
     }
 
