@@ -103,19 +103,31 @@ pub(super) async fn abandon(client: &impl GenericClient, id: i64) -> Result<(), 
         .context("cannot set aside a delivery whose webhook was answered with an error")
 }
 
-/// Takes the next due job; replicas claiming at once skip each other's locked rows instead of waiting.
+/// Takes the next due job: the earlier of the first pending job that is due and the first running job whose lease
+/// ran out. Replicas claiming at once skip each other's locked rows instead of waiting. The time is read once (a
+/// sub-select), so that each part is a search down its index; compared row by row with the clock (a volatile
+/// function), and as one `OR`, every due job was read and sorted on each claim, and a backlog made claims slower.
 pub(super) async fn claim(client: &impl GenericClient, lease_ms: i64) -> Result<Option<Job>, QueueError> {
     let row = client
         .query_opt(
             &format!(
                 "UPDATE lookerbot_jobs SET status = 'running', attempts = attempts + 1, lease_until = {NOW} + $1
                  WHERE id = (
-                     SELECT id FROM lookerbot_jobs
-                     WHERE (status = 'pending' AND next_attempt_at <= {NOW})
-                        OR (status = 'running' AND lease_until <= {NOW})
+                     WITH first_pending AS (
+                         SELECT id, next_attempt_at FROM lookerbot_jobs
+                         WHERE status = 'pending' AND next_attempt_at <= (SELECT {NOW})
+                         ORDER BY next_attempt_at, id
+                         LIMIT 1
+                         FOR UPDATE SKIP LOCKED),
+                     first_expired AS (
+                         SELECT id, next_attempt_at FROM lookerbot_jobs
+                         WHERE status = 'running' AND lease_until <= (SELECT {NOW})
+                         ORDER BY next_attempt_at, id
+                         LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+                     SELECT id FROM (SELECT * FROM first_pending UNION ALL SELECT * FROM first_expired) AS due
                      ORDER BY next_attempt_at, id
-                     LIMIT 1
-                     FOR UPDATE SKIP LOCKED)
+                     LIMIT 1)
                  RETURNING {JOB_COLUMNS}"
             ),
             &[&lease_ms],
