@@ -15,7 +15,7 @@ pub const ROW_TOTAL_KEY: &str = "$$$_row_total_$$$";
 /// data-action links absolute (they point at the action's own server).
 pub fn json_detail(results: &Results, web_url: &str, drill_links: bool) -> Value {
     let result: &Executed = &results.executed;
-    let ran_at = (results.ran_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let ran_at = results.ran_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let sorted = |f: &Field| {
         result
             .sorts

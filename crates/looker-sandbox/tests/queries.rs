@@ -170,7 +170,7 @@ async fn bad_filters_are_query_errors_in_the_body() {
 }
 
 /// Looker answers a query run before from its cache, saying so and keeping the first run's time, unless the
-/// caller asks for `cache=false`.
+/// caller asks for `cache=false`. The sandbox keeps only results of up to 1,000 rows.
 #[tokio::test]
 async fn a_query_run_again_comes_from_the_cache_unless_asked_not_to() {
     let c = start().await;
@@ -189,6 +189,16 @@ async fn a_query_run_again_comes_from_the_cache_unless_asked_not_to() {
     assert_eq!(again["data"], first["data"]);
     assert_eq!(fresh["from_cache"].as_bool(), Some(false));
     assert_eq!(fresh["data"], first["data"]);
+    // Large results are not kept: run again, they are fresh.
+    let large = json!({"model": "thelook", "view": "order_items", "fields": ["order_items.id"], "limit": "2000"});
+    for _ in 0..2 {
+        let detail: Value = c.post("/queries/run/json_detail", &large).await.json().await.unwrap();
+        assert!(
+            detail["data"].as_array().unwrap().len() > 1000,
+            "pick a query of more than 1,000 rows"
+        );
+        assert_eq!(detail["from_cache"].as_bool(), Some(false));
+    }
 }
 
 #[tokio::test]

@@ -200,9 +200,9 @@ async fn expired_leases_and_pending_jobs_are_claimed_in_due_order(backend: Backe
     let temp = backend.open(10).await;
     let store = &temp.store;
     let short = Duration::from_millis(200);
-    let [retried, abandoned, waiting] = [1, 2, 3];
+    // In order: the one retried, the one abandoned, the one waiting.
     let mut ids = Vec::new();
-    for n in [retried, abandoned, waiting] {
+    for n in 1..=3 {
         ids.push(store.enqueue(job(n)).await.unwrap().id());
     }
     assert_eq!(store.claim(LEASE).await.unwrap().unwrap().id, ids[0]);
