@@ -27,11 +27,25 @@ pub(super) struct Waiting {
 
 /// Enqueues waiting to be written, shared by every clone of the store.
 #[derive(Default)]
-pub(super) struct WaitingRoom(Mutex<Vec<Waiting>>);
+pub(super) struct WaitingRoom(Mutex<Room>);
+
+#[derive(Default)]
+struct Room {
+    waiting: Vec<Waiting>,
+    /// Whether a write of the waiting enqueues is already handed to the storage thread: one write takes them all.
+    write_coming: bool,
+}
 
 impl WaitingRoom {
+    fn room(&self) -> std::sync::MutexGuard<'_, Room> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Everything waiting; the next enqueue asks for a write of its own.
     fn take(&self) -> Vec<Waiting> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        let mut room = self.room();
+        room.write_coming = false;
+        std::mem::take(&mut room.waiting)
     }
 }
 
@@ -39,9 +53,9 @@ impl WaitingRoom {
 pub(super) type Reply = WriteReply<SqliteStore>;
 
 impl SetAside for SqliteStore {
-    fn set_aside_later(&self, runtime: &tokio::runtime::Handle, id: i64) {
+    fn set_aside_later(&self, _runtime: &tokio::runtime::Handle, id: i64) {
         let store = self.clone();
-        runtime.spawn_blocking(move || set_aside(&store.lock(), id));
+        self.thread.spawn(move || set_aside(&store.lock(), id));
     }
 }
 
@@ -51,27 +65,27 @@ impl SqliteStore {
         let payload = serde_json::to_string(&job.payload)
             .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
         let (answer, receiver) = oneshot::channel();
-        self.waiting
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(Waiting {
-                job,
-                payload,
-                lease_ms,
-                answer,
-            });
-        let store = self.clone();
-        // Whichever writer gets the connection first writes everything waiting; the others find nothing left.
-        tokio::task::spawn_blocking(move || {
-            let mut conn = store.lock();
-            let group = store.waiting.take();
-            if !group.is_empty() {
-                let now = now_ms();
-                write_group(&mut conn, group, &store, now);
-                store.housekeeping_if_due(&conn, now);
-            }
+        let mut room = self.waiting.room();
+        room.waiting.push(Waiting {
+            job,
+            payload,
+            lease_ms,
+            answer,
         });
+        // Enqueues arriving while the storage thread is busy (a group being synced to disk) join the next write.
+        if !std::mem::replace(&mut room.write_coming, true) {
+            let store = self.clone();
+            self.thread.spawn(move || {
+                let mut conn = store.lock();
+                let group = store.waiting.take();
+                if !group.is_empty() {
+                    let now = now_ms();
+                    write_group(&mut conn, group, &store, now);
+                    store.housekeeping_if_due(&conn, now);
+                }
+            });
+        }
+        drop(room);
         Ok(WriteReply::new(receiver, self.clone()))
     }
 }

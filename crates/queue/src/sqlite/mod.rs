@@ -1,5 +1,5 @@
-//! The SQLite implementation of [`Store`]: one file under the data directory, one connection used from blocking
-//! threads so that the async workers never wait on disk I/O.
+//! The SQLite implementation of [`Store`]: one file under the data directory, one connection used from the store's
+//! own storage thread (`thread`) so that the async workers never wait on disk I/O.
 
 mod cached;
 mod errors;
@@ -11,6 +11,7 @@ mod rows;
 mod salvage;
 mod schema;
 mod startup;
+mod thread;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -31,6 +32,7 @@ use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 use crate::store::Store;
 use crate::time::to_millis;
 use cached::CachedStatements;
+use thread::StorageThread;
 
 /// The file name inside the data directory.
 const FILE_NAME: &str = "deliveries.sqlite3";
@@ -45,6 +47,8 @@ pub struct SqliteStore {
     /// The highest job id recorded in the marker next to the file (see `startup`).
     last_job: Arc<AtomicI64>,
     conn: Arc<Mutex<Connection>>,
+    /// Where every operation on `conn` runs.
+    thread: StorageThread,
     /// Whether the connection was left at `synchronous = NORMAL` by the last write that need not survive power
     /// loss ([`SqliteStore::with_conn_unsynced`]); [`SqliteStore::lock`] restores `FULL` for everything else. Only
     /// read and written while the connection is locked.
@@ -122,6 +126,7 @@ impl SqliteStore {
             path: path.into(),
             last_job: Arc::new(AtomicI64::new(last_job)),
             conn: Arc::new(Mutex::new(conn)),
+            thread: StorageThread::start()?,
             unsynced: Arc::default(),
             capacity,
             retention,
@@ -144,22 +149,22 @@ impl SqliteStore {
             .await
     }
 
-    /// Runs `op` on the connection in a blocking thread, with the current time in milliseconds.
+    /// Runs `op` on the connection in the storage thread, with the current time in milliseconds.
     async fn with_conn<T, F>(&self, op: F) -> Result<T, QueueError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection, i64) -> Result<T, QueueError> + Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = store.lock();
-            let now = now_ms();
-            let result = op(&mut conn, now);
-            store.housekeeping_if_due(&conn, now);
-            result
-        })
-        .await
-        .map_err(|e| QueueError::Storage(format!("the storage thread stopped unexpectedly: {e}")))?
+        self.thread
+            .run(move || {
+                let mut conn = store.lock();
+                let now = now_ms();
+                let result = op(&mut conn, now);
+                store.housekeeping_if_due(&conn, now);
+                result
+            })
+            .await
     }
 
     /// [`SqliteStore::with_conn`] for writes that need not survive power loss, committed without waiting for the
@@ -170,21 +175,21 @@ impl SqliteStore {
         F: FnOnce(&mut Connection, i64) -> Result<T, QueueError> + Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = store.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // Left at NORMAL afterwards: writes of this kind come in runs (claims, done marks), and a PRAGMA is
-            // compiled anew each time it runs (it was 5 % of the bot's CPU per delivery when set twice per write).
-            if !store.unsynced.load(Ordering::Relaxed) {
-                set_synchronous(&conn, "NORMAL")?;
-                store.unsynced.store(true, Ordering::Relaxed);
-            }
-            let now = now_ms();
-            let result = op(&mut conn, now);
-            store.housekeeping_if_due(&conn, now);
-            result
-        })
-        .await
-        .map_err(|e| QueueError::Storage(format!("the storage thread stopped unexpectedly: {e}")))?
+        self.thread
+            .run(move || {
+                let mut conn = store.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                // Left at NORMAL afterwards: writes of this kind come in runs (claims, done marks), and a PRAGMA is
+                // compiled anew each time it runs (it was 5 % of the bot's CPU per delivery when set twice per write).
+                if !store.unsynced.load(Ordering::Relaxed) {
+                    set_synchronous(&conn, "NORMAL")?;
+                    store.unsynced.store(true, Ordering::Relaxed);
+                }
+                let now = now_ms();
+                let result = op(&mut conn, now);
+                store.housekeeping_if_due(&conn, now);
+                result
+            })
+            .await
     }
 
     /// The connection at `synchronous = FULL`; a panic in another thread leaves it usable (SQLite rolled back the
