@@ -9,6 +9,11 @@ pub struct StoreHealth {
     pub group_commits: u64,
     /// Jobs those transactions stored.
     pub jobs_committed: u64,
+    /// Transactions of writes that need not survive power loss (claims, lease renewals, done marks, event ids)
+    /// committed; several writes may share one. Only the SQLite store shares them; PostgreSQL's stay at 0.
+    pub relaxed_commits: u64,
+    /// The writes those transactions carried.
+    pub relaxed_writes: u64,
 }
 
 impl StoreHealth {

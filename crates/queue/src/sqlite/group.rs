@@ -5,8 +5,6 @@
 //! that stopped waiting (its webhook timed out and was answered with an error) gets its job set aside as failed,
 //! either here, when its answer cannot be handed over, or by its [`Reply`] when it is dropped holding an unread one.
 
-use std::sync::Mutex;
-
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
@@ -25,30 +23,6 @@ pub(super) struct Waiting {
     answer: oneshot::Sender<Answer>,
 }
 
-/// Enqueues waiting to be written, shared by every clone of the store.
-#[derive(Default)]
-pub(super) struct WaitingRoom(Mutex<Room>);
-
-#[derive(Default)]
-struct Room {
-    waiting: Vec<Waiting>,
-    /// Whether a write of the waiting enqueues is already handed to the storage thread: one write takes them all.
-    write_coming: bool,
-}
-
-impl WaitingRoom {
-    fn room(&self) -> std::sync::MutexGuard<'_, Room> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Everything waiting; the next enqueue asks for a write of its own.
-    fn take(&self) -> Vec<Waiting> {
-        let mut room = self.room();
-        room.write_coming = false;
-        std::mem::take(&mut room.waiting)
-    }
-}
-
 /// The answer to one enqueue, awaited by its caller (see [`WriteReply`]).
 pub(super) type Reply = WriteReply<SqliteStore>;
 
@@ -65,15 +39,13 @@ impl SqliteStore {
         let payload = serde_json::to_string(&job.payload)
             .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
         let (answer, receiver) = oneshot::channel();
-        let mut room = self.waiting.room();
-        room.waiting.push(Waiting {
+        let waiting = Waiting {
             job,
             payload,
             lease_ms,
             answer,
-        });
-        // Enqueues arriving while the storage thread is busy (a group being synced to disk) join the next write.
-        if !std::mem::replace(&mut room.write_coming, true) {
+        };
+        if self.waiting.push(waiting) {
             let store = self.clone();
             self.thread.spawn(move || {
                 let mut conn = store.lock();
@@ -85,7 +57,6 @@ impl SqliteStore {
                 }
             });
         }
-        drop(room);
         Ok(WriteReply::new(receiver, self.clone()))
     }
 }
@@ -124,9 +95,10 @@ fn insert_all(conn: &mut Connection, rows: Vec<Row>, capacity: usize, now_ms: i6
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .context("cannot start enqueueing")?;
+    let mut active = jobs::Active::count(&tx, capacity)?;
     let mut results = Vec::with_capacity(rows.len());
     for (job, payload, lease_ms) in rows {
-        results.push(match jobs::insert(&tx, job, &payload, lease_ms, capacity, now_ms) {
+        results.push(match jobs::insert(&tx, job, &payload, lease_ms, &mut active, now_ms) {
             Err(error @ QueueError::Storage(_)) => return Err(error),
             result => result,
         });

@@ -1,7 +1,7 @@
 //! The job operations, each one SQLite transaction.
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::cached::CachedStatements;
 use super::errors::StorageContext;
@@ -11,6 +11,29 @@ use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob};
 use crate::time::from_millis;
 use crate::written::Written;
 
+/// How many jobs are pending or running, read once per group commit (counting is a walk over them) and kept up to
+/// date by [`insert`] inside that transaction.
+pub(super) struct Active {
+    pub(super) count: usize,
+    pub(super) capacity: usize,
+}
+
+impl Active {
+    pub(super) fn count(tx: &Transaction<'_>, capacity: usize) -> Result<Active, QueueError> {
+        let count: i64 = tx
+            .cached_row(
+                "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
+                [],
+                |row| row.get(0),
+            )
+            .context("cannot count queued jobs")?;
+        Ok(Active {
+            count: usize::try_from(count).unwrap_or(usize::MAX),
+            capacity,
+        })
+    }
+}
+
 /// Inserts one job inside the caller's transaction (see `group`): nothing if its idempotency key is stored already,
 /// [`QueueError::Full`] at capacity. With `lease_ms` it is stored already claimed: running, leased, first attempt.
 pub(super) fn insert(
@@ -18,7 +41,7 @@ pub(super) fn insert(
     job: NewJob,
     payload: &str,
     lease_ms: Option<i64>,
-    capacity: usize,
+    active: &mut Active,
     now_ms: i64,
 ) -> Result<Written, QueueError> {
     if let Some(key) = &job.idempotency_key
@@ -31,15 +54,10 @@ pub(super) fn insert(
     {
         return Ok(Written::Duplicate(id));
     }
-    let active: i64 = tx
-        .cached_row(
-            "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
-            [],
-            |row| row.get(0),
-        )
-        .context("cannot count queued jobs")?;
-    if usize::try_from(active).unwrap_or(usize::MAX) >= capacity {
-        return Err(QueueError::Full { capacity });
+    if active.count >= active.capacity {
+        return Err(QueueError::Full {
+            capacity: active.capacity,
+        });
     }
     let (status, attempts, lease_until) = match lease_ms {
         Some(lease_ms) => (JobStatus::Running, 1u32, Some(now_ms.saturating_add(lease_ms))),
@@ -62,6 +80,7 @@ pub(super) fn insert(
             |row| row.get(0),
         )
         .context("cannot store the job")?;
+    active.count += 1;
     let at = from_millis(now_ms);
     Ok(Written::Accepted(Job {
         id,
@@ -110,25 +129,20 @@ const NEXT_DUE: &str = "
     ORDER BY next_attempt_at, id
     LIMIT 1";
 
-/// Takes the next due job ([`NEXT_DUE`]), leased until `now_ms + lease_ms`.
-pub(super) fn claim(conn: &mut Connection, lease_ms: i64, now_ms: i64) -> Result<Option<Job>, QueueError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("cannot start claiming")?;
-    let job = tx
-        .cached_row(
-            &format!(
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?2
+/// Takes the next due job ([`NEXT_DUE`]), leased until `now_ms + lease_ms`. One statement, so atomic by itself; it
+/// may run inside a transaction shared with other writes (see `relaxed`).
+pub(super) fn claim(conn: &Connection, lease_ms: i64, now_ms: i64) -> Result<Option<Job>, QueueError> {
+    conn.cached_row(
+        &format!(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?2
                  WHERE id = ({NEXT_DUE})
                  RETURNING {JOB_COLUMNS}"
-            ),
-            params![now_ms, now_ms.saturating_add(lease_ms)],
-            job_from_row,
-        )
-        .optional()
-        .context("cannot claim a job")?;
-    tx.commit().context("cannot commit the claim")?;
-    Ok(job)
+        ),
+        params![now_ms, now_ms.saturating_add(lease_ms)],
+        job_from_row,
+    )
+    .optional()
+    .context("cannot claim a job")
 }
 
 pub(super) fn renew_lease(conn: &Connection, id: i64, lease_ms: i64, now_ms: i64) -> Result<(), QueueError> {

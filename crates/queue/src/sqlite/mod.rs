@@ -6,7 +6,9 @@ mod errors;
 mod events;
 mod group;
 mod jobs;
+mod relaxed;
 mod retention;
+mod room;
 mod rows;
 mod salvage;
 mod schema;
@@ -49,15 +51,17 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// Where every operation on `conn` runs.
     thread: StorageThread,
-    /// Whether the connection was left at `synchronous = NORMAL` by the last write that need not survive power
-    /// loss ([`SqliteStore::with_conn_unsynced`]); [`SqliteStore::lock`] restores `FULL` for everything else. Only
-    /// read and written while the connection is locked.
+    /// Whether the connection was left at `synchronous = NORMAL` by the last writes that need not survive power
+    /// loss (`relaxed`); [`SqliteStore::lock`] restores `FULL` for everything else. Only read and written while the
+    /// connection is locked.
     unsynced: Arc<AtomicBool>,
     capacity: usize,
     retention: Retention,
     last_housekeeping_ms: Arc<AtomicI64>,
     /// Enqueues waiting for the next group commit.
-    waiting: Arc<group::WaitingRoom>,
+    waiting: Arc<room::Room<group::Waiting>>,
+    /// Relaxed writes waiting for the next shared transaction.
+    relaxed: Arc<room::Room<relaxed::Write>>,
     health: Arc<Mutex<StoreHealth>>,
 }
 
@@ -132,6 +136,7 @@ impl SqliteStore {
             retention,
             last_housekeeping_ms: Arc::new(AtomicI64::new(i64::MIN)),
             waiting: Arc::default(),
+            relaxed: Arc::default(),
             health: Arc::default(),
         };
         store.housekeeping_if_due(&store.lock(), now_ms());
@@ -159,31 +164,6 @@ impl SqliteStore {
         self.thread
             .run(move || {
                 let mut conn = store.lock();
-                let now = now_ms();
-                let result = op(&mut conn, now);
-                store.housekeeping_if_due(&conn, now);
-                result
-            })
-            .await
-    }
-
-    /// [`SqliteStore::with_conn`] for writes that need not survive power loss, committed without waiting for the
-    /// disk (`synchronous = NORMAL`: still safe against a crash of the process). Every other write keeps `FULL`.
-    async fn with_conn_unsynced<T, F>(&self, op: F) -> Result<T, QueueError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection, i64) -> Result<T, QueueError> + Send + 'static,
-    {
-        let store = self.clone();
-        self.thread
-            .run(move || {
-                let mut conn = store.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                // Left at NORMAL afterwards: writes of this kind come in runs (claims, done marks), and a PRAGMA is
-                // compiled anew each time it runs (it was 5 % of the bot's CPU per delivery when set twice per write).
-                if !store.unsynced.load(Ordering::Relaxed) {
-                    set_synchronous(&conn, "NORMAL")?;
-                    store.unsynced.store(true, Ordering::Relaxed);
-                }
                 let now = now_ms();
                 let result = op(&mut conn, now);
                 store.housekeeping_if_due(&conn, now);
@@ -279,7 +259,7 @@ impl Store for SqliteStore {
     /// once the lease of a crashed process expires. Waiting for the disk here only delayed every delivery.
     async fn claim(&self, lease: Duration) -> Result<Option<Job>, QueueError> {
         let claimed = self
-            .with_conn_unsynced(move |conn, now| jobs::claim(conn, millis(lease), now))
+            .relaxed_write(move |conn, now| jobs::claim(conn, millis(lease), now))
             .await;
         self.health_mut().record(&claimed);
         claimed
@@ -290,15 +270,14 @@ impl Store for SqliteStore {
     }
 
     async fn renew_lease(&self, id: i64, lease: Duration) -> Result<(), QueueError> {
-        self.with_conn_unsynced(move |conn, now| jobs::renew_lease(conn, id, millis(lease), now))
+        self.relaxed_write(move |conn, now| jobs::renew_lease(conn, id, millis(lease), now))
             .await
     }
 
     /// Not fsync'd: a done mark lost to power loss leaves the job running, so it is delivered again once its lease
     /// expires (at least once, as after a crash). Waiting for the disk here held up the next webhook's enqueue.
     async fn complete(&self, id: i64) -> Result<(), QueueError> {
-        self.with_conn_unsynced(move |conn, now| jobs::complete(conn, id, now))
-            .await
+        self.relaxed_write(move |conn, now| jobs::complete(conn, id, now)).await
     }
 
     async fn retry_later(&self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), QueueError> {
@@ -338,7 +317,7 @@ impl Store for SqliteStore {
     /// one duplicate answer to a redelivery after the restart.
     async fn first_sighting(&self, key: &str, ttl: Duration) -> Result<bool, QueueError> {
         let key = key.to_owned();
-        self.with_conn_unsynced(move |conn, now| events::first_sighting(conn, &key, millis(ttl), now))
+        self.relaxed_write(move |conn, now| events::first_sighting(conn, &key, millis(ttl), now))
             .await
     }
 }

@@ -42,7 +42,7 @@ const ADDED_INDEXES: &str = "
 
 /// Durability settings: WAL so readers do not block the writer, and `synchronous = FULL` so that commits are
 /// fsync'd before they return (an accepted webhook survives power loss, not only a process crash). Leases and event
-/// ids relax it for their own commits (see `SqliteStore::with_conn_unsynced`).
+/// ids relax it for their own commits (see `relaxed`).
 pub(super) fn configure(conn: &Connection) -> Result<(), String> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
     conn.set_prepared_statement_cache_capacity(super::cached::STATEMENT_CACHE);

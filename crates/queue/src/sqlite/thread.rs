@@ -53,6 +53,6 @@ impl StorageThread {
     }
 }
 
-fn stopped() -> QueueError {
+pub(super) fn stopped() -> QueueError {
     QueueError::Storage("the queue's storage thread stopped unexpectedly; restart lookerbot".into())
 }

@@ -315,6 +315,52 @@ async fn concurrent_enqueues_share_one_commit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_and_done_marks_share_one_commit() {
+    let temp = TempStore::new(100);
+    for n in 0..20 {
+        temp.store.enqueue(job(n)).await.unwrap();
+    }
+    let blocker = Connection::open(temp.path()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let before = temp.store.health();
+    let claims: Vec<_> = (0..20)
+        .map(|_| {
+            let store = temp.store.clone();
+            tokio::spawn(async move { store.claim(Duration::from_secs(60)).await })
+        })
+        .collect();
+    // Every claim is waiting for the disk now.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    blocker.execute_batch("COMMIT").unwrap();
+    let mut claimed = Vec::new();
+    for claim in claims {
+        claimed.push(claim.await.unwrap().unwrap().expect("a job for every claim").id);
+    }
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(claimed.len(), 20, "each job is claimed once");
+    let done: Vec<_> = claimed
+        .iter()
+        .map(|&id| {
+            let store = temp.store.clone();
+            tokio::spawn(async move { store.complete(id).await })
+        })
+        .collect();
+    for done in done {
+        done.await.unwrap().unwrap();
+    }
+    let after = temp.store.health();
+    assert_eq!(after.relaxed_writes - before.relaxed_writes, 40);
+    let commits = after.relaxed_commits - before.relaxed_commits;
+    assert!(
+        commits <= 2 + 20,
+        "20 claims held up by the disk took {commits} commits with the 20 done marks (the first claim may be \
+         alone, the other claims share one)"
+    );
+    assert_eq!(temp.store.counts().await.unwrap().done, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_that_reads_long_before_looking_at_the_gate_keeps_its_lease() {
     let temp = TempStore::new(10);
     let recorder = Recorder::succeeding(Duration::ZERO);
