@@ -36,5 +36,5 @@ pub use job::{Claimed, Counts, EnqueueOutcome, Job, JobSelection, JobStatus, Lis
 pub use pace::SharedPace;
 pub use postgres::PostgresStore;
 pub use sqlite::{Pruned, Retention, SqliteStore};
-pub use store::Store;
+pub use store::{CompletedAndClaimed, Store};
 pub use workers::{JobError, JobHandler, WorkerConfig, Workers};

@@ -9,6 +9,9 @@ use crate::error::QueueError;
 use crate::health::StoreHealth;
 use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
 
+/// What [`Store::complete_and_claim`] did: the done mark's outcome, then the claim's.
+pub type CompletedAndClaimed = (Result<(), QueueError>, Result<Option<Job>, QueueError>);
+
 /// Durable job storage plus the event-dedupe memory.
 ///
 /// Written so that a shared store fits: `enqueue` is an insert that does nothing on a conflicting idempotency key,
@@ -39,6 +42,12 @@ pub trait Store: Send + Sync {
 
     /// Records a running job as delivered. Completing a job already done is not an error.
     async fn complete(&self, id: i64) -> Result<(), QueueError>;
+
+    /// [`Store::complete`], then [`Store::claim`]: what a worker does after each delivery. A store may write both in
+    /// one transaction (SQLite does: that halves the pages written per delivery); each keeps its own outcome.
+    async fn complete_and_claim(&self, id: i64, lease: Duration) -> CompletedAndClaimed {
+        (self.complete(id).await, self.claim(lease).await)
+    }
 
     /// Puts a running job back to wait until `at`, remembering why this attempt failed.
     async fn retry_later(&self, id: i64, at: DateTime<Utc>, error: &str) -> Result<(), QueueError>;

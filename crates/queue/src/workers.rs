@@ -151,12 +151,18 @@ pub(crate) struct Worker {
 
 impl Worker {
     async fn run(mut self) {
-        while !*self.stopped.borrow() {
-            match self.claim().await {
+        // A job claimed with the last done mark is delivered even when the pool is stopping: it is leased already.
+        let mut next = None;
+        while next.is_some() || !*self.stopped.borrow() {
+            let job = match next.take() {
+                Some(job) => Some(job),
+                None => self.claim().await,
+            };
+            match job {
                 Some(job) => {
                     // There may be more due jobs: let an idle peer look while this one works.
                     self.wake.notify_one();
-                    self.deliver(job).await;
+                    next = self.deliver(job).await;
                 }
                 None if self.idle().await => {}
                 None => break,
@@ -166,9 +172,11 @@ impl Worker {
 
     /// The next due job, if any; storage errors are logged and treated as "nothing to do for now".
     async fn claim(&self) -> Option<Job> {
-        self.store
-            .claim(self.cfg.lease)
-            .await
+        self.claimed(self.store.claim(self.cfg.lease).await)
+    }
+
+    fn claimed(&self, claim: Result<Option<Job>, QueueError>) -> Option<Job> {
+        claim
             .inspect_err(|error| tracing::error!(worker = self.number, %error, "cannot claim a delivery"))
             .ok()
             .flatten()
@@ -183,16 +191,26 @@ impl Worker {
         }
     }
 
-    async fn deliver(&self, job: Job) {
+    /// Delivers `job` and records the outcome; after a success, the next due job comes with the done mark (one
+    /// write for both), unless the pool is stopping.
+    async fn deliver(&self, job: Job) -> Option<Job> {
         tracing::debug!(worker = self.number, job = job.id, kind = %job.kind, attempt = job.attempts, "delivering");
         if let Some(damage) = job.payload.get(crate::sqlite::DAMAGED).and_then(|d| d.as_str()) {
             // A dead letter: parked as failed with what is wrong, and the queue goes on.
             let reason = damage.to_string();
             self.record(&job, Err(JobError::Permanent { reason })).await;
-            return;
+            return None;
         }
         let outcome = self.keeping_lease(self.handle(&job), || Some(job.id)).await;
-        self.record(&job, outcome).await;
+        if outcome.is_err() || *self.stopped.borrow() {
+            self.record(&job, outcome).await;
+            return None;
+        }
+        let (completed, claimed) = self.store.complete_and_claim(job.id, self.cfg.lease).await;
+        if let Err(error) = completed {
+            not_recorded(&job, &error);
+        }
+        self.claimed(claimed)
     }
 
     /// Runs the pool's handler on `job`.
@@ -225,9 +243,7 @@ impl Worker {
         match recorded {
             Ok(Some(failure)) => self.handler.failed_for_good(job, &failure).await,
             Ok(None) => {}
-            Err(error) => {
-                tracing::error!(job = job.id, %error, "cannot record the delivery's outcome; it may be delivered again")
-            }
+            Err(error) => not_recorded(job, &error),
         }
     }
 
@@ -292,6 +308,10 @@ impl Worker {
             }
         }
     }
+}
+
+fn not_recorded(job: &Job, error: &QueueError) {
+    tracing::error!(job = job.id, %error, "cannot record the delivery's outcome; it may be delivered again");
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

@@ -31,7 +31,7 @@ pub use salvage::{Inspection, Salvaged};
 use crate::error::QueueError;
 use crate::health::StoreHealth;
 use crate::job::{Claimed, Counts, EnqueueOutcome, Job, ListFilter, NewJob};
-use crate::store::Store;
+use crate::store::{CompletedAndClaimed, Store};
 use crate::time::to_millis;
 use cached::CachedStatements;
 use thread::StorageThread;
@@ -263,6 +263,22 @@ impl Store for SqliteStore {
             .await;
         self.health_mut().record(&claimed);
         claimed
+    }
+
+    /// One transaction for both.
+    async fn complete_and_claim(&self, id: i64, lease: Duration) -> CompletedAndClaimed {
+        let both = self
+            .relaxed_write(move |conn, now| {
+                let completed = jobs::complete(conn, id, now);
+                Ok((completed, jobs::claim(conn, millis(lease), now)))
+            })
+            .await;
+        let (completed, claimed) = match both {
+            Ok(both) => both,
+            Err(error) => (Err(error.clone()), Err(error)),
+        };
+        self.health_mut().record(&claimed);
+        (completed, claimed)
     }
 
     fn health(&self) -> StoreHealth {

@@ -50,6 +50,46 @@ async fn enqueue_claim_complete(backend: Backend) {
     );
 }
 
+async fn a_done_mark_brings_the_next_due_job_and_each_keeps_its_outcome(backend: Backend) {
+    let temp = backend.open(10).await;
+    let store = &temp.store;
+    let first = store.enqueue(job(1)).await.unwrap().id();
+    let second = store.enqueue(job(2)).await.unwrap().id();
+    store.claim(LEASE).await.unwrap().unwrap();
+
+    let (completed, claimed) = store.complete_and_claim(first, LEASE).await;
+    completed.unwrap();
+    let claimed = claimed.unwrap().expect("the second job");
+    assert_eq!(
+        (claimed.id, claimed.status, claimed.attempts),
+        (second, JobStatus::Running, 1)
+    );
+    assert_eq!(
+        store.counts().await.unwrap(),
+        Counts {
+            running: 1,
+            done: 1,
+            ..Counts::default()
+        }
+    );
+
+    // A done mark refused (the job is not running) still claims; nothing left to claim is no job.
+    let (completed, claimed) = store.complete_and_claim(first, LEASE).await;
+    completed.expect("completing twice is harmless");
+    assert!(claimed.unwrap().is_none());
+    store.fail(second, "gone").await.unwrap();
+    let third = store.enqueue(job(3)).await.unwrap().id();
+    let (completed, claimed) = store.complete_and_claim(second, LEASE).await;
+    assert_eq!(
+        completed,
+        Err(QueueError::NotRunning {
+            id: second,
+            status: JobStatus::Failed
+        })
+    );
+    assert_eq!(claimed.unwrap().map(|job| job.id), Some(third));
+}
+
 async fn claims_in_due_order(backend: Backend) {
     let temp = backend.open(10).await;
     let store = &temp.store;
@@ -333,6 +373,7 @@ async fn list_filters_and_limits_newest_first(backend: Backend) {
 
 on_both_stores!(
     enqueue_claim_complete,
+    a_done_mark_brings_the_next_due_job_and_each_keeps_its_outcome,
     claims_in_due_order,
     same_idempotency_key_is_a_duplicate_even_after_completion,
     refuses_jobs_beyond_capacity_until_some_finish,
