@@ -6,6 +6,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use config::LookerInstance;
+use net::CertificateDer;
 use reqwest::{Method, Response, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -105,18 +106,17 @@ impl std::fmt::Debug for LookerClient {
 
 impl LookerClient {
     pub fn new(instance: &LookerInstance, options: ClientOptions) -> Result<LookerClient, LookerError> {
-        let mut builder = options
-            .net
-            .http_client(reqwest::Client::builder().connect_timeout(Duration::from_secs(10)));
+        let extra_roots = match &instance.ca_bundle {
+            Some(path) => read_ca_bundle(path)?,
+            None => Vec::new(),
+        };
+        let mut builder = options.net.http_client_trusting(
+            reqwest::Client::builder().connect_timeout(Duration::from_secs(10)),
+            extra_roots,
+        );
         if !instance.verify_tls {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(path) = &instance.ca_bundle {
-            let pem = std::fs::read(path)
-                .map_err(|e| LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display())))?;
-            builder = builder.tls_certs_merge(certs);
+            // reqwest's own TLS settings, which can be told to accept any certificate.
+            builder = builder.tls_backend_rustls().tls_danger_accept_invalid_certs(true);
         }
         let http = builder.build().map_err(|e| LookerError::Setup(e.to_string()))?;
         Ok(LookerClient {
@@ -552,6 +552,14 @@ pub(crate) async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// The certificates of a PEM bundle (`LOOKER_CA_BUNDLE`).
+fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, LookerError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| LookerError::Setup(format!("cannot read the CA bundle {}: {e}", path.display())))?;
+    net::pem_certificates(&pem)
+        .map_err(|e| LookerError::Setup(format!("{} is not a PEM CA bundle: {e}", path.display())))
 }
 
 pub(crate) async fn read_json<T: DeserializeOwned + Send + 'static>(

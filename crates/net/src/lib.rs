@@ -17,6 +17,10 @@ use tokio::net::TcpStream;
 use url::Url;
 
 pub mod test_proxy;
+mod trust;
+
+pub use rustls::pki_types::CertificateDer;
+pub use trust::{LazyPlatformVerifier, pem_certificates};
 
 /// Where connections go and whom they trust. Cheap to clone.
 #[derive(Clone)]
@@ -67,9 +71,24 @@ impl NetPolicy {
     }
 
     /// `builder` with this policy: the configured proxies only (the process environment is not read behind the
-    /// policy's back) and the operating system's trust store (reqwest's platform verifier).
+    /// policy's back) and the operating system's trust store (read once per process, on the first handshake; see
+    /// `trust`).
     pub fn http_client(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-        let mut builder = builder.no_proxy();
+        self.http_client_trusting(builder, Vec::new())
+    }
+
+    /// [`NetPolicy::http_client`] that also trusts `extra_roots` (a CA bundle of the configuration).
+    pub fn http_client_trusting(
+        &self,
+        builder: reqwest::ClientBuilder,
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> reqwest::ClientBuilder {
+        let tls = if extra_roots.is_empty() {
+            trust::http_tls_config()
+        } else {
+            trust::http_tls_config_with(extra_roots)
+        };
+        let mut builder = builder.no_proxy().tls_backend_preconfigured(tls);
         let no_proxy = || {
             self.settings
                 .no_proxy
@@ -140,12 +159,10 @@ impl NetPolicy {
             .map_err(|_| format!("connecting to {target} took over {}s", timeout.as_secs()))?
     }
 
-    /// TLS settings for connections opened with [`NetPolicy::connect`]: the operating system's trust store.
-    pub fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
-        use rustls_platform_verifier::ConfigVerifierExt;
-        rustls::ClientConfig::with_platform_verifier()
-            .map(Arc::new)
-            .map_err(|e| format!("cannot read the system's trusted certificates: {e}"))
+    /// TLS settings for connections opened with [`NetPolicy::connect`]: the operating system's trust store, read
+    /// once per process.
+    pub fn tls_config(&self) -> Arc<rustls::ClientConfig> {
+        Arc::new(trust::websocket_tls_config())
     }
 }
 
@@ -252,12 +269,6 @@ mod tests {
     fn debug_hides_proxy_passwords() {
         let policy = policy(Some("http://user:hunter2@proxy:3128"), None, None);
         assert!(!format!("{policy:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn the_system_trust_store_is_used_for_websockets() {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        assert!(NetPolicy::direct().tls_config().is_ok());
     }
 
     #[tokio::test]

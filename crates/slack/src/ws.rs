@@ -128,7 +128,7 @@ async fn open(
 ) -> Result<WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>, String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("Slack gave an unusable WebSocket URL: {e}"))?;
     let connector = match parsed.scheme() {
-        "wss" => Connector::Rustls(net.tls_config()?),
+        "wss" => Connector::Rustls(net.tls_config()),
         _ => Connector::Plain,
     };
     let stream = net.connect(&parsed, timeout).await?;
