@@ -20,7 +20,7 @@ pub mod test_proxy;
 mod trust;
 
 pub use rustls::pki_types::CertificateDer;
-pub use trust::{LazyPlatformVerifier, pem_certificates};
+pub use trust::pem_certificates;
 
 /// Where connections go and whom they trust. Cheap to clone.
 #[derive(Clone)]

@@ -1,9 +1,10 @@
 //! Whom TLS connections trust: the operating system's certificate store, plus extra roots where the configuration
 //! names some (a Looker's `LOOKER_CA_BUNDLE`).
 //!
-//! The store is read once per process, when the first TLS handshake needs it, and shared by every client. Each
-//! reqwest client used to read it when it was built (about 150 files here), so start-up read it once per client
-//! even when no connection was ever encrypted.
+//! The store is read once per process, when the first TLS handshake needs it, and shared by the clients made under
+//! the policy (Looker, the Slack Web API, Socket Mode and RTM). Each reqwest client used to read it when it was built
+//! (about 150 files here), so start-up read it once per client even when no connection was ever encrypted. The
+//! image stores' and PostgreSQL's clients are configured by value and read it themselves.
 
 use std::sync::{Arc, LazyLock, OnceLock};
 
@@ -24,7 +25,7 @@ pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Stri
     Ok(certs)
 }
 
-/// The operating system's store alone, shared by every client of the process.
+/// The operating system's store alone, shared by the clients of the process.
 static SYSTEM: LazyLock<Arc<LazyPlatformVerifier>> = LazyLock::new(|| Arc::new(LazyPlatformVerifier::new(Vec::new())));
 
 /// TLS settings for HTTP clients: the system's store (shared), HTTP/2 or HTTP/1.1 as the server prefers.
@@ -59,14 +60,14 @@ fn config(verifier: Arc<LazyPlatformVerifier>) -> rustls::ClientConfig {
 
 /// rustls-platform-verifier's verifier, built (and the store read) on the first certificate to check.
 #[derive(Debug)]
-pub struct LazyPlatformVerifier {
+pub(crate) struct LazyPlatformVerifier {
     extra_roots: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
     verifier: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
 }
 
 impl LazyPlatformVerifier {
-    pub fn new(extra_roots: Vec<CertificateDer<'static>>) -> LazyPlatformVerifier {
+    fn new(extra_roots: Vec<CertificateDer<'static>>) -> LazyPlatformVerifier {
         // The process' provider when one was installed, as reqwest does; otherwise the one the workspace builds.
         let provider = CryptoProvider::get_default()
             .cloned()
@@ -79,7 +80,8 @@ impl LazyPlatformVerifier {
     }
 
     /// Whether the store has been read.
-    pub fn loaded(&self) -> bool {
+    #[cfg(test)]
+    fn loaded(&self) -> bool {
         self.verifier.get().is_some()
     }
 

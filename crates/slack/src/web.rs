@@ -262,7 +262,8 @@ fn refusal(ok: Option<bool>, error: Option<&str>, needed: Option<&str>) -> Optio
 }
 
 /// What the bot reads of `chat.postMessage`'s answer. Read into this rather than a `Value`: the answer repeats the
-/// whole message, and building it as a tree was a tenth of the bot's CPU per scheduled delivery.
+/// whole message, and under load building it as a tree and copying the message into another took about 7 % of the
+/// bot's CPU (`perf`, 100 webhook senders).
 #[derive(Deserialize)]
 struct PostAnswer {
     ok: Option<bool>,

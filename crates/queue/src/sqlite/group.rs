@@ -95,7 +95,7 @@ fn insert_all(conn: &mut Connection, rows: Vec<Row>, capacity: usize, now_ms: i6
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .context("cannot start enqueueing")?;
-    let mut active = jobs::Active::count(&tx, capacity)?;
+    let mut active = jobs::Active::read(&tx, capacity)?;
     let mut results = Vec::with_capacity(rows.len());
     for (job, payload, lease_ms) in rows {
         results.push(match jobs::insert(&tx, job, &payload, lease_ms, &mut active, now_ms) {

@@ -19,7 +19,7 @@ pub(super) struct Active {
 }
 
 impl Active {
-    pub(super) fn count(tx: &Transaction<'_>, capacity: usize) -> Result<Active, QueueError> {
+    pub(super) fn read(tx: &Transaction<'_>, capacity: usize) -> Result<Active, QueueError> {
         let count: i64 = tx
             .cached_row(
                 "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
