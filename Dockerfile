@@ -1,11 +1,14 @@
 # Multi-stage build: compile in the Rust image, run in a slim Debian with CA certificates, as a non-root user.
 # Base images are pinned to exact tags; bump them deliberately (and rebuild) for toolchain and security updates.
+# The Rust toolchain is the one the tests and the bench run on: the linker's start-up order
+# (crates/lookerbot/startup-order.txt) names functions as this compiler names them. After a bump, record it again
+# (README, Performance).
 #
 # Stopping: the bot finishes deliveries in flight for up to 20 s after SIGTERM, so give `docker stop` more than
 # Docker's default 10 s: `docker stop --time 30 lookerbot` (or `stop_grace_period: 30s` in Compose).
 
 # 1. cargo-chef computes a recipe of the dependencies from the manifests and lock file alone.
-FROM rust:1.90.0-bookworm AS chef
+FROM rust:1.95.0-bookworm AS chef
 RUN cargo install cargo-chef --locked --version 0.1.78
 WORKDIR /src
 

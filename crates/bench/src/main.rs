@@ -13,6 +13,7 @@ mod report;
 mod rig;
 mod spans;
 mod speed;
+mod startup_order;
 mod stats;
 mod targets;
 
@@ -37,9 +38,9 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// The `lookerbot` binary to measure (default: next to this one, built with `cargo build --release -p lookerbot`
-    /// first when run through cargo).
+    /// first when run through cargo). With `--startup-order`, repeat it to record several builds into one file.
     #[arg(long)]
-    bot: Option<PathBuf>,
+    bot: Vec<PathBuf>,
     /// Only the latency cases whose name contains this text, and no throughput runs (for profiling one path).
     #[arg(long, value_name = "TEXT")]
     only: Option<String>,
@@ -50,6 +51,10 @@ struct Args {
     /// An extra environment variable for the bot, e.g. `--bot-env TOKIO_WORKER_THREADS=1` (repeatable).
     #[arg(long = "bot-env", value_name = "NAME=VALUE", value_parser = parse_pair)]
     bot_env: Vec<(String, String)>,
+    /// Instead of measuring, record the functions the bot runs until it is ready and idle into FILE, the linker's
+    /// start-up order (`crates/lookerbot/startup-order.txt`). Needs valgrind and an unstripped binary.
+    #[arg(long, value_name = "FILE")]
+    startup_order: Option<PathBuf>,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -75,6 +80,8 @@ pub struct Sizes {
 pub const SPREAD_CHANNELS: usize = 100;
 /// Rows of the answer far larger than any reply shows.
 pub const OVERSIZED_ROWS: usize = 200_000;
+/// How long the bot has been ready when its idle memory is read.
+const IDLE_WAIT: Duration = Duration::from_millis(500);
 /// Time for the simulator's per-channel buckets to fill again (8 posts at one a second), so that a phase does not
 /// meet the 429s the previous one earned.
 const SLACK_REFILL: Duration = Duration::from_secs(8);
@@ -106,9 +113,11 @@ impl Sizes {
 fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let args = Args::parse();
-    let binary = match args.bot.clone() {
-        Some(path) => path,
-        None => default_binary()?,
+    let binaries = match args.bot.as_slice() {
+        [] => vec![default_binary()?],
+        [_] => args.bot.clone(),
+        [..] if args.startup_order.is_some() => args.bot.clone(),
+        [..] => bail!("give one --bot to measure (several only with --startup-order)"),
     };
     // The stand-ins get their own runtime with named threads, so that their CPU time can be told from the driver's.
     let stand_in_runtime = tokio::runtime::Builder::new_multi_thread()
@@ -118,7 +127,12 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let stand_ins = runtime.block_on(stand_in_runtime.spawn(StandIns::start()))??;
-    let report = runtime.block_on(run(&binary, &args, Sizes::new(args.quick), Arc::new(stand_ins)))?;
+    if let Some(out) = &args.startup_order {
+        let functions = runtime.block_on(startup_order::record(&binaries, &stand_ins, IDLE_WAIT, out))?;
+        println!("{functions} functions written to {}", out.display());
+        return Ok(());
+    }
+    let report = runtime.block_on(run(&binaries[0], &args, Sizes::new(args.quick), Arc::new(stand_ins)))?;
     println!("{report}");
     drop(runtime);
     drop(stand_in_runtime);
@@ -176,7 +190,7 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes, stand_ins: Arc
         bot = Some(started);
     }
     let bot = bot.context("no start")?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(IDLE_WAIT).await;
     report.idle_rss_kib = bot.rss_kib()?;
     report.startup_targets(speed);
 

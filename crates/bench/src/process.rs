@@ -46,11 +46,28 @@ impl BotProcess {
         stand_ins: &StandIns,
         extra_env: &[(String, String)],
     ) -> anyhow::Result<(BotProcess, Startup)> {
+        Self::start_under(&[], binary, stand_ins, extra_env).await
+    }
+
+    /// Like [`BotProcess::start`], with the binary run by `launcher` (a program and its arguments, e.g. valgrind).
+    pub async fn start_under(
+        launcher: &[&str],
+        binary: &Path,
+        stand_ins: &StandIns,
+        extra_env: &[(String, String)],
+    ) -> anyhow::Result<(BotProcess, Startup)> {
         let data = tempfile::tempdir()?;
         let port = free_port()?;
         let log = data.path().join("lookerbot.log");
         let log_file = std::fs::File::create(&log)?;
-        let mut command = Command::new(binary);
+        let mut command = match launcher.split_first() {
+            Some((program, arguments)) => {
+                let mut command = Command::new(program);
+                command.args(arguments).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
         command
             .arg("serve")
             .env_clear()
