@@ -5,7 +5,7 @@
 //! - `-z pack-relative-relocs`: the relocations the dynamic loader applies at every start take 11 KB instead of
 //!   525 KB, and those pages stay resident.
 //! - `--symbol-ordering-file=startup-order.txt`: the functions that run until the bot is ready and idle are placed
-//!   side by side. A page fault maps the pages around it too, so scattered through 15 MB of code they made 10 MB
+//!   side by side. A page fault maps the pages around it too, so scattered through 15 MB of code they made 9.9 MB
 //!   resident. `lookerbot-bench --startup-order` records the list; names the linker does not find are skipped.
 fn main() {
     let target = |name: &str| std::env::var(format!("CARGO_CFG_TARGET_{name}")).unwrap_or_default();
