@@ -11,6 +11,9 @@ mod reliability_support;
 mod slackpaths_support;
 mod small_disk;
 
+// build.rs sets these link flags only on x86-64 Linux with glibc.
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+mod binary;
 mod bulkheads;
 mod check_and_manifest;
 mod conversations;
