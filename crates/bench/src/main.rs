@@ -52,7 +52,8 @@ struct Args {
     #[arg(long = "bot-env", value_name = "NAME=VALUE", value_parser = parse_pair)]
     bot_env: Vec<(String, String)>,
     /// Instead of measuring, record the functions the bot runs until it is ready and idle into FILE, the linker's
-    /// start-up order (`crates/lookerbot/startup-order.txt`). Needs valgrind and an unstripped binary.
+    /// start-up order (`crates/lookerbot/startup-order.txt`). Needs valgrind and the binary's symbol table (release
+    /// builds keep it).
     #[arg(long, value_name = "FILE")]
     startup_order: Option<PathBuf>,
 }
@@ -113,11 +114,13 @@ impl Sizes {
 fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let args = Args::parse();
-    let binaries = match args.bot.as_slice() {
-        [] => vec![default_binary()?],
-        [_] => args.bot.clone(),
-        [..] if args.startup_order.is_some() => args.bot.clone(),
-        [..] => bail!("give one --bot to measure (several only with --startup-order)"),
+    if args.bot.len() > 1 && args.startup_order.is_none() {
+        bail!("give one --bot to measure (several only with --startup-order)");
+    }
+    let binaries = if args.bot.is_empty() {
+        vec![default_binary()?]
+    } else {
+        args.bot.clone()
     };
     // The stand-ins get their own runtime with named threads, so that their CPU time can be told from the driver's.
     let stand_in_runtime = tokio::runtime::Builder::new_multi_thread()
