@@ -23,7 +23,16 @@ pub fn process(pid: u32) -> anyhow::Result<Duration> {
 
 /// User plus system time of each of this process's threads named `name` that is alive now, by thread id.
 pub fn own_threads(name: &str) -> HashMap<u32, Duration> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+    threads(std::process::id())
+        .into_iter()
+        .filter(|(_, (thread, _))| thread == name)
+        .map(|(tid, (_, cpu))| (tid, cpu))
+        .collect()
+}
+
+/// User plus system time of each thread of process `pid` that is alive now, with its name, by thread id.
+pub fn threads(pid: u32) -> HashMap<u32, (String, Duration)> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return HashMap::new();
     };
     tasks
@@ -31,9 +40,39 @@ pub fn own_threads(name: &str) -> HashMap<u32, Duration> {
             let task = task.ok()?;
             let tid = task.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
-            (comm(&stat) == Some(name)).then_some((tid, ticks(&stat)?))
+            Some((tid, (comm(&stat)?.to_owned(), ticks(&stat)?)))
         })
         .collect()
+}
+
+/// What each thread name of the bot processes used between two [`threads`] readings, most first; what the
+/// process total counts beyond them (threads that ended in between) is `ended`.
+pub fn by_thread_name(
+    before: &HashMap<u32, (String, Duration)>,
+    now: &HashMap<u32, (String, Duration)>,
+    total: Duration,
+) -> ThreadSplit {
+    let mut names: Vec<(String, Duration)> = Vec::new();
+    for (tid, (name, cpu)) in now {
+        let used = cpu.saturating_sub(before.get(tid).map(|(_, cpu)| *cpu).unwrap_or_default());
+        match names.iter_mut().find(|(known, _)| known == name) {
+            Some((_, sum)) => *sum += used,
+            None => names.push((name.clone(), used)),
+        }
+    }
+    names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let counted = names.iter().map(|(_, used)| *used).sum();
+    ThreadSplit {
+        names,
+        ended: total.saturating_sub(counted),
+    }
+}
+
+/// A process's CPU time over a phase, by thread name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ThreadSplit {
+    pub names: Vec<(String, Duration)>,
+    pub ended: Duration,
 }
 
 /// What the threads in `now` used since `before` (threads new since then count from zero).
@@ -85,6 +124,8 @@ impl Share {
 pub struct Meter {
     started: std::time::Instant,
     bots: Vec<(u32, Duration)>,
+    /// The first bot's threads at the start.
+    bot_threads: HashMap<u32, (String, Duration)>,
     stand_ins: HashMap<u32, Duration>,
     bench: Duration,
 }
@@ -98,6 +139,7 @@ impl Meter {
             .collect::<anyhow::Result<_>>()?;
         Ok(Meter {
             started: std::time::Instant::now(),
+            bot_threads: pids.first().map(|&pid| threads(pid)).unwrap_or_default(),
             bots,
             stand_ins: own_threads(STAND_IN_THREAD),
             bench: process(std::process::id())?,
@@ -117,6 +159,15 @@ impl Meter {
             bench: process(std::process::id())?.saturating_sub(self.bench),
         })
     }
+
+    /// What the first bot used since [`Meter::start`], by thread name.
+    pub fn first_bot_by_thread(&self) -> anyhow::Result<ThreadSplit> {
+        let Some(&(pid, before)) = self.bots.first() else {
+            return Ok(ThreadSplit::default());
+        };
+        let total = process(pid)?.saturating_sub(before);
+        Ok(by_thread_name(&self.bot_threads, &threads(pid), total))
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +180,34 @@ mod tests {
         assert_eq!(comm(stat), Some("tokio (worker) 1"));
         assert_eq!(ticks(stat), Some(Duration::from_millis(3000)));
         assert_eq!(ticks("4242 (x) S 1"), None);
+    }
+
+    #[test]
+    fn threads_are_summed_by_name_and_what_ended_is_the_rest() {
+        let ms = Duration::from_millis;
+        let reading = |entries: &[(u32, &str, u64)]| -> HashMap<u32, (String, Duration)> {
+            entries
+                .iter()
+                .map(|&(tid, name, cpu)| (tid, (name.to_owned(), ms(cpu))))
+                .collect()
+        };
+        let before = reading(&[(1, "main", 100), (2, "worker", 50), (3, "worker", 10)]);
+        let now = reading(&[
+            (1, "main", 110),
+            (2, "worker", 80),
+            (3, "worker", 30),
+            (4, "storage", 40),
+        ]);
+        let split = by_thread_name(&before, &now, ms(150));
+        assert_eq!(
+            split.names,
+            vec![
+                ("worker".to_owned(), ms(50)),
+                ("storage".to_owned(), ms(40)),
+                ("main".to_owned(), ms(10))
+            ]
+        );
+        assert_eq!(split.ended, ms(50), "150 in all, 100 in threads alive at the end");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod cases;
 mod cpu;
 mod deliveries;
+mod instructions;
 mod load;
 mod process;
 mod replicas;
@@ -56,6 +57,10 @@ struct Args {
     /// builds keep it).
     #[arg(long, value_name = "FILE")]
     startup_order: Option<PathBuf>,
+    /// Instead of measuring times, count the instructions the bot runs per scheduled delivery (valgrind's
+    /// callgrind, about a minute): unlike CPU time, the count does not move with the machine's other work.
+    #[arg(long)]
+    instructions: bool,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -133,6 +138,14 @@ fn main() -> anyhow::Result<()> {
     if let Some(out) = &args.startup_order {
         let functions = runtime.block_on(startup_order::record(&binaries, &stand_ins, IDLE_WAIT, out))?;
         println!("{functions} functions written to {}", out.display());
+        return Ok(());
+    }
+    if args.instructions {
+        let per_delivery = runtime.block_on(instructions::per_delivery(&binaries[0], &Arc::new(stand_ins)))?;
+        println!(
+            "{per_delivery} instructions per scheduled delivery ({} deliveries of a table Look, counted by callgrind)",
+            instructions::DELIVERIES
+        );
         return Ok(());
     }
     let report = runtime.block_on(run(&binaries[0], &args, Sizes::new(args.quick), Arc::new(stand_ins)))?;
@@ -234,7 +247,13 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes, stand_ins: Arc
         // Work the deliveries leave behind (done marks, timers) counts too.
         tokio::time::sleep(Duration::from_millis(1100)).await;
         report.delivery_rates.push(rates);
-        report.delivery_cpu = Some((share, meter.stop()?.bot, count, speed));
+        report.delivery_cpu = Some(report::DeliveryCpu {
+            share,
+            bot: meter.stop()?.bot,
+            by_thread: meter.first_bot_by_thread()?,
+            deliveries: count,
+            speed,
+        });
     }
     report.delivery_throughput_targets();
     report.peak_rss_kib = bot.peak_rss_kib()?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cases::CaseResult;
-use crate::cpu::Share;
+use crate::cpu::{Share, ThreadSplit};
 use crate::deliveries::{OneChannel, Spread};
 use crate::load::{ACK_LIMIT, Burst, Rate};
 use crate::process::Startup;
@@ -28,6 +28,18 @@ const IDLE_RSS_TARGET_KIB: u64 = 15 * 1024;
 const STARTUP_TARGET: Duration = Duration::from_millis(30);
 const SCHEDULED_CASE: &str = "Scheduled delivery (Look to #channel)";
 
+/// The bot's CPU over a delivery load.
+pub struct DeliveryCpu {
+    /// CPU shares until all were posted.
+    pub share: Share,
+    /// The bot's CPU until 1.1 s after the last post, in all and by thread.
+    pub bot: Duration,
+    pub by_thread: ThreadSplit,
+    pub deliveries: usize,
+    /// The machine's speed check before the load.
+    pub speed: Duration,
+}
+
 pub struct Report {
     pub sizes: Sizes,
     pub startups: Vec<Startup>,
@@ -44,9 +56,8 @@ pub struct Report {
     pub speed: Vec<Duration>,
     /// Peak memory of a fresh bot through the burst of slash commands.
     pub burst_peak_kib: u64,
-    /// The bot's CPU over the last (most concurrent) delivery load, its delivery count and the speed check before.
-    /// (CPU shares until all were posted, the bot's CPU until 1.1 s later, deliveries, the speed check before).
-    pub delivery_cpu: Option<(Share, Duration, usize, Duration)>,
+    /// The bot's CPU over the last (most concurrent) delivery load.
+    pub delivery_cpu: Option<DeliveryCpu>,
     pub spread: Option<Spread>,
     pub one_channel: Option<OneChannel>,
     pub targets: Targets,
@@ -323,7 +334,14 @@ impl Report {
     }
 
     pub fn delivery_throughput_targets(&mut self) {
-        let Some((share, bot_cpu, count, speed)) = self.delivery_cpu else {
+        let Some(DeliveryCpu {
+            share,
+            bot: bot_cpu,
+            ref by_thread,
+            deliveries: count,
+            speed,
+        }) = self.delivery_cpu
+        else {
             return;
         };
         let Some((accepted, posted)) = self.delivery_rates.last().copied() else {
@@ -343,13 +361,15 @@ impl Report {
             Some(accepted.per_second >= ACCEPTED_TARGET),
             speed,
         );
-        let per = bot_cpu / u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+        let divisor = u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+        let per = bot_cpu / divisor;
+        let threads = per_thread(by_thread, divisor);
         self.targets.add(
             "Bot CPU per delivery (whole process, `/proc/<pid>/stat` before and after)",
             "< 0.3 ms",
             format!(
-                "{} ({} deliveries from {senders} senders, accepted and posted, and 1.1 s after; until the last \
-                 post the bot used {} of the cores, the stand-ins {}, the driver {})",
+                "{} ({} deliveries from {senders} senders, accepted and posted, and 1.1 s after; by thread: \
+                 {threads}; until the last post the bot used {} of the cores, the stand-ins {}, the driver {})",
                 cpu_ms(per),
                 count,
                 percent(&share, share.bot),
@@ -543,4 +563,18 @@ fn write_method(f: &mut fmt::Formatter<'_>) -> fmt::Result {
   posted messages are counted per title.",
         channels = crate::rig::BENCH_CHANNELS
     )
+}
+
+/// Each thread name's CPU per delivery, as "name 0.123 ms", most first, then what ended threads used.
+fn per_thread(split: &ThreadSplit, deliveries: u32) -> String {
+    let mut parts: Vec<String> = split
+        .names
+        .iter()
+        .filter(|(_, used)| !used.is_zero())
+        .map(|(name, used)| format!("{name} {}", cpu_ms(*used / deliveries)))
+        .collect();
+    if !split.ended.is_zero() {
+        parts.push(format!("threads that ended {}", cpu_ms(split.ended / deliveries)));
+    }
+    parts.join(", ")
 }

@@ -60,19 +60,9 @@ async fn record_once(binary: &Path, stand_ins: &StandIns, idle: Duration) -> any
         .await
         .context("could not start the bot under valgrind (Debian: apt-get install valgrind)")?;
     tokio::time::sleep(idle).await;
-    let dumped = tokio::process::Command::new("callgrind_control")
-        .arg("--dump")
-        .arg(bot.pid.to_string())
-        .output()
-        .await
-        .context("could not run callgrind_control (it comes with valgrind)")?;
+    let dumped = callgrind_control("--dump", bot.pid).await;
     bot.stop().await;
-    if !dumped.status.success() {
-        bail!(
-            "callgrind_control --dump failed: {}",
-            String::from_utf8_lossy(&dumped.stderr)
-        );
-    }
+    dumped?;
     let dump = first_dump(profile_dir.path())?;
     let text = std::fs::read_to_string(&dump).with_context(|| format!("could not read {}", dump.display()))?;
     let functions = functions_run_in(&text, &binary.display().to_string());
@@ -86,7 +76,24 @@ async fn record_once(binary: &Path, stand_ins: &StandIns, idle: Duration) -> any
 }
 
 /// The dump `callgrind_control --dump` wrote (`callgrind.out.1`), not the empty file of the process's end.
-fn first_dump(dir: &Path) -> anyhow::Result<PathBuf> {
+/// Sends `command` (`--dump`, `--zero`) to the callgrind running as `pid`.
+pub(crate) async fn callgrind_control(command: &str, pid: u32) -> anyhow::Result<()> {
+    let sent = tokio::process::Command::new("callgrind_control")
+        .arg(command)
+        .arg(pid.to_string())
+        .output()
+        .await
+        .context("could not run callgrind_control (it comes with valgrind)")?;
+    if !sent.status.success() {
+        bail!(
+            "callgrind_control {command} failed: {}",
+            String::from_utf8_lossy(&sent.stderr)
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn first_dump(dir: &Path) -> anyhow::Result<PathBuf> {
     let mut dumps: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|extension| extension == "1"))

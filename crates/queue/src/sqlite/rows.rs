@@ -6,9 +6,17 @@ use rusqlite::types::Type;
 use crate::job::{Job, JobStatus};
 use crate::time::from_millis;
 
-/// The columns [`job_from_row`] reads, in its order.
-pub(super) const JOB_COLUMNS: &str = "id, kind, payload, idempotency_key, attempts, status, last_error, created_at, \
-                                      queued_at, next_attempt_at, finished_at";
+/// The columns [`job_from_row`] reads, in its order (a macro, so that constant statements can `concat!` it).
+macro_rules! job_columns {
+    () => {
+        "id, kind, payload, idempotency_key, attempts, status, last_error, created_at, queued_at, next_attempt_at, \
+         finished_at"
+    };
+}
+pub(super) use job_columns;
+
+/// [`job_columns!`] as a constant.
+pub(super) const JOB_COLUMNS: &str = job_columns!();
 
 /// Reads a job leniently: a damaged row (text that is not UTF-8, a payload that is not JSON) still reads, with
 /// the damage in its payload, so that it can be listed and fails as a dead letter instead of stopping the queue.
