@@ -25,15 +25,19 @@ const SLACK_CALLS: usize = 1;
 /// Work the deliveries leave behind (done marks, timers) counts too, as in the CPU measurement.
 const AFTER: Duration = Duration::from_millis(1100);
 
-/// Instructions the bot ran for [`DELIVERIES`] scheduled deliveries of the table Look.
-pub async fn per_delivery(binary: &Path, stand_ins: &Arc<StandIns>) -> anyhow::Result<u64> {
+/// Instructions the bot ran per scheduled delivery of the table Look, over [`DELIVERIES`] of them.
+pub async fn per_delivery(
+    binary: &Path,
+    stand_ins: &Arc<StandIns>,
+    extra_env: &[(String, String)],
+) -> anyhow::Result<u64> {
     let profile_dir = tempfile::tempdir()?;
     let out_file = format!(
         "--callgrind-out-file={}",
         profile_dir.path().join("callgrind.out").display()
     );
     let launcher = ["valgrind", "--tool=callgrind", out_file.as_str()];
-    let (bot, _) = BotProcess::start_under(&launcher, binary, stand_ins, &[])
+    let (bot, _) = BotProcess::start_under(&launcher, binary, stand_ins, extra_env)
         .await
         .context("could not start the bot under valgrind (Debian: apt-get install valgrind)")?;
     let counted = async {

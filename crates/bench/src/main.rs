@@ -141,7 +141,11 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     if args.instructions {
-        let per_delivery = runtime.block_on(instructions::per_delivery(&binaries[0], &Arc::new(stand_ins)))?;
+        let per_delivery = runtime.block_on(instructions::per_delivery(
+            &binaries[0],
+            &Arc::new(stand_ins),
+            &args.bot_env,
+        ))?;
         println!(
             "{per_delivery} instructions per scheduled delivery ({} deliveries of a table Look, counted by callgrind)",
             instructions::DELIVERIES

@@ -6,7 +6,14 @@ use clap::Parser;
 use lookerbot::cli::{Cli, Verb};
 use lookerbot::{admin_cmd, chat_cmd, deliveries_cmd, logging, migrate_queue_cmd, serve};
 
+/// mimalloc rather than glibc's allocator: a delivery allocates and frees thousands of small blocks (JSON trees,
+/// strings), and glibc's slow path for those was about a fifth of the bot's instructions (callgrind,
+/// `lookerbot-bench --instructions`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    keep_pages_small();
     // reqwest and the WebSocket client both bring rustls; one crypto provider must be chosen for the process.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
@@ -72,6 +79,14 @@ fn left_out(verb: &str) -> ExitCode {
          Build with the default features (`cargo build -p lookerbot`) to try the demo."
     );
     ExitCode::from(2)
+}
+
+/// Asks the kernel not to back this process with transparent huge pages. mimalloc reserves its memory in large
+/// aligned regions, and where the system allows huge pages, each touched region took 2 MB of RAM: idle memory was
+/// 20.5 MB instead of 11.6. Only Linux has the setting; a failure leaves the default.
+fn keep_pages_small() {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
 }
 
 /// One async thread unless `TOKIO_WORKER_THREADS` asks for more: the bot mostly waits on Slack and Looker, and on
