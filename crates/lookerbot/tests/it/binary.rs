@@ -46,3 +46,39 @@ fn relative_relocations_are_packed() {
         "no packed relative relocations (DT_RELR) in the binary; its tags: {tags:?}"
     );
 }
+
+/// mimalloc is linked in (the prefix of its messages is in the binary; the linker drops it unless it is the global
+/// allocator), and the process runs without transparent huge pages (`THP_enabled: 0` in `/proc/<pid>/status`).
+#[test]
+fn the_allocator_is_mimalloc_and_huge_pages_are_off() {
+    use std::io::BufRead;
+
+    let binary = env!("CARGO_BIN_EXE_lookerbot");
+    let elf = std::fs::read(binary).expect("the binary cargo built");
+    assert!(
+        elf.windows(10).any(|window| window == b"mimalloc: "),
+        "mimalloc is not linked in"
+    );
+
+    let mut sandbox = std::process::Command::new(binary)
+        .args(["sandbox", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the sandbox starts");
+    let mut first_line = String::new();
+    std::io::BufReader::new(sandbox.stdout.take().expect("its output"))
+        .read_line(&mut first_line)
+        .expect("it says where it runs");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", sandbox.id())).expect("its status");
+    sandbox.kill().expect("it stops");
+    let _ = sandbox.wait();
+    let own = std::fs::read_to_string("/proc/self/status").expect("this test's status");
+    let thp = |status: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("THP_enabled:"))
+            .map(|value| value.trim().to_owned())
+    };
+    assert_eq!(thp(&status), thp(&own).map(|_| "0".to_owned()), "{first_line}");
+}
