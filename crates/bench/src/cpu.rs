@@ -45,8 +45,8 @@ pub fn threads(pid: u32) -> HashMap<u32, (String, Duration)> {
         .collect()
 }
 
-/// What each thread name of the bot processes used between two [`threads`] readings, most first; what the
-/// process total counts beyond them (threads that ended in between) is `ended`.
+/// What each thread name of a process used between two [`threads`] readings, most first; what the process's
+/// `total` counts beyond them (threads that ended in between) is `ended`.
 pub fn by_thread_name(
     before: &HashMap<u32, (String, Duration)>,
     now: &HashMap<u32, (String, Duration)>,

@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::callgrind::Profiled;
 use crate::load;
-use crate::process::BotProcess;
 use crate::rig::StandIns;
-use crate::startup_order::{callgrind_control, first_dump};
 
 /// Deliveries before counting starts (connections opened, caches filled).
 const WARM_UP: usize = 30;
@@ -31,28 +30,18 @@ pub async fn per_delivery(
     stand_ins: &Arc<StandIns>,
     extra_env: &[(String, String)],
 ) -> anyhow::Result<u64> {
-    let profile_dir = tempfile::tempdir()?;
-    let out_file = format!(
-        "--callgrind-out-file={}",
-        profile_dir.path().join("callgrind.out").display()
-    );
-    let launcher = ["valgrind", "--tool=callgrind", out_file.as_str()];
-    let (bot, _) = BotProcess::start_under(&launcher, binary, stand_ins, extra_env)
-        .await
-        .context("could not start the bot under valgrind (Debian: apt-get install valgrind)")?;
+    let profiled = Profiled::start(binary, stand_ins, &[], extra_env).await?;
     let counted = async {
+        let bot = &profiled.bot;
         let payload = stand_ins.scheduled_payload(looker_sandbox::content::TABLE_LOOK_ID)?;
         load::deliveries(stand_ins, &bot.url, &payload, SENDERS, WARM_UP, SLACK_CALLS).await?;
-        callgrind_control("--zero", bot.pid).await?;
+        profiled.control("--zero").await?;
         load::deliveries(stand_ins, &bot.url, &payload, SENDERS, DELIVERIES, SLACK_CALLS).await?;
         tokio::time::sleep(AFTER).await;
-        callgrind_control("--dump", bot.pid).await
+        profiled.control("--dump").await
     }
     .await;
-    bot.stop().await;
-    counted?;
-    let dump = first_dump(profile_dir.path())?;
-    let profile = std::fs::read_to_string(&dump).with_context(|| format!("could not read {}", dump.display()))?;
+    let profile = profiled.finish(counted).await?;
     let total = summary(&profile).context("the callgrind profile has no summary line")?;
     Ok(total / DELIVERIES as u64)
 }

@@ -3,6 +3,7 @@
 //! markdown report: added time per reply, calls per reply, throughput, memory and start-up, and the performance
 //! targets, each with its target, its verdict and the machine's speed just before it was measured.
 
+mod callgrind;
 mod cases;
 mod cpu;
 mod deliveries;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::process::BotProcess;
+use crate::callgrind::Profiled;
 use crate::rig::StandIns;
 
 /// What the order file says about itself (the linker skips lines starting with `#`).
@@ -52,19 +52,10 @@ pub async fn record(binaries: &[PathBuf], stand_ins: &StandIns, idle: Duration, 
 
 /// The functions of `binary` one start-up ran, until it had been ready for `idle`.
 async fn record_once(binary: &Path, stand_ins: &StandIns, idle: Duration) -> anyhow::Result<Vec<String>> {
-    let profile_dir = tempfile::tempdir()?;
-    let profile = profile_dir.path().join("callgrind.out");
-    let out_file = format!("--callgrind-out-file={}", profile.display());
-    let launcher = ["valgrind", "--tool=callgrind", "--demangle=no", out_file.as_str()];
-    let (bot, _) = BotProcess::start_under(&launcher, binary, stand_ins, &[])
-        .await
-        .context("could not start the bot under valgrind (Debian: apt-get install valgrind)")?;
+    let profiled = Profiled::start(binary, stand_ins, &["--demangle=no"], &[]).await?;
     tokio::time::sleep(idle).await;
-    let dumped = callgrind_control("--dump", bot.pid).await;
-    bot.stop().await;
-    dumped?;
-    let dump = first_dump(profile_dir.path())?;
-    let text = std::fs::read_to_string(&dump).with_context(|| format!("could not read {}", dump.display()))?;
+    let dumped = profiled.control("--dump").await;
+    let text = profiled.finish(dumped).await?;
     let functions = functions_run_in(&text, &binary.display().to_string());
     if functions.is_empty() {
         bail!(
@@ -73,33 +64,6 @@ async fn record_once(binary: &Path, stand_ins: &StandIns, idle: Duration) -> any
         );
     }
     Ok(functions)
-}
-
-/// The dump `callgrind_control --dump` wrote (`callgrind.out.1`), not the empty file of the process's end.
-/// Sends `command` (`--dump`, `--zero`) to the callgrind running as `pid`.
-pub(crate) async fn callgrind_control(command: &str, pid: u32) -> anyhow::Result<()> {
-    let sent = tokio::process::Command::new("callgrind_control")
-        .arg(command)
-        .arg(pid.to_string())
-        .output()
-        .await
-        .context("could not run callgrind_control (it comes with valgrind)")?;
-    if !sent.status.success() {
-        bail!(
-            "callgrind_control {command} failed: {}",
-            String::from_utf8_lossy(&sent.stderr)
-        );
-    }
-    Ok(())
-}
-
-pub(crate) fn first_dump(dir: &Path) -> anyhow::Result<PathBuf> {
-    let mut dumps: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|extension| extension == "1"))
-        .collect();
-    dumps.sort();
-    dumps.pop().context("callgrind wrote no dump")
 }
 
 /// The names of the functions with a cost in `object`, in the order the profile first names them. Callgrind
