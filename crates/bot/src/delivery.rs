@@ -189,16 +189,16 @@ async fn scheduled_reply(
     looker_url: &str,
     settings: &AnswerSettings,
 ) -> Result<Reply, Failure> {
-    let looker = Url::parse(looker_url)
-        .ok()
-        .and_then(|u| lookers.owning(&u).cloned())
+    let looker = lookers
+        .at(looker_url)
+        .cloned()
         .ok_or_else(|| Failure::permanent("Requested data is from an unknown Looker."))?;
     let client = &looker.client;
-    let url = plan.url.as_deref().and_then(|u| Url::parse(u).ok());
+    let url = || plan.url.as_deref().and_then(|u| Url::parse(u).ok());
     let link = plan.url.clone();
     let kind = plan.kind.as_deref().unwrap_or("");
     if kind == "Dashboard" || kind == "LookMLDashboard" {
-        let Some(LookerLink::Dashboard { id, filters }) = url.as_ref().and_then(LookerLink::parse) else {
+        let Some(LookerLink::Dashboard { id, filters }) = url().as_ref().and_then(LookerLink::parse) else {
             return Err(Failure::permanent("The dashboard plan has no dashboard URL."));
         };
         let title = plan.title.clone().unwrap_or_else(|| format!("Dashboard {id}"));
@@ -219,7 +219,7 @@ async fn scheduled_reply(
     }
     // A plan whose filters differ from its Look's runs the plan's own query (when it has one).
     let runs_plan_query = plan.filters_differ_from_look == Some(true) && plan.query_id.is_some();
-    let look_id = match url.as_ref().and_then(LookerLink::parse) {
+    let look_id = match url().as_ref().and_then(LookerLink::parse) {
         Some(LookerLink::Look(id)) if !runs_plan_query => Some(id),
         _ => None,
     };

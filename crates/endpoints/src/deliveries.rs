@@ -12,7 +12,6 @@ use bot::reply::Reply;
 use bot::sink::{ChatSink, DeliveryMark};
 use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueError};
 use serde::Deserialize;
-use url::Url;
 
 use crate::bulkhead::{BUSY_RETRY, BUSY_WAIT, LookerSlots, busy_reason};
 
@@ -47,9 +46,7 @@ impl DeliveryHandler {
             // Messages need no Looker call: nothing to wait for.
             return self.deliver(delivery, go_ahead).await;
         };
-        let looker = Url::parse(looker_url)
-            .ok()
-            .and_then(|url| self.bot.lookers().owning(&url).cloned());
+        let looker = self.bot.lookers().at(looker_url).cloned();
         if let Some(wait) = looker.as_ref().and_then(|looker| looker.client.down_for()) {
             let reason = bot::delivery::looker_down_reason(looker_url, wait);
             let told = last_error.is_some_and(bot::delivery::is_looker_down_reason);

@@ -5,6 +5,9 @@
 use bot::reply::{Block, Button, Cell, ImageSource, Inline, Reply, Table, Tone};
 use serde_json::{Value, json};
 
+mod http_url;
+use http_url::http_url;
+
 /// Slack's limits, from the Block Kit reference.
 pub const MAX_BLOCKS: usize = 50;
 pub const MAX_SECTION_TEXT: usize = 3000;
@@ -93,16 +96,17 @@ pub fn link(url: &str, text: &str) -> String {
 
 /// An http(s) URL made safe inside `<...|...>`: `|`, `<`, `>` percent-encoded, `&` as an entity.
 pub fn safe_url(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url.trim()).ok()?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return None;
+    let url = http_url(url)?;
+    let mut text = String::with_capacity(url.len() + 8);
+    for c in url.chars() {
+        match c {
+            '|' => text.push_str("%7C"),
+            '<' => text.push_str("%3C"),
+            '>' => text.push_str("%3E"),
+            '&' => text.push_str("&amp;"),
+            c => text.push(c),
+        }
     }
-    let text = parsed
-        .as_str()
-        .replace('|', "%7C")
-        .replace('<', "%3C")
-        .replace('>', "%3E")
-        .replace('&', "&amp;");
     Some(text)
 }
 
@@ -352,11 +356,8 @@ fn table_cell(cell: &[Inline]) -> Value {
             Inline::Bold(t) => json!({ "type": "text", "text": t, "style": { "bold": true } }),
             Inline::Italic(t) => json!({ "type": "text", "text": t, "style": { "italic": true } }),
             Inline::Code(t) => json!({ "type": "text", "text": t, "style": { "code": true } }),
-            Inline::Link { text, url } => match url::Url::parse(url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-            {
-                Some(url) => json!({ "type": "link", "url": url.as_str(), "text": text }),
+            Inline::Link { text, url } => match http_url(url) {
+                Some(url) => json!({ "type": "link", "url": url, "text": text }),
                 None => json!({ "type": "text", "text": text }),
             },
         })

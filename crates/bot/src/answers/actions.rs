@@ -3,7 +3,6 @@
 use looker::models::DataActionRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use url::Url;
 
 use crate::lookers::Lookers;
 use crate::lookers::identity::Acting;
@@ -40,9 +39,7 @@ pub async fn run_button(lookers: &Lookers, acting: &Acting, value: &str) -> Repl
     let Ok(button) = serde_json::from_str::<ButtonValue>(value) else {
         return Reply::warning("This button is not one of Lookerbot's data actions.").only_asker();
     };
-    let looker = Url::parse(&button.looker_url)
-        .ok()
-        .and_then(|url| lookers.owning(&url).cloned());
+    let looker = lookers.at(&button.looker_url).cloned();
     let Some(looker) = looker else {
         tracing::warn!(looker_url = %button.looker_url, "a button named a Looker that is not configured");
         return Reply::warning(

@@ -47,6 +47,16 @@ impl Lookers {
         self.0.iter().find(|l| l.instance().owns(url))
     }
 
+    /// The Looker a recorded URL names: the one whose [`Looker::base`] it is (deliveries and buttons record that),
+    /// else the one owning it. The exact match spares a URL parse on every delivery.
+    pub fn at(&self, url: &str) -> Option<&Looker> {
+        let exact = self
+            .0
+            .iter()
+            .find(|l| l.instance().url.as_str().trim_end_matches('/') == url);
+        exact.or_else(|| Url::parse(url).ok().and_then(|url| self.owning(&url)))
+    }
+
     /// The Looker whose URL (`https://me.looker.com`) or host (`me.looker.com`) is `word`, if one is.
     pub fn named_by(&self, word: &str) -> Option<&Looker> {
         let word = word
@@ -133,5 +143,25 @@ pub(crate) mod tests {
                 .owning(&Url::parse("https://me.looker.com:8443/looks/1").unwrap())
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_recorded_url_names_the_instance_whose_base_it_is_or_which_owns_it() {
+        let lookers = lookers(&["https://me.looker.com", "https://me-staging.looker.com"]);
+        let base = |url: &str| lookers.at(url).map(Looker::base);
+        assert_eq!(
+            base("https://me-staging.looker.com").as_deref(),
+            Some("https://me-staging.looker.com")
+        );
+        assert_eq!(
+            base("https://ME-staging.looker.com/").as_deref(),
+            Some("https://me-staging.looker.com")
+        );
+        assert_eq!(
+            base("https://me.looker.com/looks/1").as_deref(),
+            Some("https://me.looker.com")
+        );
+        assert_eq!(base("https://me.looker.com.evil.example"), None);
+        assert_eq!(base("not a url"), None);
     }
 }

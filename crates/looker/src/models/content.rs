@@ -71,16 +71,19 @@ fn listen_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<FilterListe
     #[serde(untagged)]
     enum Listen {
         List(Vec<FilterListen>),
-        Map(std::collections::BTreeMap<String, String>),
+        // Buffered by `untagged`, so read without the lenient policy: a null field is left out here.
+        Map(std::collections::BTreeMap<String, Option<String>>),
         Nothing(()),
     }
     Ok(match Listen::deserialize(d)? {
         Listen::List(list) => list,
         Listen::Map(map) => map
             .into_iter()
-            .map(|(filter, field)| FilterListen {
-                dashboard_filter_name: Some(filter),
-                field: Some(field),
+            .filter_map(|(filter, field)| {
+                Some(FilterListen {
+                    dashboard_filter_name: Some(filter),
+                    field: Some(field?),
+                })
             })
             .collect(),
         Listen::Nothing(()) => Vec::new(),

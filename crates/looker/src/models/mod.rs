@@ -4,8 +4,9 @@
 //!
 //! **`null` is absence.** Real Looker writes `null` for most properties that have no value (`"pivots": null`), and
 //! the spec marks well over half of them nullable. Rather than marking fields one by one, every answer is read
-//! through [`from_json`] / [`from_value`], which drop `null` object members before the typed read, so a `null`
-//! reads exactly as a missing field: `None`, or the field's default (every model is `#[serde(default)]`).
+//! through [`from_json`] / [`from_value`], whose policy reads a `null` typed value as that type's empty value: a
+//! `null` member reads exactly as a missing one, `None` or the field's default (every model is
+//! `#[serde(default)]`). Free-form JSON (`Value`) keeps its `null`s.
 
 mod content;
 mod data_action;
