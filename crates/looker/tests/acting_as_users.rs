@@ -32,7 +32,7 @@ async fn states(client: &LookerClient) -> Vec<String> {
     let mut states: Vec<String> = result
         .data
         .iter()
-        .filter_map(|row| row.get("users.state")?.get("value")?.as_str().map(str::to_owned))
+        .filter_map(|row| row.get("users.state")?.cell(None)?.value.as_str().map(str::to_owned))
         .collect();
     states.dedup();
     states

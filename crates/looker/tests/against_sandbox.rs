@@ -279,13 +279,10 @@ async fn data_actions_pass_through() {
     let row = &result.data[0];
     let action = row
         .values()
-        .flat_map(|cell| {
-            cell.get("links")
-                .and_then(|l| l.as_array())
-                .cloned()
-                .unwrap_or_default()
-        })
-        .find(|l| l["type"] == "action" && l["form_url"].is_null())
+        .filter_map(|entry| entry.cell(None))
+        .flat_map(|cell| &cell.links)
+        .find(|l| l.kind.as_deref() == Some("action") && l.form_url.is_none())
+        .map(|link| link.raw.clone())
         .expect("the single value Look has a data action");
     let response = client
         .perform_data_action(&DataActionRequest {

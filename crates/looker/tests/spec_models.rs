@@ -186,8 +186,11 @@ fn the_real_json_detail_example_reads_with_its_links() {
     let bytes = include_bytes!("../../looker-sandbox/data/json_detail_example.json");
     let result: QueryResult = from_json(bytes).unwrap();
     assert_eq!(result.fields.measures[0].name, "orders.count");
-    let cell = looker::models::Cell::from_json(&result.data[0]["orders.count"]);
+    let cell = result.data[0]["orders.count"].cell(None).unwrap();
     assert_eq!(cell.links[0].kind.as_deref(), Some("measure_default"));
+    let month = result.data[0]["orders.created_month"].cell(None).unwrap();
+    assert_eq!(month.value, "2017-07");
+    assert_eq!(month.links.len(), 3);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Turning a Looker query result into a reply: a single value, a record, a table, or "No results."
 
-use looker::models::{Cell, Query, QueryResult, ResultField};
-use serde_json::{Map, Value};
+use looker::models::{Cell, Query, QueryResult, ResultField, Row};
+use serde_json::Value;
 
 use crate::reply::{Block, Button, Inline, Table};
 use crate::sink::ReplyLimits;
@@ -164,7 +164,7 @@ impl ResultView<'_> {
             .data
             .first()
             .and_then(|row| row.get(&field.name))
-            .is_some_and(|cells| cells.get(ROW_TOTAL_KEY).is_some())
+            .is_some_and(|entry| entry.cell(Some(ROW_TOTAL_KEY)).is_some())
     }
 
     /// The totals row (`total: true`): "Total" under the first column, each measure's total under it.
@@ -178,8 +178,8 @@ impl ResultView<'_> {
                     let label = if index == 0 { TOTAL_LABEL } else { "" };
                     return vec![Inline::Bold(label.to_string())];
                 }
-                let cell = self.value(totals, column).map(Cell::from_json).unwrap_or_default();
-                vec![Inline::Bold(cell.display().unwrap_or_default())]
+                let total = self.value(totals, column).and_then(Cell::display);
+                vec![Inline::Bold(total.unwrap_or_default())]
             })
             .collect();
         Some(row)
@@ -193,19 +193,17 @@ impl ResultView<'_> {
         }
     }
 
-    /// A column's raw cell in a row (or in the totals), looked up through its pivot key.
-    fn value<'r>(&self, row: &'r Map<String, Value>, column: &Column) -> Option<&'r Value> {
-        let raw = row.get(&column.field.name);
-        match (&column.pivot, raw) {
-            (Some((key, _)), Some(pivoted)) => pivoted.get(*key),
-            (_, raw) => raw,
-        }
+    /// A column's cell in a row (or in the totals), looked up through its pivot key.
+    fn value<'r>(&self, row: &'r Row, column: &Column) -> Option<&'r Cell> {
+        let pivot = column.pivot.as_ref().map(|(key, _)| *key);
+        row.get(&column.field.name)?.cell(pivot)
     }
 
-    fn cell(&self, row: &Map<String, Value>, column: &Column) -> Vec<Inline> {
-        let cell = self.value(row, column).map(Cell::from_json).unwrap_or_default();
+    fn cell(&self, row: &Row, column: &Column) -> Vec<Inline> {
+        let empty = Cell::default();
+        let cell = self.value(row, column).unwrap_or(&empty);
         let text = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
-        match measure_drill(&cell) {
+        match measure_drill(cell) {
             Some(url) if column.measure && cell.value != Value::Null => {
                 vec![Inline::Link {
                     text,
@@ -221,11 +219,15 @@ impl ResultView<'_> {
         let Some(column) = columns.iter().find(|c| c.measure).or(columns.first()) else {
             return vec![Block::Paragraph(vec![Inline::Text("No results.".into())])];
         };
-        let cell = row.get(&column.field.name).map(Cell::from_json).unwrap_or_default();
+        let empty = Cell::default();
+        let cell = row
+            .get(&column.field.name)
+            .and_then(|entry| entry.cell(None))
+            .unwrap_or(&empty);
         let value = cell.display().unwrap_or_else(|| NULL_VALUE.to_string());
         let mut blocks = vec![Block::Paragraph(self.with_link(vec![Inline::Bold(value)]))];
         if self.buttons {
-            let buttons = action_buttons(&cell, self.looker_base, self.limits.button_value);
+            let buttons = action_buttons(cell, self.looker_base, self.limits.button_value);
             if !buttons.is_empty() {
                 blocks.push(Block::Buttons(buttons));
             }

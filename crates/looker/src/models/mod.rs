@@ -8,6 +8,7 @@
 //! `null` member reads exactly as a missing one, `None` or the field's default (every model is
 //! `#[serde(default)]`). Free-form JSON (`Value`) keeps its `null`s.
 
+mod cells;
 mod content;
 mod data_action;
 mod explore;
@@ -17,6 +18,7 @@ mod render;
 mod user;
 mod webhook;
 
+pub use cells::*;
 pub use content::*;
 pub use data_action::*;
 pub use explore::*;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::id_string;
+use super::{Row, id_string};
 
 /// A Looker query (`Query` in the spec). `vis_config` and `filter_config` stay JSON: their shape depends on the
 /// visualization and is only read, never built.
@@ -116,73 +116,14 @@ pub struct PivotValue {
     pub is_total: Option<bool>,
 }
 
-/// A link on a cell: drills (`type: "drill"`) and data actions (`type: "action"`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CellLink {
-    pub label: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub url: Option<String>,
-    pub form_url: Option<String>,
-    pub form: Option<Value>,
-    /// The whole link as Looker sent it: a data action is passed back to `perform_data_action` untouched.
-    #[serde(skip)]
-    pub raw: Value,
-}
-
-/// One cell of a `json_detail` row.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Cell {
-    pub value: Value,
-    pub rendered: Option<String>,
-    pub links: Vec<CellLink>,
-}
-
-impl Cell {
-    pub fn from_json(value: &Value) -> Cell {
-        let links = value
-            .get("links")
-            .and_then(Value::as_array)
-            .map(|links| {
-                links
-                    .iter()
-                    .map(|raw| {
-                        let mut link: CellLink = super::from_value(raw.clone()).unwrap_or_default();
-                        link.raw = raw.clone();
-                        link
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Cell {
-            value: value.get("value").cloned().unwrap_or(Value::Null),
-            rendered: value.get("rendered").and_then(Value::as_str).map(str::to_string),
-            links,
-        }
-    }
-
-    /// What people see: Looker's rendered value, else the raw value; `None` for null.
-    pub fn display(&self) -> Option<String> {
-        if let Some(rendered) = &self.rendered {
-            return Some(rendered.clone());
-        }
-        match &self.value {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        }
-    }
-}
-
 /// A `json_detail` query result.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct QueryResult {
     pub fields: ResultFields,
-    pub data: Vec<Map<String, Value>>,
+    pub data: Vec<Row>,
     pub pivots: Vec<PivotValue>,
-    pub totals_data: Option<Map<String, Value>>,
+    pub totals_data: Option<Row>,
     pub has_totals: Option<bool>,
     pub sql: Option<String>,
     /// Set by Looker when the query failed (the result still comes with status 200).

@@ -56,11 +56,10 @@ fn plain_host(host: &str) -> bool {
 
 /// An IPv4 address as a parse writes it: four numbers up to 255, without leading zeros.
 fn plain_ipv4(host: &str) -> bool {
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts.iter().all(|part| {
+    host.split('.').count() == 4
+        && host.split('.').all(|part| {
             part.bytes().all(|b| b.is_ascii_digit())
-                && (*part == "0" || !part.starts_with('0'))
+                && (part == "0" || !part.starts_with('0'))
                 && part.parse::<u8>().is_ok()
         })
 }
@@ -84,6 +83,9 @@ fn plain_tail(tail: &str) -> bool {
     let mut in_path = true;
     let mut fragments = 0;
     for (at, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            continue;
+        }
         if !KEPT[usize::from(b)] {
             return false;
         }
