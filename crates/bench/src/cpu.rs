@@ -21,6 +21,15 @@ pub fn process(pid: u32) -> anyhow::Result<Duration> {
     ticks(&stat).with_context(|| format!("unreadable /proc/{pid}/stat"))
 }
 
+/// System time alone of a whole process (`stime`): the part spent in the kernel on its behalf (system calls, page
+/// faults), which fewer instructions in the bot itself do not shorten.
+pub fn process_kernel(pid: u32) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).context("CPU time is read from /proc")?;
+    stat_ticks(&stat)
+        .map(|(_, system)| system)
+        .with_context(|| format!("unreadable /proc/{pid}/stat"))
+}
+
 /// User plus system time of each of this process's threads named `name` that is alive now, by thread id.
 pub fn own_threads(name: &str) -> HashMap<u32, Duration> {
     threads(std::process::id())
@@ -89,13 +98,19 @@ fn comm(stat: &str) -> Option<&str> {
     stat.get(open + 1..close)
 }
 
-/// Fields 14 and 15 (`utime`, `stime`), counted after the name, which may itself hold spaces.
+/// User plus system time: fields 14 and 15 (`utime`, `stime`).
 fn ticks(stat: &str) -> Option<Duration> {
+    stat_ticks(stat).map(|(user, system)| user + system)
+}
+
+/// Fields 14 and 15 (`utime`, `stime`), counted after the name, which may itself hold spaces.
+fn stat_ticks(stat: &str) -> Option<(Duration, Duration)> {
     let after_name = stat.get(stat.rfind(')')? + 1..)?;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 1000 / TICKS_PER_SECOND))
+    let time = |ticks: u64| Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND);
+    Some((time(utime), time(stime)))
 }
 
 /// CPU used by the bot, the stand-ins and the driver over one phase.
@@ -124,8 +139,9 @@ impl Share {
 pub struct Meter {
     started: std::time::Instant,
     bots: Vec<(u32, Duration)>,
-    /// The first bot's threads at the start.
+    /// The first bot's threads and kernel time at the start.
     bot_threads: HashMap<u32, (String, Duration)>,
+    bot_kernel: Duration,
     stand_ins: HashMap<u32, Duration>,
     bench: Duration,
 }
@@ -140,6 +156,11 @@ impl Meter {
         Ok(Meter {
             started: std::time::Instant::now(),
             bot_threads: pids.first().map(|&pid| threads(pid)).unwrap_or_default(),
+            bot_kernel: pids
+                .first()
+                .map(|&pid| process_kernel(pid))
+                .transpose()?
+                .unwrap_or_default(),
             bots,
             stand_ins: own_threads(STAND_IN_THREAD),
             bench: process(std::process::id())?,
@@ -158,6 +179,14 @@ impl Meter {
             stand_ins: since(&self.stand_ins, &own_threads(STAND_IN_THREAD)),
             bench: process(std::process::id())?.saturating_sub(self.bench),
         })
+    }
+
+    /// What the first bot spent in the kernel since [`Meter::start`].
+    pub fn first_bot_kernel(&self) -> anyhow::Result<Duration> {
+        let Some(&(pid, _)) = self.bots.first() else {
+            return Ok(Duration::ZERO);
+        };
+        Ok(process_kernel(pid)?.saturating_sub(self.bot_kernel))
     }
 
     /// What the first bot used since [`Meter::start`], by thread name.
@@ -179,6 +208,11 @@ mod tests {
         let stat = "4242 (tokio (worker) 1) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 3 0";
         assert_eq!(comm(stat), Some("tokio (worker) 1"));
         assert_eq!(ticks(stat), Some(Duration::from_millis(3000)));
+        assert_eq!(
+            stat_ticks(stat),
+            Some((Duration::from_millis(2500), Duration::from_millis(500))),
+            "user, then kernel"
+        );
         assert_eq!(ticks("4242 (x) S 1"), None);
     }
 

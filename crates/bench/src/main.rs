@@ -256,6 +256,7 @@ async fn run(binary: &std::path::Path, args: &Args, sizes: Sizes, stand_ins: Arc
             share,
             bot: meter.stop()?.bot,
             by_thread: meter.first_bot_by_thread()?,
+            kernel: meter.first_bot_kernel()?,
             deliveries: count,
             speed,
         });

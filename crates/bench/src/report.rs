@@ -35,6 +35,8 @@ pub struct DeliveryCpu {
     /// The bot's CPU until 1.1 s after the last post, in all and by thread.
     pub bot: Duration,
     pub by_thread: ThreadSplit,
+    /// Of `bot`, the time in the kernel.
+    pub kernel: Duration,
     pub deliveries: usize,
     /// The machine's speed check before the load.
     pub speed: Duration,
@@ -338,6 +340,7 @@ impl Report {
             share,
             bot: bot_cpu,
             ref by_thread,
+            kernel,
             deliveries: count,
             speed,
         }) = self.delivery_cpu
@@ -368,10 +371,12 @@ impl Report {
             "Bot CPU per delivery (whole process, `/proc/<pid>/stat` before and after)",
             "< 0.3 ms",
             format!(
-                "{} ({} deliveries from {senders} senders, accepted and posted, and 1.1 s after; by thread: \
-                 {threads}; until the last post the bot used {} of the cores, the stand-ins {}, the driver {})",
+                "{} ({} deliveries from {senders} senders, accepted and posted, and 1.1 s after; {} of it in the \
+                 kernel; by thread: {threads}; until the last post the bot used {} of the cores, the stand-ins {}, \
+                 the driver {})",
                 cpu_ms(per),
                 count,
+                cpu_ms(kernel / divisor),
                 percent(&share, share.bot),
                 percent(&share, share.stand_ins),
                 percent(&share, share.driver()),

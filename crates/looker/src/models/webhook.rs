@@ -22,23 +22,14 @@ pub struct ScheduledPlan {
     pub download_url: Option<String>,
 }
 
-/// A file Looker attached (`mimetype` ends with `;base64` when `data` is Base64, which may contain line breaks).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Attachment {
-    pub mimetype: Option<String>,
-    pub extension: Option<String>,
-    pub data: Option<String>,
-}
-
-/// The body of a webhook or Action API execute request (`DataWebhookPayload`).
+/// The body of a webhook or Action API execute request (`DataWebhookPayload`). Its `attachment` (the content Looker
+/// rendered, up to megabytes of Base64) is not kept: the bot runs the plan's query itself, so it is skipped unread.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WebhookPayload {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub scheduled_plan: Option<ScheduledPlan>,
-    pub attachment: Option<Attachment>,
     pub data: Option<Map<String, Value>>,
     pub form_params: Option<Map<String, Value>>,
 }
