@@ -28,18 +28,41 @@ pub use render::*;
 pub use user::*;
 pub use webhook::*;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserializer;
+use serde::de::{self, Visitor};
 
-/// Deserializes an id that may be a JSON string or number into a `String`.
+/// Deserializes an id that may be a JSON string or number into a `String` (`null` is none). Read by a visitor of
+/// its own rather than an untagged enum, which buffers the value and builds an error for each shape it is not.
 pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Text(String),
-        Number(serde_json::Number),
+    struct IdVisitor;
+    impl Visitor<'_> for IdVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id (text or a number)")
+        }
+        fn visit_str<E: de::Error>(self, id: &str) -> Result<Option<String>, E> {
+            Ok(Some(id.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, id: String) -> Result<Option<String>, E> {
+            Ok(Some(id))
+        }
+        fn visit_i64<E: de::Error>(self, id: i64) -> Result<Option<String>, E> {
+            Ok(Some(id.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, id: u64) -> Result<Option<String>, E> {
+            Ok(Some(id.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, id: f64) -> Result<Option<String>, E> {
+            Ok(Some(
+                serde_json::Number::from_f64(id).map_or_else(|| id.to_string(), |n| n.to_string()),
+            ))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
     }
-    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
-        Id::Text(s) => s,
-        Id::Number(n) => n.to_string(),
-    }))
+    d.deserialize_any(IdVisitor)
 }
