@@ -1,5 +1,6 @@
-//! Looker webhook bodies from anyone: parsing and checking never panic, Base64 attachments may carry line breaks,
-//! and only plans of the configured Looker become deliveries.
+//! Looker webhook bodies from anyone: parsing and checking never panic, an attachment (Base64 broken into lines, as
+//! Looker sends it; the bot skips it unread) never makes a body fail, and only plans of the configured Looker become
+//! deliveries.
 
 use bot::delivery::{Delivery, Target};
 use bot::lookers::Lookers;
