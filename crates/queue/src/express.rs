@@ -70,6 +70,9 @@ impl Express {
     where
         W: Future<Output = Result<(), JobError>> + Send + 'static,
     {
+        // Boxed once here: a delivery's future is large, and unboxed it was copied on each of its moves into the
+        // task and through the lease keeping (seven per delivery, callgrind).
+        let work = Box::pin(work);
         let worker = Arc::clone(&self.worker);
         let mut abandoned = self.abandon.subscribe();
         self.runtime.spawn(async move {

@@ -14,9 +14,22 @@ use serde::de::{
 };
 use serde_json::Value;
 
-/// Reads a Looker answer (or webhook body) into a model, `null` reading as absent.
+/// Reads a Looker answer (or webhook body) into a model, `null` reading as absent. The body's UTF-8 is checked once,
+/// whole, which costs less than serde_json checking each string of it in turn; a body that is not UTF-8 is read as
+/// bytes, so that the error says where.
 pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => read_whole(serde_json::Deserializer::from_str(text)),
+        Err(_) => read_whole(serde_json::Deserializer::from_slice(bytes)),
+    }
+}
+
+/// Reads one model, and then nothing but white space.
+fn read_whole<'de, R, T>(mut reader: serde_json::Deserializer<R>) -> Result<T, serde_json::Error>
+where
+    R: serde_json::de::Read<'de>,
+    T: DeserializeOwned,
+{
     let model = T::deserialize(NullAsAbsent(&mut reader))?;
     reader.end()?;
     Ok(model)
@@ -388,6 +401,21 @@ mod tests {
             assert_eq!(with_nulls, absent);
             assert_eq!(with_nulls.inner, Some(Inner::default()));
         }
+    }
+
+    #[test]
+    fn text_is_read_whole_and_a_body_that_is_not_utf8_is_refused_saying_where() {
+        let shape: Shape = from_json("{\"name\": \"Zoë ✓\", \"list\": [\"日本\"]}".as_bytes()).unwrap();
+        assert_eq!(
+            (shape.name.as_str(), shape.list.as_slice()),
+            ("Zoë ✓", ["日本".to_string()].as_slice())
+        );
+        let error = from_json::<Shape>(b"{\"name\":\n \"a\xff\"}").unwrap_err();
+        assert_eq!((error.line(), error.column()), (2, 4), "{error}");
+        assert!(
+            from_json::<Shape>(b"{} {}").is_err(),
+            "nothing but white space may follow"
+        );
     }
 
     #[test]
