@@ -17,17 +17,19 @@ const TICKS_PER_SECOND: u64 = 100;
 
 /// User plus system time of a whole process: `utime` and `stime` of `/proc/<pid>/stat`.
 pub fn process(pid: u32) -> anyhow::Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).context("CPU time is read from /proc")?;
-    ticks(&stat).with_context(|| format!("unreadable /proc/{pid}/stat"))
+    process_times(pid).map(|(user, system)| user + system)
 }
 
 /// System time alone of a whole process (`stime`): the part spent in the kernel on its behalf (system calls, page
 /// faults), which fewer instructions in the bot itself do not shorten.
 pub fn process_kernel(pid: u32) -> anyhow::Result<Duration> {
+    process_times(pid).map(|(_, system)| system)
+}
+
+/// User and system time of a whole process.
+fn process_times(pid: u32) -> anyhow::Result<(Duration, Duration)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).context("CPU time is read from /proc")?;
-    stat_ticks(&stat)
-        .map(|(_, system)| system)
-        .with_context(|| format!("unreadable /proc/{pid}/stat"))
+    stat_ticks(&stat).with_context(|| format!("unreadable /proc/{pid}/stat"))
 }
 
 /// User plus system time of each of this process's threads named `name` that is alive now, by thread id.

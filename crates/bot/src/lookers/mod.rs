@@ -21,7 +21,11 @@ impl Looker {
 
     /// The web URL without a trailing slash, for building links.
     pub fn base(&self) -> String {
-        self.instance().url.as_str().trim_end_matches('/').to_string()
+        self.base_str().to_string()
+    }
+
+    fn base_str(&self) -> &str {
+        self.instance().url.as_str().trim_end_matches('/')
     }
 }
 
@@ -50,10 +54,7 @@ impl Lookers {
     /// The Looker a recorded URL names: the one whose [`Looker::base`] it is (deliveries and buttons record that),
     /// else the one owning it. The exact match spares a URL parse on every delivery.
     pub fn at(&self, url: &str) -> Option<&Looker> {
-        let exact = self
-            .0
-            .iter()
-            .find(|l| l.instance().url.as_str().trim_end_matches('/') == url);
+        let exact = self.0.iter().find(|l| l.base_str() == url);
         exact.or_else(|| Url::parse(url).ok().and_then(|url| self.owning(&url)))
     }
 
