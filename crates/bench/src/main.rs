@@ -17,6 +17,7 @@ mod spans;
 mod speed;
 mod startup_order;
 mod stats;
+mod syscalls;
 mod targets;
 
 use std::path::PathBuf;
@@ -62,6 +63,10 @@ struct Args {
     /// callgrind, about a minute): unlike CPU time, the count does not move with the machine's other work.
     #[arg(long)]
     instructions: bool,
+    /// Instead of measuring times, count the system calls and thread switches the bot makes per scheduled delivery
+    /// under the CPU target's load (`perf stat` on the kernel's tracepoints, about 10 seconds).
+    #[arg(long)]
+    syscalls: bool,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -150,6 +155,26 @@ fn main() -> anyhow::Result<()> {
         println!(
             "{per_delivery} instructions per scheduled delivery ({} deliveries of a table Look, counted by callgrind)",
             instructions::DELIVERIES
+        );
+        return Ok(());
+    }
+    if args.syscalls {
+        let counted = runtime.block_on(syscalls::per_delivery(
+            &binaries[0],
+            &Arc::new(stand_ins),
+            &args.bot_env,
+        ))?;
+        println!(
+            "Per scheduled delivery ({} deliveries of a table Look from 100 senders, counted by perf):",
+            syscalls::DELIVERIES
+        );
+        for (event, count) in counted.events {
+            println!("{count:10.2} {event}");
+        }
+        println!(
+            "CPU {:.3} ms per delivery, {:.3} ms of it in the kernel (with the counters attached)",
+            counted.cpu.as_secs_f64() * 1e3,
+            counted.kernel.as_secs_f64() * 1e3
         );
         return Ok(());
     }

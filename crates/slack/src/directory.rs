@@ -203,10 +203,11 @@ impl<T> Snapshot<T> {
         L: Future<Output = Result<Indexed<T>, SlackError>>,
         F: Fn(&Indexed<T>) -> Option<R>,
     {
-        if let Some((loaded_at, list)) = self.current()
+        let seen = self.current();
+        if let Some((loaded_at, list)) = &seen
             && loaded_at.elapsed() < ttl
         {
-            if let Some(found) = find(&list) {
+            if let Some(found) = find(list) {
                 return Ok(Some(found));
             }
             if loaded_at.elapsed() < MIN_RELOAD_INTERVAL {
@@ -214,6 +215,13 @@ impl<T> Snapshot<T> {
             }
         }
         let _one_loader = self.loading.lock().await;
+        // Lookups that waited here while another loaded the list use that load: each loading it again, a burst of
+        // deliveries to new channels listed the whole workspace once per delivery, in turn.
+        if let Some((loaded_at, list)) = self.current()
+            && seen.as_ref().is_none_or(|(seen_at, _)| *seen_at != loaded_at)
+        {
+            return Ok(find(&list));
+        }
         let list = Arc::new(load().await?);
         *self.state.lock().expect("snapshot lock") = Some((Instant::now(), list.clone()));
         Ok(find(&list))

@@ -71,3 +71,26 @@ async fn of_two_people_with_one_name_the_first_listed_wins() {
     assert_eq!(directory.person("Bob Builder").await.unwrap(), "U0BOB");
     assert_eq!(directory.person("robert second").await.unwrap(), "U0BOB2");
 }
+
+#[tokio::test]
+async fn lookups_waiting_for_the_same_load_share_it() {
+    let sim = sim().await;
+    directory(&sim).channel("alerts").await.unwrap();
+    directory(&sim).person("bob").await.unwrap();
+    let channel_pages = sim.calls_to("conversations.list").len();
+    let people_pages = sim.calls_to("users.list").len();
+    assert!(channel_pages >= 1 && people_pages >= 1);
+
+    let directory = directory(&sim);
+    let channels = (0..40).map(|_| directory.channel("alerts"));
+    let people = (0..40).map(|_| directory.person("bob"));
+    let (channels, people) = futures::join!(futures::future::join_all(channels), futures::future::join_all(people));
+    assert!(channels.iter().all(|found| found.as_ref().unwrap().id == "C0ALERTS"));
+    assert!(people.iter().all(|found| found.as_ref().unwrap() == "U0BOB"));
+    assert_eq!(
+        sim.calls_to("conversations.list").len(),
+        2 * channel_pages,
+        "one more listing for 40 lookups"
+    );
+    assert_eq!(sim.calls_to("users.list").len(), 2 * people_pages);
+}

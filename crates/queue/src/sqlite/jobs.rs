@@ -11,8 +11,12 @@ use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob};
 use crate::time::from_millis;
 use crate::written::Written;
 
-/// How many jobs are pending or running, read once per group commit (counting is a walk over them) and kept up to
-/// date by [`insert`] inside that transaction.
+/// Each status counted on its own: an index holds one status's jobs, and `status IN (…)` would read the table.
+const ACTIVE: &str = "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'pending')
+                           + (SELECT COUNT(*) FROM jobs WHERE status = 'running')";
+
+/// How many jobs are pending or running, read once per group commit (counting is a walk over their indexes, one
+/// per status, see [`ACTIVE`]) and kept up to date by [`insert`] inside that transaction.
 pub(super) struct Active {
     pub(super) count: usize,
     pub(super) capacity: usize,
@@ -21,11 +25,7 @@ pub(super) struct Active {
 impl Active {
     pub(super) fn read(tx: &Transaction<'_>, capacity: usize) -> Result<Active, QueueError> {
         let count: i64 = tx
-            .cached_row(
-                "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
-                [],
-                |row| row.get(0),
-            )
+            .cached_row(ACTIVE, [], |row| row.get(0))
             .context("cannot count queued jobs")?;
         Ok(Active {
             count: usize::try_from(count).unwrap_or(usize::MAX),
@@ -112,11 +112,11 @@ pub(super) fn abandon(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Que
     .context("cannot set aside a delivery whose webhook was answered with an error")
 }
 
-/// The first pending job that is due, as (`next_attempt_at`, id). One walk down `jobs_by_status_due`.
+/// The first pending job that is due, as (`next_attempt_at`, id). One walk down `jobs_pending_due`.
 const FIRST_DUE: &str = "SELECT next_attempt_at, id FROM jobs WHERE status = 'pending' AND next_attempt_at <= ?1
                          ORDER BY next_attempt_at, id LIMIT 1";
 
-/// The running job whose lease ran out first, as (`next_attempt_at`, id). One walk down `jobs_by_status_lease`.
+/// The running job whose lease ran out first, as (`next_attempt_at`, id). One walk down `jobs_running_lease`.
 const FIRST_LEASE_OUT: &str = "SELECT next_attempt_at, id FROM jobs WHERE status = 'running' AND lease_until <= ?1
                                ORDER BY lease_until, id LIMIT 1";
 
@@ -235,26 +235,26 @@ pub(super) fn list(conn: &Connection, filter: ListFilter) -> Result<Vec<Job>, Qu
         .context("cannot read the job list")
 }
 
+/// Each status counted through its own index (a `GROUP BY status` would read the whole table).
+const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'pending'),
+                             (SELECT COUNT(*) FROM jobs WHERE status = 'running'),
+                             (SELECT COUNT(*) FROM jobs WHERE status = 'done'),
+                             (SELECT COUNT(*) FROM jobs WHERE status = 'failed')";
+
 pub(super) fn counts(conn: &Connection) -> Result<Counts, QueueError> {
-    let mut statement = conn
-        .prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-        .context("cannot count jobs")?;
-    let rows: Vec<(String, i64)> = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .and_then(|rows| rows.collect())
-        .context("cannot read job counts")?;
-    let mut counts = Counts::default();
-    for (status, count) in rows {
-        let count = usize::try_from(count).unwrap_or(0);
-        match JobStatus::parse(&status) {
-            Some(JobStatus::Pending) => counts.pending = count,
-            Some(JobStatus::Running) => counts.running = count,
-            Some(JobStatus::Done) => counts.done = count,
-            Some(JobStatus::Failed) => counts.failed = count,
-            None => {}
-        }
-    }
-    Ok(counts)
+    let count = |row: &rusqlite::Row<'_>, column: usize| {
+        row.get::<_, i64>(column)
+            .map(|count| usize::try_from(count).unwrap_or(0))
+    };
+    conn.cached_row(COUNTS, [], |row| {
+        Ok(Counts {
+            pending: count(row, 0)?,
+            running: count(row, 1)?,
+            done: count(row, 2)?,
+            failed: count(row, 3)?,
+        })
+    })
+    .context("cannot count jobs")
 }
 
 /// `queued_at` of the longest-waiting pending job, in milliseconds.
@@ -302,10 +302,7 @@ mod tests {
     fn the_next_due_job_is_found_through_indexes_alone() {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::schema::migrate(&mut conn).unwrap();
-        for (sql, index) in [
-            (FIRST_DUE, "jobs_by_status_due"),
-            (FIRST_LEASE_OUT, "jobs_by_status_lease"),
-        ] {
+        for (sql, index) in [(FIRST_DUE, "jobs_pending_due"), (FIRST_LEASE_OUT, "jobs_running_lease")] {
             let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let steps: Vec<String> = plan
                 .query_map(params![0_i64], |row| row.get::<_, String>(3))
@@ -339,5 +336,42 @@ mod tests {
                 .count();
             assert_eq!(temporary, 0, "{sql}: {opcodes:?}");
         }
+    }
+
+    /// Counting by status reads only that status's index, never the table (whose rows carry the payloads).
+    #[test]
+    fn jobs_are_counted_through_their_status_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        for sql in [ACTIVE, COUNTS] {
+            let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let steps: Vec<String> = plan
+                .query_map([], |row| row.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let reads: Vec<_> = steps.iter().filter(|step| step.contains("jobs")).collect();
+            assert!(!reads.is_empty(), "{steps:#?}");
+            assert!(
+                reads.iter().all(|step| step.contains("USING COVERING INDEX jobs_")),
+                "{steps:#?}"
+            );
+        }
+        let insert = |status: &str| {
+            conn.execute(
+                "INSERT INTO jobs (kind, payload, status, created_at, queued_at, next_attempt_at, finished_at)
+                 VALUES ('delivery', '{}', ?1, 0, 0, 0, 0)",
+                [status],
+            )
+            .unwrap()
+        };
+        for status in ["pending", "running", "running", "done", "done", "done", "failed"] {
+            insert(status);
+        }
+        let counts = counts(&conn).unwrap();
+        assert_eq!(
+            (counts.pending, counts.running, counts.done, counts.failed),
+            (1, 2, 3, 1)
+        );
     }
 }

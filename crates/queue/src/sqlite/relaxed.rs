@@ -1,6 +1,7 @@
 //! Writes that need not survive power loss (claims, lease renewals, done marks, event ids), committed together: those
-//! that arrive while the storage thread is busy share the next transaction, at `synchronous = NORMAL` (safe against a
-//! crash of the process, not of the machine). Each caller is answered once that transaction committed.
+//! made in the same turn of the async runtime, or while the storage thread is busy, share the next transaction, at
+//! `synchronous = NORMAL` (safe against a crash of the process, not of the machine). Each caller is answered once
+//! that transaction committed.
 //!
 //! One commit per write cost a transaction each: a claim and a done mark per delivery were a fifth of the bot's CPU
 //! under load (`perf`, 100 webhook senders).
@@ -35,8 +36,15 @@ impl SqliteStore {
             })
         });
         if self.relaxed.push(write) {
+            // Handed over once the runtime's turn is over, so that the writes of every reply finished in that turn
+            // share the transaction: an idle storage thread took each done mark alone (a transaction per delivery,
+            // `lookerbot-bench --syscalls`).
             let store = self.clone();
-            self.thread.spawn(move || store.write_relaxed());
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                let writer = store.clone();
+                store.thread.spawn(move || writer.write_relaxed());
+            });
         }
         answered.await.map_err(|_| thread::stopped())?
     }

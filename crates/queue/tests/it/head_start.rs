@@ -365,6 +365,38 @@ async fn concurrent_claims_and_done_marks_share_one_commit() {
     assert_eq!(temp.store.counts().await.unwrap().running, 1);
 }
 
+/// Done marks made in one turn of the runtime (replies that arrived together) are handed to the storage thread
+/// together, even when it is idle: one commit, not one each.
+#[tokio::test(flavor = "current_thread")]
+async fn done_marks_made_in_one_turn_share_one_commit() {
+    let temp = TempStore::new(100);
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        temp.store.enqueue(job(n)).await.unwrap();
+        ids.push(temp.store.claim(Duration::from_secs(60)).await.unwrap().unwrap().id);
+    }
+    let before = temp.store.health();
+    let done: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            let store = temp.store.clone();
+            tokio::spawn(async move {
+                // The reply's own work before its done mark: the storage thread, idle, would commit the first
+                // mark alone meanwhile if it were handed over at once.
+                std::thread::sleep(Duration::from_millis(2));
+                store.complete(id).await
+            })
+        })
+        .collect();
+    for done in done {
+        done.await.unwrap().unwrap();
+    }
+    let after = temp.store.health();
+    assert_eq!(after.relaxed_writes - before.relaxed_writes, 10);
+    assert_eq!(after.relaxed_commits - before.relaxed_commits, 1);
+    assert_eq!(temp.store.counts().await.unwrap().done, 10);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_that_reads_long_before_looking_at_the_gate_keeps_its_lease() {
     let temp = TempStore::new(10);
