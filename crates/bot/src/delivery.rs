@@ -81,10 +81,9 @@ pub struct Refusal(pub String);
 
 impl Delivery {
     /// Checks a scheduled-plan webhook and names the Looker it came from.
-    pub fn from_webhook(lookers: &Lookers, payload: &WebhookPayload, target: Target) -> Result<Delivery, Refusal> {
+    pub fn from_webhook(lookers: &Lookers, payload: WebhookPayload, target: Target) -> Result<Delivery, Refusal> {
         let plan = payload
             .scheduled_plan
-            .clone()
             .ok_or_else(|| Refusal("No scheduled plan in payload.".into()))?;
         let kind = plan.kind.clone().unwrap_or_default();
         if !matches!(kind.as_str(), "Look" | "Dashboard" | "LookMLDashboard" | "Query" | "") {

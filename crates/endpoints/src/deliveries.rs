@@ -10,8 +10,7 @@ use bot::delivery::Delivery;
 use bot::failure::{Failure, Retry};
 use bot::reply::Reply;
 use bot::sink::{ChatSink, DeliveryMark};
-use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, QueueError};
-use serde::Deserialize;
+use queue::{EnqueueOutcome, Enqueuer, Job, JobError, JobHandler, NewJob, Payload, QueueError};
 
 use crate::bulkhead::{BUSY_RETRY, BUSY_WAIT, LookerSlots, busy_reason};
 
@@ -97,7 +96,7 @@ impl DeliveryHandler {
 #[async_trait]
 impl JobHandler for DeliveryHandler {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
-        let delivery = Delivery::deserialize(&job.payload).map_err(|e| JobError::Permanent {
+        let delivery = job.payload.read::<Delivery>().map_err(|e| JobError::Permanent {
             reason: format!("the stored delivery is unreadable: {e}"),
         })?;
         let mark = mark(job);
@@ -111,7 +110,7 @@ impl JobHandler for DeliveryHandler {
     /// Tells the delivery's destination that it will not arrive (best effort: when the destination itself is what
     /// failed, the notice fails too and is only logged).
     async fn failed_for_good(&self, job: &Job, reason: &str) {
-        let Ok(delivery) = Delivery::deserialize(&job.payload) else {
+        let Ok(delivery) = job.payload.read::<Delivery>() else {
             return;
         };
         let notice = bot::delivery::failure_notice(&delivery, reason);
@@ -132,8 +131,8 @@ pub struct Deliveries {
 impl Deliveries {
     /// Returns once the delivery is durable.
     pub async fn enqueue(&self, delivery: Delivery) -> Result<EnqueueOutcome, QueueError> {
-        let payload = serde_json::to_value(&delivery)
-            .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery: {e}")))?;
+        let payload =
+            Payload::of(&delivery).map_err(|e| QueueError::Storage(format!("cannot serialise the delivery: {e}")))?;
         let handler = Arc::clone(&self.handler);
         let job = NewJob::new(DELIVERY_KIND, payload);
         self.enqueuer
@@ -207,7 +206,7 @@ mod tests {
         Job {
             id: 17,
             kind: DELIVERY_KIND.into(),
-            payload: serde_json::Value::Null,
+            payload: serde_json::Value::Null.into(),
             idempotency_key: None,
             attempts,
             created_at: created,

@@ -213,7 +213,7 @@ pub async fn post_scheduled(
         return Err(Refused::unauthorized());
     }
     let payload = payload.map_err(Refused::bad_request)?;
-    let delivery = Delivery::from_webhook(state.bot.lookers(), &payload, target)?;
+    let delivery = Delivery::from_webhook(state.bot.lookers(), payload, target)?;
     enqueue(&state, delivery).await?;
     Ok(Accepted::new(ACCEPTED))
 }
@@ -234,7 +234,7 @@ pub async fn post_from_query_action(
         Some(channel) if !channel.trim().is_empty() => channel,
         _ => return Err(Refused::bad_request("Channel not specified.")),
     };
-    let delivery = Delivery::from_webhook(state.bot.lookers(), &payload, target_for(&channel))?;
+    let delivery = Delivery::from_webhook(state.bot.lookers(), payload, target_for(&channel))?;
     enqueue(&state, delivery).await?;
     Ok(Accepted::new(ACCEPTED))
 }

@@ -112,7 +112,7 @@ proptest! {
                 || plan["scheduled_plan_id"].is_boolean() || plan["query_id"].is_boolean());
             return Ok(());
         };
-        let Ok(delivery) = Delivery::from_webhook(lookers, &parsed, Target::Channel("general".into())) else {
+        let Ok(delivery) = Delivery::from_webhook(lookers, parsed, Target::Channel("general".into())) else {
             return Ok(());
         };
         let Delivery::Scheduled { plan, looker_url, .. } = &delivery else {
@@ -135,8 +135,8 @@ proptest! {
         "[\\[\\]{}\":,a-z0-9_ ]{0,200}".prop_map(String::into_bytes),
     ]) {
         if let Ok(parsed) = serde_json::from_slice::<WebhookPayload>(&body) {
-            let _ = Delivery::from_webhook(lookers(), &parsed, Target::Person("alice".into()));
             let _ = parsed.param("channel");
+            let _ = Delivery::from_webhook(lookers(), parsed, Target::Person("alice".into()));
         }
     }
 }

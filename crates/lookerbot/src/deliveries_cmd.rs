@@ -80,8 +80,8 @@ pub async fn run(args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
         crate::stack::queue_location(&config)
     );
     for job in jobs {
-        let target = job
-            .payload
+        let payload = job.payload.read::<serde_json::Value>().unwrap_or_default();
+        let target = payload
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(|v| v.get("target"))

@@ -3,7 +3,9 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,7 +57,7 @@ pub struct Job {
     pub id: i64,
     /// What kind of delivery this is, so the handler knows how to read `payload` (e.g. `scheduled_look`).
     pub kind: String,
-    pub payload: serde_json::Value,
+    pub payload: Payload,
     /// A caller-chosen key; a second enqueue with the same key is a [`EnqueueOutcome::Duplicate`].
     pub idempotency_key: Option<String>,
     /// How many times a worker has claimed the job (the current attempt's number while it runs).
@@ -70,19 +72,66 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// A job's payload: JSON text, written once by whoever enqueues the job and read by its handler straight into the
+/// handler's own type. Held as a `serde_json::Value`, a delivery was turned into a tree, the tree into text, and
+/// back through a tree again on the way out: allocations and copies on every delivery (callgrind).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Payload(Box<RawValue>);
+
+impl Payload {
+    /// `value` written as JSON.
+    pub fn of(value: &impl Serialize) -> Result<Payload, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(Payload)
+    }
+
+    /// Stored text, if it is JSON.
+    pub fn from_text(text: String) -> Result<Payload, serde_json::Error> {
+        RawValue::from_string(text).map(Payload)
+    }
+
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The payload read as `T`.
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl From<serde_json::Value> for Payload {
+    fn from(value: serde_json::Value) -> Payload {
+        Payload::from_text(value.to_string()).expect("a JSON value's text is JSON")
+    }
+}
+
+/// Payloads are equal when their texts are: a payload keeps the text it was written as.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
 /// A delivery to enqueue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewJob {
     pub kind: String,
-    pub payload: serde_json::Value,
+    pub payload: Payload,
     pub idempotency_key: Option<String>,
 }
 
 impl NewJob {
-    pub fn new(kind: impl Into<String>, payload: serde_json::Value) -> NewJob {
+    pub fn new(kind: impl Into<String>, payload: impl Into<Payload>) -> NewJob {
         NewJob {
             kind: kind.into(),
-            payload,
+            payload: payload.into(),
             idempotency_key: None,
         }
     }

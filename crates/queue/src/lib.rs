@@ -32,7 +32,7 @@ mod written;
 pub use error::QueueError;
 pub use express::{Enqueuer, Stored};
 pub use health::StoreHealth;
-pub use job::{Claimed, Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob};
+pub use job::{Claimed, Counts, EnqueueOutcome, Job, JobSelection, JobStatus, ListFilter, NewJob, Payload};
 pub use pace::SharedPace;
 pub use postgres::PostgresStore;
 pub use sqlite::{Pruned, Retention, SqliteStore};

@@ -195,9 +195,8 @@ impl Worker {
     /// write for both), unless the pool is stopping.
     async fn deliver(&self, job: Job) -> Option<Job> {
         tracing::debug!(worker = self.number, job = job.id, kind = %job.kind, attempt = job.attempts, "delivering");
-        if let Some(damage) = job.payload.get(crate::sqlite::DAMAGED).and_then(|d| d.as_str()) {
+        if let Some(reason) = crate::sqlite::damage(&job.payload) {
             // A dead letter: parked as failed with what is wrong, and the queue goes on.
-            let reason = damage.to_string();
             self.record(&job, Err(JobError::Permanent { reason })).await;
             return None;
         }

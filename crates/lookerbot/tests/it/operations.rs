@@ -241,7 +241,21 @@ async fn metrics_are_prometheus_text_and_move_with_traffic() {
     let delivered = world.messages(2).await;
     assert!(delivered.iter().any(|m| m.channel == GENERAL), "{delivered:#?}");
     assert_eq!(world.deliver_table_look(None).await, 401);
-    let after = scrape(&world).await;
+    // The simulator has a message before the bot has read Slack's answer, counted the call and marked the delivery
+    // done: scraped until both posts are counted and the delivery is done (or a while has passed, and the
+    // assertions below say what is missing).
+    let posts_ok = [("method", "chat.postMessage"), ("outcome", "ok")];
+    let counted = total(&before, "lookerbot_slack_calls_total", &posts_ok) + 2.0;
+    let settled = |after: &Scrape| {
+        total(after, "lookerbot_slack_calls_total", &posts_ok) >= counted
+            && total(after, "lookerbot_queue_jobs", &[("status", "done")]) >= 1.0
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut after = scrape(&world).await;
+    while !settled(&after) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        after = scrape(&world).await;
+    }
 
     let requests: Vec<String> = after
         .samples

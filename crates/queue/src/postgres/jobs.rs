@@ -7,7 +7,7 @@ use tokio_postgres::types::ToSql;
 
 use super::errors::StorageContext;
 use crate::error::QueueError;
-use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob};
+use crate::job::{Counts, Job, JobSelection, JobStatus, ListFilter, NewJob, Payload};
 use crate::time::from_millis;
 use crate::written::Written;
 
@@ -30,7 +30,6 @@ pub(super) const ABANDONED: &str = "not delivered: whoever handed it over stoppe
 pub(super) async fn insert(
     client: &mut deadpool_postgres::Object,
     job: &NewJob,
-    payload: &str,
     lease_ms: Option<i64>,
     capacity: usize,
 ) -> Result<Written, QueueError> {
@@ -74,7 +73,7 @@ pub(super) async fn insert(
             ),
             &[
                 &job.kind,
-                &payload,
+                &job.payload.text(),
                 &job.idempotency_key,
                 &status.as_str(),
                 &attempts,
@@ -309,8 +308,8 @@ async fn status_of(client: &impl GenericClient, id: i64) -> Result<Option<JobSta
 
 fn job_from_row(row: &Row) -> Result<Job, QueueError> {
     let damaged = |what: String| QueueError::Storage(format!("a stored delivery cannot be read: {what}"));
-    let payload: &str = row.get(2);
-    let payload = serde_json::from_str(payload).map_err(|e| damaged(format!("its payload is not JSON ({e})")))?;
+    let payload: String = row.get(2);
+    let payload = Payload::from_text(payload).map_err(|e| damaged(format!("its payload is not JSON ({e})")))?;
     let status_name: &str = row.get(5);
     let status = JobStatus::parse(status_name).ok_or_else(|| damaged(format!("unknown job status {status_name:?}")))?;
     Ok(Job {

@@ -144,14 +144,12 @@ impl PostgresStore {
     /// Writes `job` in a task of its own and waits for the answer. A caller that stops waiting before it is told
     /// gets nothing written, or its job set aside as failed (see [`WriteReply`]).
     async fn write(&self, job: NewJob, lease_ms: Option<i64>) -> Result<Written, QueueError> {
-        let payload = serde_json::to_string(&job.payload)
-            .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
         let (answer, receiver) = oneshot::channel();
         let store = self.clone();
         tokio::spawn(async move {
             let written = match store.client().await {
                 Ok(_) if answer.is_closed() => return,
-                Ok(mut client) => jobs::insert(&mut client, &job, &payload, lease_ms, store.capacity).await,
+                Ok(mut client) => jobs::insert(&mut client, &job, lease_ms, store.capacity).await,
                 Err(error) => Err(error),
             };
             store.record_write(&written);

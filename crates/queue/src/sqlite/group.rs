@@ -18,7 +18,6 @@ use crate::written::{Answer, SetAside, WriteReply, Written};
 /// An enqueue waiting for the next group commit.
 pub(super) struct Waiting {
     job: NewJob,
-    payload: String,
     lease_ms: Option<i64>,
     answer: oneshot::Sender<Answer>,
 }
@@ -36,15 +35,8 @@ impl SetAside for SqliteStore {
 impl SqliteStore {
     /// Queues `job` for the next group commit and starts a writer; the caller awaits the [`Reply`].
     pub(super) fn submit(&self, job: NewJob, lease_ms: Option<i64>) -> Result<Reply, QueueError> {
-        let payload = serde_json::to_string(&job.payload)
-            .map_err(|e| QueueError::Storage(format!("cannot serialise the delivery payload: {e}")))?;
         let (answer, receiver) = oneshot::channel();
-        let waiting = Waiting {
-            job,
-            payload,
-            lease_ms,
-            answer,
-        };
+        let waiting = Waiting { job, lease_ms, answer };
         if self.waiting.push(waiting) {
             let store = self.clone();
             self.thread.spawn(move || {
@@ -68,7 +60,7 @@ fn write_group(conn: &mut Connection, group: Vec<Waiting>, store: &SqliteStore, 
     let (answers, jobs): (Vec<_>, Vec<_>) = group
         .into_iter()
         .filter(|waiting| !waiting.answer.is_closed())
-        .map(|waiting| (waiting.answer, (waiting.job, waiting.payload, waiting.lease_ms)))
+        .map(|waiting| (waiting.answer, (waiting.job, waiting.lease_ms)))
         .unzip();
     let written = insert_all(conn, jobs, store.capacity, now_ms);
     store.record_group(&written);
@@ -89,7 +81,7 @@ fn write_group(conn: &mut Connection, group: Vec<Waiting>, store: &SqliteStore, 
     }
 }
 
-type Row = (NewJob, String, Option<i64>);
+type Row = (NewJob, Option<i64>);
 
 fn insert_all(conn: &mut Connection, rows: Vec<Row>, capacity: usize, now_ms: i64) -> Result<Vec<Answer>, QueueError> {
     let tx = conn
@@ -97,8 +89,8 @@ fn insert_all(conn: &mut Connection, rows: Vec<Row>, capacity: usize, now_ms: i6
         .context("cannot start enqueueing")?;
     let mut active = jobs::Active::read(&tx, capacity)?;
     let mut results = Vec::with_capacity(rows.len());
-    for (job, payload, lease_ms) in rows {
-        results.push(match jobs::insert(&tx, job, &payload, lease_ms, &mut active, now_ms) {
+    for (job, lease_ms) in rows {
+        results.push(match jobs::insert(&tx, job, lease_ms, &mut active, now_ms) {
             Err(error @ QueueError::Storage(_)) => return Err(error),
             result => result,
         });

@@ -39,7 +39,6 @@ impl Active {
 pub(super) fn insert(
     tx: &Transaction<'_>,
     job: NewJob,
-    payload: &str,
     lease_ms: Option<i64>,
     active: &mut Active,
     now_ms: i64,
@@ -70,7 +69,7 @@ pub(super) fn insert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
         params![
             job.kind,
-            payload,
+            job.payload.text(),
             job.idempotency_key,
             status.as_str(),
             attempts,

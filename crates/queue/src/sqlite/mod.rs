@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use retention::{Pruned, Retention};
-pub(crate) use rows::DAMAGED;
+pub(crate) use rows::damage;
 pub use salvage::{Inspection, Salvaged};
 
 use crate::error::QueueError;

@@ -3,7 +3,7 @@
 use rusqlite::Row;
 use rusqlite::types::Type;
 
-use crate::job::{Job, JobStatus};
+use crate::job::{Job, JobStatus, Payload};
 use crate::time::from_millis;
 
 /// The columns [`job_from_row`] reads, in its order (a macro, so that constant statements can `concat!` it).
@@ -22,7 +22,7 @@ pub(super) const JOB_COLUMNS: &str = job_columns!();
 /// the damage in its payload, so that it can be listed and fails as a dead letter instead of stopping the queue.
 pub(super) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     let payload = match lossy_text(row, 2)? {
-        (text, true) => serde_json::from_str(&text).unwrap_or_else(|e| damaged(&format!("not JSON ({e})"))),
+        (text, true) => Payload::from_text(text).unwrap_or_else(|e| damaged(&format!("not JSON ({e})"))),
         (_, false) => damaged("not UTF-8 text"),
     };
     let status_name: String = row.get(5)?;
@@ -45,11 +45,22 @@ pub(super) fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     })
 }
 
-/// The key a damaged payload is read under.
-pub(crate) const DAMAGED: &str = "damaged";
+/// A damaged row's payload: `{"damaged": why}`, what [`damage`] reads.
+fn damaged(why: &str) -> Payload {
+    Payload::from(serde_json::json!({ "damaged": format!("the stored delivery is damaged: its payload is {why}") }))
+}
 
-fn damaged(why: &str) -> serde_json::Value {
-    serde_json::json!({ DAMAGED: format!("the stored delivery is damaged: its payload is {why}") })
+/// What is wrong with a job read from a damaged row, if it was. Only a payload that starts like [`damaged`] writes
+/// it is read again: the check costs a delivery nothing else.
+pub(crate) fn damage(payload: &Payload) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Damaged {
+        damaged: String,
+    }
+    if !payload.text().starts_with(r#"{"damaged":"#) {
+        return None;
+    }
+    payload.read::<Damaged>().ok().map(|found| found.damaged)
 }
 
 /// A text column as a string (lossily decoded), and whether it was valid UTF-8.
@@ -68,4 +79,22 @@ fn lossy_text(row: &Row<'_>, column: usize) -> rusqlite::Result<(String, bool)> 
         Ok(text) => (text.to_owned(), true),
         Err(_) => (String::from_utf8_lossy(bytes).into_owned(), false),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_payload_of_a_damaged_row_reads_as_damage() {
+        let found = damage(&damaged("not JSON")).expect("a damaged row's payload");
+        assert!(found.contains("its payload is not JSON"), "{found}");
+        for sound in [
+            serde_json::json!({ "scheduled": { "damaged": "a field of the delivery's own" } }),
+            serde_json::json!({ "damaged": 3 }),
+            serde_json::json!(["damaged"]),
+        ] {
+            assert_eq!(damage(&Payload::from(sound.clone())), None, "{sound}");
+        }
+    }
 }

@@ -29,7 +29,10 @@ async fn a_claimed_job_is_returned_once_committed_and_stays_leased() {
     };
     assert_eq!(committed_rows(&temp.path()), 1, "durable once enqueue_claimed returned");
     assert_eq!((job.status, job.attempts), (JobStatus::Running, 1));
-    assert_eq!(job.payload, serde_json::json!({ "n": 5 }));
+    assert_eq!(
+        job.payload.read::<serde_json::Value>().unwrap(),
+        serde_json::json!({ "n": 5 })
+    );
 
     assert!(
         temp.store.claim(lease).await.unwrap().is_none(),

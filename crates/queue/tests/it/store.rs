@@ -24,7 +24,10 @@ async fn enqueue_claim_complete(backend: Backend) {
         (claimed.id, claimed.status, claimed.attempts),
         (id, JobStatus::Running, 1)
     );
-    assert_eq!(claimed.payload, serde_json::json!({ "n": 7 }));
+    assert_eq!(
+        claimed.payload.read::<serde_json::Value>().unwrap(),
+        serde_json::json!({ "n": 7 })
+    );
     assert_eq!(claimed.kind, "test");
     assert!(
         store.claim(LEASE).await.unwrap().is_none(),

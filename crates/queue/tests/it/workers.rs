@@ -192,11 +192,13 @@ async fn requeued_job_gets_a_fresh_retry_window() {
 #[tokio::test]
 async fn permanent_errors_and_panics_fail_at_once() {
     let temp = TempStore::new(10);
-    let recorder = Recorder::new(Duration::ZERO, |job| match job.payload["n"].as_u64() {
-        Some(1) => Err(JobError::Permanent {
-            reason: "channel_not_found".into(),
-        }),
-        _ => panic!("handler bug"),
+    let recorder = Recorder::new(Duration::ZERO, |job| {
+        match job.payload.read::<serde_json::Value>().unwrap()["n"].as_u64() {
+            Some(1) => Err(JobError::Permanent {
+                reason: "channel_not_found".into(),
+            }),
+            _ => panic!("handler bug"),
+        }
     });
     let workers = Workers::spawn(temp.dyn_store(), recorder.clone(), fast_config(2));
     temp.store.enqueue(job(1)).await.unwrap();
@@ -207,7 +209,10 @@ async fn permanent_errors_and_panics_fail_at_once() {
 
     let failed = crate::support::failed_jobs(temp.store.as_ref()).await;
     let reason_of = |n: u64| {
-        let job = failed.iter().find(|job| job.payload["n"] == n).expect("failed job");
+        let job = failed
+            .iter()
+            .find(|job| job.payload.read::<serde_json::Value>().unwrap()["n"] == n)
+            .expect("failed job");
         assert_eq!(job.attempts, 1, "failed without retrying");
         job.last_error.clone().unwrap()
     };

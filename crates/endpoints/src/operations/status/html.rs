@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use bot::delivery::{Delivery, Target};
 use queue::{Counts, Job};
-use serde::Deserialize;
 
 use crate::operations::{LoggedProblem, Probe};
 
@@ -165,7 +164,7 @@ fn job_table(id: &str, jobs: &Result<Vec<Job>, String>, retry_csrf: Option<&str>
 
 /// Where a delivery goes, as a person would write it.
 fn destination(job: &Job) -> String {
-    match Delivery::deserialize(&job.payload) {
+    match job.payload.read::<Delivery>() {
         Ok(delivery) => match delivery.target() {
             Target::Channel(name) => format!("#{name}"),
             Target::Group(name) => format!("private #{name}"),
