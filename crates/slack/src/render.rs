@@ -3,10 +3,11 @@
 //! person cannot ping `<!channel>` or forge links.
 
 use bot::reply::{Block, Button, Cell, ImageSource, Inline, Reply, Table, Tone};
-use serde_json::{Value, json};
 
 mod http_url;
+pub mod kit;
 use http_url::http_url;
+use kit::{Align, ColumnSetting, KitBlock, RichElement, RichTextSection, Style, TableCell, Text};
 
 /// Slack's limits, from the Block Kit reference.
 pub const MAX_BLOCKS: usize = 50;
@@ -26,7 +27,7 @@ pub const MAX_CONTEXT_ELEMENTS: usize = 10;
 pub struct RenderedMessage {
     /// The `text` fallback (notifications, screen readers), escaped mrkdwn.
     pub text: String,
-    pub blocks: Vec<Value>,
+    pub blocks: Vec<KitBlock>,
     /// Images given as bytes: the sink uploads them into the conversation before posting `blocks`.
     pub uploads: Vec<PendingUpload>,
 }
@@ -135,7 +136,7 @@ pub fn render(reply: &Reply) -> RenderedMessage {
 
 #[derive(Default)]
 struct Renderer {
-    blocks: Vec<Value>,
+    blocks: Vec<KitBlock>,
     uploads: Vec<PendingUpload>,
     has_table: bool,
 }
@@ -169,21 +170,19 @@ impl Renderer {
                     self.blocks.push(context(&mrkdwn(inlines)));
                 }
             }
-            Block::Divider => self.blocks.push(json!({ "type": "divider" })),
+            Block::Divider => self.blocks.push(KitBlock::Divider),
         }
     }
 
     fn fields(&mut self, fields: &[(String, Cell)]) {
         for chunk in fields.chunks(MAX_FIELDS_PER_SECTION) {
-            let texts: Vec<Value> = chunk
+            let fields = chunk
                 .iter()
-                .map(|(label, value)| {
-                    let text = cut(&format!("*{}*\n{}", escape(label), mrkdwn(value)), MAX_FIELD_TEXT);
-                    json!({ "type": "mrkdwn", "text": text })
+                .map(|(label, value)| Text::Mrkdwn {
+                    text: cut(&format!("*{}*\n{}", escape(label), mrkdwn(value)), MAX_FIELD_TEXT),
                 })
                 .collect();
-            self.blocks
-                .push(object([("type", "section".into()), ("fields", Value::Array(texts))]));
+            self.blocks.push(KitBlock::Section { text: None, fields });
         }
     }
 
@@ -201,11 +200,12 @@ impl Renderer {
             .max(table.rows.iter().map(Vec::len).max().unwrap_or(0));
         let shown_columns = columns.min(MAX_TABLE_COLUMNS);
         let shown_rows = table.rows.len().min(MAX_TABLE_ROWS - 1);
-        let mut rows = vec![
+        let mut rows = Vec::with_capacity(shown_rows + 1);
+        rows.push(
             (0..shown_columns)
-                .map(|i| raw_cell(table.header.get(i).map_or("", String::as_str)))
+                .map(|i| raw_cell(table.header.get(i).cloned().unwrap_or_default()))
                 .collect::<Vec<_>>(),
-        ];
+        );
         for row in &table.rows[..shown_rows] {
             rows.push(
                 (0..shown_columns)
@@ -213,17 +213,16 @@ impl Renderer {
                     .collect(),
             );
         }
-        let settings: Vec<Value> = (0..shown_columns)
+        let column_settings = (0..shown_columns)
             .map(|i| {
                 let numeric = table.numeric.get(i).copied().unwrap_or(false);
-                json!({ "align": if numeric { "right" } else { "left" }, "is_wrapped": !numeric })
+                ColumnSetting {
+                    align: if numeric { Align::Right } else { Align::Left },
+                    is_wrapped: !numeric,
+                }
             })
             .collect();
-        self.blocks.push(object([
-            ("type", "table".into()),
-            ("rows", Value::Array(rows.into_iter().map(Value::Array).collect())),
-            ("column_settings", Value::Array(settings)),
-        ]));
+        self.blocks.push(KitBlock::Table { rows, column_settings });
         let mut notes = Vec::new();
         if table.rows.len() > shown_rows {
             notes.push(format!(
@@ -244,12 +243,14 @@ impl Renderer {
             ImageSource::Url(url) => match safe_url(url) {
                 Some(_) => {
                     let alt = cut_plain(if title.is_empty() { "image" } else { title }, 2000);
-                    self.blocks.push(json!({
-                        "type": "image",
-                        "image_url": url.trim(),
-                        "alt_text": alt,
-                        "title": { "type": "plain_text", "text": cut_plain(&alt, 2000) },
-                    }));
+                    self.blocks.push(KitBlock::Image {
+                        image_url: url.trim().to_owned(),
+                        title: Text::PlainText {
+                            text: cut_plain(&alt, 2000),
+                            emoji: None,
+                        },
+                        alt_text: alt,
+                    });
                 }
                 None => self.blocks.push(context(&escape(title))),
             },
@@ -277,32 +278,29 @@ impl Renderer {
             })
             .collect();
         for (chunk_index, chunk) in usable.chunks(MAX_BUTTONS_PER_BLOCK).enumerate() {
-            let elements: Vec<Value> = chunk
+            let elements = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, b)| {
-                    json!({
-                        "type": "button",
-                        "action_id": format!("lookerbot-{index}-{chunk_index}-{i}"),
-                        "text": { "type": "plain_text", "text": cut_plain(&b.label, MAX_BUTTON_LABEL), "emoji": true },
-                        "value": b.value,
-                    })
+                .map(|(i, b)| kit::Button {
+                    action_id: format!("lookerbot-{index}-{chunk_index}-{i}"),
+                    text: Text::PlainText {
+                        text: cut_plain(&b.label, MAX_BUTTON_LABEL),
+                        emoji: Some(true),
+                    },
+                    value: b.value.clone(),
                 })
                 .collect();
-            self.blocks.push(object([
-                ("type", "actions".into()),
-                ("elements", Value::Array(elements)),
-            ]));
+            self.blocks.push(KitBlock::Actions { elements });
         }
     }
 }
 
-fn section(text: &str) -> Value {
-    json!({ "type": "section", "text": { "type": "mrkdwn", "text": cut(text, MAX_SECTION_TEXT) } })
+fn section(text: &str) -> KitBlock {
+    KitBlock::section(cut(text, MAX_SECTION_TEXT))
 }
 
-fn context(text: &str) -> Value {
-    json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": cut(text, MAX_SECTION_TEXT) }] })
+fn context(text: &str) -> KitBlock {
+    KitBlock::context(cut(text, MAX_SECTION_TEXT))
 }
 
 fn mrkdwn(inlines: &[Inline]) -> String {
@@ -338,46 +336,67 @@ fn wrap(text: &str, mark: char) -> String {
     }
 }
 
-fn raw_cell(text: &str) -> Value {
-    json!({ "type": "raw_text", "text": text })
+fn raw_cell(text: String) -> TableCell {
+    TableCell::RawText { text }
 }
 
 /// A table cell: raw text, or rich text when it holds a link or emphasis (rich text elements are structured, so
 /// nothing in them needs escaping either).
-fn table_cell(cell: &[Inline]) -> Value {
+fn table_cell(cell: &[Inline]) -> TableCell {
     if cell.iter().all(|i| matches!(i, Inline::Text(_))) {
-        return raw_cell(&bot::reply::inlines_plain(cell));
+        return raw_cell(bot::reply::inlines_plain(cell));
     }
-    let elements: Vec<Value> = cell
+    let styled = |text: &String, style: Style| RichElement::Text {
+        text: text.clone(),
+        style: Some(style),
+    };
+    let on = Some(true);
+    let elements = cell
         .iter()
         .map(|i| match i {
-            Inline::Icon(tone) => json!({ "type": "emoji", "name": tone_emoji(*tone).trim_matches(':') }),
-            Inline::Text(t) => json!({ "type": "text", "text": t }),
-            Inline::Bold(t) => json!({ "type": "text", "text": t, "style": { "bold": true } }),
-            Inline::Italic(t) => json!({ "type": "text", "text": t, "style": { "italic": true } }),
-            Inline::Code(t) => json!({ "type": "text", "text": t, "style": { "code": true } }),
+            Inline::Icon(tone) => RichElement::Emoji {
+                name: tone_emoji(*tone).trim_matches(':'),
+            },
+            Inline::Text(t) => RichElement::Text {
+                text: t.clone(),
+                style: None,
+            },
+            Inline::Bold(t) => styled(
+                t,
+                Style {
+                    bold: on,
+                    ..Style::default()
+                },
+            ),
+            Inline::Italic(t) => styled(
+                t,
+                Style {
+                    italic: on,
+                    ..Style::default()
+                },
+            ),
+            Inline::Code(t) => styled(
+                t,
+                Style {
+                    code: on,
+                    ..Style::default()
+                },
+            ),
             Inline::Link { text, url } => match http_url(url) {
-                Some(url) => json!({ "type": "link", "url": url, "text": text }),
-                None => json!({ "type": "text", "text": text }),
+                Some(url) => RichElement::Link {
+                    url: url.into_owned(),
+                    text: text.clone(),
+                },
+                None => RichElement::Text {
+                    text: text.clone(),
+                    style: None,
+                },
             },
         })
         .collect();
-    let section = object([
-        ("type", "rich_text_section".into()),
-        ("elements", Value::Array(elements)),
-    ]);
-    object([("type", "rich_text".into()), ("elements", Value::Array(vec![section]))])
-}
-
-/// A Block Kit object of `members`, moved in. `json!` copies each value it is given through the serializer: for a
-/// table's rows that copy cost as much as building them (callgrind, a scheduled Look's delivery).
-fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
-    Value::Object(
-        members
-            .into_iter()
-            .map(|(key, value)| (key.to_owned(), value))
-            .collect(),
-    )
+    TableCell::RichText {
+        elements: vec![RichTextSection { elements }],
+    }
 }
 
 /// The table as aligned plain text (for a second table in one message).

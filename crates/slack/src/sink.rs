@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::directory::Directory;
 use crate::error::SlackError;
 use crate::inbound::UnfurlTarget;
+use crate::render::kit::KitBlock;
 use crate::render::{PendingUpload, RenderedMessage, render};
 use crate::response_url::{Budget, Route, is_not_postable};
 use crate::web::{CompleteUpload, MarkSearch, MessageBody, SlackWeb};
@@ -161,7 +162,7 @@ impl SlackSink {
         let body = MessageBody {
             channel: target.channel_id.clone(),
             text: rendered.text,
-            blocks: blocks_or_none(rendered.blocks),
+            blocks: rendered.blocks,
             thread_ts: target.thread_ts.clone(),
         };
         if let Some(url) = response_url {
@@ -170,12 +171,12 @@ impl SlackSink {
             } else {
                 "in_channel"
             };
-            let payload = json!({
-                "response_type": response_type,
-                "replace_original": false,
-                "text": body.text,
-                "blocks": body.blocks,
-            });
+            let payload = ResponseUrlMessage {
+                response_type,
+                replace_original: false,
+                text: &body.text,
+                blocks: &body.blocks,
+            };
             self.web.post_response_url(url, &payload).await?;
             return Ok(None);
         }
@@ -370,7 +371,7 @@ impl ChatSink for SlackSink {
         let body = MessageBody {
             channel: posted.channel_id.clone(),
             text: rendered.text,
-            blocks: blocks_or_none(rendered.blocks),
+            blocks: rendered.blocks,
             thread_ts: None,
         };
         self.web
@@ -380,10 +381,6 @@ impl ChatSink for SlackSink {
     }
 }
 
-fn blocks_or_none(blocks: Vec<Value>) -> Option<Value> {
-    (!blocks.is_empty()).then_some(Value::Array(blocks))
-}
-
 /// A Slack error as the core sees it: the advice text and whether to try again.
 pub fn sink_error(error: SlackError) -> Failure {
     match &error {
@@ -391,4 +388,14 @@ pub fn sink_error(error: SlackError) -> Failure {
         _ if error.is_retryable() => Failure::retryable(error.to_string()),
         _ => Failure::permanent(error.to_string()),
     }
+}
+
+/// An answer through a slash command's `response_url`.
+#[derive(serde::Serialize)]
+struct ResponseUrlMessage<'a> {
+    response_type: &'static str,
+    replace_original: bool,
+    text: &'a str,
+    #[serde(skip_serializing_if = "<[KitBlock]>::is_empty")]
+    blocks: &'a [KitBlock],
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::error::SlackError;
 use crate::pace::{DEFAULT_BURST, Pacer};
+use crate::render::kit::KitBlock;
 use crate::secret::Secret;
 use bot::sink::PostedMessage;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -104,8 +105,9 @@ pub struct MessageBody {
     pub channel: String,
     /// The notification and accessibility fallback; always set.
     pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocks: Option<Value>,
+    /// None: Slack shows `text`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<KitBlock>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_ts: Option<String>,
 }
@@ -552,7 +554,7 @@ impl SlackWeb {
     }
 
     /// Answers through a `response_url` of a slash command or interaction (valid 30 minutes, 5 uses).
-    pub async fn post_response_url(&self, url: &str, body: &Value) -> Result<(), SlackError> {
+    pub async fn post_response_url(&self, url: &str, body: &impl Serialize) -> Result<(), SlackError> {
         check_http_url(url)?;
         self.send("response_url", || self.http.post(url).json(body))
             .await

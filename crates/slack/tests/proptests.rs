@@ -191,7 +191,8 @@ proptest! {
         ]);
         let rendered = render(&reply);
         let mut texts = vec![rendered.text.clone()];
-        rendered.blocks.iter().for_each(|b| mrkdwn_strings(b, &mut texts));
+        let blocks = serde_json::to_value(&rendered.blocks).unwrap();
+        mrkdwn_strings(&blocks, &mut texts);
         prop_assert!(texts.len() >= 4, "the paragraph, fields and context are mrkdwn: {:?}", rendered.blocks);
         for text in texts {
             prop_assert!(!text.contains("<!"), "{}", text);

@@ -273,11 +273,10 @@ async fn edits_and_ephemeral_messages_do_not_wait_for_the_channel_pace() {
 async fn message_calls_round_trip() {
     let sim = sim().await;
     let client = web(&sim);
-    let blocks = serde_json::json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "hello" } }]);
     let body = MessageBody {
         channel: "C0GENERAL".into(),
         text: "hello".into(),
-        blocks: Some(blocks),
+        blocks: vec![slack::render::kit::KitBlock::section("hello".into())],
         thread_ts: None,
     };
     let posted = client.post_message(&body).await.unwrap();

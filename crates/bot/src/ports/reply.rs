@@ -193,6 +193,13 @@ pub fn inlines_plain(inlines: &[Inline]) -> String {
 
 /// Inline runs as plain text, each tone mark shown as `icon` says and followed by a space when it shows.
 pub fn inlines_plain_with(inlines: &[Inline], icon: impl Fn(Tone) -> &'static str) -> String {
+    // Most table cells are one run of text: copied once, not grown into.
+    if let [
+        Inline::Text(text) | Inline::Bold(text) | Inline::Italic(text) | Inline::Code(text) | Inline::Link { text, .. },
+    ] = inlines
+    {
+        return text.clone();
+    }
     let mut out = String::new();
     for inline in inlines {
         match inline {

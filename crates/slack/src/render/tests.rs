@@ -2,8 +2,29 @@
 
 use super::*;
 use bot::reply::{Block, Button, ImageSource, Inline, Reply, Table};
+use serde_json::{Value, json};
 
-fn all_mrkdwn(rendered: &RenderedMessage) -> String {
+/// A rendered message with its blocks as the JSON Slack receives.
+struct Rendered {
+    text: String,
+    blocks: Vec<Value>,
+    uploads: Vec<PendingUpload>,
+}
+
+fn render(reply: &Reply) -> Rendered {
+    let rendered = super::render(reply);
+    Rendered {
+        text: rendered.text,
+        blocks: rendered
+            .blocks
+            .iter()
+            .map(|b| serde_json::to_value(b).unwrap())
+            .collect(),
+        uploads: rendered.uploads,
+    }
+}
+
+fn all_mrkdwn(rendered: &Rendered) -> String {
     fn walk(v: &Value, out: &mut String) {
         match v {
             Value::Object(map) => {
