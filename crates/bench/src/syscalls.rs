@@ -75,6 +75,8 @@ pub async fn per_delivery(
     let payload = stand_ins.scheduled_payload(looker_sandbox::content::TABLE_LOOK_ID)?;
     load::deliveries(stand_ins, &bot.url, &payload, SENDERS, WARM_UP, SLACK_CALLS).await?;
     let counts = tempfile::NamedTempFile::new()?;
+    // Read before `perf` attaches, so that the CPU time covers what the counts cover.
+    let (cpu_before, kernel_before) = (cpu::process(bot.pid)?, cpu::process_kernel(bot.pid)?);
     let perf = tokio::process::Command::new("perf")
         .args(["stat", "-x", ",", "-o"])
         .arg(counts.path())
@@ -88,7 +90,6 @@ pub async fn per_delivery(
         .spawn()
         .context("could not run perf (Debian: apt-get install linux-perf)")?;
     tokio::time::sleep(ATTACH).await;
-    let (cpu_before, kernel_before) = (cpu::process(bot.pid)?, cpu::process_kernel(bot.pid)?);
     load::deliveries(stand_ins, &bot.url, &payload, SENDERS, DELIVERIES, SLACK_CALLS).await?;
     tokio::time::sleep(AFTER).await;
     let (cpu, kernel) = (

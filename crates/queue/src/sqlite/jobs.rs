@@ -215,23 +215,39 @@ pub(super) fn requeue_failed(conn: &Connection, id: i64, now_ms: i64) -> Result<
     })
 }
 
+/// The newest jobs of one status.
+fn newest(status: &str) -> String {
+    newest_through(status, "")
+}
+
+/// The newest jobs of one status, read through `index` (`INDEXED BY …`, or nothing to let SQLite choose).
+fn newest_through(status: &str, index: &str) -> String {
+    format!("SELECT {JOB_COLUMNS} FROM jobs {index} WHERE status = '{status}' ORDER BY id DESC LIMIT ?1")
+}
+
 pub(super) fn list(conn: &Connection, filter: ListFilter) -> Result<Vec<Job>, QueueError> {
-    let condition = match filter.selection {
-        JobSelection::All => "1",
-        JobSelection::Pending => "status IN ('pending', 'running')",
-        JobSelection::Done => "status = 'done'",
-        JobSelection::Failed => "status = 'failed'",
-    };
-    let mut statement = conn
-        .prepare(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE {condition} ORDER BY id DESC LIMIT ?1"
-        ))
-        .context("cannot list jobs")?;
+    let mut statement = conn.prepare(&list_sql(filter.selection)).context("cannot list jobs")?;
     let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
     statement
         .query_map([limit], job_from_row)
         .and_then(|rows| rows.collect())
         .context("cannot read the job list")
+}
+
+/// The newest jobs of `selection`, at most `?1`.
+fn list_sql(selection: JobSelection) -> String {
+    match selection {
+        JobSelection::All => format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?1"),
+        // Waiting jobs are few among many finished ones: each status is read through its own index and sorted,
+        // not found by walking the table back from the newest row (which SQLite would choose to avoid the sort).
+        JobSelection::Pending => format!(
+            "SELECT * FROM ({}) UNION ALL SELECT * FROM ({}) ORDER BY id DESC LIMIT ?1",
+            newest_through("pending", "INDEXED BY jobs_pending_due"),
+            newest_through("running", "INDEXED BY jobs_running_lease")
+        ),
+        JobSelection::Done => newest("done"),
+        JobSelection::Failed => newest("failed"),
+    }
 }
 
 /// Each status counted through its own index (a `GROUP BY status` would read the whole table).
@@ -372,5 +388,46 @@ mod tests {
             (counts.pending, counts.running, counts.done, counts.failed),
             (1, 2, 3, 1)
         );
+    }
+
+    #[test]
+    fn waiting_jobs_are_listed_through_their_status_indexes_newest_first() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        let sql = list_sql(JobSelection::Pending);
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let reads: Vec<String> = plan
+            .query_map([3_i64], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .into_iter()
+            .filter(|step| step.contains("jobs"))
+            .collect();
+        assert_eq!(reads.len(), 2, "{reads:#?}");
+        assert!(
+            reads[0].contains("jobs_pending_due") && reads[1].contains("jobs_running_lease"),
+            "{reads:#?}"
+        );
+        for status in [
+            "pending", "done", "running", "done", "pending", "failed", "running", "done",
+        ] {
+            conn.execute(
+                "INSERT INTO jobs (kind, payload, status, created_at, queued_at, next_attempt_at)
+                 VALUES ('delivery', '{}', ?1, 0, 0, 0)",
+                [status],
+            )
+            .unwrap();
+        }
+        let listed = list(
+            &conn,
+            ListFilter {
+                selection: JobSelection::Pending,
+                limit: 3,
+            },
+        )
+        .unwrap();
+        let ids: Vec<i64> = listed.iter().map(|job| job.id).collect();
+        assert_eq!(ids, [7, 5, 3]);
     }
 }

@@ -38,13 +38,16 @@ impl SqliteStore {
         if self.relaxed.push(write) {
             // Handed over once the runtime's turn is over, so that the writes of every reply finished in that turn
             // share the transaction: an idle storage thread took each done mark alone (a transaction per delivery,
-            // `lookerbot-bench --syscalls`).
-            let store = self.clone();
-            tokio::spawn(async move {
-                tokio::task::yield_now().await;
-                let writer = store.clone();
-                store.thread.spawn(move || writer.write_relaxed());
-            });
+            // `lookerbot-bench --syscalls`). Without a runtime, or should the runtime drop the task unrun (it is
+            // shutting down), the handover happens at once: what waits is never left behind.
+            let handover = Handover(Some(self.clone()));
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(async move {
+                    tokio::task::yield_now().await;
+                    drop(handover);
+                })),
+                Err(_) => drop(handover),
+            }
         }
         answered.await.map_err(|_| thread::stopped())?
     }
@@ -81,6 +84,18 @@ impl SqliteStore {
             answer(committed.clone());
         }
         self.housekeeping_if_due(&conn, now);
+    }
+}
+
+/// Hands the waiting relaxed writes to the storage thread when dropped, however it is dropped.
+struct Handover(Option<SqliteStore>);
+
+impl Drop for Handover {
+    fn drop(&mut self) {
+        if let Some(store) = self.0.take() {
+            let writer = store.clone();
+            store.thread.spawn(move || writer.write_relaxed());
+        }
     }
 }
 

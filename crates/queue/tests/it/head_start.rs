@@ -365,6 +365,23 @@ async fn concurrent_claims_and_done_marks_share_one_commit() {
     assert_eq!(temp.store.counts().await.unwrap().running, 1);
 }
 
+/// The store's writes need no Tokio runtime: claims and done marks made on another executor are written too.
+#[test]
+fn relaxed_writes_are_written_without_a_tokio_runtime() {
+    let temp = TempStore::new(10);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(temp.store.enqueue(job(1))).unwrap();
+    drop(runtime);
+    let claimed = futures::executor::block_on(temp.store.claim(Duration::from_secs(60)))
+        .unwrap()
+        .expect("the job enqueued");
+    futures::executor::block_on(temp.store.complete(claimed.id)).unwrap();
+    assert_eq!(futures::executor::block_on(temp.store.counts()).unwrap().done, 1);
+}
+
 /// Done marks made in one turn of the runtime (replies that arrived together) are handed to the storage thread
 /// together, even when it is idle: one commit, not one each.
 #[tokio::test(flavor = "current_thread")]
