@@ -165,8 +165,9 @@ fn main() -> anyhow::Result<()> {
             &args.bot_env,
         ))?;
         println!(
-            "Per scheduled delivery ({} deliveries of a table Look from 100 senders, counted by perf):",
-            syscalls::DELIVERIES
+            "Per scheduled delivery ({} deliveries of a table Look from {} senders, counted by perf):",
+            syscalls::DELIVERIES,
+            syscalls::SENDERS
         );
         for (event, count) in counted.events {
             println!("{count:10.2} {event}");

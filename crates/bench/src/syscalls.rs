@@ -20,7 +20,7 @@ const WARM_UP: usize = 300;
 /// Deliveries counted.
 pub const DELIVERIES: usize = 3000;
 /// As in the CPU target's run.
-const SENDERS: usize = 100;
+pub const SENDERS: usize = 100;
 const SLACK_CALLS: usize = 1;
 /// Work the deliveries leave behind counts too, as in the CPU measurement.
 const AFTER: Duration = Duration::from_millis(1100);

@@ -215,8 +215,9 @@ impl<T> Snapshot<T> {
             }
         }
         let _one_loader = self.loading.lock().await;
-        // Lookups that waited here while another loaded the list use that load: each loading it again, a burst of
-        // deliveries to new channels listed the whole workspace once per delivery, in turn.
+        // Lookups that waited here while another loaded the list use that load (a failed load left the list as it
+        // was, so they load it again): each loading it again, every delivery of a burst that arrived during a load
+        // listed the whole workspace, in turn.
         if let Some((loaded_at, list)) = self.current()
             && seen.as_ref().is_none_or(|(seen_at, _)| *seen_at != loaded_at)
         {

@@ -105,7 +105,7 @@ pub struct MessageBody {
     pub channel: String,
     /// The notification and accessibility fallback; always set.
     pub text: String,
-    /// None: Slack shows `text`.
+    /// Empty: Slack shows `text`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<KitBlock>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -311,19 +311,35 @@ fn status_of(conn: &Connection, id: i64) -> Result<Option<JobStatus>, QueueError
 mod tests {
     use super::*;
 
+    /// A fresh queue in memory.
+    fn queue() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    /// The steps of `sql`'s query plan, run with `values`.
+    fn plan(conn: &Connection, sql: &str, values: impl rusqlite::Params) -> Vec<String> {
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        plan.query_map(values, |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The steps of `sql`'s query plan that read `jobs`.
+    fn reads_of_jobs(conn: &Connection, sql: &str, values: impl rusqlite::Params) -> Vec<String> {
+        let steps = plan(conn, sql, values);
+        steps.into_iter().filter(|step| step.contains("jobs")).collect()
+    }
+
     /// Finding the next due job never walks the table or every due job: each candidate is a search in an index,
     /// read in the index's order. No statement of a claim sorts or builds a temporary table.
     #[test]
     fn the_next_due_job_is_found_through_indexes_alone() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::migrate(&mut conn).unwrap();
+        let conn = queue();
         for (sql, index) in [(FIRST_DUE, "jobs_pending_due"), (FIRST_LEASE_OUT, "jobs_running_lease")] {
-            let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let steps: Vec<String> = plan
-                .query_map(params![0_i64], |row| row.get::<_, String>(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+            let steps = plan(&conn, sql, params![0_i64]);
             assert_eq!(steps.len(), 1, "{steps:#?}");
             assert!(
                 steps[0].starts_with("SEARCH jobs USING") && steps[0].contains(index),
@@ -356,20 +372,13 @@ mod tests {
     /// Counting by status reads only that status's index, never the table (whose rows carry the payloads).
     #[test]
     fn jobs_are_counted_through_their_status_indexes() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::migrate(&mut conn).unwrap();
+        let conn = queue();
         for sql in [ACTIVE, COUNTS] {
-            let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let steps: Vec<String> = plan
-                .query_map([], |row| row.get::<_, String>(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            let reads: Vec<_> = steps.iter().filter(|step| step.contains("jobs")).collect();
-            assert!(!reads.is_empty(), "{steps:#?}");
+            let reads = reads_of_jobs(&conn, sql, []);
+            assert!(!reads.is_empty(), "{sql}");
             assert!(
                 reads.iter().all(|step| step.contains("USING COVERING INDEX jobs_")),
-                "{steps:#?}"
+                "{reads:#?}"
             );
         }
         let insert = |status: &str| {
@@ -392,18 +401,8 @@ mod tests {
 
     #[test]
     fn waiting_jobs_are_listed_through_their_status_indexes_newest_first() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::schema::migrate(&mut conn).unwrap();
-        let sql = list_sql(JobSelection::Pending);
-        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let reads: Vec<String> = plan
-            .query_map([3_i64], |row| row.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap()
-            .into_iter()
-            .filter(|step| step.contains("jobs"))
-            .collect();
+        let conn = queue();
+        let reads = reads_of_jobs(&conn, &list_sql(JobSelection::Pending), [3_i64]);
         assert_eq!(reads.len(), 2, "{reads:#?}");
         assert!(
             reads[0].contains("jobs_pending_due") && reads[1].contains("jobs_running_lease"),
